@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from sqlalchemy import select
+
+from backend.api.deps import Annotator, SessionDep, Viewer
+from backend.errors import BadInput, NotFound
+from backend.models import ModelVersion, Prediction
+from backend.schemas.annotation import (
+    AnnotationRead,
+    AnnotationUpdate,
+    PredictedPoint,
+    PredictionRead,
+    RevisionRead,
+)
+from backend.services import annotations as annotation_service
+from backend.services.images import get_image
+from backend.services.projects import get_project
+
+router = APIRouter(prefix="/images/{image_id}", tags=["annotations"])
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+@router.get("/annotation")
+def get_annotation(
+    image_id: int, _: Viewer, session: SessionDep, response: Response
+) -> AnnotationRead:
+    image = get_image(session, image_id)
+    read = annotation_service.read_annotation(
+        session, get_project(session, image.project_id), image
+    )
+    response.headers["ETag"] = _etag(read.version)
+    return read
+
+
+def _expected_version(body: AnnotationUpdate, if_match: str | None) -> int:
+    if if_match is not None:
+        try:
+            version = int(if_match.strip().removeprefix("W/").strip('"'))
+        except ValueError:
+            raise BadInput(f"If-Match {if_match!r} is not a version number") from None
+        if body.version is not None and body.version != version:
+            raise BadInput("If-Match and body version disagree")
+        return version
+    if body.version is None:
+        raise BadInput("send the version you read, as 'version' or an If-Match header")
+    return body.version
+
+
+@router.put("/annotation")
+def put_annotation(
+    image_id: int,
+    body: AnnotationUpdate,
+    user: Annotator,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> AnnotationRead:
+    image = get_image(session, image_id)
+    project = get_project(session, image.project_id)
+    read = annotation_service.save_annotation(
+        session, project, image, body.keypoints, body.done, _expected_version(body, if_match), user
+    )
+    session.commit()
+    response.headers["ETag"] = _etag(read.version)
+    return read
+
+
+@router.get("/annotation/revisions")
+def get_revisions(image_id: int, _: Viewer, session: SessionDep) -> list[RevisionRead]:
+    image = get_image(session, image_id)
+    return annotation_service.list_revisions(session, get_project(session, image.project_id), image)
+
+
+@router.get("/prediction")
+def get_prediction(image_id: int, _: Viewer, session: SessionDep) -> PredictionRead:
+    image = get_image(session, image_id)
+    project = get_project(session, image.project_id)
+    pred = session.scalar(
+        select(Prediction)
+        .join(ModelVersion, ModelVersion.id == Prediction.model_version_id)
+        .where(Prediction.image_id == image.id, ModelVersion.is_active.is_(True))
+    )
+    if pred is None:
+        raise NotFound(f"no prediction of the active model for image {image_id}")
+    points = [
+        PredictedPoint(name=name, **p)
+        for name, p in zip(project.keypoint_names, pred.keypoints, strict=False)
+        if p.get("x") is not None
+    ]
+    return PredictionRead(
+        image_id=image.id,
+        model_version_id=pred.model_version_id,
+        keypoints=points,
+        created_at=pred.created_at,
+    )

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.errors import BadInput, NotFound, PayloadTooLarge
+from backend.models import ImageSplit, ImageState
+from backend.schemas.image import DuplicateUpload, ImagePage, ImageRead, ImageUpdate, UploadResult
+from backend.services import images
+from backend.services.image_files import make_thumbnail
+from backend.services.projects import get_project
+from backend.services.storage import write_atomic
+
+router = APIRouter(tags=["images"])
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"{upload.filename}: larger than the {limit}-byte upload limit")
+    return data
+
+
+@router.post("/projects/{project_id}/images", status_code=201)
+async def upload_images(
+    project_id: int,
+    files: Annotated[list[UploadFile], File(description="Images and/or zip archives")],
+    _: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: BlobStoreDep,
+) -> UploadResult:
+    project = get_project(session, project_id)
+    if not files:
+        raise BadInput("no files in the upload (use the multipart field 'files')")
+    uploaded = [
+        images.UploadedFile(
+            f.filename or "upload", await _read_limited(f, settings.max_upload_bytes)
+        )
+        for f in files
+    ]
+    # Decoding and hashing are CPU work: keep them off the event loop.
+    result = await asyncio.to_thread(
+        images.ingest_images,
+        session,
+        store,
+        project,
+        uploaded,
+        max_pixels=settings.max_image_pixels,
+        max_bytes=settings.max_upload_bytes,
+    )
+    session.commit()
+    return UploadResult(
+        created=[ImageRead.model_validate(i) for i in result.created],
+        duplicates=[
+            DuplicateUpload(filename=f, existing_image_id=e, detail=d)
+            for f, e, d in result.duplicates
+        ],
+    )
+
+
+@router.get("/projects/{project_id}/images")
+def list_images(
+    project_id: int,
+    _: Viewer,
+    session: SessionDep,
+    state: ImageState | None = None,
+    split: ImageSplit | None = None,
+    has_prediction: bool | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ImagePage:
+    get_project(session, project_id)
+    items, total = images.list_images(
+        session,
+        project_id,
+        state=state,
+        split=split,
+        has_prediction=has_prediction,
+        offset=offset,
+        limit=limit,
+    )
+    return ImagePage(
+        items=[ImageRead.model_validate(i) for i in items], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get("/images/{image_id}")
+def get_image(image_id: int, _: Viewer, session: SessionDep) -> ImageRead:
+    return ImageRead.model_validate(images.get_image(session, image_id))
+
+
+@router.patch("/images/{image_id}")
+def update_image(image_id: int, body: ImageUpdate, _: Annotator, session: SessionDep) -> ImageRead:
+    image = images.get_image(session, image_id)
+    if body.split is not None:
+        image.split = body.split
+    if body.clear_roi:
+        image.roi = None
+    elif body.roi is not None:
+        x, y, w, h = body.roi
+        if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > image.width or y + h > image.height:
+            raise BadInput(f"roi {body.roi} must lie inside the {image.width}x{image.height} image")
+        image.roi = list(body.roi)
+    session.commit()
+    return ImageRead.model_validate(image)
+
+
+@router.delete("/images/{image_id}", status_code=204)
+def delete_image(image_id: int, _: Admin, session: SessionDep, store: BlobStoreDep) -> None:
+    image = images.get_image(session, image_id)
+    checksum = image.checksum
+    session.delete(image)
+    session.commit()
+    images.remove_blob_if_orphaned(session, store, checksum)
+
+
+_IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
+
+
+@router.get("/images/{image_id}/file", response_class=FileResponse)
+def image_file(image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep) -> FileResponse:
+    image = images.get_image(session, image_id)
+    path = store.path_for(image.checksum)
+    if not path.is_file():
+        raise NotFound(f"the file of image {image_id} is missing from storage")
+    return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
+
+
+@router.get("/images/{image_id}/thumbnail", response_class=Response)
+def image_thumbnail(
+    image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
+) -> Response:
+    image = images.get_image(session, image_id)
+    cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
+    if not cached.is_file():
+        source = store.path_for(image.checksum)
+        if not source.is_file():
+            raise NotFound(f"the file of image {image_id} is missing from storage")
+        write_atomic(cached, make_thumbnail(source.read_bytes()))
+    return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)

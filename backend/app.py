@@ -1,0 +1,87 @@
+"""The FastAPI application: routers under /api/v1, error rendering, the built frontend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.api.routes import annotations as annotation_routes
+from backend.api.routes import auth, images, projects, users
+from backend.config import get_settings
+from backend.errors import KeyloopError
+
+API_PREFIX = "/api/v1"
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="Keyloop", version="0.1.0", openapi_url="/openapi.json")
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        auth.router,
+        users.router,
+        projects.router,
+        images.router,
+        annotation_routes.router,
+    ):
+        api.include_router(router)
+
+    @api.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(api)
+    _install_error_handlers(app)
+    if (settings.frontend_dist / "index.html").is_file():
+        _mount_frontend(app, settings.frontend_dist)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KeyloopError)
+    async def domain_error(_: Request, exc: KeyloopError) -> JSONResponse:
+        body = {"detail": exc.detail, "code": exc.code, **exc.extra}
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        messages = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}"
+            for e in errors
+        ]
+        body = {
+            "detail": "; ".join(messages) or "invalid request",
+            "code": "invalid_input",
+            "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors],
+        }
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc.detail), "code": "http_error"},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+
+def _mount_frontend(app: FastAPI, dist: Path) -> None:
+    """Serve the built single-page app; unknown non-API paths get index.html."""
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def spa(path: str) -> FileResponse:
+        if path.startswith("api/"):
+            raise StarletteHTTPException(404, f"no API route /{path}")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,93 @@
+"""One typed settings object, read from `KEYLOOP_*` environment variables.
+
+Defaults are the embedded ones (SQLite, files and a filesystem broker under the data dir), so
+`keyloop serve` needs no server. Production sets the URLs to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEYLOOP_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    data_dir: Path = Path("keyloop-data")
+    database_url: str = ""
+    broker_url: str = ""
+    result_backend: str = ""
+    secret_key: str = PLACEHOLDER_SECRET
+    admin_email: str = ""
+    admin_password: str = ""
+    # Uploads: one file (an image or a zip) and the pixels of any image in it.
+    max_upload_bytes: int = 200 * 1024 * 1024
+    max_image_pixels: int = 64_000_000
+    session_max_age_s: int = 14 * 24 * 3600
+    frontend_dist: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+    # Beat: how often the retraining policy is checked.
+    retrain_check_interval_s: float = 60.0
+
+    @model_validator(mode="after")
+    def _derive_embedded_defaults(self) -> Settings:
+        self.data_dir = self.data_dir.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'keyloop.db'}"
+        if not self.broker_url:
+            self.broker_url = "filesystem://"
+        if not self.result_backend:
+            self.result_backend = f"db+sqlite:///{self.data_dir / 'celery-results.db'}"
+        if self.secret_key in ("", PLACEHOLDER_SECRET):
+            if self.env == "production":
+                raise ValueError(
+                    "KEYLOOP_SECRET_KEY is unset or a placeholder; set a long random value "
+                    "in production"
+                )
+            # Dev and tests: a per-process key keeps sessions working without a setting.
+            self.secret_key = _dev_secret(self.data_dir)
+        return self
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
+    @property
+    def uses_filesystem_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem://")
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A random key persisted in the data dir, so dev sessions survive restarts."""
+    path = data_dir / ".dev-secret-key"
+    try:
+        return path.read_text().strip() or _write_secret(path)
+    except FileNotFoundError:
+        return _write_secret(path)
+
+
+def _write_secret(path: Path) -> str:
+    key = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

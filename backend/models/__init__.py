@@ -1,0 +1,34 @@
+"""The typed SQLAlchemy models. Import from here so Alembic sees every table."""
+
+from backend.db.base import Base
+from backend.models.annotation import Annotation, AnnotationRevision
+from backend.models.image import Image, ImageSplit, ImageState
+from backend.models.ml import (
+    Evaluation,
+    JobKind,
+    JobState,
+    ModelVersion,
+    Prediction,
+    TrainingJob,
+)
+from backend.models.project import Project
+from backend.models.user import ApiToken, Role, User
+
+__all__ = [
+    "Annotation",
+    "AnnotationRevision",
+    "ApiToken",
+    "Base",
+    "Evaluation",
+    "Image",
+    "ImageSplit",
+    "ImageState",
+    "JobKind",
+    "JobState",
+    "ModelVersion",
+    "Prediction",
+    "Project",
+    "Role",
+    "TrainingJob",
+    "User",
+]

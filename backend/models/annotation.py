@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db.base import Base, TimestampMixin, utcnow
+
+
+class Annotation(Base):
+    """The current keypoints of one image (single animal).
+
+    `keypoints` is a list in schema order of `{"x", "y", "visibility", "source"}`;
+    `version` increases by one on every save and guards against lost updates.
+    """
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), unique=True)
+    version: Mapped[int] = mapped_column(default=0)
+    keypoints: Mapped[list[Any]]
+    done: Mapped[bool] = mapped_column(default=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnnotationRevision(TimestampMixin, Base):
+    """Every saved state of an annotation, so no edit is ever lost."""
+
+    __tablename__ = "annotation_revisions"
+    __table_args__ = (UniqueConstraint("image_id", "version", name="uq_revisions_image_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    keypoints: Mapped[list[Any]]
+    done: Mapped[bool]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db.base import Base, TimestampMixin
+
+
+class ImageSplit(enum.StrEnum):
+    train = "train"
+    validation = "validation"
+
+
+class ImageState(enum.StrEnum):
+    new = "new"
+    predicted = "predicted"
+    in_progress = "in_progress"
+    done = "done"
+
+
+class Image(TimestampMixin, Base):
+    """An uploaded image. The bytes live content-addressed under the data dir (`checksum`)."""
+
+    __tablename__ = "images"
+    __table_args__ = (
+        UniqueConstraint("project_id", "checksum", name="uq_images_project_checksum"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int]
+    height: Mapped[int]
+    split: Mapped[ImageSplit] = mapped_column(Enum(ImageSplit, native_enum=False, length=16))
+    state: Mapped[ImageState] = mapped_column(
+        Enum(ImageState, native_enum=False, length=16), default=ImageState.new, index=True
+    )
+    # Region of interest [x, y, w, h] in image pixels; the model crops to it when set.
+    roi: Mapped[list[Any] | None]
+    labeled_count: Mapped[int] = mapped_column(default=0)

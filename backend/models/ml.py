@@ -1,0 +1,120 @@
+"""Tables the worker fills: training jobs, model versions, predictions, evaluations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db.base import Base, TimestampMixin
+
+
+class JobKind(enum.StrEnum):
+    train = "train"
+    predict = "predict"
+    evaluate = "evaluate"
+
+
+class JobState(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+ACTIVE_JOB_STATES = (JobState.queued, JobState.running)
+
+
+class TrainingJob(TimestampMixin, Base):
+    """A unit of worker work the API can read: state, progress, timings, error."""
+
+    __tablename__ = "training_jobs"
+    __table_args__ = (
+        # At most one queued-or-running training job per project, enforced by the database
+        # so two simultaneous requests cannot both start one.
+        Index(
+            "uq_training_jobs_one_active_train",
+            "project_id",
+            unique=True,
+            sqlite_where=text("kind = 'train' AND state IN ('queued', 'running')"),
+            postgresql_where=text("kind = 'train' AND state IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[JobKind] = mapped_column(Enum(JobKind, native_enum=False, length=16))
+    state: Mapped[JobState] = mapped_column(
+        Enum(JobState, native_enum=False, length=16), default=JobState.queued
+    )
+    options: Mapped[dict[str, Any]]
+    progress: Mapped[dict[str, Any]]
+    error: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    celery_task_id: Mapped[str | None] = mapped_column(String(64))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+
+
+class ModelVersion(TimestampMixin, Base):
+    """An immutable trained model: its files are promoted into place before this row exists."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    training_job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_jobs.id", ondelete="SET NULL")
+    )
+    backbone: Mapped[str] = mapped_column(String(64))
+    config: Mapped[dict[str, Any]]
+    metrics: Mapped[dict[str, Any]]
+    labeled_count: Mapped[int]
+    unlabeled_count: Mapped[int]
+    # Annotation versions that went in, {image_id: version}, so a run can be reproduced.
+    labels_snapshot: Mapped[dict[str, Any]]
+    path: Mapped[str] = mapped_column(String(1000))
+    is_active: Mapped[bool] = mapped_column(default=False)
+    promoted_at: Mapped[datetime | None]
+
+
+class Prediction(TimestampMixin, Base):
+    """Keypoints predicted for one image by one model version, in schema order:
+    `[{"x", "y", "confidence", "uncertainty"}]`."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (
+        UniqueConstraint("image_id", "model_version_id", name="uq_predictions_image_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
+    )
+    keypoints: Mapped[list[Any]]
+    score: Mapped[float | None]
+
+
+class Evaluation(TimestampMixin, Base):
+    """PCK of a model version on the project's validation split."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
+    )
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("training_jobs.id", ondelete="SET NULL"))
+    alpha: Mapped[float]
+    metrics: Mapped[dict[str, Any]]

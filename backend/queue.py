@@ -1,0 +1,58 @@
+"""Celery configuration shared by the API (which only sends tasks, by name) and the worker.
+
+The broker is chosen by URL: `filesystem://` (embedded default, a folder under the data dir,
+no server) or `redis://…` in production; results go to `db+sqlite` or Redis likewise. Job
+state the product relies on (progress, cancellation) lives in our own database tables, not
+in Celery's result backend, so both brokers behave the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from backend.config import Settings
+
+# Task names, the only coupling between the API and the worker code.
+TASK_RETRAIN = "training.retrain"
+TASK_PREDICT = "inference.predict"
+TASK_EVALUATE = "evaluation.run"
+TASK_CHECK_POLICY = "training.check_policy"
+
+QUEUE_TRAINING = "training"
+QUEUE_INFERENCE = "inference"
+
+
+def make_celery(
+    settings: Settings, name: str = "keyloop", include: list[str] | None = None
+) -> Celery:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Celery(name, broker=settings.broker_url, backend=settings.result_backend, include=include)
+    conf: dict[str, Any] = {
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "UTC",
+        # A task is acknowledged only when it finishes, so a killed worker's task is redelivered.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "task_default_queue": QUEUE_INFERENCE,
+        "task_routes": {TASK_RETRAIN: {"queue": QUEUE_TRAINING}},
+        "result_expires": 7 * 24 * 3600,
+    }
+    if settings.uses_filesystem_broker:
+        folder = settings.broker_dir / "messages"
+        processed = settings.broker_dir / "processed"
+        folder.mkdir(parents=True, exist_ok=True)
+        processed.mkdir(parents=True, exist_ok=True)
+        conf["broker_transport_options"] = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(processed),
+            "store_processed": False,
+        }
+    app.conf.update(conf)
+    return app

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Visibility = Literal["unlabeled", "visible", "occluded"]
+PointSource = Literal["human", "prediction"]
+
+
+class Point(BaseModel):
+    name: str
+    x: float | None = None
+    y: float | None = None
+    visibility: Visibility = "unlabeled"
+    source: PointSource = "human"
+
+
+class AnnotationRead(BaseModel):
+    image_id: int
+    version: int
+    keypoints: list[Point]
+    done: bool
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class AnnotationUpdate(BaseModel):
+    version: int | None = Field(
+        None, ge=0, description="The version the client read; or send If-Match."
+    )
+    keypoints: list[Point]
+    done: bool = False
+
+
+class RevisionRead(BaseModel):
+    version: int
+    keypoints: list[Point]
+    done: bool
+    author: str | None
+    created_at: datetime
+
+
+class PredictedPoint(BaseModel):
+    name: str
+    x: float
+    y: float
+    confidence: float
+    uncertainty: float | None = None
+
+
+class PredictionRead(BaseModel):
+    image_id: int
+    model_version_id: int
+    keypoints: list[PredictedPoint]
+    created_at: datetime

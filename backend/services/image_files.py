@@ -1,0 +1,109 @@
+"""Turning uploaded bytes into validated images: decoding, limits, zips, thumbnails."""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from PIL import Image as PILImage
+from PIL import ImageOps, UnidentifiedImageError
+
+from backend.errors import BadInput, PayloadTooLarge, UnsupportedMedia
+
+ACCEPTED_FORMATS = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "BMP": "image/bmp",
+    "TIFF": "image/tiff",
+}
+THUMBNAIL_SIDE = 256
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    filename: str
+    data: bytes
+    width: int
+    height: int
+    media_type: str
+
+
+def decode_image(filename: str, data: bytes, *, max_pixels: int) -> DecodedImage:
+    """Check that `data` is a complete image of an accepted format within the pixel limit."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; we make any excess an error.
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data)) as img:
+                fmt = img.format or ""
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise PayloadTooLarge(
+                        f"{filename}: {width}x{height} exceeds the limit of {max_pixels} pixels"
+                    )
+                if _has_rotation(img):
+                    width, height = height, width
+                img.load()  # a full decode: truncated files fail here, not in training
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
+        raise PayloadTooLarge(f"{filename}: image too large to decode safely ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise UnsupportedMedia(f"{filename}: not a recognised image file") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise BadInput(f"{filename}: corrupt or truncated image ({exc})") from exc
+    if fmt not in ACCEPTED_FORMATS:
+        raise UnsupportedMedia(f"{filename}: image format {fmt or 'unknown'} is not accepted")
+    return DecodedImage(filename, data, width, height, ACCEPTED_FORMATS[fmt])
+
+
+def _has_rotation(img: PILImage.Image) -> bool:
+    # EXIF orientations 5-8 swap width and height; browsers display the rotated image.
+    return img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+
+
+def iter_zip_images(
+    filename: str, data: bytes, *, max_pixels: int, max_total_bytes: int
+) -> Iterator[DecodedImage]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise BadInput(f"{filename}: not a valid zip archive") from exc
+    with archive:
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+        for entry in entries:
+            _check_entry_path(filename, entry.filename)
+        total = sum(e.file_size for e in entries)
+        if total > max_total_bytes:
+            raise PayloadTooLarge(
+                f"{filename}: uncompressed size {total} bytes exceeds {max_total_bytes}"
+            )
+        for entry in entries:
+            name = PurePosixPath(entry.filename)
+            if name.name.startswith(".") or "__MACOSX" in name.parts:
+                continue
+            with archive.open(entry) as member:
+                content = member.read(max_total_bytes + 1)
+            yield decode_image(f"{filename}:{entry.filename}", content, max_pixels=max_pixels)
+
+
+def _check_entry_path(archive_name: str, entry_name: str) -> None:
+    path = PurePosixPath(entry_name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and path.parts[0].endswith(":")):
+        raise BadInput(f"{archive_name}: entry {entry_name!r} points outside the archive")
+
+
+def is_zip(filename: str, data: bytes) -> bool:
+    return filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
+
+
+def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
+    with PILImage.open(io.BytesIO(data)) as img:
+        img = ImageOps.exif_transpose(img)
+        img.thumbnail((side, side))
+        out = io.BytesIO()
+        img.convert("RGB").save(out, format="JPEG", quality=85)
+        return out.getvalue()

@@ -1,0 +1,35 @@
+"""Passwords (argon2) and API tokens (random, stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+TOKEN_PREFIX = "kl_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_api_token() -> tuple[str, str]:
+    """Return (token shown once to the user, hash stored in the database)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random, so a fast hash is enough; argon2 would only slow requests.
+    return hashlib.sha256(token.encode()).hexdigest()

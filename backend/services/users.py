@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.db.base import utcnow
+from backend.errors import BadInput, Conflict, NotFound
+from backend.models import ApiToken, Role, User
+from backend.services.security import hash_password, hash_token, new_api_token, verify_password
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def create_user(session: Session, email: str, password: str, role: Role) -> User:
+    email = email.strip().lower()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email {email} already exists")
+    user = User(email=email, password_hash=hash_password(password), role=role, is_active=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def ensure_first_admin(session: Session, email: str, password: str) -> tuple[User, str] | None:
+    """On a database with no users, create an admin; returns it and the password used
+    (a generated one-time password when none was given). Returns None if users exist."""
+    if count_users(session) > 0:
+        return None
+    password = password or secrets.token_urlsafe(12)
+    return create_user(session, email or "admin@localhost", password, Role.admin), password
+
+
+def issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    token, token_hash = new_api_token()
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_hash)
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None or not row.user.is_active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now  # throttled: a write per request would serialise SQLite
+    return row.user
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.user_id != user.id and user.role != Role.admin):
+        raise NotFound(f"token {token_id} not found")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(row.created_at.tzinfo)

@@ -1,0 +1,1 @@
+"""Keyloop background worker. Importing this package must stay cheap: no torch here."""
