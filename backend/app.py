@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.routes import annotations as annotation_routes
-from backend.api.routes import auth, images, projects, users
+from backend.api.routes import auth, images, projects, training, users
 from backend.config import get_settings
 from backend.errors import KeyloopError
 
@@ -28,6 +28,7 @@ def create_app() -> FastAPI:
         projects.router,
         images.router,
         annotation_routes.router,
+        training.router,
     ):
         api.include_router(router)
 

@@ -46,13 +46,19 @@ def make_celery(
     if settings.uses_filesystem_broker:
         folder = settings.broker_dir / "messages"
         processed = settings.broker_dir / "processed"
-        folder.mkdir(parents=True, exist_ok=True)
-        processed.mkdir(parents=True, exist_ok=True)
+        control = settings.broker_dir / "control"
+        for path in (folder, processed, control):
+            path.mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(processed),
+            "control_folder": str(control),
             "store_processed": False,
         }
+    if settings.broker_url.startswith("redis"):
+        # Unacknowledged messages come back after this long; it must exceed the longest
+        # training run, or a second worker would start the same job while the first runs.
+        conf["broker_transport_options"] = {"visibility_timeout": 30 * 3600}
     app.conf.update(conf)
     return app

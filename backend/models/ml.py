@@ -27,6 +27,7 @@ class JobState(enum.StrEnum):
 
 
 ACTIVE_JOB_STATES = (JobState.queued, JobState.running)
+ONE_ACTIVE_TRAIN_PREDICATE = text("kind = 'train' AND state IN ('queued', 'running')")
 
 
 class TrainingJob(TimestampMixin, Base):
@@ -40,8 +41,8 @@ class TrainingJob(TimestampMixin, Base):
             "uq_training_jobs_one_active_train",
             "project_id",
             unique=True,
-            sqlite_where=text("kind = 'train' AND state IN ('queued', 'running')"),
-            postgresql_where=text("kind = 'train' AND state IN ('queued', 'running')"),
+            sqlite_where=ONE_ACTIVE_TRAIN_PREDICATE,
+            postgresql_where=ONE_ACTIVE_TRAIN_PREDICATE,
         ),
     )
 

@@ -1,0 +1,56 @@
+"""Sending worker tasks from the API, by name, after the job row is committed.
+
+The task carries only the job id; if the broker is unreachable the job is marked failed with
+the reason rather than left queued forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from celery import Celery
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.models import JobKind, JobState, TrainingJob
+from backend.queue import TASK_EVALUATE, TASK_PREDICT, TASK_RETRAIN, make_celery
+
+log = logging.getLogger(__name__)
+
+TASK_FOR_KIND = {JobKind.train: TASK_RETRAIN, JobKind.predict: TASK_PREDICT,
+                 JobKind.evaluate: TASK_EVALUATE}  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _client(broker_url: str, result_backend: str, data_dir: str) -> Celery:
+    settings = Settings(broker_url=broker_url, result_backend=result_backend, data_dir=data_dir)
+    return make_celery(settings, "keyloop-api")
+
+
+def celery_client(settings: Settings) -> Celery:
+    return _client(settings.broker_url, settings.result_backend, str(settings.data_dir))
+
+
+def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:
+    """Call after the commit that made `job` visible to workers."""
+    try:
+        result = celery_client(settings).send_task(TASK_FOR_KIND[job.kind], args=[job.id])
+    except Exception as exc:  # any broker failure: record it on the job, never lose it
+        log.exception("could not send job %s", job.id)
+        job.state = JobState.failed
+        job.error = f"could not reach the task broker: {exc}"
+        job.finished_at = utcnow()
+    else:
+        job.celery_task_id = result.id
+    session.commit()
+
+
+def revoke(settings: Settings, job: TrainingJob) -> None:
+    """Best effort on top of the cancel flag, which is what the worker really obeys."""
+    if job.celery_task_id:
+        try:
+            celery_client(settings).control.revoke(job.celery_task_id)
+        except Exception:  # the flag already cancels; a broker without remote control is fine
+            log.info("revoke of job %s not delivered", job.id)

@@ -1,0 +1,138 @@
+"""Creating, reading and cancelling worker jobs, and promoting model versions.
+
+Jobs are rows first and Celery messages second: the API commits the row, then sends the
+task by name (`backend.queue`); the worker reads everything it needs from the row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from backend.db.base import utcnow
+from backend.errors import BadInput, Conflict, NotFound
+from backend.models import JobKind, JobState, ModelVersion, Project, TrainingJob, User
+from backend.models.ml import ACTIVE_JOB_STATES, ONE_ACTIVE_TRAIN_PREDICATE
+
+FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
+
+
+def get_job(session: Session, job_id: int) -> TrainingJob:
+    job = session.get(TrainingJob, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def active_training_job(session: Session, project_id: int) -> TrainingJob | None:
+    return session.scalar(
+        select(TrainingJob).where(
+            TrainingJob.project_id == project_id,
+            TrainingJob.kind == JobKind.train,
+            TrainingJob.state.in_(ACTIVE_JOB_STATES),
+        )
+    )
+
+
+def create_job(
+    session: Session,
+    project: Project,
+    kind: JobKind,
+    options: dict[str, Any],
+    requested_by: User | None,
+) -> TrainingJob:
+    """Add a queued job. For training, a second job while one is queued or running is a
+    409 naming the running one; the partial unique index makes that hold under races."""
+    if kind == JobKind.train:
+        running = active_training_job(session, project.id)
+        if running is not None:
+            raise _already_running(running)
+    values = {
+        "project_id": project.id,
+        "kind": kind,
+        "state": JobState.queued,
+        "options": options,
+        "progress": {},
+        "requested_by_id": requested_by.id if requested_by else None,
+        "cancel_requested": False,
+        "created_at": utcnow(),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(TrainingJob).values(**values)
+    if kind == JobKind.train:
+        # Lost race with a concurrent request: the partial unique index rejects the row.
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["project_id"], index_where=ONE_ACTIVE_TRAIN_PREDICATE
+        )
+    job_id = session.execute(statement.returning(TrainingJob.id)).scalar()
+    if job_id is None:
+        raise _already_running(active_training_job(session, project.id))
+    return get_job(session, job_id)
+
+
+def _already_running(job: TrainingJob | None) -> Conflict:
+    extra: dict[str, Any] = {}
+    if job is not None:
+        extra["job"] = {"id": job.id, "state": job.state.value, "kind": job.kind.value}
+    return Conflict(
+        f"a training job ({job.id if job else '?'}) is already queued or running for this "
+        "project; cancel it or wait",
+        extra=extra,
+    )
+
+
+def request_cancel(session: Session, job: TrainingJob) -> TrainingJob:
+    if job.state in FINISHED_STATES:
+        raise Conflict(f"job {job.id} already {job.state.value}")
+    job.cancel_requested = True
+    if job.state == JobState.queued:
+        # Never started: cancel now; the task sees the state and does nothing.
+        job.state = JobState.cancelled
+        job.finished_at = utcnow()
+    session.flush()
+    return job
+
+
+def get_model_version(session: Session, version_id: int) -> ModelVersion:
+    version = session.get(ModelVersion, version_id)
+    if version is None:
+        raise NotFound(f"model version {version_id} not found")
+    return version
+
+
+def active_model_version(session: Session, project_id: int) -> ModelVersion | None:
+    return session.scalar(
+        select(ModelVersion).where(
+            ModelVersion.project_id == project_id, ModelVersion.is_active.is_(True)
+        )
+    )
+
+
+def promote(session: Session, version: ModelVersion) -> ModelVersion:
+    """Make `version` the project's active model (promotion and rollback alike)."""
+    current = active_model_version(session, version.project_id)
+    if current is not None and current.id != version.id:
+        current.is_active = False
+        session.flush()  # one active version at a time, even mid-transaction
+    version.is_active = True
+    version.promoted_at = utcnow()
+    session.flush()
+    return version
+
+
+def version_for_prediction(
+    session: Session, project: Project, version_id: int | None
+) -> ModelVersion:
+    if version_id is not None:
+        version = get_model_version(session, version_id)
+        if version.project_id != project.id:
+            raise BadInput(f"model version {version_id} belongs to another project")
+        return version
+    active = active_model_version(session, project.id)
+    if active is None:
+        raise Conflict("the project has no active model version yet; train one first")
+    return active

@@ -1,0 +1,91 @@
+"""Predicting images with a model version and storing the results."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from backend.config import get_settings
+from backend.db.session import session_scope
+from backend.models import Image, ImageState, ModelVersion, Prediction
+from worker.device import pick_device
+from worker.ml.predict import Predictor
+
+CHUNK = 32
+
+
+def model_file(version_path: str) -> Path:
+    return Path(version_path) / "model.pt"
+
+
+@lru_cache(maxsize=2)
+def load_predictor(version_path: str, device: str) -> Predictor:
+    """Versions are immutable, so a loaded model can be kept for the worker's lifetime."""
+    return Predictor.from_checkpoint(model_file(version_path), device)
+
+
+def finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def predict_and_store(
+    version_id: int,
+    images: Sequence[tuple[int, Path, tuple[float, float, float, float] | None]],
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> int:
+    """Predict `images` (id, file, roi) with `version_id`; upsert one Prediction each."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        version = session.get(ModelVersion, version_id)
+        if version is None:
+            raise LookupError(f"model version {version_id} no longer exists")
+        path, active = version.path, version.is_active
+    predictor = load_predictor(path, pick_device())
+    done = 0
+    for start in range(0, len(images), CHUNK):
+        chunk = images[start : start + CHUNK]
+        results = predictor.predict([p for _, p, _ in chunk], [r for _, _, r in chunk])
+        rows = [
+            {
+                "image_id": image_id,
+                "model_version_id": version_id,
+                "keypoints": [
+                    {"x": float(x), "y": float(y), "confidence": float(c), "uncertainty": None}
+                    for (x, y), c in zip(
+                        result.xy.tolist(), result.confidence.tolist(), strict=True
+                    )
+                ],
+                "score": finite(float(result.confidence.mean())),
+            }
+            for (image_id, _, _), result in zip(chunk, results, strict=True)
+        ]
+        with session_scope(settings.database_url) as session:
+            _upsert(session, rows)
+            if active:
+                ids = [r["image_id"] for r in rows]
+                for image in session.scalars(
+                    select(Image).where(Image.id.in_(ids), Image.state == ImageState.new)
+                ):
+                    image.state = ImageState.predicted
+        done += len(chunk)
+        if on_chunk is not None:
+            on_chunk(done, len(images))
+    return done
+
+
+def _upsert(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Prediction).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["image_id", "model_version_id"],
+            set_={"keypoints": statement.excluded.keypoints, "score": statement.excluded.score},
+        )
+    )

@@ -1,0 +1,105 @@
+"""A project's data at the start of a job, as the model library's plain samples.
+
+Read once in a short transaction, so the database can change while training runs and the
+model version records exactly which annotation versions went in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from backend.config import get_settings
+from backend.db.session import session_scope
+from backend.models import Annotation, Image, ImageSplit, Project
+from backend.services.storage import LocalBlobStore
+from worker.ml.data import (
+    OCCLUDED,
+    UNLABELED,
+    VISIBLE,
+    KeypointSchema,
+    LabeledSample,
+    UnlabeledSample,
+)
+
+VISIBILITY_CODE = {"unlabeled": UNLABELED, "occluded": OCCLUDED, "visible": VISIBLE}
+
+
+@dataclass
+class ProjectSnapshot:
+    project_id: int
+    schema: KeypointSchema
+    labeled: list[LabeledSample] = field(default_factory=list)
+    unlabeled: list[UnlabeledSample] = field(default_factory=list)
+    validation: list[LabeledSample] = field(default_factory=list)
+    validation_ids: list[int] = field(default_factory=list)
+    labels_used: dict[str, int] = field(default_factory=dict)  # image id -> annotation version
+    all_images: list[tuple[int, Path, tuple[float, float, float, float] | None]] = field(
+        default_factory=list
+    )
+
+
+def schema_of(project: Project) -> KeypointSchema:
+    names = project.keypoint_names
+    pairs = [
+        (names.index(a), names.index(b)) for a, b in project.keypoint_schema.get("flip_pairs", [])
+    ]
+    return KeypointSchema(names, pairs)
+
+
+def labeled_sample(
+    path: Path, points: list[dict[str, object]], k: int, roi: object
+) -> LabeledSample | None:
+    """None when no keypoint is labeled: such an image belongs to the unlabeled pool."""
+    xy = np.zeros((k, 2), dtype=np.float64)
+    visibility = np.zeros(k, dtype=np.int64)
+    for i, p in enumerate(points[:k]):
+        code = VISIBILITY_CODE[str(p["visibility"])]
+        if code != UNLABELED:
+            xy[i] = (float(p["x"]), float(p["y"]))  # type: ignore[arg-type]
+            visibility[i] = code
+    if not visibility.any():
+        return None
+    return LabeledSample(path, xy, visibility, roi=_roi(roi))
+
+
+def _roi(roi: object) -> tuple[float, float, float, float] | None:
+    if isinstance(roi, list) and len(roi) == 4:
+        return (float(roi[0]), float(roi[1]), float(roi[2]), float(roi[3]))
+    return None
+
+
+def take_snapshot(project_id: int) -> ProjectSnapshot:
+    settings = get_settings()
+    store = LocalBlobStore(settings.files_dir)
+    with session_scope(settings.database_url) as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise LookupError(f"project {project_id} no longer exists")
+        snap = ProjectSnapshot(project_id, schema_of(project))
+        k = len(snap.schema.names)
+        rows = session.execute(
+            select(Image, Annotation)
+            .outerjoin(Annotation, Annotation.image_id == Image.id)
+            .where(Image.project_id == project_id)
+            .order_by(Image.id)
+        ).all()
+        for image, annotation in rows:
+            path = store.path_for(image.checksum)
+            snap.all_images.append((image.id, path, _roi(image.roi)))
+            sample = (
+                labeled_sample(path, annotation.keypoints, k, image.roi) if annotation else None
+            )
+            if sample is None:
+                if image.split == ImageSplit.train:
+                    snap.unlabeled.append(UnlabeledSample(path, roi=_roi(image.roi)))
+                continue
+            assert annotation is not None
+            snap.labels_used[str(image.id)] = annotation.version
+            (snap.validation if image.split == ImageSplit.validation else snap.labeled).append(
+                sample
+            )
+    return snap

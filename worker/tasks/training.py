@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from backend.queue import TASK_RETRAIN
+from worker.training_run import run_training_job
+
+# Hard limit well above any budget an admin can set; the training loop's own time budget
+# and the cancel flag are the normal ways a run ends.
+TRAINING_TIME_LIMIT_S = 26 * 3600
+
+
+@shared_task(name=TASK_RETRAIN, acks_late=True, time_limit=TRAINING_TIME_LIMIT_S)
+def retrain(job_id: int) -> str:
+    return run_training_job(job_id)

@@ -1,0 +1,181 @@
+"""One retraining, from a job row to an immutable, possibly active model version.
+
+1. claim the job; 2. snapshot labeled / unlabeled / validation images; 3. train with
+progress and cancellation through the job row; 4. write the model files into a staging
+folder and rename it into place (atomic), and only then add the ModelVersion row;
+5. activate it per the project's policy; 6. predict every image of the project.
+A worker killed at any point leaves no row pointing at incomplete files; a redelivered job
+resumes from the last checkpoint in its work folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from backend.config import get_settings
+from backend.db.session import session_scope
+from backend.models import JobState, ModelVersion, Project
+from backend.schemas.project import ProjectSettings
+from backend.services.jobs import active_model_version, promote
+from worker import job_state
+from worker.device import pick_device
+from worker.evaluating import evaluate_samples
+from worker.ml.config import LossConfig, TrainConfig, device_defaults
+from worker.ml.train import Progress, train
+from worker.predicting import load_predictor, predict_and_store
+from worker.snapshot import ProjectSnapshot, take_snapshot
+
+log = logging.getLogger(__name__)
+
+CPU_DEFAULT_STEPS = 600
+GPU_DEFAULT_STEPS = 20_000
+
+
+def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> TrainConfig:
+    model = device_defaults(device)
+    if options.get("backbone"):
+        model = replace(model, backbone=options["backbone"])
+    if options.get("input_size"):
+        model = replace(model, input_size=int(options["input_size"]))
+    semi = bool(options.get("semi_supervised", True)) and has_unlabeled
+    defaults = TrainConfig()
+    return TrainConfig(
+        model=model,
+        loss=LossConfig() if semi else LossConfig.supervised_only(),
+        max_steps=int(
+            options.get("max_steps")
+            or (GPU_DEFAULT_STEPS if device != "cpu" else CPU_DEFAULT_STEPS)
+        ),
+        max_minutes=options.get("max_minutes"),
+        batch_size=int(options.get("batch_size") or defaults.batch_size),
+        seed=int(options.get("seed", 0)),
+        device=device,
+        eval_interval=int(options.get("eval_interval") or defaults.eval_interval),
+    )
+
+
+def project_dir(project_id: int) -> Path:
+    return get_settings().models_dir / f"project-{project_id}"
+
+
+def run_training_job(job_id: int) -> str:
+    options = job_state.claim(job_id)
+    if options is None:
+        return "skipped"
+    reporter = job_state.ProgressReporter(job_id)
+    project_id = int(options["project_id"])
+    workdir = project_dir(project_id) / f"job-{job_id}.work"
+    try:
+        return _train_and_publish(job_id, options, reporter, workdir)
+    except Exception as exc:
+        log.exception("training job %s failed", job_id)
+        job_state.finish(job_id, JobState.failed, f"{type(exc).__name__}: {exc}")
+        return "failed"
+
+
+def _train_and_publish(
+    job_id: int, options: dict[str, Any], reporter: job_state.ProgressReporter, workdir: Path
+) -> str:
+    project_id = int(options["project_id"])
+    snap = take_snapshot(project_id)
+    if not snap.labeled:
+        reason = "no labeled images in the train split yet: annotate some images first"
+        job_state.finish(job_id, JobState.failed, reason)
+        return "failed"
+    device = pick_device()
+    config = build_config(options, device, bool(snap.unlabeled))
+    reporter.set_phase("training", total=config.max_steps, labeled=len(snap.labeled),
+                       unlabeled=len(snap.unlabeled), validation=len(snap.validation),
+                       device=device, backbone=config.model.backbone)  # fmt: skip
+
+    def on_progress(p: Progress) -> None:
+        entry: dict[str, Any] = {"step": p.step, "total": p.total, "losses": p.losses}
+        if p.val_pck is not None:
+            entry["val_pck"] = p.val_pck
+        reporter.report(entry)
+
+    result = train(
+        config, snap.schema, snap.labeled, snap.unlabeled if config.loss.semi_supervised else [],
+        snap.validation, checkpoint_dir=workdir, on_progress=on_progress,
+        should_stop=reporter.should_stop, resume=bool(options.get("_resumed")),
+    )  # fmt: skip
+    if result.status == "cancelled":
+        shutil.rmtree(workdir, ignore_errors=True)
+        job_state.finish(job_id, JobState.cancelled, None)
+        return "cancelled"
+    reporter.set_phase("evaluating")
+    final_dir = _publish_files(job_id, snap, result.best_checkpoint, config, workdir)
+    metrics = evaluate_samples(load_predictor(str(final_dir), device), snap.validation,
+                               snap.schema.names, config.pck_alpha)  # fmt: skip
+    metrics["image_ids"] = snap.validation_ids
+    metrics["train_status"] = result.status
+    metrics["steps"] = result.step
+    version_id, active = _register_version(job_id, snap, config, metrics, final_dir)
+    reporter.set_phase("predicting", model_version_id=version_id, active=active)
+    predict_and_store(
+        version_id, snap.all_images,
+        on_chunk=lambda done, total: reporter.report({"predicted": done, "to_predict": total}),
+    )  # fmt: skip
+    reporter.set_phase("done", model_version_id=version_id)
+    job_state.finish(job_id, JobState.succeeded, None)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return "succeeded"
+
+
+def _publish_files(
+    job_id: int, snap: ProjectSnapshot, checkpoint: Path, config: TrainConfig, workdir: Path
+) -> Path:
+    """Copy the best checkpoint into a staging folder and rename it into place."""
+    final_dir = project_dir(snap.project_id) / f"version-job-{job_id}"
+    if final_dir.is_dir():  # a previous delivery got this far before dying
+        return final_dir
+    staging = workdir / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    shutil.copyfile(checkpoint, staging / "model.pt")
+    (staging / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    os.replace(staging, final_dir)
+    return final_dir
+
+
+def _register_version(
+    job_id: int, snap: ProjectSnapshot, config: TrainConfig, metrics: dict[str, Any], path: Path
+) -> tuple[int, bool]:
+    with session_scope(get_settings().database_url) as session:
+        existing = session.query(ModelVersion).filter_by(training_job_id=job_id).one_or_none()
+        if existing is not None:
+            return existing.id, existing.is_active
+        version = ModelVersion(
+            project_id=snap.project_id, training_job_id=job_id, backbone=config.model.backbone,
+            config=config.to_dict(), metrics=metrics, labeled_count=len(snap.labeled),
+            unlabeled_count=len(snap.unlabeled) if config.loss.semi_supervised else 0,
+            labels_snapshot=snap.labels_used, path=str(path), is_active=False,
+        )  # fmt: skip
+        session.add(version)
+        session.flush()
+        project = session.get(Project, snap.project_id)
+        assert project is not None
+        current = active_model_version(session, snap.project_id)
+        if should_activate(ProjectSettings.model_validate(project.settings).promote_policy,
+                           metrics.get("pck"), current.metrics.get("pck") if current else None,
+                           has_active=current is not None):  # fmt: skip
+            promote(session, version)
+        return version.id, version.is_active
+
+
+def should_activate(
+    policy: str, new_pck: float | None, active_pck: float | None, *, has_active: bool
+) -> bool:
+    if not has_active or policy == "always":
+        return True
+    if policy == "manual":
+        return False
+    if active_pck is None:
+        return True
+    return new_pck is not None and new_pck >= active_pck
