@@ -19,8 +19,11 @@ from backend.queue import TASK_EVALUATE, TASK_PREDICT, TASK_RETRAIN, make_celery
 
 log = logging.getLogger(__name__)
 
-TASK_FOR_KIND = {JobKind.train: TASK_RETRAIN, JobKind.predict: TASK_PREDICT,
-                 JobKind.evaluate: TASK_EVALUATE}  # fmt: skip
+TASK_FOR_KIND = {
+    JobKind.train: TASK_RETRAIN,
+    JobKind.predict: TASK_PREDICT,
+    JobKind.evaluate: TASK_EVALUATE,
+}
 
 
 @lru_cache(maxsize=4)

@@ -68,16 +68,34 @@ def postgres_server() -> Iterator[str]:
     port = free_port()
     run = lambda *argv: subprocess.run([*as_user, *argv], check=True, capture_output=True)  # noqa: E731
     run(initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-    run(pg_ctl, "-D", str(data), "-w", "-l", str(root / "log"), "-o",
+    run(
+        pg_ctl,
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(root / "log"),
+        "-o",
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off", "start")  # fmt: skip
+        "-c synchronous_commit=off -c full_page_writes=off",
+        "start",
+    )
     try:
-        run(_pg_bin("createdb") or "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-            "keyloop_test")  # fmt: skip
+        run(
+            _pg_bin("createdb") or "createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "keyloop_test",
+        )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/keyloop_test"
     finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -90,10 +108,21 @@ def redis_server() -> Iterator[str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="keyloop-redis-")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
         stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     try:
         wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0"

@@ -71,8 +71,10 @@ class ProgressReporter:
         self._cancel = False
         self._pending: list[dict[str, Any]] = []
         self._latest: dict[str, Any] = {}
+        self._started = time.monotonic()
 
     def report(self, entry: dict[str, Any], *, force: bool = False) -> None:
+        entry = {**entry, "elapsed_s": round(time.monotonic() - self._started, 2)}
         self._latest = entry
         self._pending.append(entry)
         if force or time.monotonic() - self._last_write >= self.interval_s:

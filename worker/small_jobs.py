@@ -30,9 +30,10 @@ def run_prediction_job(job_id: int) -> str:
         reporter = job_state.ProgressReporter(job_id)
         reporter.set_phase("predicting", to_predict=len(images))
         predict_and_store(
-            version_id, images,
+            version_id,
+            images,
             on_chunk=lambda done, total: reporter.report({"predicted": done, "to_predict": total}),
-        )  # fmt: skip
+        )
         reporter.flush()
         job_state.finish(job_id, JobState.succeeded)
         return "succeeded"

@@ -33,8 +33,10 @@ from worker.snapshot import ProjectSnapshot, take_snapshot
 
 log = logging.getLogger(__name__)
 
-CPU_DEFAULT_STEPS = 600
-GPU_DEFAULT_STEPS = 20_000
+# Per-device budgets when the admin sets none: a CPU retrain must finish in minutes on two
+# cores (the time budget usually ends it), a GPU one trains until validation PCK stalls.
+CPU_DEFAULT_STEPS, CPU_DEFAULT_MINUTES = 3000, 8.0
+GPU_DEFAULT_STEPS, GPU_DEFAULT_MINUTES = 20_000, None
 
 
 def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> TrainConfig:
@@ -44,15 +46,22 @@ def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> T
     if options.get("input_size"):
         model = replace(model, input_size=int(options["input_size"]))
     semi = bool(options.get("semi_supervised", True)) and has_unlabeled
+    cpu = device == "cpu"
     defaults = TrainConfig()
     return TrainConfig(
         model=model,
         loss=LossConfig() if semi else LossConfig.supervised_only(),
         max_steps=int(
-            options.get("max_steps")
-            or (GPU_DEFAULT_STEPS if device != "cpu" else CPU_DEFAULT_STEPS)
+            options.get("max_steps") or (CPU_DEFAULT_STEPS if cpu else GPU_DEFAULT_STEPS)
         ),
-        max_minutes=options.get("max_minutes"),
+        max_minutes=options.get("max_minutes")
+        or (
+            None
+            if options.get("max_steps")
+            else CPU_DEFAULT_MINUTES
+            if cpu
+            else GPU_DEFAULT_MINUTES
+        ),
         batch_size=int(options.get("batch_size") or defaults.batch_size),
         seed=int(options.get("seed", 0)),
         device=device,
@@ -90,9 +99,15 @@ def _train_and_publish(
         return "failed"
     device = pick_device()
     config = build_config(options, device, bool(snap.unlabeled))
-    reporter.set_phase("training", total=config.max_steps, labeled=len(snap.labeled),
-                       unlabeled=len(snap.unlabeled), validation=len(snap.validation),
-                       device=device, backbone=config.model.backbone)  # fmt: skip
+    reporter.set_phase(
+        "training",
+        total=config.max_steps,
+        labeled=len(snap.labeled),
+        unlabeled=len(snap.unlabeled),
+        validation=len(snap.validation),
+        device=device,
+        backbone=config.model.backbone,
+    )
 
     def on_progress(p: Progress) -> None:
         entry: dict[str, Any] = {"step": p.step, "total": p.total, "losses": p.losses}
@@ -101,27 +116,35 @@ def _train_and_publish(
         reporter.report(entry)
 
     result = train(
-        config, snap.schema, snap.labeled, snap.unlabeled if config.loss.semi_supervised else [],
-        snap.validation, checkpoint_dir=workdir, on_progress=on_progress,
-        should_stop=reporter.should_stop, resume=bool(options.get("_resumed")),
-    )  # fmt: skip
+        config,
+        snap.schema,
+        snap.labeled,
+        snap.unlabeled if config.loss.semi_supervised else [],
+        snap.validation,
+        checkpoint_dir=workdir,
+        on_progress=on_progress,
+        should_stop=reporter.should_stop,
+        resume=bool(options.get("_resumed")),
+    )
     if result.status == "cancelled":
         shutil.rmtree(workdir, ignore_errors=True)
         job_state.finish(job_id, JobState.cancelled, None)
         return "cancelled"
     reporter.set_phase("evaluating")
     final_dir = _publish_files(job_id, snap, result.best_checkpoint, config, workdir)
-    metrics = evaluate_samples(load_predictor(str(final_dir), device), snap.validation,
-                               snap.schema.names, config.pck_alpha)  # fmt: skip
+    metrics = evaluate_samples(
+        load_predictor(str(final_dir), device), snap.validation, snap.schema.names, config.pck_alpha
+    )
     metrics["image_ids"] = snap.validation_ids
     metrics["train_status"] = result.status
     metrics["steps"] = result.step
     version_id, active = _register_version(job_id, snap, config, metrics, final_dir)
     reporter.set_phase("predicting", model_version_id=version_id, active=active)
     predict_and_store(
-        version_id, snap.all_images,
+        version_id,
+        snap.all_images,
         on_chunk=lambda done, total: reporter.report({"predicted": done, "to_predict": total}),
-    )  # fmt: skip
+    )
     reporter.set_phase("done", model_version_id=version_id)
     job_state.finish(job_id, JobState.succeeded, None)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -152,19 +175,28 @@ def _register_version(
         if existing is not None:
             return existing.id, existing.is_active
         version = ModelVersion(
-            project_id=snap.project_id, training_job_id=job_id, backbone=config.model.backbone,
-            config=config.to_dict(), metrics=metrics, labeled_count=len(snap.labeled),
+            project_id=snap.project_id,
+            training_job_id=job_id,
+            backbone=config.model.backbone,
+            config=config.to_dict(),
+            metrics=metrics,
+            labeled_count=len(snap.labeled),
             unlabeled_count=len(snap.unlabeled) if config.loss.semi_supervised else 0,
-            labels_snapshot=snap.labels_used, path=str(path), is_active=False,
-        )  # fmt: skip
+            labels_snapshot=snap.labels_used,
+            path=str(path),
+            is_active=False,
+        )
         session.add(version)
         session.flush()
         project = session.get(Project, snap.project_id)
         assert project is not None
         current = active_model_version(session, snap.project_id)
-        if should_activate(ProjectSettings.model_validate(project.settings).promote_policy,
-                           metrics.get("pck"), current.metrics.get("pck") if current else None,
-                           has_active=current is not None):  # fmt: skip
+        if should_activate(
+            ProjectSettings.model_validate(project.settings).promote_policy,
+            metrics.get("pck"),
+            current.metrics.get("pck") if current else None,
+            has_active=current is not None,
+        ):
             promote(session, version)
         return version.id, version.is_active
 

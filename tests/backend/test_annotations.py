@@ -98,8 +98,10 @@ def test_every_save_is_kept_as_a_revision(admin: TestClient, project: dict[str, 
 
 def test_rejects_keypoint_outside_image(admin: TestClient, project: dict[str, Any]) -> None:
     image_id = _image(admin, project)
-    r = admin.put(f"/api/v1/images/{image_id}/annotation",
-                  json={"version": 0, "keypoints": _points(nose=(65, 10, "visible"))})  # fmt: skip
+    r = admin.put(
+        f"/api/v1/images/{image_id}/annotation",
+        json={"version": 0, "keypoints": _points(nose=(65, 10, "visible"))},
+    )
     assert r.status_code == 422 and "outside the 64x48 image" in r.json()["detail"]
     assert admin.get(f"/api/v1/images/{image_id}/annotation").json()["version"] == 0
 

@@ -26,9 +26,12 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 def _keyloop(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "backend.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
 
 
 def test_users_create_reports_a_clear_error_for_a_duplicate(tmp_path: Path) -> None:
@@ -63,8 +66,11 @@ def test_serve_runs_api_worker_and_beat_and_stops_them_on_ctrl_c(tmp_path: Path)
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -82,11 +88,16 @@ def test_serve_runs_api_worker_and_beat_and_stops_them_on_ctrl_c(tmp_path: Path)
         text = log.read_text()
         assert "one-time password:" in text
         password = text.split("one-time password:")[1].split()[0]
-        login = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
-                           json={"email": "admin@localhost", "password": password})  # fmt: skip
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/login",
+            json={"email": "admin@localhost", "password": password},
+        )
         assert login.status_code == 200
-        children = [int(line.split("pid ")[1].rstrip(")")) for line in text.splitlines()
-                    if line.startswith("keyloop: started")]  # fmt: skip
+        children = [
+            int(line.split("pid ")[1].rstrip(")"))
+            for line in text.splitlines()
+            if line.startswith("keyloop: started")
+        ]
         assert len(children) == 3
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0

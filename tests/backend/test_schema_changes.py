@@ -45,9 +45,13 @@ def test_adding_a_keypoint_keeps_points_and_reads_unlabeled(
 
 def test_reorder_and_rename_move_the_data(admin: TestClient, project: dict[str, Any]) -> None:
     _, url = _annotated(admin, project)
-    r = admin.put(f"/api/v1/projects/{project['id']}/schema",
-                  json={"keypoint_schema": _schema("tail", "eye_r", "left_eye", "nose"),
-                        "renames": {"right_eye": "eye_r"}})  # fmt: skip
+    r = admin.put(
+        f"/api/v1/projects/{project['id']}/schema",
+        json={
+            "keypoint_schema": _schema("tail", "eye_r", "left_eye", "nose"),
+            "renames": {"right_eye": "eye_r"},
+        },
+    )
     assert r.status_code == 200, r.text
     assert list(_xs(admin, url).items()) == [
         ("tail", None),
@@ -73,6 +77,8 @@ def test_deleting_a_labeled_keypoint_needs_confirmation(
 
 
 def test_rename_of_unknown_keypoint_is_rejected(admin: TestClient, project: dict[str, Any]) -> None:
-    r = admin.put(f"/api/v1/projects/{project['id']}/schema",
-                  json={"keypoint_schema": _schema("a"), "renames": {"wing": "a"}})  # fmt: skip
+    r = admin.put(
+        f"/api/v1/projects/{project['id']}/schema",
+        json={"keypoint_schema": _schema("a"), "renames": {"wing": "a"}},
+    )
     assert r.status_code == 422 and "wing" in r.json()["detail"]

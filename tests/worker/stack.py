@@ -35,9 +35,14 @@ class Stack:
     @staticmethod
     def create(root: Path, broker_url: str | None = None) -> Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KEYLOOP_")}
-        env.update(KEYLOOP_DATA_DIR=str(root / "data"), KEYLOOP_ENV="test",
-                   KEYLOOP_ADMIN_EMAIL=ADMIN[0], KEYLOOP_ADMIN_PASSWORD=ADMIN[1],
-                   KEYLOOP_DEVICE="cpu", OMP_NUM_THREADS="1")  # fmt: skip
+        env.update(
+            KEYLOOP_DATA_DIR=str(root / "data"),
+            KEYLOOP_ENV="test",
+            KEYLOOP_ADMIN_EMAIL=ADMIN[0],
+            KEYLOOP_ADMIN_PASSWORD=ADMIN[1],
+            KEYLOOP_DEVICE="cpu",
+            OMP_NUM_THREADS="1",
+        )
         if broker_url:
             env["KEYLOOP_BROKER_URL"] = broker_url
             env["KEYLOOP_RESULT_BACKEND"] = broker_url
@@ -47,14 +52,20 @@ class Stack:
         return stack
 
     def run_cli(self, *args: str) -> str:
-        out = subprocess.run([sys.executable, "-m", "backend.cli", *args], env=self.env,
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
         return out.stdout
 
     def python(self, code: str) -> str:
-        out = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True,
-                             text=True, timeout=120)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=120
+        )
         assert out.returncode == 0, out.stderr
         return out.stdout
 
@@ -66,8 +77,18 @@ class Stack:
 
     def start_api(self) -> None:
         port = free_port()
-        self._start("api", [sys.executable, "-m", "uvicorn", "backend.app:create_app",
-                            "--factory", "--port", str(port)])  # fmt: skip
+        self._start(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backend.app:create_app",
+                "--factory",
+                "--port",
+                str(port),
+            ],
+        )
         self.api_url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _ok(f"{self.api_url}/api/v1/health"), 60, "API did not start")
         self.client = httpx.Client(base_url=f"{self.api_url}/api/v1", timeout=30)
@@ -76,9 +97,25 @@ class Stack:
         self.client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
 
     def start_worker(self) -> None:
-        self._start("worker", [sys.executable, "-m", "celery", "-A", "worker.celery_app",
-                               "worker", "--concurrency", "1", "-Q", "training,inference",
-                               "--loglevel", "INFO", "-n", f"test{time.time_ns()}@%h"])  # fmt: skip
+        self._start(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.celery_app",
+                "worker",
+                "--concurrency",
+                "1",
+                "-Q",
+                "training,inference",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"test{time.time_ns()}@%h",
+            ],
+        )
 
     def kill(self, name: str) -> None:
         proc = self.processes.pop(name)
@@ -155,11 +192,14 @@ def synthetic_image(seed: int, size: int = 96) -> tuple[bytes, list[tuple[float,
 
 
 def make_project(stack: Stack, n_images: int = 12, n_labeled: int = 8) -> tuple[int, list[int]]:
-    r = stack.api.post("/projects", json={
-        "name": f"synthetic-{time.time_ns()}",
-        "keypoint_schema": {"keypoints": [{"name": n} for n in KEYPOINTS]},
-        "settings": {"validation_fraction": 0.25},
-    })  # fmt: skip
+    r = stack.api.post(
+        "/projects",
+        json={
+            "name": f"synthetic-{time.time_ns()}",
+            "keypoint_schema": {"keypoints": [{"name": n} for n in KEYPOINTS]},
+            "settings": {"validation_fraction": 0.25},
+        },
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     images = [synthetic_image(i) for i in range(n_images)]
@@ -167,9 +207,12 @@ def make_project(stack: Stack, n_images: int = 12, n_labeled: int = 8) -> tuple[
     created = stack.api.post(f"/projects/{pid}/images", files=files).json()["created"]
     ids = [c["id"] for c in created]
     for image_id, (_, points) in list(zip(ids, images, strict=True))[:n_labeled]:
-        body = {"version": 0, "keypoints": [
-            {"name": n, "x": x, "y": y, "visibility": "visible"}
-            for n, (x, y) in zip(KEYPOINTS, points, strict=True)
-        ]}  # fmt: skip
+        body = {
+            "version": 0,
+            "keypoints": [
+                {"name": n, "x": x, "y": y, "visibility": "visible"}
+                for n, (x, y) in zip(KEYPOINTS, points, strict=True)
+            ],
+        }
         assert stack.api.put(f"/images/{image_id}/annotation", json=body).status_code == 200
     return pid, ids

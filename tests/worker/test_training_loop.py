@@ -55,8 +55,11 @@ def test_retrain_publishes_a_version_and_predicts_every_image(stack: Stack) -> N
 def test_cancel_a_running_job(stack: Stack) -> None:
     pid, _ = make_project(stack)
     job_id = stack.api.post(f"/projects/{pid}/training-jobs", json=LONG).json()["id"]
-    wait_until(lambda: bool(stack.api.get(f"/jobs/{job_id}").json()["progress"].get("step")),
-               180, lambda: stack.log("worker")[-3000:])  # fmt: skip
+    wait_until(
+        lambda: bool(stack.api.get(f"/jobs/{job_id}").json()["progress"].get("step")),
+        180,
+        lambda: stack.log("worker")[-3000:],
+    )
     assert stack.api.post(f"/jobs/{job_id}/cancel").status_code == 200
     job = stack.wait_for_job(job_id, {"cancelled", "failed", "succeeded"}, 60)
     assert job["state"] == "cancelled"
@@ -88,12 +91,17 @@ def test_two_simultaneous_requests_give_one_job_and_one_409(stack: Stack) -> Non
 def test_a_killed_worker_leaves_a_failed_job_and_no_half_written_version(stack: Stack) -> None:
     pid, _ = make_project(stack)
     job_id = stack.api.post(f"/projects/{pid}/training-jobs", json=LONG).json()["id"]
-    wait_until(lambda: bool(stack.api.get(f"/jobs/{job_id}").json()["progress"].get("step")),
-               180, lambda: stack.log("worker")[-3000:])  # fmt: skip
+    wait_until(
+        lambda: bool(stack.api.get(f"/jobs/{job_id}").json()["progress"].get("step")),
+        180,
+        lambda: stack.log("worker")[-3000:],
+    )
     stack.kill("worker")
     # Beat's policy check reaps jobs whose worker stopped sending heartbeats.
-    stack.python("from datetime import timedelta; from worker.job_state import reap_stale_jobs;"
-                 "print(reap_stale_jobs(timedelta(seconds=0)))")  # fmt: skip
+    stack.python(
+        "from datetime import timedelta; from worker.job_state import reap_stale_jobs;"
+        "print(reap_stale_jobs(timedelta(seconds=0)))"
+    )
     job = stack.api.get(f"/jobs/{job_id}").json()
     assert job["state"] == "failed" and "heartbeat" in job["error"]
     assert stack.api.get(f"/projects/{pid}/model-versions").json() == []

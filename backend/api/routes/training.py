@@ -93,9 +93,12 @@ def promote_version(version_id: int, _: Admin, session: SessionDep) -> ModelVers
 
 @router.post("/model-versions/{version_id}/evaluations", status_code=202)
 def evaluate_version(
-    version_id: int, body: EvaluateRequest, admin: Admin, session: SessionDep,
+    version_id: int,
+    body: EvaluateRequest,
+    admin: Admin,
+    session: SessionDep,
     settings: SettingsDep,
-) -> JobRead:  # fmt: skip
+) -> JobRead:
     version = jobs.get_model_version(session, version_id)
     project = get_project(session, version.project_id)
     options = {"model_version_id": version.id, "alpha": body.alpha}
@@ -118,9 +121,12 @@ def list_evaluations(version_id: int, _: Viewer, session: SessionDep) -> list[Ev
 
 @router.post("/projects/{project_id}/predictions", status_code=202)
 def predict_images(
-    project_id: int, body: PredictRequest, user: Annotator, session: SessionDep,
+    project_id: int,
+    body: PredictRequest,
+    user: Annotator,
+    session: SessionDep,
     settings: SettingsDep,
-) -> JobRead:  # fmt: skip
+) -> JobRead:
     project = get_project(session, project_id)
     version = jobs.version_for_prediction(session, project, body.model_version_id)
     if body.image_ids is not None:

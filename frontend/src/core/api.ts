@@ -1,0 +1,220 @@
+/**
+ * Typed fetch client for /api/v1. Cookie session + double-submit CSRF: every non-GET request
+ * sends X-CSRF-Token read from the `keyloop_csrf` cookie. Errors become typed exceptions;
+ * a version conflict (409 with `current`) becomes a ConflictError carrying the server's copy.
+ */
+import type {
+  AnnotationRead,
+  AnnotationWrite,
+  ImagePage,
+  ImageRead,
+  ImageState,
+  KeypointSchema,
+  PredictionRead,
+  ProjectRead,
+  Split,
+  UploadResult,
+  UserRead,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly body: unknown,
+  ) {
+    super(`${status} ${code}: ${detail}`);
+    this.name = "ApiError";
+  }
+}
+
+export class ConflictError extends ApiError {
+  constructor(
+    detail: string,
+    body: unknown,
+    readonly current: AnnotationRead,
+  ) {
+    super(409, "version_conflict", detail, body);
+    this.name = "ConflictError";
+  }
+}
+
+/** Network failure (no HTTP response at all): the only error worth retrying blindly. */
+export class NetworkError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`network error: ${String(cause)}`);
+    this.name = "NetworkError";
+  }
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ImageFilter {
+  state?: ImageState | undefined;
+  split?: Split | undefined;
+  offset?: number;
+  limit?: number;
+}
+
+export function readCookie(cookieHeader: string, name: string): string | null {
+  for (const part of cookieHeader.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+export class ApiClient {
+  private csrfFallback: string | null = null;
+
+  constructor(
+    private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
+    readonly base = "/api/v1",
+    private readonly cookies: () => string = () =>
+      typeof document === "undefined" ? "" : document.cookie,
+  ) {}
+
+  // --- auth
+  async login(email: string, password: string): Promise<UserRead> {
+    const res = await this.request<{ user: UserRead; csrf_token: string }>("POST", "/auth/login", {
+      email,
+      password,
+    });
+    this.csrfFallback = res.csrf_token;
+    return res.user;
+  }
+  logout(): Promise<void> {
+    return this.request("POST", "/auth/logout");
+  }
+  me(): Promise<UserRead> {
+    return this.request("GET", "/auth/me");
+  }
+
+  // --- projects
+  listProjects(): Promise<ProjectRead[]> {
+    return this.request("GET", "/projects");
+  }
+  getProject(id: number): Promise<ProjectRead> {
+    return this.request("GET", `/projects/${id}`);
+  }
+  createProject(body: { name: string; description: string; keypoint_schema: KeypointSchema }): Promise<ProjectRead> {
+    return this.request("POST", "/projects", body);
+  }
+  /** The suggested next image; null when the server has no queue endpoint (404) or it is empty. */
+  async getQueue(projectId: number): Promise<unknown> {
+    try {
+      return await this.request<unknown>("GET", `/projects/${projectId}/queue`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  // --- images
+  listImages(projectId: number, filter: ImageFilter = {}): Promise<ImagePage> {
+    const q = new URLSearchParams();
+    if (filter.state) q.set("state", filter.state);
+    if (filter.split) q.set("split", filter.split);
+    q.set("offset", String(filter.offset ?? 0));
+    q.set("limit", String(filter.limit ?? 50));
+    return this.request("GET", `/projects/${projectId}/images?${q.toString()}`);
+  }
+  uploadImages(projectId: number, files: readonly File[]): Promise<UploadResult> {
+    const form = new FormData();
+    for (const f of files) form.append("files", f, f.name);
+    return this.request("POST", `/projects/${projectId}/images`, form);
+  }
+  getImage(id: number): Promise<ImageRead> {
+    return this.request("GET", `/images/${id}`);
+  }
+  thumbnailUrl(id: number): string {
+    return `${this.base}/images/${id}/thumbnail`;
+  }
+  fileUrl(id: number): string {
+    return `${this.base}/images/${id}/file`;
+  }
+
+  // --- annotations and predictions
+  getAnnotation(imageId: number): Promise<AnnotationRead> {
+    return this.request("GET", `/images/${imageId}/annotation`);
+  }
+  putAnnotation(imageId: number, body: AnnotationWrite): Promise<AnnotationRead> {
+    return this.request("PUT", `/images/${imageId}/annotation`, body);
+  }
+  /** The active model's prediction, or null when there is none (404). */
+  async getPrediction(imageId: number): Promise<PredictionRead | null> {
+    try {
+      return await this.request<PredictionRead>("GET", `/images/${imageId}/prediction`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  // --- plumbing
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (method !== "GET" && method !== "HEAD") {
+      const csrf = readCookie(this.cookies(), "keyloop_csrf") ?? this.csrfFallback;
+      if (csrf) headers["X-CSRF-Token"] = csrf;
+    }
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.base + path, {
+        method,
+        headers,
+        body: payload,
+        credentials: "same-origin",
+        // Lets a save started while the tab closes still reach the server (browsers cap
+        // keepalive bodies at 64 KiB; an annotation is a few KiB).
+        keepalive: typeof payload === "string" && payload.length < 60_000,
+      });
+    } catch (e) {
+      throw new NetworkError(e);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let data: unknown = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = text;
+      }
+    }
+    if (!res.ok) throw toApiError(res.status, data);
+    return data as T;
+  }
+}
+
+function toApiError(status: number, data: unknown): ApiError {
+  const obj = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
+  const detail = describeDetail(obj["detail"] ?? data);
+  const code = typeof obj["code"] === "string" ? obj["code"] : `http_${status}`;
+  const current = obj["current"];
+  if (status === 409 && typeof current === "object" && current !== null && "keypoints" in current) {
+    return new ConflictError(detail, data, current as AnnotationRead);
+  }
+  return new ApiError(status, code, detail, data);
+}
+
+/** FastAPI 422s carry a list of {loc, msg}; show them readably. */
+function describeDetail(detail: unknown): string {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d) => {
+        const item = d as { loc?: unknown[]; msg?: string };
+        return `${(item.loc ?? []).join(".")}: ${item.msg ?? ""}`;
+      })
+      .join("; ");
+  }
+  return detail === undefined || detail === null ? "request failed" : JSON.stringify(detail);
+}

@@ -1,0 +1,101 @@
+/** Wire types of the Keyloop REST API v1 (docs/API.md). Coordinates are image pixels. */
+
+export type Role = "viewer" | "annotator" | "admin";
+export interface UserRead {
+  id: number;
+  email: string;
+  role: Role;
+  is_active: boolean;
+  created_at: string;
+}
+
+export interface KeypointDef {
+  name: string;
+  color: string;
+}
+export interface KeypointSchema {
+  keypoints: KeypointDef[];
+  skeleton: [string, string][];
+  flip_pairs: [string, string][];
+}
+
+export interface ProjectCounts {
+  total: number;
+  new: number;
+  predicted: number;
+  in_progress: number;
+  done: number;
+  train: number;
+  validation: number;
+}
+export interface ProjectRead {
+  id: number;
+  name: string;
+  description: string;
+  keypoint_schema: KeypointSchema;
+  settings: Record<string, unknown>;
+  created_at: string;
+  counts: ProjectCounts;
+}
+
+export type ImageState = "new" | "predicted" | "in_progress" | "done";
+export type Split = "train" | "validation";
+export interface ImageRead {
+  id: number;
+  project_id: number;
+  original_name: string;
+  width: number;
+  height: number;
+  checksum: string;
+  split: Split;
+  state: ImageState;
+  roi: [number, number, number, number] | null;
+  labeled_count: number;
+  created_at: string;
+}
+export interface ImagePage {
+  items: ImageRead[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+export interface UploadResult {
+  created: ImageRead[];
+  duplicates: { filename: string; existing_image_id: number }[];
+}
+
+export type Visibility = "unlabeled" | "visible" | "occluded";
+export type PointSource = "human" | "prediction";
+export interface Point {
+  name: string;
+  x: number | null;
+  y: number | null;
+  visibility: Visibility;
+  source: PointSource;
+}
+
+export interface AnnotationRead {
+  image_id: number;
+  version: number;
+  keypoints: Point[];
+  done: boolean;
+  updated_at: string | null;
+  updated_by: string | null;
+}
+export interface AnnotationWrite {
+  version: number;
+  keypoints: Point[];
+  done: boolean;
+}
+
+export interface PredictedPoint {
+  name: string;
+  x: number;
+  y: number;
+  confidence: number;
+  uncertainty: number | null;
+}
+export interface PredictionRead {
+  model_version_id: number;
+  keypoints: PredictedPoint[];
+}

@@ -1,0 +1,267 @@
+/**
+ * The annotation view: loads one image, its annotation and prediction, and turns clicks, drags
+ * and keys into store patches (core/keypoints). Saving, undo and conflicts live in the session.
+ */
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { Vec2 } from "../core/geometry";
+import {
+  acceptAllAbove,
+  acceptPrediction,
+  countPlaced,
+  firstUnlabeled,
+  movePoint,
+  nextUnlabeled,
+  nudgePoint,
+  placePoint,
+  predictionByName,
+  setVisibility,
+} from "../core/keypoints";
+import { createSession, type AnnotationSession } from "../core/session";
+import { actionForKey, nudgeDelta, selectedIndex, type Action } from "../core/shortcuts";
+import type { Patch } from "../core/store";
+import type { ImageRead, PredictionRead, ProjectRead, UserRead } from "../core/types";
+import { api, errorText } from "./api";
+import { ConflictDialog, HelpOverlay } from "./Dialogs";
+import { KeypointPanel } from "./KeypointPanel";
+import { findNextImage } from "./nextImage";
+import { navigate } from "./router";
+import { SaveIndicator } from "./SaveIndicator";
+import { Viewport, type ViewportController } from "./Viewport";
+
+interface Loaded {
+  project: ProjectRead;
+  image: ImageRead;
+  prediction: PredictionRead | null;
+  session: AnnotationSession;
+}
+
+export function Annotator({ projectId, imageId, user }: { projectId: number; imageId: number; user: UserRead }) {
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    let session: AnnotationSession | null = null;
+    Promise.all([api.getProject(projectId), api.getImage(imageId), api.getAnnotation(imageId), api.getPrediction(imageId)])
+      .then(([project, image, annotation, prediction]) => {
+        if (cancelled) return;
+        session = createSession(api, project.keypoint_schema, annotation);
+        setLoaded({ project, image, prediction, session });
+      })
+      .catch((e: unknown) => !cancelled && setError(errorText(e)));
+    return () => {
+      cancelled = true;
+      const s = session;
+      if (s) void s.saver.flush().finally(() => s.dispose());
+    };
+  }, [projectId, imageId]);
+
+  if (error) return <p class="page-error" role="alert">Cannot open image {imageId}: {error} <a href={`/projects/${projectId}`}>Back</a></p>;
+  if (!loaded) return <p class="loading">Loading image…</p>;
+  return <Workspace {...loaded} user={user} />;
+}
+
+function useSubscribe(subscribe: (fn: () => void) => () => void): void {
+  const [, setTick] = useState(0);
+  useEffect(() => subscribe(() => setTick((t) => t + 1)), [subscribe]);
+}
+
+function Workspace({ project, image, prediction, session, user }: Loaded & { user: UserRead }) {
+  const { store, undo, saver } = session;
+  const schema = project.keypoint_schema;
+  useSubscribe(useCallback((fn) => store.subscribe(fn), [store]));
+  useSubscribe(useCallback((fn) => undo.subscribe(fn), [undo]));
+  useSubscribe(useCallback((fn) => saver.subscribe(fn), [saver]));
+  const [active, setActive] = useState(() => firstUnlabeled(store.current.points));
+  const [showPredictions, setShowPredictions] = useState(true);
+  const [threshold, setThreshold] = useState(0.5);
+  const [help, setHelp] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const viewport = useRef<ViewportController | null>(null);
+  const canEdit = user.role !== "viewer";
+  const state = store.current;
+  const predictions = showPredictions ? predictionByName(prediction) : new Map();
+  const nameOf = (i: number) => state.points[i]?.name ?? "?";
+
+  const apply = (patch: Patch | null, label: string): boolean => {
+    if (!patch || !canEdit) return false;
+    return store.apply(patch, "user", label) !== null;
+  };
+
+  const place = (xy: Vec2, occluded: boolean) => {
+    if (apply(placePoint(store.current, active, xy, image, occluded ? "occluded" : "visible"), `place ${nameOf(active)}`)) {
+      setActive(nextUnlabeled(store.current.points, active) ?? active);
+    }
+  };
+
+  const goNext = async () => {
+    await saver.flush();
+    if (saver.hasUnsaved) {
+      setNotice("Resolve the save problem before leaving this image.");
+      return;
+    }
+    const next = await findNextImage(project.id, image.id).catch((e: unknown) => {
+      setNotice(errorText(e));
+      return null;
+    });
+    if (next !== null) navigate(`/projects/${project.id}/images/${next}`);
+    else setNotice("No other image left to annotate.");
+  };
+
+  const back = async () => {
+    await saver.flush();
+    navigate(`/projects/${project.id}`);
+  };
+
+  const run = (action: Action, e: KeyboardEvent | null) => {
+    if (help && action !== "help" && action !== "escape") return; // the overlay is modal
+    const n = state.points.length;
+    const select = selectedIndex(action);
+    if (select !== null) {
+      if (select < n) setActive(select);
+      return;
+    }
+    const nudge = nudgeDelta(action);
+    if (nudge) {
+      apply(nudgePoint(store.current, active, nudge[0], nudge[1], image), `nudge ${nameOf(active)}`);
+      return;
+    }
+    switch (action) {
+      case "undo": undo.undo(); break;
+      case "redo": undo.redo(); break;
+      case "next-keypoint": setActive((active + 1) % n); break;
+      case "prev-keypoint": setActive((active - 1 + n) % n); break;
+      case "set-visible": apply(setVisibility(store.current, active, "visible"), `${nameOf(active)} visible`); break;
+      case "set-occluded": apply(setVisibility(store.current, active, "occluded"), `${nameOf(active)} occluded`); break;
+      case "set-unlabeled": apply(setVisibility(store.current, active, "unlabeled"), `clear ${nameOf(active)}`); break;
+      case "accept-prediction":
+        if (apply(acceptPrediction(store.current, active, prediction, image), `accept ${nameOf(active)}`)) {
+          setActive(nextUnlabeled(store.current.points, active) ?? active);
+        }
+        break;
+      case "accept-all-predictions":
+        apply(acceptAllAbove(store.current, prediction, threshold, image), `accept predictions ≥ ${threshold}`);
+        break;
+      case "toggle-predictions": setShowPredictions((s) => !s); break;
+      case "toggle-done": apply({ done: !store.current.done }, store.current.done ? "mark not done" : "mark done"); break;
+      case "next-image": void goNext(); break;
+      case "fit": viewport.current?.fit(); break;
+      case "zoom-in": viewport.current?.zoomBy(1.25); break;
+      case "zoom-out": viewport.current?.zoomBy(0.8); break;
+      case "help": setHelp((h) => !h); break;
+      case "escape": setHelp(false); break;
+    }
+    e?.preventDefault();
+  };
+  // Undo/redo of a single-keypoint change selects that keypoint, so a re-click re-places it.
+  useEffect(
+    () =>
+      store.subscribe((_s, change) => {
+        const touched = [...(change.patch.points?.keys() ?? [])];
+        if (undo.isApplying && touched.length === 1) setActive(touched[0] ?? 0);
+      }),
+    [store, undo],
+  );
+
+  const runRef = useRef(run);
+  runRef.current = run;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+      if (saver.status === "conflict") return; // the dialog decides first
+      const action = actionForKey(e);
+      if (!action) return;
+      e.preventDefault();
+      runRef.current(action, e);
+    };
+    window.addEventListener("keydown", onKey);
+    const onUnload = (e: BeforeUnloadEvent) => {
+      if (saver.hasUnsaved) {
+        void saver.flush();
+        e.preventDefault();
+      }
+    };
+    window.addEventListener("beforeunload", onUnload);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      window.removeEventListener("beforeunload", onUnload);
+    };
+  }, [saver]);
+
+  const placedCount = countPlaced(state.points);
+  return (
+    <div class="annotator">
+      <header class="topbar annotator-bar">
+        <button type="button" onClick={() => void back()} aria-label="Back to images">← Images</button>
+        <span class="image-title" title={image.original_name}>
+          <strong>{image.original_name}</strong>
+          <span class="muted"> {image.width}×{image.height} · {image.split}</span>
+        </span>
+        <span class="labeled" aria-label="Labeled keypoints">{placedCount}/{state.points.length} labeled</span>
+        <SaveIndicator status={saver.status} error={saver.error} />
+        <span class="spacer" />
+        <button type="button" onClick={() => undo.undo()} disabled={!undo.canUndo} title="Undo (Ctrl+Z)">Undo</button>
+        <button type="button" onClick={() => undo.redo()} disabled={!undo.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <button type="button" onClick={() => viewport.current?.fit()} title="Fit to window (F)">Fit</button>
+        {prediction && (
+          <button type="button" aria-pressed={showPredictions} onClick={() => setShowPredictions((s) => !s)} title="Show predictions (P)">
+            Predictions
+          </button>
+        )}
+        {canEdit && (
+          <button type="button" class={state.done ? "done-on" : ""} aria-pressed={state.done} onClick={() => run("toggle-done", null)}
+            title="Mark image done (D)">
+            {state.done ? "✓ Done" : "Mark done"}
+          </button>
+        )}
+        <button type="button" class="primary" onClick={() => void goNext()} title="Next image (N)">Next image</button>
+        <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">?</button>
+      </header>
+      {notice && (
+        <p class="notice" role="alert">
+          {notice} <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
+        </p>
+      )}
+      <div class="annotator-main">
+        <Viewport
+          image={image}
+          src={api.fileUrl(image.id)}
+          schema={schema}
+          points={state.points}
+          prediction={prediction}
+          showPredictions={showPredictions}
+          active={active}
+          controller={viewport}
+          onPlace={place}
+          onMove={(i, xy) => apply(movePoint(store.current, i, xy, image), `move ${nameOf(i)}`)}
+          onMovePrediction={(i, xy) => apply(placePoint(store.current, i, xy, image), `move predicted ${nameOf(i)}`)}
+          onSelect={setActive}
+        />
+        <KeypointPanel
+          schema={schema}
+          points={state.points}
+          predictions={predictions}
+          active={active}
+          threshold={threshold}
+          canEdit={canEdit}
+          onSelect={setActive}
+          onThreshold={setThreshold}
+          onAcceptAll={() => run("accept-all-predictions", null)}
+          onAccept={() => run("accept-prediction", null)}
+          onVisibility={(v) => run(v === "visible" ? "set-visible" : v === "occluded" ? "set-occluded" : "set-unlabeled", null)}
+        />
+      </div>
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {saver.status === "conflict" && saver.conflict && (
+        <ConflictDialog
+          mine={state}
+          theirs={saver.conflict.theirs}
+          onKeepMine={() => void saver.keepMine()}
+          onTakeTheirs={() => session.takeTheirs()}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "../core/api";
+import type { UserRead } from "../core/types";
+import { api, errorText } from "./api";
+import { Annotator } from "./Annotator";
+import { Login } from "./Login";
+import { ProjectList } from "./ProjectList";
+import { ProjectView } from "./ProjectView";
+import { navigate, useRoute } from "./router";
+
+export function App() {
+  const route = useRoute();
+  const [user, setUser] = useState<UserRead | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.me().then(setUser, (e: unknown) => {
+      if (e instanceof ApiError && e.status === 401) setUser(null);
+      else setError(errorText(e));
+    });
+  }, []);
+
+  if (error) return <p class="page-error" role="alert">Cannot reach the server: {error}</p>;
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (user === null || route.name === "login") {
+    return (
+      <Login
+        onLoggedIn={(u) => {
+          setUser(u);
+          if (route.name === "login") navigate("/", true);
+        }}
+      />
+    );
+  }
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    setUser(null);
+  };
+  switch (route.name) {
+    case "projects":
+      return <ProjectList user={user} onLogout={logout} />;
+    case "project":
+      return <ProjectView projectId={route.projectId} user={user} onLogout={logout} />;
+    case "annotate":
+      return <Annotator key={route.imageId} projectId={route.projectId} imageId={route.imageId} user={user} />;
+    default:
+      return (
+        <p class="page-error">
+          Page not found. <a href="/">Projects</a>
+        </p>
+      );
+  }
+}

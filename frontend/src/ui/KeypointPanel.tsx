@@ -1,0 +1,75 @@
+import { confidenceColor, isPlaced } from "../core/keypoints";
+import type { KeypointSchema, Point, PredictedPoint } from "../core/types";
+
+interface Props {
+  schema: KeypointSchema;
+  points: readonly Point[];
+  predictions: Map<string, PredictedPoint>;
+  active: number;
+  threshold: number;
+  canEdit: boolean;
+  onSelect: (index: number) => void;
+  onThreshold: (t: number) => void;
+  onAcceptAll: () => void;
+  onVisibility: (v: "visible" | "occluded" | "unlabeled") => void;
+  onAccept: () => void;
+}
+
+export function stateText(p: Point, pred: PredictedPoint | undefined): string {
+  if (isPlaced(p)) return p.source === "prediction" ? `${p.visibility}, accepted` : p.visibility;
+  return pred ? `predicted ${Math.round(pred.confidence * 100)}%` : "unlabeled";
+}
+
+export function KeypointPanel(props: Props) {
+  const { schema, points, predictions, active } = props;
+  const colorOf = new Map(schema.keypoints.map((k) => [k.name, k.color]));
+  const activePoint = points[active];
+  const activePred = activePoint ? predictions.get(activePoint.name) : undefined;
+  const above = points.filter((p) => !isPlaced(p) && (predictions.get(p.name)?.confidence ?? -1) >= props.threshold).length;
+  return (
+    <aside class="panel" aria-label="Keypoint panel">
+      <h2 id="kp-heading">Keypoints</h2>
+      <ol class="keypoint-list" role="listbox" aria-labelledby="kp-heading">
+        {points.map((p, i) => {
+          const pred = predictions.get(p.name);
+          const text = stateText(p, pred);
+          return (
+            <li key={p.name} role="option" aria-selected={i === active} aria-label={`${p.name}: ${text}`}
+              class={`kp state-${isPlaced(p) ? p.visibility : pred ? "predicted" : "unlabeled"}${i === active ? " active" : ""}`}
+              data-name={p.name} data-state={text} onClick={() => props.onSelect(i)}>
+              <span class="swatch" style={{ background: colorOf.get(p.name) ?? "#888" }} />
+              <span class="kp-name">{i + 1}. {p.name}</span>
+              <span class="kp-state">
+                {!isPlaced(p) && pred && <span class="conf-dot" style={{ background: confidenceColor(pred.confidence) }} />}
+                {text}
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+      {props.canEdit && activePoint && (
+        <div class="panel-actions" aria-label="Selected keypoint actions" role="group">
+          <button type="button" onClick={() => props.onVisibility("visible")} disabled={!isPlaced(activePoint)}>Visible (V)</button>
+          <button type="button" onClick={() => props.onVisibility("occluded")} disabled={!isPlaced(activePoint)}>Occluded (O)</button>
+          <button type="button" onClick={() => props.onVisibility("unlabeled")} disabled={!isPlaced(activePoint)}>Clear (Del)</button>
+          <button type="button" onClick={props.onAccept} disabled={isPlaced(activePoint) || !activePred}>Accept prediction (A)</button>
+        </div>
+      )}
+      {predictions.size > 0 && props.canEdit && (
+        <div class="threshold">
+          <label>
+            Confidence threshold <output>{props.threshold.toFixed(2)}</output>
+            <input type="range" min={0} max={1} step={0.05} value={props.threshold}
+              onInput={(e) => props.onThreshold(Number(e.currentTarget.value))} />
+          </label>
+          <button type="button" onClick={props.onAcceptAll} disabled={above === 0} title="Shift+A">
+            Accept {above} above threshold
+          </button>
+        </div>
+      )}
+      <p class="legend muted">
+        ● human · ■ accepted prediction · ◇ prediction (red→green = confidence) · dashed = occluded
+      </p>
+    </aside>
+  );
+}

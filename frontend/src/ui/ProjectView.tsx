@@ -1,0 +1,145 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+import type { ImageRead, ImageState, ProjectRead, Split, UserRead } from "../core/types";
+import { api, errorText } from "./api";
+import { Header, Progress } from "./Header";
+import { findNextImage } from "./nextImage";
+import { linkClick, navigate } from "./router";
+
+const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
+export const STATE_LABEL: Record<ImageState, string> = {
+  new: "new",
+  predicted: "predicted",
+  in_progress: "in progress",
+  done: "done",
+};
+const PAGE = 60;
+
+export function ProjectView({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
+  const [project, setProject] = useState<ProjectRead | null>(null);
+  const [images, setImages] = useState<ImageRead[]>([]);
+  const [total, setTotal] = useState(0);
+  const [state, setState] = useState<ImageState | "">("");
+  const [split, setSplit] = useState<Split | "">("");
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [uploading, setUploading] = useState(false);
+
+  const load = useCallback(
+    async (offset: number) => {
+      try {
+        const [p, page] = await Promise.all([
+          api.getProject(projectId),
+          api.listImages(projectId, { state: state || undefined, split: split || undefined, offset, limit: PAGE }),
+        ]);
+        setProject(p);
+        setTotal(page.total);
+        setImages((prev) => (offset === 0 ? page.items : [...prev, ...page.items]));
+      } catch (e) {
+        setError(errorText(e));
+      }
+    },
+    [projectId, state, split],
+  );
+
+  useEffect(() => {
+    void load(0);
+  }, [load]);
+
+  const upload = async (input: HTMLInputElement) => {
+    const files = [...(input.files ?? [])];
+    if (files.length === 0) return;
+    setUploading(true);
+    setMessage(null);
+    setError(null);
+    try {
+      const res = await api.uploadImages(projectId, files);
+      const dup = res.duplicates.length ? `, ${res.duplicates.length} duplicate(s) skipped` : "";
+      setMessage(`Uploaded ${res.created.length} image(s)${dup}.`);
+      await load(0);
+    } catch (e) {
+      setError(`Upload failed: ${errorText(e)}`);
+    } finally {
+      setUploading(false);
+      input.value = "";
+    }
+  };
+
+  const start = async () => {
+    const next = await findNextImage(projectId, null).catch((e: unknown) => {
+      setError(errorText(e));
+      return null;
+    });
+    if (next !== null) navigate(`/projects/${projectId}/images/${next}`);
+    else setMessage("Every image is done.");
+  };
+
+  const counts = project?.counts;
+  const nKeypoints = project?.keypoint_schema.keypoints.length ?? 0;
+  return (
+    <div class="page">
+      <Header user={user} onLogout={onLogout}>
+        <a href="/" onClick={linkClick}>Projects</a> / <strong>{project?.name ?? "…"}</strong>
+      </Header>
+      <main class="content">
+        <section class="project-summary" aria-label="Progress">
+          <h1>{project?.name}</h1>
+          {counts && (
+            <>
+              <Progress done={counts.done} total={counts.total} label="Project progress" />
+              <ul class="counts" aria-label="Image counts">
+                {STATES.map((s) => (
+                  <li key={s} class={`badge state-${s}`}>{STATE_LABEL[s]}: {counts[s]}</li>
+                ))}
+                <li class="badge">train: {counts.train}</li>
+                <li class="badge">validation: {counts.validation}</li>
+              </ul>
+            </>
+          )}
+        </section>
+        <section class="toolbar" aria-label="Image tools">
+          <label>
+            State
+            <select value={state} onChange={(e) => setState(e.currentTarget.value as ImageState | "")}>
+              <option value="">all</option>
+              {STATES.map((s) => <option key={s} value={s}>{STATE_LABEL[s]}</option>)}
+            </select>
+          </label>
+          <label>
+            Split
+            <select value={split} onChange={(e) => setSplit(e.currentTarget.value as Split | "")}>
+              <option value="">all</option>
+              <option value="train">train</option>
+              <option value="validation">validation</option>
+            </select>
+          </label>
+          {user.role !== "viewer" && (
+            <label class="button upload">
+              {uploading ? "Uploading…" : "Upload images"}
+              <input type="file" multiple accept="image/*,.zip" aria-label="Upload images" disabled={uploading}
+                onChange={(e) => void upload(e.currentTarget)} />
+            </label>
+          )}
+          <button type="button" class="primary" onClick={() => void start()}>Start annotating</button>
+        </section>
+        {message && <p role="status" class="message">{message}</p>}
+        {error && <p role="alert" class="error">{error}</p>}
+        <p class="muted">{total} image(s){state || split ? " match the filters" : ""}</p>
+        <ul class="image-grid" aria-label="Images">
+          {images.map((img) => (
+            <li key={img.id} class="image-card">
+              <a href={`/projects/${projectId}/images/${img.id}`} onClick={linkClick} aria-label={`Open ${img.original_name}`}>
+                <img src={api.thumbnailUrl(img.id)} alt="" loading="lazy" width={256} height={256} />
+                <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
+                <span class="image-name" title={img.original_name}>{img.original_name}</span>
+                <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+        {images.length < total && (
+          <button type="button" onClick={() => void load(images.length)}>Load more</button>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { ApiClient, ApiError, ConflictError, readCookie } from "../../src/core/api";
+import { annotationRead } from "../fixtures";
+
+function fakeFetch(status: number, body: unknown, seen: { url: string; init: RequestInit }[]) {
+  return async (url: string, init?: RequestInit) => {
+    seen.push({ url, init: init ?? {} });
+    return new Response(body === null ? null : JSON.stringify(body), { status });
+  };
+}
+
+describe("ApiClient", () => {
+  it("sends the CSRF cookie on writes but not reads", async () => {
+    const seen: { url: string; init: RequestInit }[] = [];
+    const client = new ApiClient(fakeFetch(200, annotationRead(1, []), seen), "/api/v1", () => "a=1; keyloop_csrf=tok%3D; b=2");
+    await client.getAnnotation(7);
+    await client.putAnnotation(7, { version: 0, keypoints: [], done: false });
+    expect((seen[0]!.init.headers as Record<string, string>)["X-CSRF-Token"]).toBeUndefined();
+    expect((seen[1]!.init.headers as Record<string, string>)["X-CSRF-Token"]).toBe("tok=");
+    expect(seen[1]!.url).toBe("/api/v1/images/7/annotation");
+  });
+
+  it("turns a 409 version conflict into a ConflictError with the server's copy", async () => {
+    const current = annotationRead(4, []);
+    const client = new ApiClient(fakeFetch(409, { detail: "stale", code: "version_conflict", current }, []), "/api/v1", () => "");
+    const err = await client.putAnnotation(7, { version: 1, keypoints: [], done: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).current.version).toBe(4);
+  });
+
+  it("returns null for a missing prediction and throws typed errors otherwise", async () => {
+    const none = new ApiClient(fakeFetch(404, { detail: "no prediction", code: "not_found" }, []), "/api/v1", () => "");
+    expect(await none.getPrediction(1)).toBeNull();
+    const denied = new ApiClient(fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []), "/api/v1", () => "");
+    const err = await denied.getProject(1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe("csrf_failed");
+  });
+
+  it("reads cookies by exact name", () => {
+    expect(readCookie("xkeyloop_csrf=1; keyloop_csrf=2", "keyloop_csrf")).toBe("2");
+    expect(readCookie("", "keyloop_csrf")).toBeNull();
+  });
+});

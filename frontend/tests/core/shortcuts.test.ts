@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { actionForKey, nudgeDelta, queueImageId, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
+
+const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
+  key: k,
+  ctrlKey: false,
+  metaKey: false,
+  shiftKey: false,
+  altKey: false,
+  ...mods,
+});
+
+describe("shortcuts", () => {
+  it("maps undo and redo on Ctrl and Cmd", () => {
+    expect(actionForKey(key("z", { ctrlKey: true }))).toBe("undo");
+    expect(actionForKey(key("Z", { ctrlKey: true, shiftKey: true }))).toBe("redo");
+    expect(actionForKey(key("z", { metaKey: true }))).toBe("undo");
+    expect(actionForKey(key("y", { ctrlKey: true }))).toBe("redo");
+  });
+
+  it("maps visibility keys and accept with and without shift", () => {
+    expect(actionForKey(key("v"))).toBe("set-visible");
+    expect(actionForKey(key("O", { shiftKey: true }))).toBe("set-occluded");
+    expect(actionForKey(key("Delete"))).toBe("set-unlabeled");
+    expect(actionForKey(key("a"))).toBe("accept-prediction");
+    expect(actionForKey(key("A", { shiftKey: true }))).toBe("accept-all-predictions");
+    expect(actionForKey(key("?", { shiftKey: true }))).toBe("help");
+  });
+
+  it("nudges by 1 image pixel, 10 with shift", () => {
+    expect(nudgeDelta(actionForKey(key("ArrowLeft"))!)).toEqual([-1, 0]);
+    expect(nudgeDelta(actionForKey(key("ArrowDown", { shiftKey: true }))!)).toEqual([0, 10]);
+  });
+
+  it("selects keypoints 1-9 by digit; 0 fits the image", () => {
+    expect(selectedIndex(actionForKey(key("1"))!)).toBe(0);
+    expect(selectedIndex(actionForKey(key("9"))!)).toBe(8);
+    expect(actionForKey(key("0"))).toBe("fit");
+    expect(selectedIndex("undo")).toBeNull();
+  });
+
+  it("leaves browser shortcuts alone", () => {
+    expect(actionForKey(key("c", { ctrlKey: true }))).toBeNull();
+    expect(actionForKey(key("v", { altKey: true }))).toBeNull();
+  });
+
+  it("documents every single-letter action in the help table", () => {
+    for (const letter of ["V", "O", "A", "P", "D", "N"]) {
+      expect(SHORTCUTS.some((s) => s.keys.split(" ").includes(letter))).toBe(true);
+    }
+  });
+
+  it("reads the next image from the shapes a queue endpoint may return, skipping the current one", () => {
+    expect(queueImageId([{ id: 3 }, { id: 4 }], 3)).toBe(4);
+    expect(queueImageId({ items: [{ image_id: 9 }] }, 1)).toBe(9);
+    expect(queueImageId({ image_id: 5 }, 1)).toBe(5);
+    expect(queueImageId([7, 8], 7)).toBe(8);
+    expect(queueImageId(null, 1)).toBeNull();
+    expect(queueImageId({ items: [] }, 1)).toBeNull();
+  });
+});

@@ -1,0 +1,226 @@
+"""Fixtures for the browser tests: a real app on a free port, Debian's Chromium via Playwright.
+
+The app runs from a fresh temporary data dir and SQLite database (migrated, with one admin);
+no worker is needed. The frontend is built first when frontend/dist is missing or older than
+its sources. Without /usr/bin/chromium the tests skip, unless KEYLOOP_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "secret-pass"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCHEMA = {
+    "keypoints": [
+        {"name": "eye_left", "color": "#ef4444"},
+        {"name": "eye_right", "color": "#22c55e"},
+        {"name": "beak", "color": "#3b82f6"},
+        {"name": "tail", "color": "#eab308"},
+    ],
+    "skeleton": [["eye_left", "beak"], ["eye_right", "beak"], ["beak", "tail"]],
+    "flip_pairs": [["eye_left", "eye_right"]],
+}
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing (apt-get install chromium); browser tests need it"
+    if os.environ.get("KEYLOOP_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _frontend_is_stale() -> bool:
+    index = FRONTEND / "dist" / "index.html"
+    if not index.is_file():
+        return True
+    built = index.stat().st_mtime
+    sources = [
+        *FRONTEND.joinpath("src").rglob("*"),
+        FRONTEND / "index.html",
+        FRONTEND / "package.json",
+    ]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+def _build_frontend() -> None:
+    if not _frontend_is_stale():
+        return
+    if not (FRONTEND / "node_modules").is_dir():
+        subprocess.run(["npm", "ci"], cwd=FRONTEND, check=True)
+    subprocess.run(["npm", "run", "build"], cwd=FRONTEND, check=True)
+
+
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    database_url: str
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    _require_chromium()
+    _build_frontend()
+    data = tmp_path_factory.mktemp("keyloop-data")
+    env = {
+        **os.environ,
+        "KEYLOOP_DATA_DIR": str(data),
+        "KEYLOOP_DATABASE_URL": f"sqlite:///{data}/keyloop.db",
+        "KEYLOOP_ENV": "test",
+    }
+    bin_dir = Path(sys.executable).parent
+    keyloop = str(bin_dir / "keyloop")
+    subprocess.run([keyloop, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [keyloop, "users", "create", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role", "admin"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = (data / "uvicorn.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start; see {data / 'uvicorn.log'}")
+            time.sleep(0.2)
+        yield AppServer(url=url, database_url=env["KEYLOOP_DATABASE_URL"])
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: AppServer) -> str:
+    return app_server.url
+
+
+class Api:
+    """A logged-in API client (cookie session + CSRF header), for arranging and checking."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=f"{base_url}/api/v1", timeout=10)
+        r = self.http.post("/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        r.raise_for_status()
+        self.http.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+
+    def get(self, path: str) -> Any:
+        r = self.http.get(path)
+        r.raise_for_status()
+        return r.json()
+
+    def post(self, path: str, body: Any) -> Any:
+        r = self.http.post(path, json=body)
+        r.raise_for_status()
+        return r.json()
+
+    def put(self, path: str, body: Any) -> Any:
+        r = self.http.put(path, json=body)
+        r.raise_for_status()
+        return r.json()
+
+
+@pytest.fixture(scope="session")
+def api(app_url: str) -> Api:
+    return Api(app_url)
+
+
+@pytest.fixture(scope="session")
+def browser(app_url: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, app_url: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=app_url, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def png_bytes(width: int, height: int, seed: int) -> bytes:
+    """A small, distinct PNG (distinct so the server's duplicate check keeps each)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (width, height), (40 + seed * 30 % 200, 90, 140))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse(
+        (width * 0.2, height * 0.25, width * 0.8, height * 0.75), fill=(230, 200, 60 + seed)
+    )
+    draw.text((5, 5), f"img {seed}", fill=(255, 255, 255))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

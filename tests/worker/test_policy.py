@@ -1,0 +1,157 @@
+"""Job claiming, the stale-job reaper, the retraining policy and version activation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.session import session_scope
+from backend.models import (
+    Annotation,
+    Image,
+    ImageSplit,
+    JobKind,
+    JobState,
+    Project,
+    Role,
+    TrainingJob,
+)
+from backend.services.users import create_user
+from worker.job_state import claim, reap_stale_jobs
+from worker.policy import check_retraining
+from worker.training_run import should_activate
+
+
+def _project(settings: Settings, annotated: int, threshold: int = 3) -> int:
+    with session_scope(settings.database_url) as s:
+        project = Project(
+            name="p",
+            description="",
+            keypoint_schema={"keypoints": [{"name": "a"}]},
+            settings={"retrain_threshold": threshold},
+        )
+        s.add(project)
+        s.flush()
+        user = create_user(s, "a@example.com", "password1", Role.annotator)
+        for i in range(annotated):
+            image = Image(
+                project_id=project.id,
+                checksum=f"{i:064d}",
+                original_name=f"{i}.png",
+                media_type="image/png",
+                width=10,
+                height=10,
+                split=ImageSplit.train,
+                roi=None,
+                labeled_count=1,
+            )
+            s.add(image)
+            s.flush()
+            s.add(
+                Annotation(
+                    image_id=image.id,
+                    version=1,
+                    updated_by_id=user.id,
+                    keypoints=[{"x": 1, "y": 1, "visibility": "visible", "source": "human"}],
+                )
+            )
+        return project.id
+
+
+def _jobs(settings: Settings) -> list[TrainingJob]:
+    with session_scope(settings.database_url) as s:
+        return list(s.scalars(select(TrainingJob).order_by(TrainingJob.id)))
+
+
+def test_policy_waits_for_enough_new_annotations(worker_settings: Settings) -> None:
+    _project(worker_settings, annotated=2, threshold=3)
+    assert check_retraining() == []
+
+
+def test_policy_starts_one_job_and_not_a_second_while_it_runs(worker_settings: Settings) -> None:
+    _project(worker_settings, annotated=3, threshold=3)
+    started = check_retraining()
+    assert len(started) == 1
+    assert check_retraining() == []
+    (job,) = _jobs(worker_settings)
+    assert job.kind == JobKind.train and job.state == JobState.queued
+    assert job.options == {"trigger": "policy"}
+
+
+def test_policy_counts_only_annotations_saved_since_the_last_training(
+    worker_settings: Settings,
+) -> None:
+    _project(worker_settings, annotated=3, threshold=3)
+    (job_id,) = check_retraining()
+    with session_scope(worker_settings.database_url) as s:
+        job = s.get(TrainingJob, job_id)
+        assert job is not None
+        job.state = JobState.succeeded
+    assert check_retraining() == []
+
+
+def _running_job(settings: Settings, heartbeat_age: timedelta) -> int:
+    project_id = _project(settings, annotated=1)
+    with session_scope(settings.database_url) as s:
+        job = TrainingJob(
+            project_id=project_id,
+            kind=JobKind.train,
+            state=JobState.running,
+            options={},
+            progress={},
+            heartbeat_at=utcnow() - heartbeat_age,
+        )
+        s.add(job)
+        s.flush()
+        return job.id
+
+
+def test_claim_skips_a_job_whose_worker_is_alive(worker_settings: Settings) -> None:
+    job_id = _running_job(worker_settings, timedelta(seconds=1))
+    assert claim(job_id) is None
+
+
+def test_claim_resumes_a_redelivered_job_whose_worker_died(worker_settings: Settings) -> None:
+    job_id = _running_job(worker_settings, timedelta(hours=1))
+    options = claim(job_id)
+    assert options is not None and options["_resumed"] is True
+    assert claim(job_id) is None, "now claimed by us, with a fresh heartbeat"
+
+
+def test_claim_of_a_cancel_requested_job_cancels_it(worker_settings: Settings) -> None:
+    job_id = _running_job(worker_settings, timedelta(hours=1))
+    with session_scope(worker_settings.database_url) as s:
+        job = s.get(TrainingJob, job_id)
+        assert job is not None
+        job.cancel_requested = True
+    assert claim(job_id) is None
+    assert _jobs(worker_settings)[0].state == JobState.cancelled
+
+
+def test_reaper_fails_only_jobs_without_a_recent_heartbeat(worker_settings: Settings) -> None:
+    stale = _running_job(worker_settings, timedelta(hours=1))
+    assert reap_stale_jobs(timedelta(minutes=5)) == [stale]
+    (job,) = _jobs(worker_settings)
+    assert job.state == JobState.failed and "heartbeat" in (job.error or "")
+
+
+@pytest.mark.parametrize(
+    ("policy", "new", "active", "has_active", "expected"),
+    [
+        ("not_worse", 0.5, None, False, True),  # the first version always becomes active
+        ("not_worse", 0.7, 0.6, True, True),
+        ("not_worse", 0.6, 0.6, True, True),
+        ("not_worse", 0.5, 0.6, True, False),
+        ("not_worse", None, 0.6, True, False),
+        ("always", 0.1, 0.9, True, True),
+        ("manual", 0.9, 0.1, True, False),
+    ],
+)
+def test_activation_policy(
+    policy: str, new: float | None, active: float | None, has_active: bool, expected: bool
+) -> None:
+    assert should_activate(policy, new, active, has_active=has_active) is expected
