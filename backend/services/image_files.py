@@ -6,7 +6,7 @@ import io
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from PIL import Image as PILImage
@@ -26,11 +26,16 @@ THUMBNAIL_SIDE = 256
 
 @dataclass(frozen=True)
 class DecodedImage:
-    filename: str
+    filename: str  # where it came from, for messages: "upload.zip:frames/a.png"
     data: bytes
     width: int
     height: int
     media_type: str
+    name: str = ""  # the file's own name, stored as the image's original name
+
+    @property
+    def original_name(self) -> str:
+        return self.name or PurePosixPath(self.filename.replace("\\", "/")).name
 
 
 def decode_image(filename: str, data: bytes, *, max_pixels: int) -> DecodedImage:
@@ -87,7 +92,8 @@ def iter_zip_images(
                 continue
             with archive.open(entry) as member:
                 content = member.read(max_total_bytes + 1)
-            yield decode_image(f"{filename}:{entry.filename}", content, max_pixels=max_pixels)
+            decoded = decode_image(f"{filename}:{entry.filename}", content, max_pixels=max_pixels)
+            yield replace(decoded, name=name.name)
 
 
 def _check_entry_path(archive_name: str, entry_name: str) -> None:

@@ -90,7 +90,7 @@ def ingest_images(
             image = Image(
                 project_id=project.id,
                 checksum=checksum,
-                original_name=decoded.filename.rsplit("/", 1)[-1][:500],
+                original_name=decoded.original_name[:500],
                 media_type=decoded.media_type,
                 width=decoded.width,
                 height=decoded.height,

@@ -45,7 +45,7 @@ def test_zip_upload_adds_every_image_in_it(admin: TestClient, project: dict[str,
     archive = zip_bytes(
         {
             "frames/a.png": png_bytes(color="red"),
-            "frames/b.jpg": png_bytes(color="blue", fmt="JPEG"),
+            "b.jpg": png_bytes(color="blue", fmt="JPEG"),
             "__MACOSX/._a.png": b"junk",
         }
     )
