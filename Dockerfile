@@ -16,7 +16,7 @@ COPY pyproject.toml README.md ./
 COPY backend/ backend/
 COPY worker/ worker/
 COPY migrations/ migrations/
-RUN pip install --no-cache-dir -e '.[ml]'
+RUN pip install --no-cache-dir -e '.[ml,formats]'
 COPY --from=frontend /src/frontend/dist frontend/dist
 RUN mkdir -p /data && chown keyloop /data
 USER keyloop

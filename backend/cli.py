@@ -15,6 +15,7 @@ from backend.db.session import session_scope
 from backend.errors import KeyloopError
 from backend.models import Role
 from backend.services import users
+from backend.transfer_cli import transfer_app
 
 app = typer.Typer(
     help="Keyloop: keypoint annotation with a semi-supervised model in the loop.",
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(transfer_app)
 
 
 def _fail(message: str, code: int = 1) -> None:

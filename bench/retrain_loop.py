@@ -81,6 +81,7 @@ def main() -> None:
             ).json()["id"]
             t0 = time.monotonic()
             ids: dict[str, int] = {}
+            duplicates: list[str] = []
             groups = [[DATA / "images" / f["file_name"] for f in labeled + test], unlabeled]
             for group in groups:
                 for start in range(0, len(group), 200):
@@ -91,7 +92,11 @@ def main() -> None:
                     )
                     assert r.status_code == 201, r.text
                     ids.update({c["original_name"]: c["id"] for c in r.json()["created"]})
+                    duplicates.extend(d["filename"] for d in r.json()["duplicates"])
             upload_s = time.monotonic() - t0
+            # Some frames are byte-identical to others: stored once, labeled once.
+            labeled = [f for f in labeled if f["file_name"] in ids]
+            test = [f for f in test if f["file_name"] in ids]
             for f in labeled + test:
                 image_id = ids[f["file_name"]]
                 kp = by_image[f["id"]]["keypoints"]
@@ -122,6 +127,7 @@ def main() -> None:
             version = stack.api.get(f"/projects/{pid}/model-versions").json()[0]
             history = job["progress"]["history"]
             phases = {e["phase"]: e for e in history if "phase" in e}
+            print(f"duplicates skipped: {len(duplicates)}")
             print(
                 f"images: {len(labeled)} labeled + {len(unlabeled)} unlabeled train, "
                 f"{len(test)} labeled validation; upload {upload_s:.0f}s"

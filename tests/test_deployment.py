@@ -49,5 +49,5 @@ def test_compose_settings_are_ones_keyloop_reads() -> None:
 
 def test_dockerfile_installs_the_package_and_copies_the_built_frontend() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install" in dockerfile and ".[ml]" in dockerfile
+    assert "pip install" in dockerfile and ".[ml,formats]" in dockerfile
     assert "frontend/dist" in dockerfile

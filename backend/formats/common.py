@@ -1,0 +1,98 @@
+"""The neutral in-memory form every format reads into and writes from.
+
+Coordinates are `xy_image`: pixels of the image as displayed, origin at the top-left corner,
+exactly as Keyloop stores them; formats convert nothing except where their own convention
+differs (none of the supported ones does).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from backend.errors import BadInput
+
+Visibility = Literal["unlabeled", "visible", "occluded"]
+
+
+@dataclass(frozen=True)
+class Keypoint:
+    x: float | None
+    y: float | None
+    visibility: Visibility
+    # Per-keypoint confidence of a prediction; None for human labels.
+    score: float | None = None
+
+
+UNLABELED = Keypoint(None, None, "unlabeled")
+
+
+@dataclass
+class Item:
+    """One image and (optionally) its single animal's keypoints, in `Dataset.keypoint_names`
+    order. `points is None` means the image has no annotation at all."""
+
+    file_name: str
+    points: list[Keypoint] | None
+    width: int | None = None
+    height: int | None = None
+    # Where the item came from, for error messages: "annotations.json: annotation 7".
+    origin: str = ""
+    score: float | None = None
+    # Reads the encoded image when the annotation file embeds it (SLEAP .slp); called once,
+    # when the item is imported, so embedded frames are never all in memory together.
+    load_image: Callable[[], bytes] | None = None
+
+
+@dataclass
+class Dataset:
+    keypoint_names: list[str]
+    skeleton: list[tuple[str, str]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    # The category / label / task name the format gives the animal.
+    name: str = "animal"
+    # The annotation file item names are relative to (resolved against it first).
+    anchor: str = ""
+    # Things that were read but dropped (extra instances, extra categories), for the report.
+    notes: list[str] = field(default_factory=list)
+
+
+def labeled(x: float | None, y: float | None, visibility: Visibility) -> Keypoint:
+    """A point that is unlabeled unless it has finite coordinates."""
+    if visibility == "unlabeled" or x is None or y is None or not (finite(x) and finite(y)):
+        return UNLABELED
+    return Keypoint(float(x), float(y), visibility)
+
+
+def finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))
+
+
+def check_names(where: str, names: list[str]) -> list[str]:
+    """Strip names (Keyloop's schema strips them too) and refuse blanks and repeats."""
+    cleaned = [str(n).strip() for n in names]
+    if not cleaned or any(not n for n in cleaned):
+        raise BadInput(f"{where}: keypoint names must be non-empty, got {names}")
+    repeated = sorted({n for n in cleaned if cleaned.count(n) > 1})
+    if repeated:
+        raise BadInput(f"{where}: keypoint names repeated: {repeated}")
+    return cleaned
+
+
+def check_skeleton(where: str, names: list[str], edges: list[tuple[str, str]]) -> None:
+    for a, b in edges:
+        unknown = sorted({a, b} - set(names))
+        if unknown:
+            raise BadInput(f"{where}: skeleton edge ({a}, {b}) names unknown keypoints {unknown}")
+
+
+def to_float(where: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise BadInput(f"{where}: {text!r} is not a number") from exc
+    if not finite(value):
+        raise BadInput(f"{where}: {text!r} is not a finite number")
+    return value

@@ -1,0 +1,205 @@
+"""Exporting a project's annotations (or its active model's predictions) to other tools.
+
+The dataset is built from the database in one pass; image bytes are copied from the blob
+store one file at a time into the sink (a zip on disk for the API, a folder for the CLI), so
+exports of thousands of images never hold more than one image in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from backend.errors import BadInput, NotFound
+from backend.formats import coco, cvat, dlc, sleap
+from backend.formats.bundle import Sink
+from backend.formats.common import UNLABELED, Dataset, Item, Keypoint
+from backend.models import (
+    Annotation,
+    Image,
+    ImageSplit,
+    ImageState,
+    ModelVersion,
+    Prediction,
+    Project,
+)
+from backend.services.annotations import stored_points
+from backend.services.storage import LocalBlobStore
+from backend.services.transfer import Format
+
+IMAGE_DIR = "images"
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    state: ImageState | None = None
+    split: ImageSplit | None = None
+    image_ids: list[int] | None = None
+
+
+def _images(project: Project, where: ExportFilter) -> Select[Image]:
+    query = select(Image).where(Image.project_id == project.id)
+    if where.state is not None:
+        query = query.where(Image.state == where.state)
+    if where.split is not None:
+        query = query.where(Image.split == where.split)
+    if where.image_ids is not None:
+        query = query.where(Image.id.in_(where.image_ids))
+    return query.order_by(Image.id)
+
+
+def build_dataset(
+    session: Session, project: Project, where: ExportFilter, *, predictions: bool = False
+) -> tuple[Dataset, list[Image]]:
+    """The project's images (file names made unique) with their annotations, or with the
+    active model version's predictions and per-keypoint confidences."""
+    schema = project.keypoint_schema
+    dataset = Dataset(
+        keypoint_names=project.keypoint_names,
+        skeleton=[(a, b) for a, b in schema.get("skeleton", [])],
+        name=_slug(project.name),
+    )
+    images = list(session.scalars(_images(project, where)))
+    ids = [i.id for i in images]
+    points = _prediction_points(session, project, ids) if predictions else None
+    if points is None:
+        points = _annotation_points(session, project, ids)
+    used: set[str] = set()
+    for image in images:
+        name = image.original_name
+        if name in used:  # same name from different folders: keep both, distinguishable
+            name = f"{image.id}_{name}"
+        used.add(name)
+        found = points.get(image.id)
+        item = Item(name, found[0] if found else None, image.width, image.height)
+        item.score = found[1] if found else None
+        dataset.items.append(item)
+    return dataset, images
+
+
+def _annotation_points(
+    session: Session, project: Project, ids: list[int]
+) -> dict[int, tuple[list[Keypoint], float | None]]:
+    rows = session.scalars(select(Annotation).where(Annotation.image_id.in_(ids)))
+    out: dict[int, tuple[list[Keypoint], float | None]] = {}
+    for ann in rows:
+        pts = [
+            Keypoint(p.x, p.y, p.visibility) if p.visibility != "unlabeled" else UNLABELED
+            for p in stored_points(project, ann.keypoints)
+        ]
+        out[ann.image_id] = (pts, None)
+    return out
+
+
+def _prediction_points(
+    session: Session, project: Project, ids: list[int]
+) -> dict[int, tuple[list[Keypoint], float | None]]:
+    active = session.scalar(
+        select(ModelVersion.id).where(
+            ModelVersion.project_id == project.id, ModelVersion.is_active.is_(True)
+        )
+    )
+    if active is None:
+        raise NotFound(f"project {project.id} has no active model version, so no predictions")
+    rows = session.scalars(
+        select(Prediction).where(
+            Prediction.model_version_id == active, Prediction.image_id.in_(ids)
+        )
+    )
+    out: dict[int, tuple[list[Keypoint], float | None]] = {}
+    for pred in rows:
+        pts = [
+            Keypoint(float(p["x"]), float(p["y"]), "visible", _opt(p.get("confidence")))
+            if p.get("x") is not None and p.get("y") is not None
+            else UNLABELED
+            for p in pred.keypoints
+        ]
+        pts += [UNLABELED] * (len(project.keypoint_names) - len(pts))
+        scores = [p.score for p in pts if p.score is not None]
+        score = pred.score if pred.score is not None else _mean(scores)
+        out[pred.image_id] = (pts, score)
+    return out
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "keyloop"
+
+
+def coco_document(
+    session: Session, project: Project, where: ExportFilter, *, predictions: bool
+) -> dict[str, Any]:
+    dataset, _ = build_dataset(session, project, where, predictions=predictions)
+    return coco.dump(dataset, with_scores=predictions)
+
+
+def export(
+    session: Session,
+    store: LocalBlobStore,
+    project: Project,
+    fmt: Format,
+    sink: Sink,
+    where: ExportFilter,
+    *,
+    predictions: bool = False,
+    scorer: str = "keyloop",
+) -> int:
+    """Write the annotation file(s) and the images in `fmt`'s layout; returns image count."""
+    if predictions and fmt is not Format.coco:
+        raise BadInput("predictions can be exported in COCO format only (it has scores)")
+    dataset, images = build_dataset(session, project, where, predictions=predictions)
+    if fmt is Format.coco:
+        sink.write_bytes(
+            "annotations.json", json.dumps(coco.dump(dataset, with_scores=predictions)).encode()
+        )
+        paths = [f"{IMAGE_DIR}/{i.file_name}" for i in dataset.items]
+    elif fmt is Format.cvat:
+        sink.write_bytes("annotations.xml", cvat.dump(dataset))
+        paths = [f"{IMAGE_DIR}/{i.file_name}" for i in dataset.items]
+    elif fmt is Format.dlc:
+        video = dataset.name
+        for item in dataset.items:
+            item.file_name = f"labeled-data/{video}/{item.file_name}"
+        dlc.write(dataset, sink, scorer=_slug(scorer), video=video)
+        paths = [i.file_name for i in dataset.items]
+    else:
+        _write_sleap(store, dataset, images, sink)
+        return len(images)
+    for image, path in zip(images, paths, strict=True):
+        sink.write_path(str(PurePosixPath(path)), _blob(store, image))
+    return len(images)
+
+
+def _write_sleap(store: LocalBlobStore, dataset: Dataset, images: list[Image], sink: Sink) -> None:
+    with tempfile.TemporaryDirectory(prefix="keyloop-export-") as tmp:
+        out = Path(tmp) / "labels.pkg.slp"
+        sleap.write(dataset, [_blob(store, i) for i in images], out)
+        sink.write_path("labels.pkg.slp", out)
+
+
+def _blob(store: LocalBlobStore, image: Image) -> Path:
+    path = store.path_for(image.checksum)
+    if not path.is_file():
+        raise NotFound(f"the file of image {image.id} ({image.original_name}) is missing")
+    return path
+
+
+def iter_file(path: Path, chunk: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while data := f.read(chunk):
+            yield data

@@ -1,0 +1,174 @@
+"""`keyloop import FORMAT PATHS...` and `keyloop export FORMAT OUT`: other tools' files.
+
+PATHS are annotation files, image folders and zips, in any mix (a DeepLabCut project folder,
+`annotations.json images/`, a CVAT export zip, a SLEAP `.pkg.slp`). An import is one
+transaction: on any error nothing is stored and the command exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.config import get_settings
+from backend.db.session import session_scope
+from backend.errors import BadInput, KeyloopError
+from backend.formats.bundle import Bundle, DirSink, Sink, ZipSink
+from backend.models import ImageSplit, ImageState, Role, User
+from backend.services.projects import get_project
+from backend.services.storage import LocalBlobStore
+from backend.services.transfer import Format, import_dataset, read_dataset
+from backend.services.transfer_export import ExportFilter, coco_document, export
+
+transfer_app = typer.Typer()
+import_app = typer.Typer(help="Import annotations from another tool.", no_args_is_help=True)
+export_app = typer.Typer(help="Export annotations for another tool.", no_args_is_help=True)
+transfer_app.add_typer(import_app, name="import")
+transfer_app.add_typer(export_app, name="export")
+
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Annotation file(s), image folders and/or zips.")
+]
+ProjectOpt = Annotated[int | None, typer.Option("--project", help="Import into this project id.")]
+NewProjectOpt = Annotated[
+    str | None, typer.Option("--new-project", help="Create a project with the file's schema.")
+]
+LabelOpt = Annotated[
+    str | None, typer.Option(help="COCO category / CVAT skeleton label when there are several.")
+]
+UserOpt = Annotated[
+    str | None, typer.Option("--user", help="Author of the annotations (default: first admin).")
+]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def _author(session: Session, email: str | None) -> User:
+    query = select(User).where(User.is_active.is_(True))
+    query = query.where(User.email == email) if email else query.where(User.role == Role.admin)
+    user = session.scalar(query.order_by(User.id).limit(1))
+    if user is None:
+        raise BadInput(f"no active user {email}" if email else "no active admin; use --user")
+    return user
+
+
+def _run_import(
+    fmt: Format,
+    paths: list[Path],
+    project_id: int | None,
+    new_project: str | None,
+    label: str | None,
+    user: str | None,
+) -> None:
+    if (project_id is None) == (new_project is None):
+        _fail("give exactly one of --project ID and --new-project NAME")
+    settings = get_settings()
+    store = LocalBlobStore(settings.files_dir)
+    try:
+        with (
+            session_scope(settings.database_url) as session,
+            Bundle() as bundle,
+            tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp,
+        ):
+            for path in paths:
+                bundle.add_path(path)
+            dataset = read_dataset(
+                fmt, bundle, Path(tmp), label=label, max_bytes=settings.max_upload_bytes
+            )
+            project = get_project(session, project_id) if project_id is not None else None
+            with typer.progressbar(length=len(dataset.items), label="importing") as bar:
+                report = import_dataset(
+                    session,
+                    store,
+                    dataset,
+                    bundle,
+                    project=project,
+                    new_project_name=new_project,
+                    author=_author(session, user),
+                    max_pixels=settings.max_image_pixels,
+                    max_bytes=settings.max_upload_bytes,
+                    progress=lambda _done, _total: bar.update(1),
+                )
+    except KeyloopError as exc:
+        _fail(exc.detail)
+        return
+    typer.echo(
+        f"project {report.project_id}: {report.images_created} images and "
+        f"{report.annotations_saved} annotations imported, {len(report.duplicates)} duplicates"
+    )
+    for dup in report.duplicates:
+        typer.echo(f"  duplicate {dup.filename} = image {dup.existing_image_id} ({dup.annotation})")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+
+
+def _import_command(fmt: Format) -> None:
+    def command(
+        paths: PathsArg,
+        project: ProjectOpt = None,
+        new_project: NewProjectOpt = None,
+        label: LabelOpt = None,
+        user: UserOpt = None,
+    ) -> None:
+        _run_import(fmt, paths, project, new_project, label, user)
+
+    command.__doc__ = f"Import {fmt.value.upper()} annotations and their images."
+    import_app.command(fmt.value)(command)
+
+
+def _export_command(fmt: Format) -> None:
+    def command(
+        out: Annotated[Path, typer.Argument(help="A .zip, a folder, or (COCO) a .json file.")],
+        project: Annotated[int, typer.Option("--project", help="Project id.")],
+        state: ImageState | None = None,
+        split: ImageSplit | None = None,
+        image_id: Annotated[list[int] | None, typer.Option(help="Only these images.")] = None,
+        predictions: Annotated[bool, typer.Option(help="Active model's predictions.")] = False,
+    ) -> None:
+        _run_export(fmt, out, project, ExportFilter(state, split, image_id), predictions)
+
+    command.__doc__ = f"Export a project's annotations as {fmt.value.upper()}."
+    export_app.command(fmt.value)(command)
+
+
+def _run_export(
+    fmt: Format, out: Path, project_id: int, where: ExportFilter, predictions: bool
+) -> None:
+    settings = get_settings()
+    store = LocalBlobStore(settings.files_dir)
+    try:
+        with session_scope(settings.database_url) as session:
+            project = get_project(session, project_id)
+            if out.suffix == ".json" and fmt is Format.coco:
+                document = coco_document(session, project, where, predictions=predictions)
+                out.write_text(json.dumps(document))
+                count = len(document["images"])
+            elif out.suffix == ".zip":
+                with zipfile.ZipFile(out, "w") as archive:
+                    sink: Sink = ZipSink(archive)
+                    count = export(
+                        session, store, project, fmt, sink, where, predictions=predictions
+                    )
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                sink = DirSink(out)
+                count = export(session, store, project, fmt, sink, where, predictions=predictions)
+    except KeyloopError as exc:
+        _fail(exc.detail)
+        return
+    typer.echo(f"exported {count} images to {out}")
+
+
+for _fmt in Format:
+    _import_command(_fmt)
+    _export_command(_fmt)

@@ -1,0 +1,154 @@
+"""Small generated datasets and the checks the format tests share."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image as PILImage
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.formats.bundle import Bundle, DirSink
+from backend.models import Annotation, AnnotationRevision, Image, Project, Role, User
+from backend.services.storage import LocalBlobStore
+from backend.services.transfer import Format, ImportReport, import_files
+from backend.services.transfer_export import ExportFilter, export
+from backend.services.users import create_user
+
+SHARED_FORMATS = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "formats"
+NAMES = ["nose", "left_ear", "right_ear", "tail"]
+SKELETON = [("nose", "left_ear"), ("nose", "right_ear"), ("nose", "tail")]
+MAX_PIXELS, MAX_BYTES = 10_000_000, 50_000_000
+
+
+def shared(*parts: str) -> Path:
+    """A file under ../shared/data/formats, or skip: that data is never in the repository."""
+    path = SHARED_FORMATS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real-format test data not found at {path.resolve()} (../shared/data)")
+    return path
+
+
+def image_bytes(i: int, width: int = 64, height: int = 48) -> bytes:
+    """A distinct PNG per `i`, so checksums differ."""
+    buf = io.BytesIO()
+    PILImage.new("RGB", (width, height), (i * 7 % 256, 60, 200)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def make_user(db: Session, role: Role = Role.admin) -> User:
+    n = db.scalar(select(func.count()).select_from(User)) or 0
+    return create_user(db, f"importer{n}@example.com", "long-enough-pw", role)
+
+
+@contextmanager
+def bundle_of(*paths: Path) -> Iterator[Bundle]:
+    with Bundle() as bundle:
+        for p in paths:
+            bundle.add_path(p)
+        yield bundle
+
+
+def run_import(
+    db: Session,
+    store: LocalBlobStore,
+    fmt: Format,
+    *paths: Path,
+    user: User,
+    project: Project | None = None,
+    name: str | None = None,
+    label: str | None = None,
+) -> ImportReport:
+    with bundle_of(*paths) as bundle:
+        return import_files(
+            db,
+            store,
+            fmt,
+            bundle,
+            project=project,
+            new_project_name=name,
+            label=label,
+            author=user,
+            max_pixels=MAX_PIXELS,
+            max_bytes=MAX_BYTES,
+        )
+
+
+def export_to(db: Session, store: LocalBlobStore, project_id: int, fmt: Format, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    export(db, store, db.get_one(Project, project_id), fmt, DirSink(out), ExportFilter())
+    return out
+
+
+Labels = dict[str, list[tuple[str, float | None, float | None]]]
+
+
+def labels_of(db: Session, project_id: int) -> Labels:
+    """{original image name: [(visibility, x, y) in schema order]} of a project."""
+    project = db.get_one(Project, project_id)
+    rows = db.execute(
+        select(Image.original_name, Annotation.keypoints)
+        .join(Annotation, Annotation.image_id == Image.id)
+        .where(Image.project_id == project.id)
+    ).all()
+    return {name: [(p["visibility"], p["x"], p["y"]) for p in points] for name, points in rows}
+
+
+def assert_same_labels(a: Labels, b: Labels, *, occluded_as: str = "occluded") -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        for (va, xa, ya), (vb, xb, yb) in zip(a[name], b[name], strict=True):
+            expected = occluded_as if va == "occluded" else va
+            assert vb == expected, name
+            if va != "unlabeled":
+                assert xa == pytest.approx(xb, abs=1e-6) and ya == pytest.approx(yb, abs=1e-6)
+
+
+def stored_counts(db: Session) -> tuple[int, int, int, int]:
+    """(projects, images, annotations, revisions) in the database."""
+    return tuple(  # type: ignore[return-value]
+        db.scalar(select(func.count()).select_from(m)) or 0
+        for m in (Project, Image, Annotation, AnnotationRevision)
+    )
+
+
+def blob_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def coco_doc(items: list[dict[str, Any]], names: list[str] = NAMES) -> dict[str, Any]:
+    """A COCO document: items are {"file", "w", "h", "kps": [(x, y, v)] or None}."""
+    images, anns = [], []
+    for i, it in enumerate(items, start=1):
+        images.append({"id": i, "file_name": it["file"], "width": it["w"], "height": it["h"]})
+        if it.get("kps") is not None:
+            flat = [c for kp in it["kps"] for c in kp]
+            anns.append({"id": i, "image_id": i, "category_id": 1, "keypoints": flat})
+    index = {n: k + 1 for k, n in enumerate(names)}
+    skeleton = [[index[a], index[b]] for a, b in SKELETON if a in index and b in index]
+    return {
+        "images": images,
+        "annotations": anns,
+        "categories": [{"id": 1, "name": "mouse", "keypoints": names, "skeleton": skeleton}],
+    }

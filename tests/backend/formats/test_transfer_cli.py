@@ -1,0 +1,104 @@
+"""`keyloop import …` / `keyloop export …` against the configured (test) database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from backend.cli import app
+from backend.config import get_settings
+from backend.db.session import session_scope
+from backend.models import Image, Project
+from tests.backend.formats.helpers import coco_doc, image_bytes, write_tree
+
+runner = CliRunner()
+KPS = [(10.0, 12.0, 2), (20.0, 22.0, 1), (0, 0, 0), (30.0, 40.0, 2)]
+
+
+def _ready() -> str:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    made = runner.invoke(
+        app, ["users", "create", email, "--password", "long-enough", "--role", "admin"]
+    )
+    assert made.exit_code == 0, made.output
+    return email
+
+
+def _coco(root: Path, kps: list[tuple[float, float, int]] = KPS) -> Path:
+    doc = coco_doc(
+        [{"file": "a.png", "w": 64, "h": 48, "kps": kps}, {"file": "b.png", "w": 64, "h": 48}]
+    )
+    write_tree(root, {"annotations.json": json.dumps(doc).encode()})
+    return write_tree(root / "images", {"a.png": image_bytes(1), "b.png": image_bytes(2)})
+
+
+def _counts() -> tuple[int, int]:
+    with session_scope(get_settings().database_url) as s:
+        projects = s.scalar(select(func.count()).select_from(Project)) or 0
+        return projects, s.scalar(select(func.count()).select_from(Image)) or 0
+
+
+def test_imports_then_exports_every_format(tmp_path: Path) -> None:
+    user = _ready()
+    _coco(tmp_path / "in")
+    name = f"cli-{tmp_path.name}"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "coco",
+            str(tmp_path / "in" / "annotations.json"),
+            str(tmp_path / "in" / "images"),
+            "--new-project",
+            name,
+            "--user",
+            user,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 images and 1 annotations imported" in result.output
+    project_id = result.output.split("project ")[1].split(":")[0]
+    out_json = tmp_path / "out.json"
+    assert (
+        runner.invoke(
+            app, ["export", "coco", str(out_json), "--project", project_id, "--state", "done"]
+        ).exit_code
+        == 0
+    )
+    assert [i["file_name"] for i in json.loads(out_json.read_text())["images"]] == ["a.png"]
+    for fmt in ("cvat", "dlc"):
+        zipped = tmp_path / f"{fmt}.zip"
+        done = runner.invoke(app, ["export", fmt, str(zipped), "--project", project_id])
+        assert done.exit_code == 0, done.output
+        assert len(zipfile.ZipFile(zipped).namelist()) >= 3
+    folder = tmp_path / "dlc-dir"
+    assert (
+        runner.invoke(app, ["export", "dlc", str(folder), "--project", project_id]).exit_code == 0
+    )
+    again = runner.invoke(app, ["import", "dlc", str(folder), "--new-project", name + "-dlc"])
+    assert again.exit_code == 0, again.output
+
+
+def test_a_bad_import_exits_2_with_one_line_and_stores_nothing(tmp_path: Path) -> None:
+    _ready()
+    _coco(tmp_path / "in", [(10.0, 12.0, 2), (99.0, 22.0, 2), (0, 0, 0), (1.0, 1.0, 2)])
+    before = _counts()
+    result = runner.invoke(
+        app, ["import", "coco", str(tmp_path / "in"), "--new-project", f"bad-{tmp_path.name}"]
+    )
+    assert result.exit_code == 2
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert "annotations.json: annotation 1 (image 'a.png'): keypoint left_ear at (99.0" in line
+    assert _counts() == before
+
+
+def test_needs_exactly_one_target_project(tmp_path: Path) -> None:
+    _ready()
+    result = runner.invoke(app, ["import", "coco", str(_coco(tmp_path))])
+    assert result.exit_code == 2 and "exactly one of --project" in result.stderr
