@@ -47,6 +47,8 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
         user = user_for_token(session, auth[7:].strip())
         if user is None:
             raise NotAuthenticated("invalid or revoked API token")
+        if session.dirty:
+            session.commit()  # the token's last-use time, even for read-only requests
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
