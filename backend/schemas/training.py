@@ -21,6 +21,8 @@ class TrainingOptions(BaseModel):
     max_steps: int | None = Field(None, ge=1, le=200_000)
     max_minutes: float | None = Field(None, gt=0, le=24 * 60)
     batch_size: int | None = Field(None, ge=2, le=256)
+    # Steps between validation-PCK evaluations (and early-stopping checks).
+    eval_interval: int | None = Field(None, ge=1, le=100_000)
     semi_supervised: bool = True
     seed: int = 0
 
