@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.routes import annotations as annotation_routes
-from backend.api.routes import auth, images, projects, training, users
+from backend.api.routes import admin, auth, images, projects, training, transfer, users
+from backend.api.routes import labeling_queue, predict
 from backend.config import get_settings
 from backend.errors import KeyloopError
 
@@ -29,6 +30,10 @@ def create_app() -> FastAPI:
         images.router,
         annotation_routes.router,
         training.router,
+        transfer.router,
+        admin.router,
+        labeling_queue.router,
+        predict.router,
     ):
         api.include_router(router)
 

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     frontend_dist: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     # Beat: how often the retraining policy is checked.
     retrain_check_interval_s: float = 60.0
+    # Bulk prediction jobs queued or running per project before a new one gets 429, so one
+    # script cannot fill the worker's queue ahead of everyone's retraining.
+    max_bulk_jobs_per_project: int = 2
+    # Interactive predict (onnxruntime in the API process): requests computing at once, how
+    # long another waits for a slot before 429, and threads per inference.
+    predict_concurrency: int = 2
+    predict_wait_s: float = 5.0
+    predict_threads: int = 1
 
     @model_validator(mode="after")
     def _derive_embedded_defaults(self) -> Settings:
@@ -62,6 +70,11 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def jobs_dir(self) -> Path:
+        """Per-job folders: uploaded images of bulk predictions and their results."""
+        return self.data_dir / "jobs"
 
     @property
     def broker_dir(self) -> Path:

@@ -42,6 +42,11 @@ class PayloadTooLarge(KeyloopError):
     code = "payload_too_large"
 
 
+class TooManyRequests(KeyloopError):
+    status_code = 429
+    code = "too_many_requests"
+
+
 class UnsupportedMedia(KeyloopError):
     status_code = 415
     code = "unsupported_media_type"

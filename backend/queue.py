@@ -22,6 +22,9 @@ TASK_CHECK_POLICY = "training.check_policy"
 
 QUEUE_TRAINING = "training"
 QUEUE_INFERENCE = "inference"
+# Bulk prediction jobs (by id or uploaded files) wait here, apart from retraining and
+# evaluation, so a production deployment can give them their own worker (`-Q bulk`).
+QUEUE_BULK = "bulk"
 
 
 def make_celery(
@@ -40,7 +43,10 @@ def make_celery(
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
         "task_default_queue": QUEUE_INFERENCE,
-        "task_routes": {TASK_RETRAIN: {"queue": QUEUE_TRAINING}},
+        "task_routes": {
+            TASK_RETRAIN: {"queue": QUEUE_TRAINING},
+            TASK_PREDICT: {"queue": QUEUE_BULK},
+        },
         "result_expires": 7 * 24 * 3600,
     }
     if settings.uses_filesystem_broker:

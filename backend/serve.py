@@ -61,7 +61,7 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
                     "--concurrency",
                     "1",
                     "-Q",
-                    "training,inference",
+                    "training,inference,bulk",
                     "-n",
                     "keyloop@%h",
                 ],

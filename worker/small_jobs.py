@@ -12,6 +12,7 @@ from backend.db.session import session_scope
 from backend.models import Evaluation, Image, JobState, ModelVersion
 from backend.services.storage import LocalBlobStore
 from worker import job_state
+from worker.bulk_predicting import predict_uploads
 from worker.device import pick_device
 from worker.evaluating import evaluate_samples
 from worker.predicting import load_predictor, predict_and_store
@@ -26,14 +27,18 @@ def run_prediction_job(job_id: int) -> str:
         return "skipped"
     try:
         version_id = int(options["model_version_id"])
-        images = _images(int(options["project_id"]), options.get("image_ids"))
         reporter = job_state.ProgressReporter(job_id)
-        reporter.set_phase("predicting", to_predict=len(images))
-        predict_and_store(
-            version_id,
-            images,
-            on_chunk=lambda done, total: reporter.report({"predicted": done, "to_predict": total}),
-        )
+
+        def progress(done: int, total: int) -> None:
+            reporter.report({"predicted": done, "to_predict": total})
+
+        if options.get("source") == "upload":  # files that never become project images
+            reporter.set_phase("predicting", to_predict=len(options["files"]))
+            predict_uploads(job_id, options, on_chunk=progress)
+        else:
+            images = _images(int(options["project_id"]), options.get("image_ids"))
+            reporter.set_phase("predicting", to_predict=len(images))
+            predict_and_store(version_id, images, on_chunk=progress)
         reporter.flush()
         job_state.finish(job_id, JobState.succeeded)
         return "succeeded"
@@ -71,10 +76,18 @@ def run_evaluation_job(job_id: int) -> str:
                 raise LookupError(f"model version {version_id} no longer exists")
             path = version.path
         snap = take_snapshot(int(options["project_id"]))
+        reporter = job_state.ProgressReporter(job_id)
+        reporter.set_phase("evaluating", validation=len(snap.validation))
         metrics = evaluate_samples(
-            load_predictor(path, pick_device()), snap.validation, snap.schema.names, alpha
+            load_predictor(path, pick_device()),
+            snap.validation,
+            snap.schema.names,
+            alpha,
+            per_image_points=True,
+            with_embedding=bool(options.get("embedding", True)),
         )
         metrics["image_ids"] = snap.validation_ids
+        metrics["keypoint_names"] = snap.schema.names
         with session_scope(settings.database_url) as session:
             session.add(
                 Evaluation(model_version_id=version_id, job_id=job_id, alpha=alpha, metrics=metrics)

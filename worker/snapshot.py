@@ -99,7 +99,9 @@ def take_snapshot(project_id: int) -> ProjectSnapshot:
                 continue
             assert annotation is not None
             snap.labels_used[str(image.id)] = annotation.version
-            (snap.validation if image.split == ImageSplit.validation else snap.labeled).append(
-                sample
-            )
+            if image.split == ImageSplit.validation:
+                snap.validation.append(sample)
+                snap.validation_ids.append(image.id)  # aligned with `validation`
+            else:
+                snap.labeled.append(sample)
     return snap

@@ -14,7 +14,7 @@ from backend.db.base import Base, TimestampMixin
 
 class JobKind(enum.StrEnum):
     train = "train"
-    predict = "predict"
+    predict = "predict"  # project images by id, or uploaded files (`options["source"]`)
     evaluate = "evaluate"
 
 
@@ -96,6 +96,7 @@ class Prediction(TimestampMixin, Base):
     __tablename__ = "predictions"
     __table_args__ = (
         UniqueConstraint("image_id", "model_version_id", name="uq_predictions_image_version"),
+        Index("ix_predictions_version_queue_rank", "model_version_id", "queue_rank"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +105,11 @@ class Prediction(TimestampMixin, Base):
         ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
     )
     keypoints: Mapped[list[Any]]
-    score: Mapped[float | None]
+    score: Mapped[float | None]  # mean heatmap peak confidence
+    # Active learning (worker/active_learning.py): how much a label would teach the model, in
+    # [0, 1], and the image's place in the labeling queue of this version (0 = first).
+    uncertainty: Mapped[float | None]
+    queue_rank: Mapped[int | None]
 
 
 class Evaluation(TimestampMixin, Base):

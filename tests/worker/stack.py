@@ -109,7 +109,7 @@ class Stack:
                 "--concurrency",
                 "1",
                 "-Q",
-                "training,inference",
+                "training,inference,bulk",
                 "--loglevel",
                 "INFO",
                 "-n",

@@ -17,7 +17,7 @@ from backend.schemas.training import (
     PredictRequest,
     TrainingOptions,
 )
-from backend.services import jobs
+from backend.services import bulk_predict, jobs
 from backend.services.projects import get_project
 
 router = APIRouter(tags=["training"])
@@ -138,7 +138,8 @@ def predict_images(
         unknown = sorted(set(body.image_ids) - found)
         if unknown:
             raise BadInput(f"images not in project {project.id}: {unknown[:20]}")
-    options = {"model_version_id": version.id, "image_ids": body.image_ids}
+    bulk_predict.check_capacity(session, project, settings)
+    options = {"model_version_id": version.id, "image_ids": body.image_ids, "source": "images"}
     job = jobs.create_job(session, project, JobKind.predict, options, user)
     session.commit()
     send_job(session, settings, job)

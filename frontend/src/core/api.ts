@@ -9,8 +9,8 @@ import type {
   ImagePage,
   ImageRead,
   ImageState,
-  KeypointSchema,
   PredictionRead,
+  ProjectCreate,
   ProjectRead,
   Split,
   UploadResult,
@@ -98,7 +98,7 @@ export class ApiClient {
   getProject(id: number): Promise<ProjectRead> {
     return this.request("GET", `/projects/${id}`);
   }
-  createProject(body: { name: string; description: string; keypoint_schema: KeypointSchema }): Promise<ProjectRead> {
+  createProject(body: ProjectCreate): Promise<ProjectRead> {
     return this.request("POST", "/projects", body);
   }
   /** The suggested next image; null when the server has no queue endpoint (404) or it is empty. */

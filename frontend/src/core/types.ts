@@ -19,6 +19,18 @@ export interface KeypointSchema {
   flip_pairs: [string, string][];
 }
 
+/** POST /projects. Colours and unset settings take the server's defaults. */
+export interface ProjectCreate {
+  name: string;
+  description: string;
+  keypoint_schema: {
+    keypoints: { name: string; color?: string }[];
+    skeleton: [string, string][];
+    flip_pairs: [string, string][];
+  };
+  settings?: { validation_fraction?: number };
+}
+
 export interface ProjectCounts {
   total: number;
   new: number;

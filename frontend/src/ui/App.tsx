@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../core/api";
+import { LazyAdminPage } from "./admin/LazyAdminPage";
 import type { UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { Annotator } from "./Annotator";
@@ -41,6 +42,8 @@ export function App() {
       return <ProjectList user={user} onLogout={logout} />;
     case "project":
       return <ProjectView projectId={route.projectId} user={user} onLogout={logout} />;
+    case "admin":
+      return <LazyAdminPage projectId={route.projectId} user={user} onLogout={logout} />;
     case "annotate":
       return <Annotator key={route.imageId} projectId={route.projectId} imageId={route.imageId} user={user} />;
     default:

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
+import { NewProject } from "./NewProject";
 import { linkClick } from "./router";
 
 export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () => void }) {
@@ -17,7 +18,10 @@ export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () =
         <h1>Projects</h1>
         {error && <p role="alert" class="error">{error}</p>}
         {projects === null && !error && <p class="loading">Loading…</p>}
-        {projects?.length === 0 && <p>No projects yet. An admin creates them (POST /api/v1/projects).</p>}
+        {user.role === "admin" && <NewProject />}
+        {projects?.length === 0 && (
+          <p>No projects yet.{user.role === "admin" ? " Create one above." : " An admin creates them."}</p>
+        )}
         <ul class="project-list" aria-label="Projects">
           {projects?.map((p) => (
             <li key={p.id} class="project-card">

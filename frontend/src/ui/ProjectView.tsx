@@ -120,6 +120,9 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
             </label>
           )}
           <button type="button" class="primary" onClick={() => void start()}>Start annotating</button>
+          {user.role === "admin" && (
+            <a class="button" href={`/projects/${projectId}/admin`} onClick={linkClick}>Admin: model and data</a>
+          )}
         </section>
         {message && <p role="status" class="message">{message}</p>}
         {error && <p role="alert" class="error">{error}</p>}

@@ -6,6 +6,7 @@ export type Route =
   | { name: "login" }
   | { name: "project"; projectId: number }
   | { name: "annotate"; projectId: number; imageId: number }
+  | { name: "admin"; projectId: number }
   | { name: "not-found" };
 
 export function parseRoute(pathname: string): Route {
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 0) return { name: "projects" };
   if (parts[0] === "login" && parts.length === 1) return { name: "login" };
   if (parts[0] === "projects" && parts.length === 2) return { name: "project", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "admin" && parts.length === 3) return { name: "admin", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "images" && parts.length === 4) {
     return { name: "annotate", projectId: Number(parts[1]), imageId: Number(parts[3]) };
   }

@@ -1,0 +1,170 @@
+"""Predicting outside the retraining loop: one image interactively, or many as a bulk job."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+
+from backend.api.deps import Annotator, SessionDep, SettingsDep, Viewer
+from backend.config import Settings
+from backend.dispatch import send_job
+from backend.errors import BadInput, PayloadTooLarge
+from backend.models import ModelVersion
+from backend.schemas.predict import BulkResult, BulkResultPage, ImagePrediction, KeypointPrediction
+from backend.schemas.training import JobRead
+from backend.services import bulk_predict, jobs, onnx_predict
+from backend.services.image_files import decode_image
+from backend.services.images import UploadedFile
+from backend.services.projects import get_project
+
+router = APIRouter(tags=["prediction"])
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"{upload.filename}: larger than the {limit}-byte upload limit")
+    return data
+
+
+@router.post("/projects/{project_id}/predictions/upload", status_code=202)
+async def predict_uploaded(
+    project_id: int,
+    files: Annotated[list[UploadFile], File(description="Images and/or zip archives")],
+    user: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    model_version_id: Annotated[int | None, Form()] = None,
+) -> JobRead:
+    """Predict images that are not added to the project (a pinned or the active version);
+    poll `GET /jobs/{id}`, then read `GET /jobs/{id}/results`."""
+    project = get_project(session, project_id)
+    version = jobs.version_for_prediction(session, project, model_version_id)
+    bulk_predict.check_capacity(session, project, settings)
+    uploaded = [
+        UploadedFile(f.filename or "upload", await _read_limited(f, settings.max_upload_bytes))
+        for f in files
+    ]
+    decoded = await asyncio.to_thread(bulk_predict.decoded_uploads, uploaded, settings)
+    job = await asyncio.to_thread(
+        bulk_predict.create_upload_job, session, settings, project, version, decoded, user
+    )
+    session.commit()
+    send_job(session, settings, job)
+    return JobRead.model_validate(job)
+
+
+@router.get("/jobs/{job_id}/results")
+def job_results(
+    job_id: int,
+    _: Viewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> BulkResultPage:
+    job = jobs.get_job(session, job_id)
+    project = get_project(session, job.project_id)
+    items, total = bulk_predict.results(session, settings, project, job, offset, limit)
+    return BulkResultPage(
+        job_id=job.id,
+        model_version_id=int(job.options["model_version_id"]),
+        items=[BulkResult.model_validate(i) for i in items],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get("/jobs/{job_id}/results.coco.json")
+def job_results_coco(
+    job_id: int,
+    _: Viewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    min_confidence: Annotated[float, Query(ge=0, le=1)] = 0.3,
+) -> dict[str, Any]:
+    """All results as COCO keypoints (`keypoint_scores` per keypoint, `score` per image)."""
+    job = jobs.get_job(session, job_id)
+    project = get_project(session, job.project_id)
+    items, _total = bulk_predict.results(session, settings, project, job, 0, None)
+    return bulk_predict.to_coco(project, job, items, min_confidence)
+
+
+@router.post("/model-versions/{version_id}/predict")
+def predict_with_version(
+    version_id: int,
+    file: Annotated[UploadFile, File(description="One image")],
+    _: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    roi: Annotated[str | None, Form(description="x,y,w,h in image pixels")] = None,
+) -> ImagePrediction:
+    """Keypoints of one image now (onnxruntime on the API's CPU), e.g. for a fresh upload."""
+    version = jobs.get_model_version(session, version_id)
+    return _predict_one(version, file, roi, settings)
+
+
+@router.post("/projects/{project_id}/predict")
+def predict_with_active(
+    project_id: int,
+    file: Annotated[UploadFile, File(description="One image")],
+    _: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    roi: Annotated[str | None, Form(description="x,y,w,h in image pixels")] = None,
+) -> ImagePrediction:
+    """As `POST /model-versions/{id}/predict` with the project's active version."""
+    version = jobs.version_for_prediction(session, get_project(session, project_id), None)
+    return _predict_one(version, file, roi, settings)
+
+
+def _predict_one(
+    version: ModelVersion, file: UploadFile, roi: str | None, settings: Settings
+) -> ImagePrediction:
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"{file.filename}: larger than the upload limit")
+    if not data:
+        raise BadInput("no image in the request (use the multipart field 'file')")
+    name = file.filename or "upload"
+    decode_image(name, data, max_pixels=settings.max_image_pixels)  # 415/422/413 on bad input
+    box = _parse_roi(roi)
+    predictor = onnx_predict.predictor_for(version.path, version.id, settings)
+    started = time.perf_counter()
+    with onnx_predict.compute_slot(settings):
+        pixels = onnx_predict.read_image(data)
+        try:
+            xy, confidence = predictor.predict(pixels, box)
+        except ValueError as exc:  # an roi outside the image
+            raise BadInput(str(exc)) from exc
+    elapsed = (time.perf_counter() - started) * 1000
+    names = predictor.keypoint_names  # the names the version was trained with
+    if len(names) != len(confidence):
+        names = [f"keypoint_{i}" for i in range(len(confidence))]
+    return ImagePrediction(
+        model_version_id=version.id,
+        width=pixels.shape[1],
+        height=pixels.shape[0],
+        keypoints=[
+            KeypointPrediction(name=n, x=float(x), y=float(y), confidence=float(c))
+            for n, (x, y), c in zip(names, xy.tolist(), confidence.tolist(), strict=True)
+        ],
+        score=float(confidence.mean()),
+        elapsed_ms=round(elapsed, 1),
+    )
+
+
+def _parse_roi(roi: str | None) -> tuple[float, float, float, float] | None:
+    if not roi:
+        return None
+    try:
+        x, y, w, h = (float(v) for v in roi.split(","))
+    except ValueError as exc:
+        raise BadInput(f"roi must be 'x,y,w,h' in image pixels, got {roi!r}") from exc
+    if w <= 0 or h <= 0:
+        raise BadInput("roi width and height must be positive")
+    return (x, y, w, h)

@@ -1,0 +1,92 @@
+/** Typed calls of the admin page, over the shared ApiClient (same session, CSRF and errors). */
+import type { ApiClient } from "./api";
+import type {
+  EmbeddingRead,
+  EvaluationRead,
+  EvaluationSummary,
+  ExampleImage,
+  JobKind,
+  JobRead,
+  LabelEfficiencyPoint,
+  ModelVersionRead,
+  ProjectHealth,
+  ProjectSettings,
+  TokenCreated,
+  TokenRead,
+  TrainingOptions,
+} from "./adminTypes";
+import type { ProjectRead, Role, UserRead } from "./types";
+
+export class AdminApi {
+  constructor(private readonly client: ApiClient) {}
+
+  // --- training jobs
+  startTraining(projectId: number, options: TrainingOptions): Promise<JobRead> {
+    return this.client.request("POST", `/projects/${projectId}/training-jobs`, options);
+  }
+  listJobs(projectId: number, kind?: JobKind, limit = 20): Promise<JobRead[]> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (kind) q.set("kind", kind);
+    return this.client.request("GET", `/projects/${projectId}/training-jobs?${q.toString()}`);
+  }
+  getJob(jobId: number): Promise<JobRead> {
+    return this.client.request("GET", `/jobs/${jobId}`);
+  }
+  cancelJob(jobId: number): Promise<JobRead> {
+    return this.client.request("POST", `/jobs/${jobId}/cancel`);
+  }
+  updateSettings(projectId: number, settings: ProjectSettings): Promise<ProjectRead> {
+    return this.client.request("PATCH", `/projects/${projectId}`, { settings });
+  }
+
+  // --- model versions and evaluations
+  listVersions(projectId: number): Promise<ModelVersionRead[]> {
+    return this.client.request("GET", `/projects/${projectId}/model-versions`);
+  }
+  promote(versionId: number): Promise<ModelVersionRead> {
+    return this.client.request("POST", `/model-versions/${versionId}/promote`);
+  }
+  evaluate(versionId: number, alpha: number): Promise<JobRead> {
+    return this.client.request("POST", `/model-versions/${versionId}/evaluations`, { alpha });
+  }
+  /** Summaries, newest first (the per-image lists are left out; see getEvaluation). */
+  listEvaluations(projectId: number, versionId?: number): Promise<EvaluationSummary[]> {
+    const q = versionId === undefined ? "" : `?model_version_id=${versionId}`;
+    return this.client.request("GET", `/projects/${projectId}/evaluations${q}`);
+  }
+  getEvaluation(evaluationId: number): Promise<EvaluationRead> {
+    return this.client.request("GET", `/evaluations/${evaluationId}`);
+  }
+  worstExamples(evaluationId: number, limit = 6): Promise<ExampleImage[]> {
+    return this.client.request("GET", `/evaluations/${evaluationId}/worst?limit=${limit}`);
+  }
+  embedding(evaluationId: number): Promise<EmbeddingRead> {
+    return this.client.request("GET", `/evaluations/${evaluationId}/embedding`);
+  }
+  labelEfficiency(projectId: number): Promise<LabelEfficiencyPoint[]> {
+    return this.client.request("GET", `/projects/${projectId}/label-efficiency`);
+  }
+  health(projectId: number): Promise<ProjectHealth> {
+    return this.client.request("GET", `/projects/${projectId}/health`);
+  }
+
+  // --- users and tokens
+  listUsers(): Promise<UserRead[]> {
+    return this.client.request("GET", "/users");
+  }
+  createUser(email: string, password: string, role: Role): Promise<UserRead> {
+    return this.client.request("POST", "/users", { email, password, role });
+  }
+  updateUser(userId: number, patch: { role?: Role; is_active?: boolean; password?: string }): Promise<UserRead> {
+    return this.client.request("PATCH", `/users/${userId}`, patch);
+  }
+  listTokens(userId: number): Promise<TokenRead[]> {
+    return this.client.request("GET", `/users/${userId}/tokens`);
+  }
+  issueToken(userId: number, name: string): Promise<TokenCreated> {
+    return this.client.request("POST", `/users/${userId}/tokens`, { name });
+  }
+  revokeToken(userId: number, tokenId: number): Promise<void> {
+    return this.client.request("DELETE", `/users/${userId}/tokens/${tokenId}`);
+  }
+}

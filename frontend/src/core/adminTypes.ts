@@ -1,0 +1,180 @@
+/** Wire types of the admin endpoints (training jobs, model versions, evaluations, health, tokens). */
+import type { ProjectCounts as ImageCounts } from "./types";
+
+export type Backbone = "hrnet_w32" | "hrnet_w18_small" | "efficientnet_lite0";
+export type JobKind = "train" | "predict" | "evaluate";
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface TrainingOptions {
+  backbone?: Backbone | null;
+  input_size?: number | null;
+  max_steps?: number | null;
+  max_minutes?: number | null;
+  batch_size?: number | null;
+  semi_supervised?: boolean;
+  seed?: number;
+}
+
+/** One entry of a job's progress history. Training steps carry step/total/losses (and val_pck
+ * when validation ran); phase changes and prediction counts are entries too. */
+export interface HistoryEntry {
+  step?: number;
+  total?: number;
+  losses?: Record<string, number | null>;
+  val_pck?: number | null;
+  elapsed_s?: number;
+  phase?: string;
+  [key: string]: unknown;
+}
+
+export interface JobProgress {
+  phase?: string;
+  history?: HistoryEntry[];
+  step?: number;
+  total?: number;
+  model_version_id?: number;
+  [key: string]: unknown;
+}
+
+export interface JobRead {
+  id: number;
+  project_id: number;
+  kind: JobKind;
+  state: JobState;
+  options: Record<string, unknown>;
+  progress: JobProgress;
+  error: string | null;
+  cancel_requested: boolean;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface VersionMetrics {
+  pck?: number | null;
+  per_keypoint?: Record<string, number | null>;
+  image_ids?: number[];
+  per_image_normalized_error?: (number | null)[];
+  [key: string]: unknown;
+}
+
+export interface ModelVersionRead {
+  id: number;
+  project_id: number;
+  training_job_id: number | null;
+  backbone: string;
+  config: Record<string, unknown>;
+  metrics: VersionMetrics;
+  labeled_count: number;
+  unlabeled_count: number;
+  is_active: boolean;
+  created_at: string;
+  promoted_at: string | null;
+}
+
+export interface EvaluationRead {
+  id: number;
+  model_version_id: number;
+  alpha: number;
+  metrics: VersionMetrics;
+  created_at: string;
+}
+
+/** An evaluation without its per-image lists (GET /projects/{id}/evaluations). */
+export interface EvaluationSummary {
+  id: number;
+  model_version_id: number;
+  alpha: number;
+  created_at: string;
+  pck: number | null;
+  per_keypoint: Record<string, number | null>;
+  mean_error_px: number | null;
+  count: number;
+  image_count: number;
+  has_points: boolean;
+  has_embedding: boolean;
+}
+
+export type XY = [number, number];
+export interface ExampleImage {
+  image_id: number;
+  original_name: string;
+  width: number;
+  height: number;
+  normalized_error: number | null;
+  predicted_xy: (XY | null)[] | null;
+  true_xy: (XY | null)[] | null;
+}
+
+export interface EmbeddingPoint {
+  x: number;
+  y: number;
+  keypoint: string;
+  image_id: number | null;
+  labeled: boolean;
+}
+export interface EmbeddingRead {
+  evaluation_id: number;
+  method: string;
+  keypoint_names: string[];
+  points: EmbeddingPoint[];
+}
+
+export interface LabelEfficiencyPoint {
+  model_version_id: number;
+  created_at: string;
+  backbone: string;
+  labeled_count: number;
+  unlabeled_count: number;
+  pck: number | null;
+  is_active: boolean;
+}
+
+export interface KeypointCoverage {
+  name: string;
+  visible: number;
+  occluded: number;
+  labeled: number;
+  fraction: number;
+}
+export interface AnnotatorActivity {
+  user_id: number | null;
+  email: string | null;
+  annotations: number;
+  done: number;
+  revisions: number;
+}
+export interface SplitCounts {
+  images: number;
+  annotated: number;
+  done: number;
+}
+export interface ProjectHealth {
+  project_id: number;
+  counts: ImageCounts;
+  splits: Record<string, SplitCounts>;
+  keypoints: KeypointCoverage[];
+  never_labeled: string[];
+  rarely_labeled: string[];
+  rare_fraction: number;
+  annotators: AnnotatorActivity[];
+}
+
+export type PromotePolicy = "not_worse" | "always" | "manual";
+export interface ProjectSettings {
+  validation_fraction: number;
+  retrain_threshold: number;
+  promote_policy: PromotePolicy;
+  queue_strategy: "uncertainty" | "random" | "sequential";
+}
+
+export interface TokenRead {
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+export interface TokenCreated extends TokenRead {
+  token: string;
+}

@@ -1,0 +1,96 @@
+/**
+ * Import from and export to other annotation tools (backend/api/routes/transfer.py,
+ * docs/FORMATS.md), over the shared ApiClient. Imports are one transaction on the server: a 4xx
+ * means nothing was stored, and its `detail` names the file and the element at fault.
+ * Exports are plain GET downloads (the session cookie authenticates them), so the UI only
+ * needs their URL.
+ */
+import type { ApiClient } from "./api";
+import type { ImageState, Split } from "./types";
+
+export type TransferFormat = "coco" | "dlc" | "cvat" | "sleap";
+
+export const TRANSFER_FORMATS: readonly { value: TransferFormat; label: string }[] = [
+  { value: "coco", label: "COCO keypoints" },
+  { value: "dlc", label: "DeepLabCut" },
+  { value: "cvat", label: "CVAT 1.1" },
+  { value: "sleap", label: "SLEAP" },
+];
+
+export interface ImportDuplicate {
+  filename: string;
+  existing_image_id: number;
+  annotation: "applied" | "kept existing" | "none";
+}
+
+export interface ImportResult {
+  project_id: number;
+  images_created: number;
+  annotations_saved: number;
+  duplicates: ImportDuplicate[];
+  notes: string[];
+}
+
+export interface ExportOptions {
+  state?: ImageState | undefined;
+  split?: Split | undefined;
+  /** COCO only: the active model's predictions instead of the annotations. */
+  predictions?: boolean;
+  /** COCO only: a zip with the images instead of the JSON alone. */
+  images?: boolean;
+}
+
+/** The export path below the API base; options that do not apply to `fmt` are left out. */
+export function exportPath(projectId: number, fmt: TransferFormat, options: ExportOptions = {}): string {
+  const q = new URLSearchParams();
+  if (options.state) q.set("state", options.state);
+  if (options.split) q.set("split", options.split);
+  if (fmt === "coco" && options.predictions) q.set("predictions", "true");
+  if (fmt === "coco" && options.images) q.set("images", "true");
+  const query = q.toString();
+  return `/projects/${projectId}/export/${fmt}${query ? `?${query}` : ""}`;
+}
+
+/** What the export downloads: COCO without images is the JSON, everything else a zip. */
+export function exportKind(fmt: TransferFormat, options: ExportOptions = {}): "json" | "zip" {
+  return fmt === "coco" && !options.images ? "json" : "zip";
+}
+
+/** One line for the import's outcome, e.g. "2 images created, 2 annotations saved, 1 duplicate". */
+export function summarizeImport(result: ImportResult): string {
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return [
+    count(result.images_created, "image created", "images created"),
+    count(result.annotations_saved, "annotation saved", "annotations saved"),
+    count(result.duplicates.length, "duplicate", "duplicates"),
+  ].join(", ");
+}
+
+function filesForm(files: readonly File[]): FormData {
+  const form = new FormData();
+  for (const f of files) form.append("files", f, f.name);
+  return form;
+}
+
+export class TransferApi {
+  constructor(private readonly client: ApiClient) {}
+
+  /** Import into an existing project; the file's keypoints are matched to it by name. */
+  importInto(projectId: number, fmt: TransferFormat, files: readonly File[], label?: string): Promise<ImportResult> {
+    const q = label ? `?${new URLSearchParams({ label }).toString()}` : "";
+    return this.client.request("POST", `/projects/${projectId}/import/${fmt}${q}`, filesForm(files));
+  }
+
+  /** Create a project whose keypoint schema is the file's, and import into it. */
+  importAsNewProject(fmt: TransferFormat, files: readonly File[], name?: string, label?: string): Promise<ImportResult> {
+    const q = new URLSearchParams();
+    if (name) q.set("name", name);
+    if (label) q.set("label", label);
+    const query = q.toString();
+    return this.client.request("POST", `/projects/import/${fmt}${query ? `?${query}` : ""}`, filesForm(files));
+  }
+
+  exportUrl(projectId: number, fmt: TransferFormat, options: ExportOptions = {}): string {
+    return this.client.base + exportPath(projectId, fmt, options);
+  }
+}

@@ -1,0 +1,53 @@
+/** Shared bits of the admin page: the admin API client, polling, dates, keypoint colours. */
+import { useEffect, useRef } from "preact/hooks";
+import { AdminApi } from "../../core/adminApi";
+import type { ProjectRead } from "../../core/types";
+import { api } from "../api";
+
+export const admin = new AdminApi(api);
+
+/** Calls `tick` every `intervalMs` while `active`, never overlapping two calls. */
+export function usePoll(tick: () => Promise<void>, intervalMs: number, active: boolean): void {
+  const latest = useRef(tick);
+  latest.current = tick;
+  useEffect(() => {
+    if (!active) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const loop = async () => {
+      try {
+        await latest.current();
+      } finally {
+        if (!stopped) timer = setTimeout(() => void loop(), intervalMs);
+      }
+    };
+    timer = setTimeout(() => void loop(), intervalMs);
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [active, intervalMs]);
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso.endsWith("Z") || iso.includes("+") ? iso : `${iso}Z`);
+  return d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+}
+
+export function durationText(start: string | null, end: string | null): string {
+  if (!start) return "—";
+  const parse = (s: string) => Date.parse(s.endsWith("Z") || s.includes("+") ? s : `${s}Z`);
+  const seconds = Math.max(0, ((end ? parse(end) : Date.now()) - parse(start)) / 1000);
+  return seconds < 90 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
+}
+
+const FALLBACK = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
+
+export function keypointColors(project: ProjectRead): Map<string, string> {
+  return new Map(project.keypoint_schema.keypoints.map((k, i) => [k.name, k.color || FALLBACK[i % FALLBACK.length]!]));
+}
+
+export function seriesColor(i: number): string {
+  return FALLBACK[i % FALLBACK.length]!;
+}

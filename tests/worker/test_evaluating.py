@@ -1,0 +1,114 @@
+"""What an evaluation stores: JSON-safe metrics with each validation image's predicted and
+true points, and the keypoint-embedding map (predictions stubbed: no network needed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from worker.embedding import embed_keypoints
+from worker.evaluating import evaluate_samples
+from worker.ml.data import LabeledSample
+from worker.ml.predict import Prediction
+
+
+class StubPredictor:
+    """Predicts fixed points and z, one image after another, like Predictor.predict."""
+
+    def __init__(self, xy: list[np.ndarray], z: list[np.ndarray]) -> None:
+        self.xy, self.z = xy, z
+        self.return_z: bool | None = None
+
+    def predict(
+        self, images: Sequence[Any], rois: Sequence[Any], return_z: bool = False
+    ) -> list[Prediction]:
+        self.return_z = return_z
+        return [
+            Prediction(xy=self.xy[i], confidence=np.ones(len(self.xy[i])), z=self.z[i])
+            for i in range(len(images))
+        ]
+
+
+def _sample(xy: list[tuple[float, float]], visibility: list[int]) -> LabeledSample:
+    image = np.zeros((100, 100, 3), dtype=np.uint8)
+    box = (0.0, 0.0, 100.0, 100.0)
+    return LabeledSample(image, np.array(xy, dtype=np.float64), np.array(visibility), bbox=box)
+
+
+def _evaluate(**kwargs: bool) -> tuple[dict[str, Any], StubPredictor]:
+    samples = [
+        _sample([(10, 10), (50, 50), (0, 0)], [2, 1, 0]),  # third keypoint unlabeled
+        _sample([(20, 20), (60, 60), (80, 80)], [2, 2, 2]),
+    ]
+    predicted = [
+        np.array([[12.0, 10.0], [50.0, 80.0], [float("nan"), 5.0]]),
+        np.array([[20.0, 20.0], [60.0, 60.0], [80.0, 80.0]]),
+    ]
+    rng = np.random.default_rng(0)
+    stub = StubPredictor(predicted, [rng.normal(size=(3, 8)).astype(np.float32) for _ in range(2)])
+    metrics = evaluate_samples(stub, samples, ["a", "b", "c"], 0.1, **kwargs)  # type: ignore[arg-type]
+    return metrics, stub
+
+
+def test_aggregates_only_by_default() -> None:
+    metrics, stub = _evaluate()
+    assert stub.return_z is False
+    assert "predicted_xy" not in metrics and "embedding" not in metrics
+    assert metrics["per_keypoint"] == {"a": 1.0, "b": 0.5, "c": 1.0}
+    assert metrics["per_image_normalized_error"] == pytest.approx([(0.02 + 0.3) / 2, 0.0])
+
+
+def test_per_image_points_are_json_safe_and_drop_unlabeled_truth() -> None:
+    metrics, _ = _evaluate(per_image_points=True)
+    assert metrics["predicted_xy"][0] == [[12.0, 10.0], [50.0, 80.0], None]  # NaN -> null
+    assert metrics["true_xy"][0] == [[10.0, 10.0], [50.0, 50.0], None]  # unlabeled -> null
+    assert metrics["true_xy"][1] == [[20.0, 20.0], [60.0, 60.0], [80.0, 80.0]]
+    json.dumps(metrics, allow_nan=False)
+
+
+def test_embedding_maps_every_keypoint_of_every_image() -> None:
+    metrics, stub = _evaluate(with_embedding=True)
+    assert stub.return_z is True
+    points = metrics["embedding"]["points"]
+    assert len(points) == 6
+    assert [(p[2], p[3], p[4]) for p in points] == [
+        (0, 0, True),
+        (1, 0, True),
+        (2, 0, False),
+        (0, 1, True),
+        (1, 1, True),
+        (2, 1, True),
+    ]
+    json.dumps(metrics, allow_nan=False)
+
+
+def test_tsne_separates_well_separated_keypoints() -> None:
+    rng = np.random.default_rng(1)
+    centers = rng.normal(scale=10, size=(3, 16))
+    z = (centers[None] + rng.normal(size=(20, 3, 16))).astype(np.float32)  # (N, K, C)
+    result = embed_keypoints(z, np.ones((20, 3), dtype=bool))
+    assert result["method"] == "tsne"
+    xy = np.array([p[:2] for p in result["points"]])
+    keypoint = np.array([p[2] for p in result["points"]])
+    assert np.abs(xy).max() == pytest.approx(1.0)
+    means = np.stack([xy[keypoint == k].mean(axis=0) for k in range(3)])
+    spread = max(np.linalg.norm(xy[keypoint == k] - means[k], axis=1).mean() for k in range(3))
+    gaps = [np.linalg.norm(means[a] - means[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
+    assert min(gaps) > 2 * spread, "each keypoint forms its own cluster"
+
+
+def test_embedding_of_tiny_or_huge_sets() -> None:
+    one = embed_keypoints(np.ones((1, 1, 4), dtype=np.float32), np.ones((1, 1), dtype=bool))
+    assert one == {"method": "none", "points": [[0.0, 0.0, 0, 0, True]]}
+    few = embed_keypoints(np.random.rand(2, 2, 4).astype(np.float32), np.ones((2, 2), bool))
+    assert few["method"] == "pca" and len(few["points"]) == 4
+    nan = np.full((1, 2, 4), np.nan, dtype=np.float32)
+    assert embed_keypoints(nan, np.ones((1, 2), bool)) == {"method": "none", "points": []}
+    many = np.random.default_rng(0).normal(size=(60, 2, 4)).astype(np.float32)
+    big = embed_keypoints(many, np.ones(many.shape[:2], bool), max_points=50)
+    assert len(big["points"]) == 50, "a subsample of at most max_points"
+    assert len({(p[2], p[3]) for p in big["points"]}) == 50

@@ -1,0 +1,179 @@
+"""`keyloop ml ...` commands: train, evaluate and predict from COCO-keypoints files.
+
+The top-level `keyloop` CLI imports this module in the API's environment, so torch and
+worker.ml are imported inside the command functions only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ml_app = typer.Typer(help="Train, evaluate and run the keypoint model.", no_args_is_help=True)
+
+
+@ml_app.command()
+def train(
+    coco: Annotated[Path, typer.Argument(help="COCO keypoints json with the labeled images")],
+    images: Annotated[Path, typer.Argument(help="folder holding the json's file_names")],
+    out: Annotated[Path, typer.Option(help="checkpoint directory")] = Path("runs/model"),
+    unlabeled: Annotated[Path | None, typer.Option(help="folder of unlabeled images")] = None,
+    labeled_fraction: Annotated[float, typer.Option(min=0.0, max=1.0)] = 1.0,
+    validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.9)] = 0.2,
+    seed: int = 0,
+    backbone: Annotated[str | None, typer.Option(help="default: by device")] = None,
+    input_size: Annotated[int | None, typer.Option(help="default: by device")] = None,
+    no_sc: bool = False,
+    no_te: bool = False,
+    no_ti: bool = False,
+    supervised_only: bool = False,
+    max_steps: int = 2000,
+    max_minutes: float | None = None,
+    batch_size: int = 16,
+    lr: float = 1e-4,
+    eval_interval: int = 100,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda; default: cuda if present")] = None,
+    resume: bool = False,
+) -> None:
+    """Train on a COCO file; labels beyond --labeled-fraction are used as unlabeled images."""
+    from dataclasses import replace
+
+    import numpy as np
+    import torch
+    from tqdm import tqdm
+
+    from worker.ml.config import LossConfig, TrainConfig, device_defaults
+    from worker.ml.data import UnlabeledSample, list_images, read_coco
+    from worker.ml.train import Progress
+    from worker.ml.train import train as run_training
+
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model = device_defaults(device)
+    if backbone is not None:
+        model = replace(model, backbone=backbone)  # type: ignore[arg-type]
+    if input_size is not None:
+        model = replace(model, input_size=input_size)
+    semi = not supervised_only
+    loss = LossConfig(
+        use_sc=semi and not no_sc, use_te=semi and not no_te, use_ti=semi and not no_ti
+    )
+    config = TrainConfig(
+        model=model,
+        loss=loss,
+        max_steps=max_steps,
+        max_minutes=max_minutes,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        eval_interval=eval_interval,
+        device=device,
+    )
+    schema, samples, _ = read_coco(coco, images)
+    order = np.random.default_rng(seed).permutation(len(samples))
+    n_val = round(validation_fraction * len(samples)) if len(samples) > 1 else 0
+    validation = [samples[i] for i in order[:n_val]]
+    rest = [samples[i] for i in order[n_val:]]
+    n_labeled = max(1, round(labeled_fraction * len(rest)))
+    labeled = rest[:n_labeled]
+    pool = [UnlabeledSample(s.image) for s in rest[n_labeled:]]
+    if unlabeled is not None:
+        pool += [UnlabeledSample(p) for p in list_images(unlabeled)]
+    if loss.semi_supervised and not pool:
+        raise typer.BadParameter("semi-supervised training needs --unlabeled or a fraction < 1")
+    typer.echo(f"{len(labeled)} labeled, {len(pool)} unlabeled, {len(validation)} validation")
+    bar = tqdm(total=max_steps, desc="train")
+
+    def progress(p: Progress) -> None:
+        bar.update(p.step - bar.n)
+        shown = {k: f"{v:.4g}" for k, v in p.losses.items()}
+        if p.val_pck is not None:
+            shown["val_pck"] = f"{p.val_pck:.3f}"
+        bar.set_postfix(shown)
+
+    result = run_training(
+        config,
+        schema,
+        labeled,
+        pool,
+        validation,
+        checkpoint_dir=out,
+        on_progress=progress,
+        resume=resume,
+    )
+    bar.close()
+    typer.echo(
+        f"{result.status} at step {result.step}; best val PCK {result.best_val_pck}; "
+        f"model {result.best_checkpoint}"
+    )
+
+
+@ml_app.command()
+def evaluate(
+    checkpoint: Path,
+    coco: Path,
+    images: Path,
+    alpha: float = 0.1,
+    device: str = "cpu",
+) -> None:
+    """Print PCK@alpha (bbox longest side), per keypoint, and pixel errors."""
+    import numpy as np
+
+    from worker.ml.data import read_coco
+    from worker.ml.metrics import pck
+    from worker.ml.predict import Predictor
+
+    predictor = Predictor.from_checkpoint(checkpoint, device)
+    schema, samples, _ = read_coco(coco, images)
+    if schema.names != predictor.schema.names:
+        raise typer.BadParameter(f"keypoints {schema.names} != model's {predictor.schema.names}")
+    predictions = predictor.predict([s.image for s in samples])
+    result = pck(
+        np.stack([p.xy for p in predictions]),
+        np.stack([s.keypoints_xy for s in samples]),
+        np.stack([s.visibility > 0 for s in samples]),
+        np.array([s.normalizer() for s in samples]),
+        alpha,
+    )
+    typer.echo(f"PCK@{alpha}: {result.pck:.4f} over {result.count} keypoints")
+    typer.echo(f"mean error {result.mean_error_px:.2f} px, median {result.median_error_px:.2f} px")
+    for name, value in zip(schema.names, result.per_keypoint, strict=True):
+        typer.echo(f"  {name:<24} {value:.4f}")
+
+
+@ml_app.command()
+def predict(
+    checkpoint: Path,
+    images: Path,
+    out: Annotated[Path, typer.Option(help="COCO results json")] = Path("predictions.json"),
+    batch_size: int = 16,
+    device: str = "cpu",
+) -> None:
+    """Write COCO keypoint results (one per image, keypoint scores included)."""
+    from tqdm import tqdm
+
+    from worker.ml.data import list_images
+    from worker.ml.predict import Predictor
+
+    predictor = Predictor.from_checkpoint(checkpoint, device)
+    paths = list_images(images)
+    results = []
+    for start in tqdm(range(0, len(paths), batch_size), desc="predict"):
+        chunk = paths[start : start + batch_size]
+        for path, prediction in zip(chunk, predictor.predict(chunk), strict=True):
+            flat: list[float] = []
+            for x, y in prediction.xy:
+                flat += [round(float(x), 2), round(float(y), 2), 2.0]
+            results.append(
+                {
+                    "file_name": path.name,
+                    "category_id": 1,
+                    "keypoints": flat,
+                    "keypoint_scores": [round(float(c), 4) for c in prediction.confidence],
+                    "score": float(prediction.confidence.mean()),
+                }
+            )
+    out.write_text(json.dumps(results))
+    typer.echo(f"{len(results)} predictions -> {out}")
