@@ -10,9 +10,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.api.routes import (
+    admin,
+    auth,
+    images,
+    labeling_queue,
+    predict,
+    projects,
+    training,
+    transfer,
+    users,
+)
 from backend.api.routes import annotations as annotation_routes
-from backend.api.routes import admin, auth, images, projects, training, transfer, users
-from backend.api.routes import labeling_queue, predict
 from backend.config import get_settings
 from backend.errors import KeyloopError
 
