@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageOps
 from torch import Tensor
 
 from worker.ml.config import OccludedPolicy
@@ -76,7 +76,8 @@ def load_image(source: ImageSource) -> NDArray[np.uint8]:
             return np.repeat(source[:, :, None], 3, axis=2)
         return source[:, :, :3]
     with Image.open(source) as image:
-        return np.asarray(image.convert("RGB"))
+        # Keypoints are in the image as displayed, i.e. with its EXIF orientation applied.
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
 
 
 def supervised_mask(visibility: NDArray[np.int64], occluded: OccludedPolicy) -> NDArray[np.bool_]:
