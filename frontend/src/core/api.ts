@@ -12,6 +12,7 @@ import type {
   PredictionRead,
   ProjectCreate,
   ProjectRead,
+  QueueRead,
   Split,
   UploadResult,
   UserRead,
@@ -102,9 +103,9 @@ export class ApiClient {
     return this.request("POST", "/projects", body);
   }
   /** The suggested next image; null when the server has no queue endpoint (404) or it is empty. */
-  async getQueue(projectId: number): Promise<unknown> {
+  async getQueue(projectId: number): Promise<QueueRead | null> {
     try {
-      return await this.request<unknown>("GET", `/projects/${projectId}/queue`);
+      return await this.request<QueueRead>("GET", `/projects/${projectId}/queue`);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;

@@ -1,3 +1,4 @@
+import type { QueueRead } from "./types";
 /**
  * Keyboard shortcuts of the annotation view: one table drives both the key handler and the
  * help overlay, so the overlay can never list a shortcut that does not exist. To add one, add
@@ -142,23 +143,8 @@ export function nudgeDelta(action: Action): [number, number] | null {
   return table[action] ?? null;
 }
 
-/** "Next" target: the queue's first suggestion, accepting the shapes a queue endpoint may return. */
-export function queueImageId(queue: unknown, exclude: number): number | null {
-  const candidates: unknown[] = Array.isArray(queue)
-    ? queue
-    : typeof queue === "object" && queue !== null
-      ? Array.isArray((queue as { items?: unknown }).items)
-        ? ((queue as { items: unknown[] }).items)
-        : [queue]
-      : [];
-  for (const c of candidates) {
-    const id =
-      typeof c === "number"
-        ? c
-        : typeof c === "object" && c !== null
-          ? ((c as { image_id?: unknown }).image_id ?? (c as { id?: unknown }).id)
-          : undefined;
-    if (typeof id === "number" && id !== exclude) return id;
-  }
-  return null;
+/** The first suggested image other than `exclude`, from GET /projects/{id}/queue. */
+export function queueImageId(queue: QueueRead | null, exclude: number): number | null {
+  const next = queue?.items.find((item) => item.image.id !== exclude);
+  return next ? next.image.id : null;
 }

@@ -111,3 +111,18 @@ export interface PredictionRead {
   model_version_id: number;
   keypoints: PredictedPoint[];
 }
+
+/** GET /projects/{id}/queue: the images to annotate next, most informative first. */
+export interface QueueRead {
+  strategy: "uncertainty" | "random" | "sequential";
+  requested_strategy: "uncertainty" | "random" | "sequential";
+  fallback_reason: string | null;
+  model_version_id: number | null;
+  remaining: number;
+  items: {
+    image: ImageRead;
+    rank: number;
+    score: number | null;
+    uncertain_keypoints: { name: string; uncertainty: number; confidence: number | null; reason: string | null }[];
+  }[];
+}

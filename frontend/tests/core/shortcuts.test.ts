@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ImageRead, QueueRead } from "../../src/core/types";
 import { actionForKey, nudgeDelta, queueImageId, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
@@ -51,11 +52,14 @@ describe("shortcuts", () => {
   });
 
   it("reads the next image from the shapes a queue endpoint may return, skipping the current one", () => {
-    expect(queueImageId([{ id: 3 }, { id: 4 }], 3)).toBe(4);
-    expect(queueImageId({ items: [{ image_id: 9 }] }, 1)).toBe(9);
-    expect(queueImageId({ image_id: 5 }, 1)).toBe(5);
-    expect(queueImageId([7, 8], 7)).toBe(8);
+    const item = (id: number) => ({ image: { id } as ImageRead, rank: 0, score: null, uncertain_keypoints: [] });
+    const queue = (...ids: number[]): QueueRead => ({
+      strategy: "uncertainty", requested_strategy: "uncertainty", fallback_reason: null,
+      model_version_id: 1, remaining: ids.length, items: ids.map(item),
+    });
+    expect(queueImageId(queue(3, 4), 3)).toBe(4);
+    expect(queueImageId(queue(9), 1)).toBe(9);
+    expect(queueImageId(queue(), 1)).toBeNull();
     expect(queueImageId(null, 1)).toBeNull();
-    expect(queueImageId({ items: [] }, 1)).toBeNull();
   });
 });
