@@ -7,7 +7,8 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
-from backend.errors import BadInput, NotFound, PayloadTooLarge
+from backend.api.uploads import read_limited
+from backend.errors import BadInput, NotFound
 from backend.models import ImageSplit, ImageState
 from backend.schemas.image import DuplicateUpload, ImagePage, ImageRead, ImageUpdate, UploadResult
 from backend.services import images
@@ -16,13 +17,6 @@ from backend.services.projects import get_project
 from backend.services.storage import write_atomic
 
 router = APIRouter(tags=["images"])
-
-
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(f"{upload.filename}: larger than the {limit}-byte upload limit")
-    return data
 
 
 @router.post("/projects/{project_id}/images", status_code=201)
@@ -39,7 +33,7 @@ async def upload_images(
         raise BadInput("no files in the upload (use the multipart field 'files')")
     uploaded = [
         images.UploadedFile(
-            f.filename or "upload", await _read_limited(f, settings.max_upload_bytes)
+            f.filename or "upload", await read_limited(f, settings.max_upload_bytes)
         )
         for f in files
     ]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from backend.api.deps import Annotator, SessionDep, SettingsDep, Viewer
+from backend.api.uploads import read_limited
 from backend.config import Settings
 from backend.dispatch import send_job
 from backend.errors import BadInput, PayloadTooLarge
@@ -21,13 +22,6 @@ from backend.services.images import UploadedFile
 from backend.services.projects import get_project
 
 router = APIRouter(tags=["prediction"])
-
-
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(f"{upload.filename}: larger than the {limit}-byte upload limit")
-    return data
 
 
 @router.post("/projects/{project_id}/predictions/upload", status_code=202)
@@ -45,7 +39,7 @@ async def predict_uploaded(
     version = jobs.version_for_prediction(session, project, model_version_id)
     bulk_predict.check_capacity(session, project, settings)
     uploaded = [
-        UploadedFile(f.filename or "upload", await _read_limited(f, settings.max_upload_bytes))
+        UploadedFile(f.filename or "upload", await read_limited(f, settings.max_upload_bytes))
         for f in files
     ]
     decoded = await asyncio.to_thread(bulk_predict.decoded_uploads, uploaded, settings)
