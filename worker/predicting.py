@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import get_settings
 from backend.db.session import session_scope
-from backend.models import Image, ImageState, ModelVersion, Prediction
+from backend.models import Image, ImageState, ModelVersion, Prediction, Project
 from worker.device import pick_device
 from worker.ml.predict import Predictor
 
@@ -35,6 +35,16 @@ def finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+MISSING_POINT = {"x": None, "y": None, "confidence": 0.0, "uncertainty": None}
+
+
+def schema_order(model_names: Sequence[str], project_names: Sequence[str]) -> list[int | None]:
+    """For each project keypoint, the model output that predicts it (None if the model
+    was trained before that keypoint existed)."""
+    position = {name: i for i, name in enumerate(model_names)}
+    return [position.get(name) for name in project_names]
+
+
 def predict_and_store(
     version_id: int,
     images: Sequence[tuple[int, Path, tuple[float, float, float, float] | None]],
@@ -47,7 +57,13 @@ def predict_and_store(
         if version is None:
             raise LookupError(f"model version {version_id} no longer exists")
         path, active = version.path, version.is_active
+        project = session.get(Project, version.project_id)
+        assert project is not None
+        project_names = project.keypoint_names
     predictor = load_predictor(path, pick_device())
+    # The model predicts in the order of its checkpoint; the project's schema may have been
+    # reordered, renamed away or extended since it was trained.
+    order = schema_order(predictor.schema.names, project_names)
     done = 0
     for start in range(0, len(images), CHUNK):
         chunk = images[start : start + CHUNK]
@@ -57,10 +73,15 @@ def predict_and_store(
                 "image_id": image_id,
                 "model_version_id": version_id,
                 "keypoints": [
-                    {"x": float(x), "y": float(y), "confidence": float(c), "uncertainty": None}
-                    for (x, y), c in zip(
-                        result.xy.tolist(), result.confidence.tolist(), strict=True
-                    )
+                    MISSING_POINT
+                    if i is None
+                    else {
+                        "x": float(result.xy[i, 0]),
+                        "y": float(result.xy[i, 1]),
+                        "confidence": float(result.confidence[i]),
+                        "uncertainty": None,
+                    }
+                    for i in order
                 ],
                 "score": finite(float(result.confidence.mean())),
             }
