@@ -2,12 +2,16 @@ import { queueImageId } from "../core/shortcuts";
 import { api } from "./api";
 
 /**
- * The next image to annotate: the server's queue suggestion when the endpoint exists,
- * else the first not-done image after `currentId` in id order (wrapping round).
+ * The next image to annotate: the queue's top suggestion when the project ranks images
+ * (uncertainty or random); in sequential order, the first not-done image after `currentId`
+ * in id order (wrapping round), so "Next" walks forward instead of jumping back.
  */
 export async function findNextImage(projectId: number, currentId: number | null): Promise<number | null> {
-  const queued = queueImageId(await api.getQueue(projectId), currentId ?? -1);
-  if (queued !== null) return queued;
+  const queue = await api.getQueue(projectId);
+  if (queue !== null && queue.strategy !== "sequential") {
+    const queued = queueImageId(queue, currentId ?? -1);
+    if (queued !== null) return queued;
+  }
   let before: number | null = null;
   const limit = 200;
   for (let offset = 0; ; offset += limit) {
