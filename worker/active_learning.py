@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from backend.config import get_settings
 from backend.db.session import session_scope
-from backend.models import Annotation, Image, ImageState, ModelVersion, Prediction
+from backend.models import Annotation, Image, ImageState, ModelVersion, Prediction, Project
 from backend.services.storage import LocalBlobStore
 from worker.device import pick_device
 from worker.ml.data import UnlabeledSample, prepare_unlabeled
@@ -39,7 +39,7 @@ from worker.ml.uncertainty import (
     measure,
     rank_normalize,
 )
-from worker.predicting import load_predictor
+from worker.predicting import load_predictor, schema_order
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,9 @@ def score_version(version_id: int, config: UncertaintyConfig | None = None) -> i
         if version is None:
             raise LookupError(f"model version {version_id} no longer exists")
         path, project_id = version.path, version.project_id
+        project = session.get(Project, project_id)
+        assert project is not None
+        project_names = project.keypoint_names
         rows = session.execute(
             select(Image, Annotation)
             .outerjoin(Annotation, Annotation.image_id == Image.id)
@@ -79,8 +82,14 @@ def score_version(version_id: int, config: UncertaintyConfig | None = None) -> i
     predictor = load_predictor(path, pick_device())
     model, device = predictor.model, predictor.device
     k = model.num_keypoints
+    # The model's keypoints are in its checkpoint's order; annotations and predictions are in
+    # the project's current one (the schema may have changed since training).
+    model_to_project = schema_order(project_names, predictor.schema.names)
+    project_to_model = schema_order(predictor.schema.names, project_names)
     signals = _measure_pool(model, [(p, r) for _, p, r, _ in pool], config, device)
-    needs_label = np.array([_needs_label(points, k) for *_, points in pool])
+    needs_label = np.array(
+        [_needs_label(_in_model_order(points, model_to_project), k) for *_, points in pool]
+    )
     per_keypoint, scores = combine(signals, needs_label)
     reference = None
     if done:
@@ -94,7 +103,12 @@ def score_version(version_id: int, config: UncertaintyConfig | None = None) -> i
     normalized = np.stack([rank_normalize(s) for s in signals.stacked()])  # (S, N, K)
     reason = normalized.argmax(axis=0)
     updates = {
-        image_id: (per_keypoint[i], reason[i], float(scores[i]), rank[i])
+        image_id: (
+            _in_project_order(per_keypoint[i], project_to_model, np.nan),
+            _in_project_order(reason[i], project_to_model, 0),
+            float(scores[i]),
+            rank[i],
+        )
         for i, (image_id, *_) in enumerate(pool)
     }
     _store(version_id, updates)
@@ -132,11 +146,28 @@ def _store(
         for prediction in predictions:
             uncertainty, reason, score, rank = updates[prediction.image_id]
             prediction.keypoints = [
+                # A keypoint the model predates has no score (NaN is not valid JSON).
                 {**point, "uncertainty": float(u), "reason": SIGNALS[int(r)]}
+                if np.isfinite(u)
+                else {**point, "uncertainty": None, "reason": None}
                 for point, u, r in zip(prediction.keypoints, uncertainty, reason, strict=False)
             ]
             prediction.uncertainty = score
             prediction.queue_rank = rank
+
+
+def _in_model_order(
+    points: Sequence[Any] | None, model_to_project: list[int | None]
+) -> list[Any] | None:
+    if not points:
+        return None
+    return [points[j] if j is not None and j < len(points) else None for j in model_to_project]
+
+
+def _in_project_order(
+    values: np.ndarray[Any, Any], project_to_model: list[int | None], missing: float
+) -> np.ndarray[Any, Any]:
+    return np.array([values[i] if i is not None else missing for i in project_to_model])
 
 
 def _needs_label(points: Sequence[Any] | None, k: int) -> list[bool]:
