@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,14 +185,21 @@ def api(app_url: str) -> Api:
     return Api(app_url)
 
 
-@pytest.fixture(scope="session")
-def browser(app_url: str) -> Iterator[Any]:
+@contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(app_url: str) -> Iterator[Any]:
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

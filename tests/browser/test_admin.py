@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.worker.stack import ADMIN, Stack, make_project
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, _build_frontend, _require_chromium
+from .conftest import _build_frontend, _require_chromium, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("admin-stack")]
 
@@ -47,12 +47,8 @@ def project(stack: Stack) -> tuple[int, list[int]]:
 
 @pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
