@@ -370,6 +370,12 @@ def test_help_overlay_and_next_image(
     page.keyboard.press("Escape")
     expect(help_dialog).to_be_hidden()
 
+    # The module's project may have an active model by now (the prediction test); with the
+    # sequential strategy "Next" walks forward whatever the queue's ranking.
+    r = api.http.patch(
+        f"/projects/{project['id']}", json={"settings": {"queue_strategy": "sequential"}}
+    )
+    r.raise_for_status()
     page.get_by_role("button", name="Next image").click()
     # images[0] is done; the next not-done image after images[2] is images[3]
     # Generous: "Next" saves, asks the queue, then pages the image list; CI runs this beside
