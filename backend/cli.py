@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -106,6 +107,42 @@ def serve(
         typer.echo("keyloop: frontend not built (npm run build in frontend/); serving the API only")
     typer.echo(f"keyloop: data in {settings.data_dir}; open http://{host}:{port}/")
     sys.exit(run_children(child_commands(settings, host, port, worker)))
+
+
+@app.command()
+def gc(
+    dry_run: Annotated[
+        bool, typer.Option(help="List what would be removed; remove nothing.")
+    ] = False,
+    grace_hours: Annotated[
+        float, typer.Option(help="Leave anything younger than this (in-flight uploads).")
+    ] = 24.0,
+    job_retention_days: Annotated[
+        float | None,
+        typer.Option(help="Keep a finished job's folder this long [default: the setting, 7]."),
+    ] = None,
+) -> None:
+    """Remove files no database row needs: blobs and thumbnails of deleted images, old job
+    folders, model folders of deleted projects and versions."""
+    from backend.services.garbage import collect_garbage
+
+    settings = get_settings()
+    if job_retention_days is None:
+        job_retention_days = settings.job_retention_days
+    if grace_hours < 0 or job_retention_days < 0:
+        _fail("--grace-hours and --job-retention-days must be >= 0", 2)
+    with session_scope(settings.database_url) as session:
+        report = collect_garbage(
+            session,
+            settings,
+            grace=timedelta(hours=grace_hours),
+            job_retention=timedelta(days=job_retention_days),
+            dry_run=dry_run,
+        )
+    verb = "would remove" if dry_run else "removed"
+    for path in report.removed:
+        typer.echo(f"{verb} {path}")
+    typer.echo(f"{verb} {len(report.removed)} paths, {report.bytes_freed / 1e6:.1f} MB")
 
 
 def _register_model_commands() -> None:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Uploads: one file (an image or a zip) and the pixels of any image in it.
     max_upload_bytes: int = 200 * 1024 * 1024
     max_image_pixels: int = 64_000_000
+    # An import through the API (annotation files, images and zips together), refused with
+    # 413 before anything is stored; each file in it still obeys `max_upload_bytes`.
+    max_import_bytes: int = 4 * 1024**3
     session_max_age_s: int = 14 * 24 * 3600
     frontend_dist: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     # Beat: how often the retraining policy is checked.
@@ -43,6 +46,12 @@ class Settings(BaseSettings):
     predict_concurrency: int = 2
     predict_wait_s: float = 5.0
     predict_threads: int = 1
+    # ImageNet weights of HRNet-W32 (a `.safetensors` or torch state dict, timm's key names)
+    # for GPU workers without internet; without them a GPU trains EfficientNet-Lite0.
+    hrnet_weights: Path | None = None
+    # `keyloop gc` and beat's daily sweep keep a finished job's folder (bulk-prediction
+    # results, import uploads) this long.
+    job_retention_days: float = 7.0
 
     @model_validator(mode="after")
     def _derive_embedded_defaults(self) -> Settings:
@@ -73,7 +82,8 @@ class Settings(BaseSettings):
 
     @property
     def jobs_dir(self) -> Path:
-        """Per-job folders: uploaded images of bulk predictions and their results."""
+        """Per-job folders: uploaded images of bulk predictions and their results, and the
+        uploaded files of imports until their job ends."""
         return self.data_dir / "jobs"
 
     @property

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.models import JobKind, JobState, TrainingJob
-from backend.queue import TASK_EVALUATE, TASK_PREDICT, TASK_RETRAIN, make_celery
+from backend.queue import TASK_EVALUATE, TASK_IMPORT, TASK_PREDICT, TASK_RETRAIN, make_celery
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ TASK_FOR_KIND = {
     JobKind.train: TASK_RETRAIN,
     JobKind.predict: TASK_PREDICT,
     JobKind.evaluate: TASK_EVALUATE,
+    JobKind.import_: TASK_IMPORT,
 }
 
 

@@ -19,12 +19,18 @@ TASK_RETRAIN = "training.retrain"
 TASK_PREDICT = "inference.predict"
 TASK_EVALUATE = "evaluation.run"
 TASK_CHECK_POLICY = "training.check_policy"
+TASK_IMPORT = "transfer.import"
+TASK_COLLECT_GARBAGE = "maintenance.collect_garbage"
 
 QUEUE_TRAINING = "training"
 QUEUE_INFERENCE = "inference"
 # Bulk prediction jobs (by id or uploaded files) wait here, apart from retraining and
 # evaluation, so a production deployment can give them their own worker (`-Q bulk`).
 QUEUE_BULK = "bulk"
+# Imports wait here: they need no model, so `keyloop serve` runs a second, light worker
+# (`worker.import_app`, no torch) for this queue alone, and an import never waits behind
+# a retraining.
+QUEUE_IMPORTS = "imports"
 
 
 def make_celery(
@@ -46,6 +52,9 @@ def make_celery(
         "task_routes": {
             TASK_RETRAIN: {"queue": QUEUE_TRAINING},
             TASK_PREDICT: {"queue": QUEUE_BULK},
+            TASK_IMPORT: {"queue": QUEUE_IMPORTS},
+            # File housekeeping needs no model either: the light worker takes it.
+            TASK_COLLECT_GARBAGE: {"queue": QUEUE_IMPORTS},
         },
         "result_expires": 7 * 24 * 3600,
     }

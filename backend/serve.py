@@ -1,8 +1,9 @@
-"""`keyloop serve`: the API, a Celery worker and Celery beat as child processes.
+"""`keyloop serve`: the API, the Celery workers and Celery beat as child processes.
 
-Each child runs in its own session so a terminal's Ctrl-C reaches only us; we then stop the
-children in order (beat first so it schedules nothing new, the worker last so it can finish
-its acknowledgement) and wait for each before exiting.
+Two workers: the main one (training, prediction, evaluation; loads torch) and a light one for
+imports. Each child runs in its own session so a terminal's Ctrl-C reaches only us; we then
+stop the children in order (beat first so it schedules nothing new, the workers last so they
+can finish their acknowledgement) and wait for each before exiting.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from backend.config import Settings
+from backend.queue import QUEUE_BULK, QUEUE_IMPORTS, QUEUE_INFERENCE, QUEUE_TRAINING
 
 STOP_TIMEOUT_S = 20.0
 
@@ -46,25 +48,15 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
         ),
     ]
     if worker:
+        # One job at a time on the main worker: a retraining uses the whole machine.
+        queues = ",".join((QUEUE_TRAINING, QUEUE_INFERENCE, QUEUE_BULK))
+        children.append(Child("worker", celery_worker_argv("worker.celery_app", queues, "keyloop")))
+        # Imports get their own light process (no torch), so one never waits behind an
+        # 8-minute retraining; it is mostly reading files and writing rows.
         children.append(
             Child(
-                "worker",
-                [
-                    py,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "worker.celery_app",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "1",
-                    "-Q",
-                    "training,inference,bulk",
-                    "-n",
-                    "keyloop@%h",
-                ],
+                "importer",
+                celery_worker_argv("worker.import_app", QUEUE_IMPORTS, "keyloop-imports"),
             )
         )
         children.append(
@@ -85,6 +77,26 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
             )
         )
     return children
+
+
+def celery_worker_argv(app: str, queues: str, name: str) -> list[str]:
+    """A Celery worker of `app` on `queues`, one task at a time, named `name@host`."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        app,
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "1",
+        "-Q",
+        queues,
+        "-n",
+        f"{name}@%h",
+    ]
 
 
 def run_children(children: list[Child]) -> int:

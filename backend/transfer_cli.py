@@ -8,8 +8,9 @@ transaction: on any error nothing is stored and the command exits with code 2.
 from __future__ import annotations
 
 import json
-import tempfile
 import zipfile
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from backend.formats.bundle import Bundle, DirSink, Sink, ZipSink
 from backend.models import ImageSplit, ImageState, Role, User
 from backend.services.projects import get_project
 from backend.services.storage import LocalBlobStore
-from backend.services.transfer import Format, import_dataset, read_dataset
+from backend.services.transfer import Format, import_files
 from backend.services.transfer_export import ExportFilter, coco_document, export
 
 transfer_app = typer.Typer()
@@ -73,32 +74,24 @@ def _run_import(
     if (project_id is None) == (new_project is None):
         _fail("give exactly one of --project ID and --new-project NAME")
     settings = get_settings()
-    store = LocalBlobStore(settings.files_dir)
     try:
-        with (
-            session_scope(settings.database_url) as session,
-            Bundle() as bundle,
-            tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp,
-        ):
+        with session_scope(settings.database_url) as session:
+            author_id = _author(session, user).id
+        with Bundle() as bundle, ExitStack() as bars:
             for path in paths:
                 bundle.add_path(path)
-            dataset = read_dataset(
-                fmt, bundle, Path(tmp), label=label, max_bytes=settings.max_upload_bytes
+            report = import_files(
+                lambda: session_scope(settings.database_url),
+                LocalBlobStore(settings.files_dir),
+                settings,
+                fmt,
+                bundle,
+                project_id=project_id,
+                new_project_name=new_project,
+                label=label,
+                author_id=author_id,
+                progress=_ProgressBar(bars),
             )
-            project = get_project(session, project_id) if project_id is not None else None
-            with typer.progressbar(length=len(dataset.items), label="importing") as bar:
-                report = import_dataset(
-                    session,
-                    store,
-                    dataset,
-                    bundle,
-                    project=project,
-                    new_project_name=new_project,
-                    author=_author(session, user),
-                    max_pixels=settings.max_image_pixels,
-                    max_bytes=settings.max_upload_bytes,
-                    progress=lambda _done, _total: bar.update(1),
-                )
     except KeyloopError as exc:
         _fail(exc.detail)
         return
@@ -110,6 +103,23 @@ def _run_import(
         typer.echo(f"  duplicate {dup.filename} = image {dup.existing_image_id} ({dup.annotation})")
     for note in report.notes:
         typer.echo(f"  note: {note}")
+
+
+class _ProgressBar:
+    """typer's bar over the items being prepared, opened once their number is known."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self.stack = stack
+        self.update: Callable[[int], None] | None = None
+
+    def __call__(self, phase: str, _done: int, total: int) -> None:
+        if phase != "preparing":
+            return
+        if self.update is None:
+            self.update = self.stack.enter_context(
+                typer.progressbar(length=total, label="importing")
+            ).update
+        self.update(1)
 
 
 def _import_command(fmt: Format) -> None:

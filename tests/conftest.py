@@ -21,6 +21,8 @@ import pytest  # noqa: E402
 from sqlalchemy import Engine, create_engine, event  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from backend.config import Settings, get_settings  # noqa: E402
+from backend.db.migrate import upgrade  # noqa: E402
 from tests.services import postgres_server, redis_server  # noqa: E402
 
 
@@ -65,8 +67,6 @@ def _savepoint_capable(engine: Engine) -> Engine:
 def migrated_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Engine:
-    from backend.db.migrate import upgrade
-
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
@@ -93,3 +93,16 @@ def db(migrated_engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def blob_dir(tmp_path: Path) -> Path:
     return tmp_path / "files"
+
+
+@pytest.fixture
+def live_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings of a fresh data dir with its own migrated SQLite database, for code that opens
+    its own sessions and commits (worker tasks, jobs run in-process): the rolled-back `db`
+    session could not see what they write, nor they what it holds."""
+    monkeypatch.setenv("KEYLOOP_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    settings = get_settings()
+    upgrade(settings.database_url)
+    yield settings
+    get_settings.cache_clear()

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from backend.config import Settings
+from backend.queue import QUEUE_INFERENCE, make_celery
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,10 +22,10 @@ def _compose() -> dict[str, Any]:
 
 def test_compose_has_the_production_services() -> None:
     services = _compose()["services"]
-    assert {"api", "worker", "beat", "redis", "postgres"} <= set(services)
+    assert {"api", "worker", "importer", "beat", "redis", "postgres"} <= set(services)
     gpu = services["worker"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["driver"] == "nvidia" and "gpu" in gpu["capabilities"]
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker", "importer", "beat"):
         assert "keyloop-data:/data" in services[name]["volumes"]
 
 
@@ -33,10 +34,21 @@ def test_compose_commands_point_at_real_modules() -> None:
     api_target = services["api"]["command"][1]
     module, attr = api_target.split(":")
     assert callable(getattr(importlib.import_module(module), attr))
-    for name in ("worker", "beat"):
+    for name in ("worker", "importer", "beat"):
         command = services[name]["command"]
         app_module = command[command.index("-A") + 1]
         assert importlib.util.find_spec(app_module) is not None, app_module
+
+
+def test_every_queue_the_api_sends_to_has_a_compose_worker() -> None:
+    services = _compose()["services"]
+    served: set[str] = set()
+    for service in services.values():
+        command = service.get("command", [])
+        if isinstance(command, list) and "worker" in command and "-Q" in command:
+            served |= set(command[command.index("-Q") + 1].split(","))
+    routes = make_celery(Settings()).conf.task_routes
+    assert {route["queue"] for route in routes.values()} | {QUEUE_INFERENCE} <= served
 
 
 def test_compose_settings_are_ones_keyloop_reads() -> None:

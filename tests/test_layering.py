@@ -1,5 +1,5 @@
-"""The boundaries the architecture depends on: the API never loads torch, and the model
-library knows nothing of the database, Celery or the web app."""
+"""The boundaries the architecture depends on: the API and the import worker never load
+torch, and the model library knows nothing of the database, Celery or the web app."""
 
 from __future__ import annotations
 
@@ -11,17 +11,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_api_process_and_cli_never_import_torch() -> None:
-    code = (
+def _assert_no_torch_after(code: str) -> None:
+    """Run `code` in a fresh interpreter, then check no heavy ML module was loaded."""
+    check = (
         "import sys\n"
-        "import backend.app, backend.cli, backend.dispatch\n"
-        "backend.app.create_app()\n"
+        f"{code}\n"
         "heavy = ('torch', 'timm', 'kornia')\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
         "assert not loaded, loaded\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_api_process_and_cli_never_import_torch() -> None:
+    _assert_no_torch_after(
+        "import backend.app, backend.cli, backend.dispatch\nbackend.app.create_app()"
+    )
+
+
+def test_the_import_worker_loads_its_tasks_but_never_torch() -> None:
+    _assert_no_torch_after(
+        "from backend.queue import TASK_COLLECT_GARBAGE, TASK_IMPORT\n"
+        "from worker.import_app import celery_app\n"
+        "celery_app.loader.import_default_modules()\n"
+        "assert TASK_IMPORT in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "assert TASK_COLLECT_GARBAGE in celery_app.tasks, sorted(celery_app.tasks)"
+    )
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -22,7 +22,8 @@ from PIL import ImageOps
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
-from backend.services.bulk_predict import RESULTS_FILE, job_dir
+from backend.services.bulk_predict import RESULTS_FILE
+from backend.services.jobs import job_dir
 from worker.device import pick_device
 from worker.predicting import CHUNK, finite, load_predictor
 

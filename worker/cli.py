@@ -45,15 +45,14 @@ def train(
     import torch
     from tqdm import tqdm
 
-    from worker.ml.config import LossConfig, TrainConfig, device_defaults
+    from worker.device import default_model
+    from worker.ml.config import LossConfig, TrainConfig
     from worker.ml.data import UnlabeledSample, list_images, read_coco
     from worker.ml.train import Progress
     from worker.ml.train import train as run_training
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model = device_defaults(device)
-    if backbone is not None:
-        model = replace(model, backbone=backbone)  # type: ignore[arg-type]
+    model = default_model(device, backbone)  # type: ignore[arg-type]
     if input_size is not None:
         model = replace(model, input_size=input_size)
     semi = not supervised_only

@@ -64,9 +64,12 @@ class ProgressReporter:
     """Writes progress and a heartbeat at most every `interval_s`, and answers
     `should_stop()` from the job's cancel flag (read at the same pace)."""
 
-    def __init__(self, job_id: int, interval_s: float = 2.0) -> None:
+    def __init__(self, job_id: int, interval_s: float = 2.0, *, keep_history: bool = True) -> None:
         self.job_id = job_id
         self.interval_s = interval_s
+        # Off for jobs whose entries are only counts (an import's item per item): the latest
+        # values are the progress, and a history would repeat them thousands of times.
+        self.keep_history = keep_history
         self._last_write = 0.0
         self._cancel = False
         self._pending: list[dict[str, Any]] = []
@@ -76,7 +79,8 @@ class ProgressReporter:
     def report(self, entry: dict[str, Any], *, force: bool = False) -> None:
         entry = {**entry, "elapsed_s": round(time.monotonic() - self._started, 2)}
         self._latest = entry
-        self._pending.append(entry)
+        if self.keep_history:
+            self._pending.append(entry)
         if force or time.monotonic() - self._last_write >= self.interval_s:
             self.flush()
 
@@ -87,8 +91,14 @@ class ProgressReporter:
                 self._cancel = True
                 return
             progress = dict(job.progress or {})
-            history = list(progress.get("history", [])) + self._pending
-            progress["history"] = history[-HISTORY_LIMIT:]
+            if self.keep_history:
+                # Numbered, so a polling client asks only for entries after the last it holds
+                # (GET /jobs/{id}?since=N); numbers keep counting across a resumed run.
+                seq = int(progress.get("history_seq", 0))
+                numbered = [{**e, "seq": seq + i} for i, e in enumerate(self._pending, start=1)]
+                progress["history_seq"] = seq + len(numbered)
+                history = list(progress.get("history", [])) + numbered
+                progress["history"] = history[-HISTORY_LIMIT:]
             progress.update({k: v for k, v in self._latest.items() if k != "history"})
             job.progress = progress
             job.heartbeat_at = utcnow()

@@ -27,18 +27,15 @@ from backend.schemas.project import ProjectSettings
 from backend.services.jobs import active_model_version, promote
 from worker import job_state
 from worker.active_learning import score_version
-from worker.device import pick_device
+from worker.device import default_model, pick_device
 from worker.evaluating import evaluate_samples
-from worker.ml.config import LossConfig, TrainConfig, device_defaults
-from worker.ml.export import export_onnx
-from worker.ml.predict import Predictor
+from worker.interactive_model import export_interactive_model
+from worker.ml.config import LossConfig, TrainConfig
 from worker.ml.train import Progress, train
 from worker.predicting import load_predictor, predict_and_store
 from worker.snapshot import ProjectSnapshot, take_snapshot
 
 log = logging.getLogger(__name__)
-
-ONNX_FILE = "model.onnx"  # backend/services/onnx_predict.py reads the same name
 
 
 @dataclass(frozen=True)
@@ -65,9 +62,7 @@ GPU_BUDGET = DeviceBudget(
 
 
 def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> TrainConfig:
-    model = device_defaults(device)
-    if options.get("backbone"):
-        model = replace(model, backbone=options["backbone"])
+    model = default_model(device, options.get("backbone") or None)
     if options.get("input_size"):
         model = replace(model, input_size=int(options["input_size"]))
     semi = bool(options.get("semi_supervised", True)) and has_unlabeled
@@ -187,11 +182,7 @@ def _publish_files(
     staging.mkdir(parents=True)
     shutil.copyfile(checkpoint, staging / "model.pt")
     (staging / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    try:  # for the API's torch-free interactive predict; the version is usable without it
-        exported = Predictor.from_checkpoint(staging / "model.pt")
-        export_onnx(exported.model, staging / ONNX_FILE, exported.schema.names)
-    except Exception:
-        log.exception("ONNX export of job %s failed; no interactive predict for it", job_id)
+    export_interactive_model(staging)  # the version is usable without it (interactive_model.py)
     os.replace(staging, final_dir)
     return final_dir
 

@@ -16,6 +16,9 @@ class JobKind(enum.StrEnum):
     train = "train"
     predict = "predict"  # project images by id, or uploaded files (`options["source"]`)
     evaluate = "evaluate"
+    # Annotated files from another tool (`backend/services/import_jobs.py`). `import` is a
+    # Python keyword, hence the underscore; the stored value is "import".
+    import_ = "import"
 
 
 class JobState(enum.StrEnum):
@@ -47,7 +50,9 @@ class TrainingJob(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
+    # Null only while an import that creates its project runs: the project and this link
+    # are committed together with the imported images.
+    project_id: Mapped[int | None] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[JobKind] = mapped_column(Enum(JobKind, native_enum=False, length=16))

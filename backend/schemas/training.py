@@ -31,7 +31,7 @@ class JobRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    project_id: int
+    project_id: int | None  # None while an import that creates its project runs
     kind: JobKind
     state: JobState
     options: dict[str, Any]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,7 +31,8 @@ from backend.models import (
 from backend.models.ml import ACTIVE_JOB_STATES
 from backend.services.image_files import DecodedImage, decode_image, is_zip, iter_zip_images
 from backend.services.images import UploadedFile
-from backend.services.jobs import create_job
+from backend.services.jobs import create_job, job_dir
+from backend.services.projects import get_project
 from backend.services.storage import write_atomic
 
 RESULTS_FILE = "results.jsonl"
@@ -43,10 +43,6 @@ MEDIA_SUFFIX = {
     "image/bmp": ".bmp",
     "image/tiff": ".tif",
 }
-
-
-def job_dir(settings: Settings, job_id: int) -> Path:
-    return settings.jobs_dir / f"job-{job_id}"
 
 
 def check_capacity(session: Session, project: Project, settings: Settings) -> None:
@@ -131,6 +127,13 @@ def prediction_job(session: Session, job: TrainingJob) -> tuple[TrainingJob, int
     return job, int(job.options["model_version_id"])
 
 
+def prediction_project(session: Session, job: TrainingJob) -> Project:
+    """The project of a prediction job whose results can be read now (422 or 409 if not)."""
+    prediction_job(session, job)
+    assert job.project_id is not None, "only an import that creates its project has none"
+    return get_project(session, job.project_id)
+
+
 def results(
     session: Session,
     settings: Settings,
@@ -145,7 +148,10 @@ def results(
     if job.options.get("source") == "upload":
         path = job_dir(settings, job.id) / RESULTS_FILE
         if not path.is_file():
-            raise Conflict(f"job {job.id} has no results file; run it again")
+            raise Conflict(
+                f"job {job.id}'s results are gone (finished jobs keep them "
+                f"{settings.job_retention_days:g} days); run it again"
+            )
         lines = path.read_text().splitlines()
         return [json.loads(line) for line in lines[offset:stop]], len(lines)
     query = (

@@ -12,7 +12,7 @@ from backend.errors import BadInput, NotFound
 from backend.models import Image, ImageSplit, ImageState, Prediction, Project
 from backend.services.image_files import DecodedImage, decode_image, is_zip, iter_zip_images
 from backend.services.projects import project_settings
-from backend.services.storage import LocalBlobStore, sha256_hex
+from backend.services.storage import LocalBlobStore
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,18 @@ class UploadedFile:
 class IngestResult:
     created: list[Image]
     duplicates: list[tuple[str, int | None, str]]
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """A validated image whose bytes are in the blob store: all its row needs, no bytes."""
+
+    filename: str  # where it came from, for messages
+    original_name: str
+    checksum: str
+    media_type: str
+    width: int
+    height: int
 
 
 def get_image(session: Session, image_id: int) -> Image:
@@ -48,6 +60,67 @@ def _decoded(
             yield decode_image(f.filename, f.data, max_pixels=max_pixels)
 
 
+def decode_file(filename: str, data: bytes, *, max_pixels: int) -> DecodedImage:
+    """One image file (not a zip), validated as an upload is."""
+    if not data:
+        raise BadInput(f"{filename}: empty file")
+    return decode_image(filename, data, max_pixels=max_pixels)
+
+
+def store_image(
+    store: LocalBlobStore, decoded: DecodedImage, created_blobs: list[str]
+) -> StoredImage:
+    """Write a validated image's blob. A blob this call creates is appended to
+    `created_blobs` at once, so the caller can remove it if its unit of work fails."""
+    checksum, created = store.put(decoded.data)
+    if created:
+        created_blobs.append(checksum)
+    return StoredImage(
+        filename=decoded.filename,
+        original_name=decoded.original_name[:500],
+        checksum=checksum,
+        media_type=decoded.media_type,
+        width=decoded.width,
+        height=decoded.height,
+    )
+
+
+class ImageRows:
+    """Adds image rows to one project within a unit of work (flushing is the caller's), and
+    keeps the validation share at the project's fraction as images arrive."""
+
+    def __init__(self, session: Session, project: Project) -> None:
+        self.session = session
+        self.project_id = project.id
+        self.fraction = project_settings(project).validation_fraction
+        self.total, self.n_val = _split_counts(session, project.id)
+
+    def existing(self, checksum: str) -> int | None:
+        """The project's image with these bytes, if any (duplicates are detected by checksum)."""
+        return self.session.scalar(
+            select(Image.id).where(Image.project_id == self.project_id, Image.checksum == checksum)
+        )
+
+    def add(self, stored: StoredImage) -> Image:
+        self.total += 1
+        validation = self.n_val < int(self.fraction * self.total)
+        self.n_val += validation
+        image = Image(
+            project_id=self.project_id,
+            checksum=stored.checksum,
+            original_name=stored.original_name,
+            media_type=stored.media_type,
+            width=stored.width,
+            height=stored.height,
+            split=ImageSplit.validation if validation else ImageSplit.train,
+            state=ImageState.new,
+            roi=None,
+            labeled_count=0,
+        )
+        self.session.add(image)
+        return image
+
+
 def ingest_images(
     session: Session,
     store: LocalBlobStore,
@@ -65,42 +138,19 @@ def ingest_images(
     result = IngestResult(created=[], duplicates=[])
     created_blobs: list[str] = []
     seen: dict[str, str] = {}
-    fraction = project_settings(project).validation_fraction
-    total, n_val = _split_counts(session, project.id)
+    rows = ImageRows(session, project)
     try:
         for decoded in _decoded(files, max_pixels, max_bytes):
-            checksum = sha256_hex(decoded.data)
-            existing = session.scalar(
-                select(Image.id).where(Image.project_id == project.id, Image.checksum == checksum)
-            )
-            if existing is not None or checksum in seen:
-                where = f"image {existing}" if existing else seen[checksum]
+            stored = store_image(store, decoded, created_blobs)
+            existing = rows.existing(stored.checksum)
+            if existing is not None or stored.checksum in seen:
+                where = f"image {existing}" if existing else seen[stored.checksum]
                 result.duplicates.append(
                     (decoded.filename, existing, f"same content as {where}; not stored again")
                 )
                 continue
-            seen[checksum] = decoded.filename
-            _, created = store.put(decoded.data)
-            if created:
-                created_blobs.append(checksum)
-            total += 1
-            # Keep the validation share at the project's fraction as images arrive.
-            split = ImageSplit.validation if n_val < int(fraction * total) else ImageSplit.train
-            n_val += split == ImageSplit.validation
-            image = Image(
-                project_id=project.id,
-                checksum=checksum,
-                original_name=decoded.original_name[:500],
-                media_type=decoded.media_type,
-                width=decoded.width,
-                height=decoded.height,
-                split=split,
-                state=ImageState.new,
-                roi=None,
-                labeled_count=0,
-            )
-            session.add(image)
-            result.created.append(image)
+            seen[stored.checksum] = decoded.filename
+            result.created.append(rows.add(stored))
         session.flush()
     except BaseException:
         for checksum in created_blobs:

@@ -6,6 +6,7 @@ task by name (`backend.queue`); the worker reads everything it needs from the ro
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -13,12 +14,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from backend.config import Settings
 from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import JobKind, JobState, ModelVersion, Project, TrainingJob, User
 from backend.models.ml import ACTIVE_JOB_STATES, ONE_ACTIVE_TRAIN_PREDICATE
 
 FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
+
+
+def job_dir(settings: Settings, job_id: int) -> Path:
+    """A job's own folder: uploaded inputs (bulk predictions, imports) and results files."""
+    return settings.jobs_dir / f"job-{job_id}"
 
 
 def get_job(session: Session, job_id: int) -> TrainingJob:
@@ -40,19 +47,21 @@ def active_training_job(session: Session, project_id: int) -> TrainingJob | None
 
 def create_job(
     session: Session,
-    project: Project,
+    project: Project | None,
     kind: JobKind,
     options: dict[str, Any],
     requested_by: User | None,
 ) -> TrainingJob:
-    """Add a queued job. For training, a second job while one is queued or running is a
-    409 naming the running one; the partial unique index makes that hold under races."""
+    """Add a queued job (`project` None: an import that creates its project). For training,
+    a second job while one is queued or running is a 409 naming the running one; the partial
+    unique index makes that hold under races."""
     if kind == JobKind.train:
+        assert project is not None
         running = active_training_job(session, project.id)
         if running is not None:
             raise _already_running(running)
     values = {
-        "project_id": project.id,
+        "project_id": project.id if project is not None else None,
         "kind": kind,
         "state": JobState.queued,
         "options": options,
@@ -70,6 +79,7 @@ def create_job(
         )
     job_id = session.execute(statement.returning(TrainingJob.id)).scalar()
     if job_id is None:
+        assert project is not None  # only a training job can lose that race
         raise _already_running(active_training_job(session, project.id))
     return get_job(session, job_id)
 

@@ -28,7 +28,8 @@ from PIL import ImageOps
 from backend.config import Settings
 from backend.errors import Conflict, TooManyRequests
 
-ONNX_FILE = "model.onnx"  # written by worker/training_run.py
+ONNX_FILE = "model.onnx"  # written by worker/interactive_model.py
+FAILED_MARKER = "model.onnx.failed"
 HEATMAP_STRIDE = 4
 Roi = tuple[float, float, float, float]
 
@@ -151,9 +152,15 @@ def _load(path: str, threads: int) -> OnnxPredictor:
 def predictor_for(version_path: str, version_id: int, settings: Settings) -> OnnxPredictor:
     path = Path(version_path) / ONNX_FILE
     if not path.is_file():
+        failed = (Path(version_path) / FAILED_MARKER).is_file()
+        when = (
+            "its export failed (see model.onnx.failed in its folder)"
+            if failed
+            else "the worker exports it at its next periodic check; retry in a minute"
+        )
         raise Conflict(
-            f"model version {version_id} has no ONNX export for interactive prediction; "
-            "use a prediction job (POST /projects/{id}/predictions) or retrain"
+            f"model version {version_id} has no ONNX export for interactive prediction yet: "
+            f"{when}, or use a prediction job (POST /projects/{{id}}/predictions)"
         )
     return _load(str(path), settings.predict_threads)
 

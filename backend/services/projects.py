@@ -18,7 +18,7 @@ def get_project(session: Session, project_id: int) -> Project:
 
 
 def create_project(session: Session, data: ProjectCreate) -> Project:
-    _ensure_name_free(session, data.name)
+    ensure_name_free(session, data.name)
     project = Project(
         name=data.name,
         description=data.description,
@@ -32,7 +32,7 @@ def create_project(session: Session, data: ProjectCreate) -> Project:
 
 def update_project(session: Session, project: Project, data: ProjectUpdate) -> Project:
     if data.name is not None and data.name != project.name:
-        _ensure_name_free(session, data.name)
+        ensure_name_free(session, data.name)
         project.name = data.name
     if data.description is not None:
         project.description = data.description
@@ -46,7 +46,7 @@ def project_settings(project: Project) -> ProjectSettings:
     return ProjectSettings.model_validate(project.settings)
 
 
-def _ensure_name_free(session: Session, name: str) -> None:
+def ensure_name_free(session: Session, name: str) -> None:
     if session.scalar(select(Project.id).where(Project.name == name)) is not None:
         raise Conflict(f"a project named {name!r} already exists")
 

@@ -1,17 +1,26 @@
-"""Importing annotated datasets from other tools into a project, in one unit of work.
+"""Importing annotated datasets from other tools into a project, in two phases.
 
-Each format module reads the files into a neutral `Dataset`; this module stores it: images
-through `ingest_images` (validation, content addressing, duplicate detection) one at a time,
-annotations through `save_annotation` (validation, version 1, a revision, image state), so
-imported data obeys exactly the rules of the API. Nothing here commits: on any error the
-caller rolls back, and the blobs this import created are deleted before the error leaves.
+Each format module reads the files into a neutral `Dataset`; this module stores it:
+1. *prepare*, without a database transaction: item by item, read the image from the
+   bundle, validate it as an upload is validated (`decode_file`: format, pixel limit,
+   corrupt files), write its blob, and keep only its metadata (`StoredImage`) and points.
+   One image's bytes are in memory at a time, and progress is reported per item.
+2. *record*, one unit of work: duplicate checks by checksum and image rows (`ImageRows`, as
+   `ingest_images`), annotations through `save_annotation` (validation, version 1, a
+   revision, image state), so imported data obeys exactly the rules of the API.
+The phases are apart so that a long import never holds SQLite's single write lock while it
+reads images: the job's progress, committed from another session, keeps flowing.
+`import_files` runs both for the CLI and the import job (`worker/importing.py`); on any error
+nothing is recorded and the blobs the import created are deleted again.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,19 +28,32 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.config import Settings
 from backend.errors import BadInput, KeyloopError
 from backend.formats import coco, cvat, dlc, sleap
 from backend.formats.bundle import Bundle
-from backend.formats.common import Dataset, Item
+from backend.formats.common import Dataset, Item, Keypoint
 from backend.models import Annotation, Image, Project, User
 from backend.schemas.annotation import Point
 from backend.schemas.project import KeypointDef, KeypointSchema, ProjectCreate
 from backend.services.annotations import save_annotation
-from backend.services.images import UploadedFile, ingest_images
-from backend.services.projects import create_project
-from backend.services.storage import LocalBlobStore, sha256_hex
+from backend.services.images import (
+    ImageRows,
+    StoredImage,
+    decode_file,
+    remove_blob_if_orphaned,
+    store_image,
+)
+from backend.services.projects import create_project, get_project
+from backend.services.storage import LocalBlobStore
 
-Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
+
+# `progress(phase, done, total)`: ("preparing", i, n) after each item, then ("recording", n, n)
+# once, before the recording transaction begins.
+Progress = Callable[[str, int, int], None]
+# A unit of work: a session that commits when the block ends and rolls back on error.
+Sessions = Callable[[], AbstractContextManager[Session]]
 
 
 class Format(enum.StrEnum):
@@ -57,6 +79,33 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Target:
+    """The existing project an import goes into, as the prepare phase needs it."""
+
+    name: str
+    keypoint_names: list[str]
+
+
+@dataclass(frozen=True)
+class PreparedItem:
+    file_name: str  # as the annotation file names it, for the report
+    origin: str  # "annotations.json: annotation 7", for messages
+    image: StoredImage
+    points: list[Keypoint] | None
+
+
+@dataclass
+class PreparedImport:
+    """What the record phase needs: metadata only, the images are in the blob store."""
+
+    keypoint_names: list[str]  # the file's, in its order
+    anchor: str  # the annotation file, for messages
+    notes: list[str]
+    new_project: ProjectCreate | None  # None: into an existing project
+    items: list[PreparedItem] = field(default_factory=list)
+
+
 def read_dataset(
     fmt: Format, bundle: Bundle, workdir: Path, *, label: str | None, max_bytes: int
 ) -> Dataset:
@@ -70,123 +119,115 @@ def read_dataset(
     return sleap.read(bundle, workdir)
 
 
-def import_dataset(
-    session: Session,
+def import_files(
+    sessions: Sessions,
     store: LocalBlobStore,
-    dataset: Dataset,
+    settings: Settings,
+    fmt: Format,
     bundle: Bundle,
     *,
-    project: Project | None,
-    new_project_name: str | None,
-    author: User,
-    max_pixels: int,
-    max_bytes: int,
+    project_id: int | None,
+    new_project_name: str | None = None,
+    label: str | None = None,
+    author_id: int,
     progress: Progress | None = None,
+    on_recorded: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Store `dataset` into `project`, or into a new project whose schema it defines."""
-    if project is None:
-        project = _new_project(session, dataset, new_project_name)
-    else:
-        _check_schema(dataset, project)
-    report = ImportReport(project_id=project.id, notes=list(dataset.notes))
+    """Read `bundle` as `fmt`, prepare it outside any transaction, then record it in one
+    unit of work from `sessions()`. `on_recorded` runs inside that unit of work, before its
+    commit (an import job marks itself succeeded there, so its outcome commits with the data).
+    `project_id` None creates a project whose schema is the file's."""
     created_blobs: list[str] = []
     try:
-        for done, item in enumerate(dataset.items, start=1):
-            try:
-                _import_item(
-                    session,
-                    store,
-                    project,
-                    dataset,
-                    bundle,
-                    item,
-                    report,
-                    created_blobs,
-                    author=author,
-                    max_pixels=max_pixels,
-                    max_bytes=max_bytes,
-                )
-            except KeyloopError as exc:
-                if item.origin and not exc.detail.startswith(item.origin):
-                    exc.detail = f"{item.origin}: {exc.detail}"
-                    exc.args = (exc.detail,)
-                raise
-            if progress is not None:
-                progress(done, len(dataset.items))
+        target = _target(sessions, project_id)
+        # The temporary folder holds SLEAP's copy of the file its frames are read from.
+        with tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp:
+            dataset = read_dataset(
+                fmt, bundle, Path(tmp), label=label, max_bytes=settings.max_upload_bytes
+            )
+            prepared = prepare_import(
+                store,
+                dataset,
+                bundle,
+                target=target,
+                new_project_name=new_project_name,
+                settings=settings,
+                created_blobs=created_blobs,
+                progress=progress,
+            )
+        if progress is not None:
+            progress("recording", len(prepared.items), len(prepared.items))
+        with sessions() as session:
+            project = get_project(session, project_id) if project_id is not None else None
+            author = session.get(User, author_id)
+            if author is None:
+                raise BadInput(f"user {author_id}, the author of the import, no longer exists")
+            report = record_import(session, prepared, project=project, author=author)
+            if on_recorded is not None:
+                on_recorded(session, report)
     except BaseException:
-        for checksum in created_blobs:
-            store.delete(checksum)
+        _discard_blobs(sessions, store, created_blobs)
         raise
     return report
 
 
-def _new_project(session: Session, dataset: Dataset, name: str | None) -> Project:
-    try:
-        schema = KeypointSchema(
-            keypoints=[KeypointDef(name=n) for n in dataset.keypoint_names],
-            skeleton=dataset.skeleton,
-        )
-        data = ProjectCreate(name=name or dataset.name, keypoint_schema=schema)
-    except ValidationError as exc:
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        raise BadInput(f"{dataset.anchor}: cannot make a keypoint schema: {problems}") from exc
-    return create_project(session, data)
+def _target(sessions: Sessions, project_id: int | None) -> Target | None:
+    if project_id is None:
+        return None
+    with sessions() as session:
+        project = get_project(session, project_id)
+        return Target(project.name, project.keypoint_names)
 
 
-def _check_schema(dataset: Dataset, project: Project) -> None:
-    names = project.keypoint_names
-    for name in dataset.keypoint_names:
-        if name not in names:
-            raise BadInput(
-                f"{dataset.anchor}: keypoint {name!r} is not in project {project.name!r}'s "
-                f"schema {names}; rename it in the file or add it to the schema first"
-            )
-
-
-def _import_item(
-    session: Session,
+def prepare_import(
     store: LocalBlobStore,
-    project: Project,
+    dataset: Dataset,
+    bundle: Bundle,
+    *,
+    target: Target | None,
+    new_project_name: str | None,
+    settings: Settings,
+    created_blobs: list[str],
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Phase 1, no database: check the schema, then validate and store every image. Blobs
+    this creates are appended to `created_blobs` at once, for the caller to remove on error."""
+    if target is None:
+        new_project = _project_create(dataset, new_project_name)
+    else:
+        _check_schema(dataset.anchor, dataset.keypoint_names, target)
+        new_project = None
+    prepared = PreparedImport(
+        dataset.keypoint_names, dataset.anchor, list(dataset.notes), new_project
+    )
+    total = len(dataset.items)
+    for done, item in enumerate(dataset.items, start=1):
+        with _blamed(item.origin):
+            image = _store_item_image(store, dataset, bundle, item, created_blobs, settings)
+        prepared.items.append(PreparedItem(item.file_name, item.origin, image, item.points))
+        if progress is not None:
+            progress("preparing", done, total)
+    return prepared
+
+
+def _store_item_image(
+    store: LocalBlobStore,
     dataset: Dataset,
     bundle: Bundle,
     item: Item,
-    report: ImportReport,
     created_blobs: list[str],
-    *,
-    author: User,
-    max_pixels: int,
-    max_bytes: int,
-) -> None:
-    """Store one item; a blob it creates is recorded at once, so a later error removes it."""
+    settings: Settings,
+) -> StoredImage:
     if item.load_image is not None:
         name, data = item.file_name, item.load_image()
     else:
         found = bundle.resolve(item.file_name, dataset.anchor)
         if found is None:
             raise BadInput(f"image {item.file_name!r} is not in the upload")
-        name, data = found, bundle.read(found, max_bytes)
-    existed = store.exists(sha256_hex(data))
-    result = ingest_images(
-        session,
-        store,
-        project,
-        [UploadedFile(name, data)],
-        max_pixels=max_pixels,
-        max_bytes=max_bytes,
-    )
-    del data  # one image's bytes at a time
-    if result.created:
-        image = result.created[0]
-        report.images_created += 1
-        if not existed:
-            created_blobs.append(image.checksum)
-        duplicate = None
-    else:
-        _, existing_id, _ = result.duplicates[0]
-        assert existing_id is not None  # ingest_images found it in the project
-        image = session.get_one(Image, existing_id)
-        duplicate = Duplicate(item.file_name, existing_id, "none")
-        report.duplicates.append(duplicate)
+        name, data = found, bundle.read(found, settings.max_upload_bytes)
+    decoded = decode_file(name, data, max_pixels=settings.max_image_pixels)
+    del data
+    image = store_image(store, decoded, created_blobs)
     declared = (item.width, item.height)
     if None not in declared and declared != (image.width, image.height):
         # Coordinates were labeled on an image of the declared size: they would be wrong here.
@@ -194,6 +235,49 @@ def _import_item(
             f"the file says {item.width}x{item.height} but the image is "
             f"{image.width}x{image.height}"
         )
+    return image
+
+
+def record_import(
+    session: Session, prepared: PreparedImport, *, project: Project | None, author: User
+) -> ImportReport:
+    """Phase 2, one unit of work (flushes only): rows for new images, duplicates reported,
+    annotations saved. `project` None creates the project the file's schema describes."""
+    if project is None:
+        assert prepared.new_project is not None, "prepared for an existing project"
+        project = create_project(session, prepared.new_project)
+    else:  # the schema may have changed since the prepare phase checked it
+        target = Target(project.name, project.keypoint_names)
+        _check_schema(prepared.anchor, prepared.keypoint_names, target)
+    report = ImportReport(project_id=project.id, notes=list(prepared.notes))
+    rows = ImageRows(session, project)
+    # Read once: `save_annotation` expires the session's objects after every save.
+    names = (prepared.keypoint_names, project.keypoint_names)
+    for item in prepared.items:
+        with _blamed(item.origin):
+            _record_item(session, project, rows, names, item, report, author)
+    return report
+
+
+def _record_item(
+    session: Session,
+    project: Project,
+    rows: ImageRows,
+    names: tuple[list[str], list[str]],  # the file's keypoints, the project's
+    item: PreparedItem,
+    report: ImportReport,
+    author: User,
+) -> None:
+    existing = rows.existing(item.image.checksum)
+    if existing is None:
+        image = rows.add(item.image)
+        session.flush()
+        report.images_created += 1
+        duplicate = None
+    else:
+        image = session.get_one(Image, existing)
+        duplicate = Duplicate(item.file_name, existing, "none")
+        report.duplicates.append(duplicate)
     if item.points is None:
         return
     if duplicate is not None:
@@ -202,9 +286,10 @@ def _import_item(
             duplicate.annotation = "kept existing"
             return
         duplicate.annotation = "applied"
-    by_name = dict(zip(dataset.keypoint_names, item.points, strict=True))
+    file_names, project_names = names
+    by_name = dict(zip(file_names, item.points, strict=True))
     points = []
-    for name in project.keypoint_names:
+    for name in project_names:
         p = by_name.get(name)
         visibility = p.visibility if p is not None else "unlabeled"
         x, y = (p.x, p.y) if p is not None else (None, None)
@@ -214,32 +299,48 @@ def _import_item(
     report.annotations_saved += 1
 
 
-def import_files(
-    session: Session,
-    store: LocalBlobStore,
-    fmt: Format,
-    bundle: Bundle,
-    *,
-    project: Project | None,
-    new_project_name: str | None = None,
-    label: str | None = None,
-    author: User,
-    max_pixels: int,
-    max_bytes: int,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Read `bundle` as `fmt` and import it (the temporary folder holds SLEAP's file copy)."""
-    with tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp:
-        dataset = read_dataset(fmt, bundle, Path(tmp), label=label, max_bytes=max_bytes)
-        return import_dataset(
-            session,
-            store,
-            dataset,
-            bundle,
-            project=project,
-            new_project_name=new_project_name,
-            author=author,
-            max_pixels=max_pixels,
-            max_bytes=max_bytes,
-            progress=progress,
+@contextmanager
+def _blamed(origin: str) -> Iterator[None]:
+    """Prefix an error with where the item came from ("annotations.json: annotation 7")."""
+    try:
+        yield
+    except KeyloopError as exc:
+        if origin and not exc.detail.startswith(origin):
+            exc.detail = f"{origin}: {exc.detail}"
+            exc.args = (exc.detail,)
+        raise
+
+
+def _discard_blobs(sessions: Sessions, store: LocalBlobStore, checksums: list[str]) -> None:
+    """Delete the blobs a failed import created, unless an image committed meanwhile (another
+    upload of the same bytes) uses one. Without a database to ask, they stay: an orphaned
+    blob is harmless, a missing one is not."""
+    if not checksums:
+        return
+    try:
+        with sessions() as session:
+            for checksum in checksums:
+                remove_blob_if_orphaned(session, store, checksum)
+    except Exception:
+        log.exception("could not remove the %d blobs of a failed import", len(checksums))
+
+
+def _project_create(dataset: Dataset, name: str | None) -> ProjectCreate:
+    try:
+        schema = KeypointSchema(
+            keypoints=[KeypointDef(name=n) for n in dataset.keypoint_names],
+            skeleton=dataset.skeleton,
         )
+        return ProjectCreate(name=name or dataset.name, keypoint_schema=schema)
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise BadInput(f"{dataset.anchor}: cannot make a keypoint schema: {problems}") from exc
+
+
+def _check_schema(anchor: str, file_names: list[str], target: Target) -> None:
+    for name in file_names:
+        if name not in target.keypoint_names:
+            raise BadInput(
+                f"{anchor}: keypoint {name!r} is not in project {target.name!r}'s schema "
+                f"{target.keypoint_names}; rename it in the file or add it to the schema first"
+            )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from backend.api.deps import get_blob_store, get_db
 from backend.app import create_app
+from backend.config import Settings
+from backend.db.session import session_scope
 from backend.models import Role
 from backend.services.storage import LocalBlobStore
 from backend.services.users import create_user
+from tests.backend.formats.helpers import coco_doc, image_bytes
 
 PASSWORD = "correct-horse-battery"
 SCHEMA = {
@@ -86,6 +90,21 @@ def admin(client_as: ClientFactory) -> TestClient:
 
 
 @pytest.fixture
+def live_admin(live_settings: Settings) -> Iterator[TestClient]:
+    """An admin's client of an app on `live_settings`' own database, without test overrides:
+    what it commits, a job run in this process (as the worker runs it) sees, and back."""
+    with session_scope(live_settings.database_url) as session:
+        create_user(session, "admin@example.com", PASSWORD, Role.admin)
+    with TestClient(create_app()) as client:
+        r = client.post(
+            "/api/v1/auth/login", json={"email": "admin@example.com", "password": PASSWORD}
+        )
+        assert r.status_code == 200, r.text
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        yield client
+
+
+@pytest.fixture
 def anon(app: FastAPI) -> TestClient:
     return TestClient(app)
 
@@ -104,3 +123,21 @@ def upload(client: TestClient, project_id: Any, *files: tuple[str, bytes]) -> di
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+SCHEMA_NAMES = [k["name"] for k in SCHEMA["keypoints"]]
+COCO_KPS = [(10.0, 12.0, 2), (20.0, 22.0, 1), (0, 0, 0), (30.0, 40.0, 2)]
+
+
+def coco_upload(
+    kps: list[tuple[float, float, int]] = COCO_KPS, names: list[str] = SCHEMA_NAMES
+) -> list[tuple[str, bytes]]:
+    """annotations.json (a.png annotated with `kps`, b.png not) and both images, as files of
+    an upload; the keypoint names are the `project` fixture's."""
+    items = [{"file": "a.png", "w": 64, "h": 48, "kps": kps}, {"file": "b.png", "w": 64, "h": 48}]
+    doc = json.dumps(coco_doc(items, names=names)).encode()
+    return [("annotations.json", doc), ("a.png", image_bytes(1)), ("b.png", image_bytes(2))]
+
+
+def post_files(client: TestClient, url: str, files: list[tuple[str, bytes]]) -> Any:
+    return client.post(url, files=[("files", (n, d, "application/octet-stream")) for n, d in files])

@@ -1,4 +1,4 @@
-"""The `keyloop` command: migrations, users, and `serve` running API + worker + beat."""
+"""The `keyloop` command: migrations, users, and `serve` running API + workers + beat."""
 
 from __future__ import annotations
 
@@ -45,6 +45,24 @@ def test_users_create_reports_a_clear_error_for_a_duplicate(tmp_path: Path) -> N
     assert short.returncode == 2 and "at least 8" in short.stderr
 
 
+def test_gc_lists_then_removes_old_unreferenced_files(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert _keyloop("db", "upgrade", env=env).returncode == 0
+    leftover = Path(env["KEYLOOP_DATA_DIR"]) / "jobs" / "job-424242"
+    leftover.mkdir(parents=True)
+    (leftover / "results.jsonl").write_text("{}\n")
+    os.utime(leftover, (0, 0))
+
+    listed = _keyloop("gc", "--dry-run", env=env)
+    assert listed.returncode == 0 and f"would remove {leftover}" in listed.stdout
+    assert leftover.is_dir()
+    removed = _keyloop("gc", env=env)
+    assert removed.returncode == 0 and "removed 1 paths" in removed.stdout
+    assert not leftover.exists()
+    bad = _keyloop("gc", "--grace-hours", "-1", env=env)
+    assert bad.returncode == 2 and ">= 0" in bad.stderr
+
+
 def test_production_refuses_a_placeholder_secret(tmp_path: Path) -> None:
     result = _keyloop("db", "upgrade", env=_env(tmp_path, KEYLOOP_ENV="production"))
     assert result.returncode != 0
@@ -59,7 +77,7 @@ def test_help_lists_the_commands() -> None:
 
 
 @pytest.mark.slow
-def test_serve_runs_api_worker_and_beat_and_stops_them_on_ctrl_c(tmp_path: Path) -> None:
+def test_serve_runs_api_workers_and_beat_and_stops_them_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "serve.log"
     env = _env(tmp_path / "data")
@@ -79,7 +97,8 @@ def test_serve_runs_api_worker_and_beat_and_stops_them_on_ctrl_c(tmp_path: Path)
                 healthy = httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200
             except httpx.TransportError:
                 healthy = False
-            if healthy and "keyloop@" in text and "ready" in text and "beat: Starting" in text:
+            workers_ready = "keyloop@" in text and "keyloop-imports@" in text
+            if healthy and workers_ready and text.count("ready") >= 2 and "beat: Starting" in text:
                 break
             assert proc.poll() is None, text
             time.sleep(0.5)
@@ -98,13 +117,13 @@ def test_serve_runs_api_worker_and_beat_and_stops_them_on_ctrl_c(tmp_path: Path)
             for line in text.splitlines()
             if line.startswith("keyloop: started")
         ]
-        assert len(children) == 3
+        assert len(children) == 4  # api, worker, importer, beat
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
         for pid in children:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
-        assert "stopped worker" in log.read_text()
+        assert "stopped worker" in log.read_text() and "stopped importer" in log.read_text()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.models import ModelVersion, Prediction, Role
+from backend.models import ModelVersion, Prediction, Role, TrainingJob
 from tests.backend.conftest import ClientFactory, png_bytes, upload
 
 
@@ -117,3 +117,25 @@ def test_prediction_requests_check_their_input(
     unknown = admin.post(url, json={"image_ids": [123456]})
     assert unknown.status_code == 422 and "123456" in unknown.json()["detail"]
     assert admin.post(url, json={}).status_code == 202
+
+
+def test_polling_a_job_since_an_entry_returns_only_the_newer_history(
+    admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    job_id = admin.post(f"/api/v1/projects/{project['id']}/training-jobs", json={}).json()["id"]
+    job = db.get_one(TrainingJob, job_id)
+    history = [
+        {"phase": "training", "seq": 1},
+        {"step": 10, "losses": {"total": 2.0}, "seq": 2},
+        {"step": 20, "losses": {"total": 1.0}, "seq": 3},
+        {"phase": "predicting", "seq": 4},
+    ]
+    job.progress = {"phase": "predicting", "step": 20, "history": history, "history_seq": 4}
+    db.commit()
+
+    full = admin.get(f"/api/v1/jobs/{job_id}").json()["progress"]
+    assert [h["seq"] for h in full["history"]] == [1, 2, 3, 4]
+    newer = admin.get(f"/api/v1/jobs/{job_id}", params={"since": 2}).json()["progress"]
+    assert [h["seq"] for h in newer["history"]] == [3, 4]  # phase entries too, not only steps
+    assert newer["phase"] == "predicting" and newer["history_seq"] == 4
+    assert admin.get(f"/api/v1/jobs/{job_id}", params={"since": -1}).status_code == 422

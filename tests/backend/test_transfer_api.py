@@ -1,73 +1,55 @@
-"""Import and export endpoints: uploads, downloads, roles, and all-or-nothing imports."""
+"""Import and export endpoints: starting import jobs (uploads kept, limits, roles) and
+exports in each tool's layout. Import jobs running to the end: tests/backend/test_import_jobs.py."""
 
 from __future__ import annotations
 
 import io
-import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Image, Project, Role
-from tests.backend.conftest import ClientFactory
-from tests.backend.formats.helpers import coco_doc, image_bytes, zip_of
-
-NAMES = ["nose", "left_eye", "right_eye", "tail"]  # the `project` fixture's schema
-KPS = [(10.0, 12.0, 2), (20.0, 22.0, 1), (0, 0, 0), (30.0, 40.0, 2)]
-
-
-def coco_files(kps: list[tuple[float, float, int]] = KPS) -> list[tuple[str, bytes]]:
-    items = [{"file": "a.png", "w": 64, "h": 48, "kps": kps}, {"file": "b.png", "w": 64, "h": 48}]
-    doc = json.dumps(coco_doc(items, names=NAMES)).encode()
-    return [("annotations.json", doc), ("a.png", image_bytes(1)), ("b.png", image_bytes(2))]
-
-
-def post(client: TestClient, url: str, files: list[tuple[str, bytes]]) -> Any:
-    return client.post(url, files=[("files", (n, d, "application/octet-stream")) for n, d in files])
+from backend.config import get_settings
+from backend.models import Image, Role, TrainingJob
+from backend.queue import QUEUE_IMPORTS, TASK_IMPORT, make_celery
+from backend.serve import child_commands
+from backend.services.jobs import job_dir
+from backend.services.storage import LocalBlobStore
+from backend.services.transfer import Format
+from tests.backend.conftest import ClientFactory, coco_upload, post_files
+from tests.backend.formats.helpers import image_bytes, make_user, run_import, write_tree, zip_of
 
 
 def count(db: Session, model: type[Any]) -> int:
     return db.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_admin_imports_coco_as_a_new_project_with_the_file_schema(admin: TestClient) -> None:
-    r = post(admin, "/api/v1/projects/import/coco?name=imported", coco_files())
-    assert r.status_code == 201, r.text
-    body = r.json()
-    assert (body["images_created"], body["annotations_saved"], body["duplicates"]) == (2, 1, [])
-    project = admin.get(f"/api/v1/projects/{body['project_id']}").json()
-    assert project["name"] == "imported"
-    assert [k["name"] for k in project["keypoint_schema"]["keypoints"]] == NAMES
-    assert project["counts"] == {**project["counts"], "total": 2, "done": 1, "new": 1}
-    images = admin.get(f"/api/v1/projects/{body['project_id']}/images").json()["items"]
-    a = next(i for i in images if i["original_name"] == "a.png")
-    ann = admin.get(f"/api/v1/images/{a['id']}/annotation").json()
-    assert ann["version"] == 1 and ann["updated_by"].startswith("admin")
-    assert [p["visibility"] for p in ann["keypoints"]] == [
-        "visible",
-        "occluded",
-        "unlabeled",
-        "visible",
-    ]
+def job_folders() -> set[str]:
+    jobs = get_settings().jobs_dir
+    return {p.name for p in jobs.iterdir()} if jobs.is_dir() else set()
 
 
-def test_import_into_a_project_from_a_zip_reports_duplicates(
-    admin: TestClient, project: dict[str, Any]
+def test_an_import_answers_202_with_a_queued_job_that_keeps_the_upload(
+    admin: TestClient, project: dict[str, Any], db: Session
 ) -> None:
-    url = f"/api/v1/projects/{project['id']}/import/coco"
-    first = post(admin, url, [("data.zip", zip_of(dict(coco_files())))])
-    assert first.status_code == 200, first.text
-    again = post(admin, url, coco_files())
-    assert again.status_code == 200, again.text
-    dups = again.json()["duplicates"]
-    assert [(d["filename"], d["annotation"]) for d in dups] == [
-        ("a.png", "kept existing"),
-        ("b.png", "none"),
+    files = [("data.zip", zip_of(dict(coco_upload()))), ("extra.png", image_bytes(9))]
+    r = post_files(admin, f"/api/v1/projects/{project['id']}/import/coco?label=tiger", files)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert (job["kind"], job["state"], job["project_id"]) == ("import", "queued", project["id"])
+    assert job["options"]["format"] == "coco" and job["options"]["label"] == "tiger"
+    assert [(f["name"], f["zip"]) for f in job["options"]["files"]] == [
+        ("data.zip", True),
+        ("extra.png", False),
     ]
-    assert again.json()["images_created"] == 0
+    inputs = job_dir(get_settings(), job["id"]) / "inputs"
+    assert [p.read_bytes() for p in sorted(inputs.iterdir())] == [d for _, d in files]
+    assert count(db, Image) == 0, "nothing is imported before the job runs"
+    assert admin.get(f"/api/v1/jobs/{job['id']}").json()["state"] == "queued"
 
 
 def test_annotators_and_viewers_may_not_import(
@@ -75,53 +57,80 @@ def test_annotators_and_viewers_may_not_import(
 ) -> None:
     for role in (Role.annotator, Role.viewer):
         client = client_as(role)
-        r = post(client, f"/api/v1/projects/{project['id']}/import/coco", coco_files())
+        r = post_files(client, f"/api/v1/projects/{project['id']}/import/coco", coco_upload())
         assert r.status_code == 403, r.text
-        assert post(client, "/api/v1/projects/import/coco", coco_files()).status_code == 403
-    assert count(db, Image) == 0
+        assert post_files(client, "/api/v1/projects/import/coco", coco_upload()).status_code == 403
+    assert count(db, TrainingJob) == 0
 
 
-def test_a_bad_import_is_a_422_naming_the_problem_and_stores_nothing(
-    admin: TestClient, project: dict[str, Any], db: Session
+def test_an_upload_over_the_import_limit_is_a_413_and_stores_nothing(
+    app: FastAPI, admin: TestClient, project: dict[str, Any], db: Session
 ) -> None:
-    projects_before = count(db, Project)
-    outside = coco_files([(10.0, 12.0, 2), (99.0, 22.0, 2), (0, 0, 0), (1.0, 1.0, 2)])
+    files = coco_upload()
+    size = sum(len(d) for _, d in files)
+    limited = get_settings().model_copy(update={"max_import_bytes": size - 1})
+    app.dependency_overrides[get_settings] = lambda: limited
+    folders = job_folders()
+    for url in ("/api/v1/projects/import/coco", f"/api/v1/projects/{project['id']}/import/coco"):
+        r = post_files(admin, url, files)
+        assert r.status_code == 413, r.text
+        assert (
+            f"the upload is {size} bytes, more than the {size - 1}-byte limit" in r.json()["detail"]
+        )
+        assert "KEYLOOP_MAX_IMPORT_BYTES" in r.json()["detail"]
+    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+    limited.max_import_bytes = size
+    assert post_files(admin, "/api/v1/projects/import/coco", files).status_code == 202
+
+
+def test_an_upload_that_cannot_be_read_is_refused_before_a_job_exists(
+    app: FastAPI, admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    into = f"/api/v1/projects/{project['id']}/import/coco"
+    folders = job_folders()
     cases = [
-        (outside, "keypoint left_eye at (99.0, 22.0) is outside the 64x48 image"),
-        ([("annotations.json", b"{oops")], "annotations.json: not valid JSON"),
-        (coco_files()[:2], "image 'b.png' is not in the upload"),
-        ([("x.zip", zip_of({"../evil.png": image_bytes(3)}))], "points outside the archive"),
+        (into, [("x.zip", zip_of({"../evil.png": image_bytes(3)}))], 422, "outside the archive"),
+        (into, [("x.zip", b"PK\x03\x04 but not a zip")], 422, "x.zip: not a valid zip archive"),
+        (into, [("a.png", image_bytes(1)), ("a.png", image_bytes(2))], 422, "more than once"),
+        (into, [], 422, "files"),
+        ("/api/v1/projects/import/coco?name=tigers", coco_upload(), 409, "'tigers' already"),
+        ("/api/v1/projects/999999/import/coco", coco_upload(), 404, "project 999999"),
     ]
-    for files, message in cases:
-        for url in (
-            "/api/v1/projects/import/coco",
-            f"/api/v1/projects/{project['id']}/import/coco",
-        ):
-            r = post(admin, url, files)
-            assert r.status_code == 422, r.text
-            assert message in r.json()["detail"]
-    assert count(db, Image) == 0 and count(db, Project) == projects_before
+    for url, files, status, message in cases:
+        r = post_files(admin, url, files)
+        assert r.status_code == status, (message, r.text)
+        assert message in r.json()["detail"]
+    limited = get_settings().model_copy(update={"max_upload_bytes": 100})
+    app.dependency_overrides[get_settings] = lambda: limited
+    r = post_files(admin, into, coco_upload())
+    assert r.status_code == 413, r.text
+    assert "annotations.json: larger than the 100-byte upload limit" in r.json()["detail"]
+    assert count(db, TrainingJob) == 0 and job_folders() <= folders
 
 
-def test_unknown_keypoint_names_the_keypoint(admin: TestClient, project: dict[str, Any]) -> None:
-    doc = coco_doc([{"file": "a.png", "w": 64, "h": 48, "kps": [(1, 1, 2)]}], names=["paw"])
-    files = [("annotations.json", json.dumps(doc).encode()), ("a.png", image_bytes(1))]
-    r = post(admin, f"/api/v1/projects/{project['id']}/import/coco", files)
-    assert (
-        r.status_code == 422 and "keypoint 'paw' is not in project 'tigers'" in r.json()["detail"]
-    )
+def test_imports_have_their_own_queue_and_serve_runs_a_worker_for_it() -> None:
+    assert make_celery(get_settings()).conf.task_routes[TASK_IMPORT] == {"queue": QUEUE_IMPORTS}
+    workers = [c.argv for c in child_commands(get_settings(), "127.0.0.1", 8000, worker=True)]
+    importer = next(argv for argv in workers if QUEUE_IMPORTS in argv)
+    assert importer[importer.index("-A") + 1] == "worker.import_app"
+    main = next(argv for argv in workers if "worker.celery_app" in argv and "worker" in argv[4:])
+    assert QUEUE_IMPORTS not in main[main.index("-Q") + 1].split(",")
 
 
-def _imported(admin: TestClient) -> int:
-    r = post(admin, "/api/v1/projects/import/coco?name=exported", coco_files())
-    assert r.status_code == 201, r.text
-    return int(r.json()["project_id"])
+def _imported(db: Session, blob_dir: Path, tmp_path: Path) -> int:
+    """A project "exported" with a.png (annotated, done) and b.png, imported as the job does."""
+    write_tree(tmp_path / "in", dict(coco_upload()))
+    store = LocalBlobStore(blob_dir)
+    user = make_user(db)
+    return run_import(
+        db, store, Format.coco, tmp_path / "in", user=user, name="exported"
+    ).project_id
 
 
 def test_viewers_export_coco_json_and_filter_it(
-    admin: TestClient, client_as: ClientFactory
+    admin: TestClient, client_as: ClientFactory, db: Session, blob_dir: Path, tmp_path: Path
 ) -> None:
-    project_id = _imported(admin)
+    project_id = _imported(db, blob_dir, tmp_path)
     viewer = client_as(Role.viewer)
     r = viewer.get(f"/api/v1/projects/{project_id}/export/coco")
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
@@ -134,8 +143,10 @@ def test_viewers_export_coco_json_and_filter_it(
     assert [i["file_name"] for i in only_b["images"]] == ["b.png"]
 
 
-def test_exports_download_zips_in_each_tool_layout(admin: TestClient) -> None:
-    project_id = _imported(admin)
+def test_exports_download_zips_in_each_tool_layout(
+    admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
+) -> None:
+    project_id = _imported(db, blob_dir, tmp_path)
     expected = {
         "coco?images=true": {"annotations.json", "images/a.png", "images/b.png"},
         "cvat": {"annotations.xml", "images/a.png", "images/b.png"},
@@ -155,8 +166,10 @@ def test_exports_download_zips_in_each_tool_layout(admin: TestClient) -> None:
         assert set(zipfile.ZipFile(io.BytesIO(r.content)).namelist()) == names
 
 
-def test_export_refuses_what_it_cannot_do(admin: TestClient) -> None:
-    project_id = _imported(admin)
+def test_export_refuses_what_it_cannot_do(
+    admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
+) -> None:
+    project_id = _imported(db, blob_dir, tmp_path)
     r = admin.get(f"/api/v1/projects/{project_id}/export/coco?predictions=true")
     assert r.status_code == 404 and "no active model version" in r.json()["detail"]
     r = admin.get(f"/api/v1/projects/{project_id}/export/dlc?predictions=true")

@@ -4,11 +4,13 @@ sharing a SQLite database and data dir, on the filesystem broker or a real Redis
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from backend.serve import celery_worker_argv
 from tests.services import free_port
 
 ADMIN = ("admin@example.com", "admin-password")
@@ -97,25 +100,13 @@ class Stack:
         self.client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
 
     def start_worker(self) -> None:
-        self._start(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "worker.celery_app",
-                "worker",
-                "--concurrency",
-                "1",
-                "-Q",
-                "training,inference,bulk",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"test{time.time_ns()}@%h",
-            ],
-        )
+        queues = "training,inference,bulk"
+        self._start("worker", celery_worker_argv("worker.celery_app", queues, _unique("test")))
+
+    def start_import_worker(self) -> None:
+        """The light worker `keyloop serve` runs beside the main one, for imports only."""
+        queues = "imports"
+        self._start("importer", celery_worker_argv("worker.import_app", queues, _unique("imp")))
 
     def kill(self, name: str) -> None:
         proc = self.processes.pop(name)
@@ -151,10 +142,16 @@ class Stack:
             job = self.api.get(f"/jobs/{job_id}").json()
             return job["state"] in states
 
-        wait_until(
-            done, timeout_s, lambda: f"job {job_id} stuck: {job}\n{self.log('worker')[-3000:]}"
-        )
+        def stuck() -> str:
+            logs = [self.log(name)[-3000:] for name in self.processes if name != "api"]
+            return f"job {job_id} stuck: {job}\n" + "\n".join(logs)
+
+        wait_until(done, timeout_s, stuck)
         return job
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}{time.time_ns()}"
 
 
 def _ok(url: str) -> bool:
@@ -216,3 +213,13 @@ def make_project(stack: Stack, n_images: int = 12, n_labeled: int = 8) -> tuple[
         }
         assert stack.api.put(f"/images/{image_id}/annotation", json=body).status_code == 200
     return pid, ids
+
+
+def zip_of_images(coco: dict[str, Any], files: dict[str, bytes]) -> bytes:
+    """A COCO export as a zip: `annotations.json` and the image files by name."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("annotations.json", json.dumps(coco))
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buf.getvalue()

@@ -1,6 +1,7 @@
 """After a real retraining on a Celery worker: the labeling queue is ranked by the model's
 uncertainty, the API predicts one image with the exported ONNX model (no torch in the API
-process), and a bulk job predicts uploaded files that never join the project."""
+process), and a bulk job predicts uploaded files that never join the project. Imports run on
+their own light worker, with no main worker at all."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.worker.stack import KEYPOINTS, Stack, make_project, synthetic_image
+from tests.worker.stack import KEYPOINTS, Stack, make_project, synthetic_image, zip_of_images
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("worker-loop")]
 
@@ -63,3 +64,46 @@ def test_queue_interactive_predict_and_bulk_job_after_a_retraining(stack: Stack)
     assert len(coco["annotations"]) == 2 and len(coco["annotations"][0]["keypoint_scores"]) == 2
     images = stack.api.get(f"/projects/{pid}/images").json()
     assert images["total"] == len(image_ids), "uploaded files did not join the project"
+
+
+@pytest.fixture
+def import_stack(tmp_path: Path) -> Iterator[Stack]:
+    stack = Stack.create(tmp_path)
+    try:
+        stack.start_api()
+        stack.start_import_worker()  # and no main worker: an import needs none
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_an_import_job_runs_on_the_light_import_worker(import_stack: Stack) -> None:
+    stack = import_stack
+    frames = {f"frames/img{i}.png": synthetic_image(i) for i in range(3)}
+    first_points = next(iter(frames.values()))[1]
+    doc = {
+        "images": [
+            {"id": i, "file_name": name, "width": 96, "height": 96}
+            for i, name in enumerate(frames, start=1)
+        ],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 1,
+                "category_id": 1,
+                "keypoints": [c for x, y in first_points for c in (x, y, 2)],
+            }
+        ],
+        "categories": [{"id": 1, "name": "blob", "keypoints": KEYPOINTS, "skeleton": [[1, 2]]}],
+    }
+    upload = zip_of_images(doc, {name: data for name, (data, _) in frames.items()})
+    r = stack.api.post(
+        "/projects/import/coco", files={"files": ("blobs.zip", upload, "application/zip")}
+    )
+    assert r.status_code == 202, r.text
+    job = stack.wait_for_job(r.json()["id"], {"succeeded", "failed"}, timeout_s=60)
+    assert job["state"] == "succeeded", job["error"]
+    report = job["progress"]["report"]
+    assert (report["images_created"], report["annotations_saved"]) == (3, 1)
+    project = stack.api.get(f"/projects/{job['project_id']}").json()
+    assert project["name"] == "blob" and project["counts"]["total"] == 3

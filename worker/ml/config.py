@@ -153,12 +153,21 @@ class TrainConfig:
         )
 
 
-def device_defaults(device: str) -> ModelConfig:
-    """The backbone that trains in reasonable time on `device`.
+def device_defaults(
+    device: str, hrnet_weights: str | None = None, hrnet_online: bool = False
+) -> ModelConfig:
+    """The backbone that trains well in reasonable time on `device`.
 
     CPU (2 cores): ImageNet-pretrained EfficientNet-Lite0 at 192 px trains in minutes (the only
-    backbone with offline weights). GPU: HRNet-W32 at 256 px as in the paper.
+    backbone with offline weights). GPU: the paper's HRNet-W32 at 256 px when its ImageNet
+    weights are at hand, as a file (`hrnet_weights`) or from timm's hub (`hrnet_online`);
+    otherwise EfficientNet-Lite0 at 256 px, because from random init HRNet needs far more
+    labels than a new project has (docs/MODEL.md).
     """
-    if device.startswith("cuda"):
+    if not device.startswith("cuda"):
+        return ModelConfig(backbone="efficientnet_lite0", input_size=192)
+    if hrnet_weights:
+        return ModelConfig(backbone="hrnet_w32", input_size=256, pretrained=hrnet_weights)
+    if hrnet_online:
         return ModelConfig(backbone="hrnet_w32", input_size=256)
-    return ModelConfig(backbone="efficientnet_lite0", input_size=192)
+    return ModelConfig(backbone="efficientnet_lite0", input_size=256)

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from worker.ml.model import KeypointModel
 
-OPSET = 17
+OPSET = 18  # torch.export's ONNX translation's default; onnxruntime runs it
 INPUT_NAME, OUTPUT_NAME = "images", "heatmaps"
 
 
@@ -35,24 +35,33 @@ def export_onnx(model: KeypointModel, path: str | Path, keypoint_names: list[str
     names in the model's metadata (`keypoint_names`, JSON); returns `path`."""
     if len(keypoint_names) != model.num_keypoints:
         raise ValueError(f"{len(keypoint_names)} names for {model.num_keypoints} keypoints")
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    size = model.config.input_size
-    wrapper = _Heatmaps(model.cpu().eval()).eval()
-    example = torch.zeros(1, 3, size, size)
-    with torch.no_grad():
-        torch.onnx.export(
-            wrapper,
-            (example,),
-            str(target),
-            input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
-            opset_version=OPSET,
-            dynamo=False,
-        )
+    target = export_graph(
+        _Heatmaps(model.cpu().eval()), model.config.input_size, path, [OUTPUT_NAME]
+    )
     proto = onnx.load(str(target))
     entry = proto.metadata_props.add()
     entry.key, entry.value = "keypoint_names", json.dumps(keypoint_names)
     onnx.save(proto, str(target))
+    return target
+
+
+def export_graph(module: nn.Module, size: int, path: str | Path, outputs: list[str]) -> Path:
+    """`module`: images (B, 3, size, size) -> `outputs`, exported with torch.export (the
+    TorchScript exporter is deprecated); the batch dimension stays dynamic."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    with torch.no_grad():
+        torch.onnx.export(
+            module.eval(),
+            (torch.zeros(2, 3, size, size),),
+            str(target),
+            input_names=[INPUT_NAME],
+            output_names=outputs,
+            dynamic_shapes={"images": {0: batch}},
+            opset_version=OPSET,
+            dynamo=True,
+            external_data=False,  # one self-contained file; the models are tens of MB
+            verbose=False,
+        )
     return target

@@ -42,10 +42,18 @@ class LossBatch:
     targets_warped: Tensor  # ground truth for g(x)
     mask_warped: Tensor  # (B, K) bool
     homography: Tensor  # g at heatmap scale (B, 3, 3)
-    logits: Tensor  # KCN logits for x (B, K, K)
-    logits_warped: Tensor
-    z: Tensor  # (B, K, C)
-    z_warped: Tensor
+    # Representations, computed only when SC or TI is enabled.
+    logits: Tensor | None = None  # KCN logits for x (B, K, K)
+    logits_warped: Tensor | None = None
+    z: Tensor | None = None  # (B, K, C)
+    z_warped: Tensor | None = None
+
+    def representations(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(z, z_warped, logits, logits_warped); raises if the batch was built without them."""
+        if self.z is None or self.z_warped is None or self.logits is None:
+            raise ValueError("this loss needs z and KCN logits in the LossBatch")
+        assert self.logits_warped is not None
+        return self.z, self.z_warped, self.logits, self.logits_warped
 
 
 class Loss(Protocol):
@@ -81,7 +89,8 @@ class SemanticConsistencyLoss:
     """Eq. 1: the KCN must recognise keypoint i from z_i, in both views."""
 
     def __call__(self, batch: LossBatch) -> Tensor:
-        logits = torch.cat([batch.logits, batch.logits_warped]).float()  # (2B, K, K)
+        _, _, logits1, logits2 = batch.representations()
+        logits = torch.cat([logits1, logits2]).float()  # (2B, K, K)
         labels = torch.arange(logits.shape[1], device=logits.device).expand(logits.shape[:2])
         return nnf.cross_entropy(logits.flatten(0, 1), labels.flatten())
 
@@ -111,7 +120,8 @@ class TransformationInvarianceLoss:
         self.normalize = normalize
 
     def __call__(self, batch: LossBatch) -> Tensor:
-        z, z_warped = batch.z.float(), batch.z_warped.float()
+        z, z_warped, _, _ = batch.representations()
+        z, z_warped = z.float(), z_warped.float()
         if self.normalize:
             z, z_warped = nnf.normalize(z, dim=-1), nnf.normalize(z_warped, dim=-1)
         return ((z - z_warped) ** 2).mean()

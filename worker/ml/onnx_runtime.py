@@ -1,10 +1,10 @@
 """Optional ONNX Runtime CPU inference for a trained `KeypointModel`.
 
-`export_onnx` traces images -> (heatmaps, z) with the TorchScript exporter. z is computed with
-an amax over a (B, C, H*W) product per keypoint: the memory-saving autograd function of
-`representation.py` is training-only and does not export. `OnnxRunner` runs the file with
-onnxruntime (an optional dependency: `pip install onnxruntime onnx`) and returns tensors, so
-`Predictor` decodes both back ends the same way. Measure before switching (bench/ml_cost.py).
+`export_onnx` exports images -> (heatmaps, z) with torch.export (`export.export_graph`). z is
+computed with an amax over a (B, C, H*W) product per keypoint: the memory-saving autograd
+function of `representation.py` is training-only and does not export. `OnnxRunner` runs the
+file with onnxruntime and returns tensors, so `Predictor` decodes both back ends the same
+way. Measure before switching (bench/ml_cost.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from worker.ml.export import export_graph
 from worker.ml.model import KeypointModel
 
 
@@ -33,21 +34,7 @@ class _Inference(nn.Module):
 
 
 def export_onnx(model: KeypointModel, path: str | Path) -> Path:
-    size = model.config.input_size
-    target = Path(path)
-    wrapper = _Inference(model).eval()
-    with torch.no_grad():
-        torch.onnx.export(
-            wrapper,
-            (torch.rand(1, 3, size, size),),
-            str(target),
-            input_names=["images"],
-            output_names=["heatmaps", "z"],
-            dynamic_axes={"images": {0: "batch"}, "heatmaps": {0: "batch"}, "z": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    return target
+    return export_graph(_Inference(model), model.config.input_size, path, ["heatmaps", "z"])
 
 
 class OnnxRunner:

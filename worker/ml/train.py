@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from worker.ml.allocator import keep_freed_memory_in_heap
 from worker.ml.augment import make_views
 from worker.ml.checkpoint import load_checkpoint, save_checkpoint
 from worker.ml.config import TrainConfig
@@ -93,6 +94,8 @@ def train(
     started = time.monotonic()
     device = torch.device(config.device)
     amp = config.amp and device.type == "cuda"
+    if device.type == "cpu":
+        keep_freed_memory_in_heap()  # reuse activation memory between steps (allocator.py)
     semi = config.loss.semi_supervised
     if semi and not unlabeled:
         raise ValueError("semi-supervised training needs unlabeled images (or supervised_only)")
@@ -150,6 +153,7 @@ def train(
 
     status: Status = "completed"
     n_labeled = config.labeled_per_batch if semi else config.batch_size
+    needs_z = config.loss.use_sc or config.loss.use_ti  # the KCN only feeds these two losses
     while step < config.max_steps:
         if should_stop is not None and should_stop():
             status = "cancelled"
@@ -172,17 +176,21 @@ def train(
             batch = len(idx) + (config.batch_size - n_labeled if semi else 0)
             h1, h2 = (heat[:batch], heat[batch:]) if semi else (heat, heat)
             f1, f2 = (feats[:batch], feats[batch:]) if semi else (feats, feats)
-            use_gt = config.loss.gt_in_unsupervised
-            z1, logits1 = model.represent(
-                f1, with_ground_truth(h1, views.targets, views.mask) if use_gt else h1
-            )
-            z2, logits2 = model.represent(
-                f2, with_ground_truth(h2, views.targets_warped, views.mask_warped) if use_gt else h2
-            )
             loss_batch = LossBatch(
                 h1, h2, views.targets, views.mask, views.targets_warped, views.mask_warped,
-                views.homography, logits1, logits2, z1, z2,
+                views.homography,
             )  # fmt: skip
+            if needs_z:
+                use_gt = config.loss.gt_in_unsupervised
+                loss_batch.z, loss_batch.logits = model.represent(
+                    f1, with_ground_truth(h1, views.targets, views.mask) if use_gt else h1
+                )
+                loss_batch.z_warped, loss_batch.logits_warped = model.represent(
+                    f2,
+                    with_ground_truth(h2, views.targets_warped, views.mask_warped)
+                    if use_gt
+                    else h2,
+                )
             values = {name: loss(loss_batch) for name, (loss, _) in losses.items()}
             total = sum(
                 (w * values[n] for n, (_, w) in losses.items()), torch.zeros((), device=device)

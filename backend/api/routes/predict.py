@@ -61,7 +61,7 @@ def job_results(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> BulkResultPage:
     job = jobs.get_job(session, job_id)
-    project = get_project(session, job.project_id)
+    project = bulk_predict.prediction_project(session, job)
     items, total = bulk_predict.results(session, settings, project, job, offset, limit)
     return BulkResultPage(
         job_id=job.id,
@@ -83,7 +83,7 @@ def job_results_coco(
 ) -> dict[str, Any]:
     """All results as COCO keypoints (`keypoint_scores` per keypoint, `score` per image)."""
     job = jobs.get_job(session, job_id)
-    project = get_project(session, job.project_id)
+    project = bulk_predict.prediction_project(session, job)
     items, _total = bulk_predict.results(session, settings, project, job, 0, None)
     return bulk_predict.to_coco(project, job, items, min_confidence)
 

@@ -55,8 +55,25 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: int, _: Viewer, session: SessionDep) -> JobRead:
-    return JobRead.model_validate(jobs.get_job(session, job_id))
+def get_job(
+    job_id: int,
+    _: Viewer,
+    session: SessionDep,
+    since: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="Only history entries numbered after this `seq` (for polling clients: "
+            "the last `seq` they hold)",
+        ),
+    ] = None,
+) -> JobRead:
+    job = JobRead.model_validate(jobs.get_job(session, job_id))
+    history = job.progress.get("history")
+    if since is not None and isinstance(history, list):
+        newer = [h for h in history if isinstance(h, dict) and h.get("seq", 0) > since]
+        job.progress = {**job.progress, "history": newer}
+    return job
 
 
 @router.post("/jobs/{job_id}/cancel")

@@ -1,31 +1,32 @@
 """Import from and export to other annotation tools (COCO, DeepLabCut, CVAT, SLEAP).
 
-Imports run synchronously inside the request (in a worker thread), in one transaction:
-the response comes when every image and annotation is stored, or nothing is.
+An import is a job (`services/import_jobs.py`): the request stores the upload in the job's
+folder and answers 202 with the job; the worker imports it in one transaction and the job
+carries the progress, then the report (`progress.report`) or the error. Exports stream back
+in the response.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import tempfile
 import zipfile
-from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from backend.api.deps import Admin, BlobStoreDep, SessionDep, SettingsDep, Viewer
-from backend.errors import BadInput, PayloadTooLarge
-from backend.formats.bundle import Bundle, Opener, ZipSink
+from backend.dispatch import send_job
+from backend.formats.bundle import ZipSink
 from backend.models import ImageSplit, ImageState, Project, User
-from backend.schemas.transfer import ImportResult
+from backend.schemas.training import JobRead
+from backend.services.import_jobs import create_import_job
 from backend.services.projects import get_project
-from backend.services.transfer import Format, import_files
+from backend.services.transfer import Format
 from backend.services.transfer_export import ExportFilter, coco_document, export
 
 router = APIRouter(tags=["transfer"])
@@ -39,30 +40,7 @@ LabelQuery = Annotated[
 ]
 
 
-def _rewinding(f: IO[bytes]) -> Opener:
-    def open_() -> IO[bytes]:
-        f.seek(0)
-        return io.BytesIO(f.read())  # one file at a time; the upload itself stays open
-
-    return open_
-
-
-def _bundle(files: list[UploadFile], max_bytes: int) -> Bundle:
-    bundle = Bundle()
-    for upload in files:
-        name = upload.filename or "upload"
-        head = upload.file.read(4)
-        upload.file.seek(0)
-        if name.lower().endswith(".zip") or head == b"PK\x03\x04":
-            bundle.add_zip(name, upload.file)
-        elif upload.size is not None and upload.size > max_bytes:
-            raise PayloadTooLarge(f"{name}: larger than the {max_bytes}-byte upload limit")
-        else:
-            bundle.add_file(name, _rewinding(upload.file))
-    return bundle
-
-
-async def _import(
+async def _start_import(
     fmt: Format,
     files: list[UploadFile],
     project: Project | None,
@@ -71,48 +49,40 @@ async def _import(
     user: User,
     session: SessionDep,
     settings: SettingsDep,
-    store: BlobStoreDep,
-) -> ImportResult:
-    if not files:
-        raise BadInput("no files in the upload (use the multipart field 'files')")
-
-    def run() -> ImportResult:
-        with _bundle(files, settings.max_upload_bytes) as bundle:
-            report = import_files(
-                session,
-                store,
-                fmt,
-                bundle,
-                project=project,
-                new_project_name=name,
-                label=label,
-                author=user,
-                max_pixels=settings.max_image_pixels,
-                max_bytes=settings.max_upload_bytes,
-            )
-        return ImportResult.model_validate(asdict(report))
-
-    result = await asyncio.to_thread(run)
+) -> JobRead:
+    uploads = [(f.filename or "upload", f.file) for f in files]
+    job = await asyncio.to_thread(
+        create_import_job,
+        session,
+        settings,
+        fmt,
+        uploads,
+        project=project,
+        new_project_name=name,
+        label=label,
+        user=user,
+    )
     session.commit()
-    return result
+    send_job(session, settings, job)
+    return JobRead.model_validate(job)
 
 
-@router.post("/projects/import/{fmt}", status_code=201)
+@router.post("/projects/import/{fmt}", status_code=202)
 async def import_as_new_project(
     fmt: Format,
     files: FilesField,
     user: Admin,
     session: SessionDep,
     settings: SettingsDep,
-    store: BlobStoreDep,
     name: Annotated[str | None, Query(description="Project name; default: the file's")] = None,
     label: LabelQuery = None,
-) -> ImportResult:
-    """Create a project whose keypoint schema is the file's, and import into it."""
-    return await _import(fmt, files, None, name, label, user, session, settings, store)
+) -> JobRead:
+    """Start a job that creates a project whose keypoint schema is the file's and imports
+    into it; poll `GET /jobs/{id}` (the project's id is the job's once it succeeds)."""
+    return await _start_import(fmt, files, None, name, label, user, session, settings)
 
 
-@router.post("/projects/{project_id}/import/{fmt}")
+@router.post("/projects/{project_id}/import/{fmt}", status_code=202)
 async def import_into_project(
     project_id: int,
     fmt: Format,
@@ -120,12 +90,12 @@ async def import_into_project(
     user: Admin,
     session: SessionDep,
     settings: SettingsDep,
-    store: BlobStoreDep,
     label: LabelQuery = None,
-) -> ImportResult:
-    """Import into an existing project; the file's keypoints are matched to it by name."""
+) -> JobRead:
+    """Start a job that imports into an existing project (the file's keypoints are matched
+    to it by name); poll `GET /jobs/{id}`."""
     project = get_project(session, project_id)
-    return await _import(fmt, files, project, None, label, user, session, settings, store)
+    return await _start_import(fmt, files, project, None, label, user, session, settings)
 
 
 @router.get("/projects/{project_id}/export/{fmt}", response_model=None)

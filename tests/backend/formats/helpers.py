@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.config import Settings
 from backend.formats.bundle import Bundle, DirSink
 from backend.models import Annotation, AnnotationRevision, Image, Project, Role, User
 from backend.services.storage import LocalBlobStore
@@ -70,6 +71,18 @@ def bundle_of(*paths: Path) -> Iterator[Bundle]:
         yield bundle
 
 
+@contextmanager
+def unit_of_work(db: Session) -> Iterator[Session]:
+    """The test's session as `import_files` opens units of work: each commits (a savepoint in
+    the test's transaction) or rolls back."""
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
 def run_import(
     db: Session,
     store: LocalBlobStore,
@@ -82,16 +95,15 @@ def run_import(
 ) -> ImportReport:
     with bundle_of(*paths) as bundle:
         return import_files(
-            db,
+            lambda: unit_of_work(db),
             store,
+            Settings(max_image_pixels=MAX_PIXELS, max_upload_bytes=MAX_BYTES),
             fmt,
             bundle,
-            project=project,
+            project_id=project.id if project is not None else None,
             new_project_name=name,
             label=label,
-            author=user,
-            max_pixels=MAX_PIXELS,
-            max_bytes=MAX_BYTES,
+            author_id=user.id,
         )
 
 

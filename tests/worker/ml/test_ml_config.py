@@ -35,5 +35,14 @@ def test_round_trips_through_a_plain_dict() -> None:
 
 def test_device_defaults_pick_small_backbone_on_cpu_and_paper_hrnet_on_gpu() -> None:
     assert device_defaults("cpu").backbone == "efficientnet_lite0"
-    gpu = device_defaults("cuda")
+    assert device_defaults("cpu", "/weights/hrnet.pth").backbone == "efficientnet_lite0"
+    gpu = device_defaults("cuda", hrnet_weights="/weights/hrnet.pth")
     assert (gpu.backbone, gpu.input_size, gpu.heatmap_size) == ("hrnet_w32", 256, 64)
+    assert gpu.pretrained == "/weights/hrnet.pth"
+    online = device_defaults("cuda:0", hrnet_online=True)
+    assert (online.backbone, online.pretrained) == ("hrnet_w32", "auto")
+
+
+def test_gpu_without_hrnet_imagenet_weights_keeps_the_pretrained_small_backbone() -> None:
+    offline = device_defaults("cuda")
+    assert (offline.backbone, offline.input_size) == ("efficientnet_lite0", 256)

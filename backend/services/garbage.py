@@ -1,0 +1,156 @@
+"""Removing files that no database row needs any more: `keyloop gc` and beat's daily sweep.
+
+What becomes garbage, and why it is not removed at once:
+- Image blobs whose checksum no image row holds (a deleted image or project: the database
+  cascade cannot delete files). Blobs are shared by content between projects, so only the
+  absence of every reference makes one garbage.
+- Thumbnails of such blobs, and `.tmp-*` files a crash left mid-write.
+- Job folders (`jobs/job-<id>`: bulk-prediction inputs and results, import uploads) of jobs
+  that ended more than `job_retention` ago, or whose row is gone.
+- Model folders of deleted projects and versions, and training work folders (`job-<id>.work`,
+  kept for resuming a redelivered job) of jobs that ended more than `job_retention` ago.
+
+Anything younger than `grace` is left alone whatever the database says: an import writes its
+blobs before it commits their rows, and a training job writes its version folder before the
+version row exists, so a young unreferenced file may be about to be referenced.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.models import Image, JobState, ModelVersion, Project, TrainingJob
+
+FINISHED = (JobState.succeeded, JobState.failed, JobState.cancelled)
+JOB_FOLDER = re.compile(r"job-(\d+)(\.work)?$")
+PROJECT_FOLDER = re.compile(r"project-(\d+)$")
+
+
+@dataclass
+class GcReport:
+    removed: list[Path] = field(default_factory=list)
+    bytes_freed: int = 0
+    dry_run: bool = False
+
+    def add(self, path: Path) -> None:
+        self.removed.append(path)
+        self.bytes_freed += _size(path)
+
+
+def collect_garbage(
+    session: Session,
+    settings: Settings,
+    *,
+    grace: timedelta = timedelta(hours=24),
+    job_retention: timedelta = timedelta(days=7),
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> GcReport:
+    """Remove (or with `dry_run` only list) unreferenced files older than `grace`."""
+    now = now or datetime.now(UTC)
+    old_enough = _older_than(now - grace)
+    report = GcReport(dry_run=dry_run)
+    referenced = set(session.scalars(select(Image.checksum).distinct()))
+
+    for blob in _files(settings.files_dir):
+        orphan = blob.name not in referenced or blob.name.startswith(".tmp-")
+        if orphan and old_enough(blob):
+            report.add(blob)
+    for thumb in _files(settings.data_dir / "thumbnails"):
+        if thumb.stem not in referenced and old_enough(thumb):
+            report.add(thumb)
+
+    ended = _ended_before(session, now - job_retention)
+    live_jobs = set(session.scalars(select(TrainingJob.id)))
+    for folder in _dirs(settings.jobs_dir):
+        match = JOB_FOLDER.match(folder.name)
+        if match is None or not old_enough(folder):
+            continue
+        job_id = int(match.group(1))
+        if job_id in ended or job_id not in live_jobs:
+            report.add(folder)
+
+    projects = set(session.scalars(select(Project.id)))
+    version_paths = {Path(p).resolve() for p in session.scalars(select(ModelVersion.path))}
+    for project_folder in _dirs(settings.models_dir):
+        match = PROJECT_FOLDER.match(project_folder.name)
+        if match is None or not old_enough(project_folder):
+            continue
+        if int(match.group(1)) not in projects:
+            report.add(project_folder)
+            continue
+        for folder in _dirs(project_folder):
+            if not old_enough(folder):
+                continue
+            job = JOB_FOLDER.match(folder.name)
+            if job is not None and job.group(2):  # a training work folder
+                if int(job.group(1)) in ended or int(job.group(1)) not in live_jobs:
+                    report.add(folder)
+            elif folder.resolve() not in version_paths and not _holds_version(
+                folder, version_paths
+            ):
+                report.add(folder)
+
+    if not dry_run:
+        for path in report.removed:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    return report
+
+
+def _ended_before(session: Session, cutoff: datetime) -> set[int]:
+    query = select(TrainingJob.id, TrainingJob.finished_at).where(TrainingJob.state.in_(FINISHED))
+    return {
+        job_id
+        for job_id, finished in session.execute(query)
+        if finished is None or _aware(finished) < cutoff
+    }
+
+
+def _holds_version(folder: Path, version_paths: set[Path]) -> bool:
+    """A version's path may name a file inside its folder (e.g. `.../model.pt`)."""
+    resolved = folder.resolve()
+    return any(resolved in path.parents for path in version_paths)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _older_than(cutoff: datetime) -> Callable[[Path], bool]:
+    stamp = cutoff.timestamp()
+
+    def check(path: Path) -> bool:
+        try:
+            return path.stat().st_mtime < stamp
+        except FileNotFoundError:
+            return False
+
+    return check
+
+
+def _files(root: Path) -> Iterator[Path]:
+    if root.is_dir():
+        yield from (p for p in root.rglob("*") if p.is_file())
+
+
+def _dirs(root: Path) -> Iterator[Path]:
+    if root.is_dir():
+        yield from sorted(p for p in root.iterdir() if p.is_dir())
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

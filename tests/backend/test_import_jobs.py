@@ -1,0 +1,170 @@
+"""Imports through the API are jobs: the request keeps the upload and answers 202; the job,
+run here in this process as the `imports` worker runs it, reports its progress, then the
+report or an error naming the element at fault, and stores everything or nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.config import Settings
+from backend.db.session import session_scope
+from backend.services import transfer
+from backend.services.image_files import DecodedImage
+from backend.services.jobs import job_dir
+from tests.backend.conftest import SCHEMA, coco_upload, post_files
+from tests.backend.formats.helpers import blob_files, stored_counts, zip_of
+from worker.importing import run_import_job
+
+NEW = "/api/v1/projects/import/coco"
+
+
+def _project(client: TestClient) -> dict[str, Any]:
+    r = client.post("/api/v1/projects", json={"name": "tigers", "keypoint_schema": SCHEMA})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _start(client: TestClient, url: str, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+    r = post_files(client, url, files)
+    assert r.status_code == 202, r.text
+    return dict(r.json())
+
+
+def _run(client: TestClient, job: dict[str, Any]) -> dict[str, Any]:
+    """Run the job as the worker would, then read it as a client polls it."""
+    run_import_job(job["id"])
+    return dict(client.get(f"/api/v1/jobs/{job['id']}").json())
+
+
+def _counts(settings: Settings) -> tuple[int, int, int, int]:
+    with session_scope(settings.database_url) as session:
+        return stored_counts(session)
+
+
+def test_an_import_is_a_job_whose_report_counts_images_annotations_and_duplicates(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    project = _project(live_admin)
+    url = f"/api/v1/projects/{project['id']}/import/coco"
+    job = _start(live_admin, url, [("data.zip", zip_of(dict(coco_upload())))])
+    assert (job["kind"], job["state"], job["project_id"]) == ("import", "queued", project["id"])
+    assert (job_dir(live_settings, job["id"]) / "inputs").is_dir(), "the upload waits there"
+
+    done = _run(live_admin, job)
+    assert done["state"] == "succeeded", done["error"]
+    progress = done["progress"]
+    assert (progress["phase"], progress["step"], progress["total"]) == ("done", 2, 2)
+    assert progress["report"] == {
+        "project_id": project["id"],
+        "images_created": 2,
+        "annotations_saved": 1,
+        "duplicates": [],
+        "notes": [],
+    }
+    assert not job_dir(live_settings, job["id"]).exists(), "the upload is dropped at the end"
+    images = live_admin.get(f"/api/v1/projects/{project['id']}/images").json()["items"]
+    assert sorted(i["original_name"] for i in images) == ["a.png", "b.png"]
+    a = next(i for i in images if i["original_name"] == "a.png")
+    annotation = live_admin.get(f"/api/v1/images/{a['id']}/annotation").json()
+    assert annotation["version"] == 1 and annotation["done"]
+    assert annotation["updated_by"] == "admin@example.com"
+    assert [p["visibility"] for p in annotation["keypoints"]] == [
+        "visible",
+        "occluded",
+        "unlabeled",
+        "visible",
+    ]
+
+    again = _run(live_admin, _start(live_admin, url, coco_upload()))
+    report = again["progress"]["report"]
+    assert report["images_created"] == 0 and report["annotations_saved"] == 0
+    assert [(d["filename"], d["annotation"]) for d in report["duplicates"]] == [
+        ("a.png", "kept existing"),
+        ("b.png", "none"),
+    ]
+    assert live_admin.get(f"/api/v1/projects/{project['id']}").json()["counts"]["total"] == 2
+
+
+def test_an_import_as_a_new_project_gives_its_job_the_project_it_created(
+    live_admin: TestClient,
+) -> None:
+    job = _start(live_admin, f"{NEW}?name=imported", coco_upload())
+    assert job["project_id"] is None, "no project exists before the import commits"
+    done = _run(live_admin, job)
+    assert done["state"] == "succeeded", done["error"]
+    project_id = done["progress"]["report"]["project_id"]
+    assert done["project_id"] == project_id
+    project = live_admin.get(f"/api/v1/projects/{project_id}").json()
+    assert project["name"] == "imported"
+    assert [k["name"] for k in project["keypoint_schema"]["keypoints"]] == [
+        k["name"] for k in SCHEMA["keypoints"]
+    ]
+    assert (project["counts"]["total"], project["counts"]["done"]) == (2, 1)
+    listed = live_admin.get(f"/api/v1/projects/{project_id}/training-jobs?kind=import").json()
+    assert [j["id"] for j in listed] == [job["id"]]
+
+
+def test_a_malformed_import_fails_its_job_naming_the_element_and_stores_nothing(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    project = _project(live_admin)
+    before = _counts(live_settings)
+    outside = coco_upload([(10.0, 12.0, 2), (99.0, 22.0, 2), (0, 0, 0), (1.0, 1.0, 2)])
+    corrupt = [*coco_upload()[:2], ("b.png", b"\x89PNG but no image")]
+    cases = [
+        (
+            outside,
+            "annotations.json: annotation 1 (image 'a.png'): keypoint left_eye at (99.0, 22.0) "
+            "is outside the 64x48 image",
+        ),
+        ([("annotations.json", b"{oops")], "annotations.json: not valid JSON"),
+        (coco_upload()[:2], "image 'b.png' is not in the upload"),
+        (corrupt, "annotations.json: image 'b.png': b.png: not a recognised image file"),
+    ]
+    for files, message in cases:
+        for url in (NEW, f"/api/v1/projects/{project['id']}/import/coco"):
+            job = _run(live_admin, _start(live_admin, url, files))
+            assert job["state"] == "failed", (url, message)
+            assert message in job["error"]
+            assert "report" not in job["progress"]
+    unknown = coco_upload([(1.0, 1.0, 2)], names=["paw"])
+    job = _run(
+        live_admin, _start(live_admin, f"/api/v1/projects/{project['id']}/import/coco", unknown)
+    )
+    assert "keypoint 'paw' is not in project 'tigers'" in job["error"]
+
+    assert _counts(live_settings) == before, "no project, image, annotation or revision"
+    assert blob_files(live_settings.files_dir) == [], "a.png's blob was written, then removed"
+    assert list(live_settings.jobs_dir.iterdir()) == [], "no upload is kept"
+
+
+def test_cancelling_a_running_import_stops_it_before_anything_is_recorded(
+    live_admin: TestClient, live_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(live_admin)
+    job = _start(live_admin, f"/api/v1/projects/{project['id']}/import/coco", coco_upload())
+    decode = transfer.decode_file
+
+    def cancel_while_preparing(name: str, data: bytes, *, max_pixels: int) -> DecodedImage:
+        live_admin.post(f"/api/v1/jobs/{job['id']}/cancel").raise_for_status()
+        return decode(name, data, max_pixels=max_pixels)
+
+    monkeypatch.setattr(transfer, "decode_file", cancel_while_preparing)
+    done = _run(live_admin, job)
+    assert done["state"] == "cancelled" and done["cancel_requested"]
+    assert _counts(live_settings)[1:] == (0, 0, 0)
+    assert blob_files(live_settings.files_dir) == []
+    assert not job_dir(live_settings, job["id"]).exists()
+
+
+def test_a_queued_import_that_is_cancelled_never_runs(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    job = _start(live_admin, NEW, coco_upload())
+    assert live_admin.post(f"/api/v1/jobs/{job['id']}/cancel").json()["state"] == "cancelled"
+    assert run_import_job(job["id"]) == "skipped"
+    assert not job_dir(live_settings, job["id"]).exists()
+    assert _counts(live_settings)[1:] == (0, 0, 0)

@@ -1,0 +1,105 @@
+"""The import job: the files the API kept in the job's folder, imported in two phases
+(`backend/services/transfer.py`) with progress and cancellation through the job row.
+
+Progress is `{phase: "reading" | "preparing" | "recording" | "done", step, total}`; the
+job is marked succeeded, with the report in `progress["report"]`, inside the transaction that
+records the data, so a job never says succeeded for data that is not there (nor the reverse,
+and a redelivered job that already committed finds nothing to do). No torch here: this runs on
+the light `imports` worker (`worker/import_app.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.config import Settings, get_settings
+from backend.db.base import utcnow
+from backend.db.session import session_scope
+from backend.errors import KeyloopError
+from backend.models import JobState, TrainingJob
+from backend.schemas.transfer import ImportResult
+from backend.services.import_jobs import INPUTS, open_inputs
+from backend.services.jobs import FINISHED_STATES, job_dir
+from backend.services.storage import LocalBlobStore
+from backend.services.transfer import Format, ImportReport, import_files
+from worker import job_state
+
+log = logging.getLogger(__name__)
+
+
+class ImportCancelled(Exception):
+    """The job's cancel flag was seen; everything the import wrote is undone."""
+
+
+def run_import_job(job_id: int) -> str:
+    settings = get_settings()
+    folder = job_dir(settings, job_id)
+    options = job_state.claim(job_id)
+    if options is None:
+        if _finished(settings, job_id):  # cancelled while queued: its files are not needed
+            shutil.rmtree(folder, ignore_errors=True)
+        return "skipped"
+    try:
+        _import(job_id, options, settings)
+        return "succeeded"
+    except ImportCancelled:
+        job_state.finish(job_id, JobState.cancelled)
+        return "cancelled"
+    except KeyloopError as exc:  # bad data: the message names the file and the element
+        job_state.finish(job_id, JobState.failed, exc.detail)
+        return "failed"
+    except Exception as exc:
+        log.exception("import job %s failed", job_id)
+        job_state.finish(job_id, JobState.failed, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    finally:
+        if _finished(settings, job_id):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
+    reporter = job_state.ProgressReporter(job_id, interval_s=1.0, keep_history=False)
+    reporter.set_phase("reading")
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # "recording" comes once, just before the recording transaction: written now, as no
+        # progress can be written while that transaction holds SQLite's write lock.
+        reporter.report({"phase": phase, "step": done, "total": total}, force=phase != "preparing")
+        if reporter.should_stop():
+            raise ImportCancelled
+
+    def succeed(session: Session, report: ImportReport) -> None:
+        job = session.get_one(TrainingJob, job_id)
+        if job.cancel_requested:
+            raise ImportCancelled
+        result = ImportResult.model_validate(asdict(report)).model_dump(mode="json")
+        job.project_id = report.project_id
+        job.progress = {**job.progress, "phase": "done", "report": result}
+        job.state = JobState.succeeded
+        job.finished_at = utcnow()
+
+    with open_inputs(job_dir(settings, job_id) / INPUTS, options["files"]) as bundle:
+        import_files(
+            lambda: session_scope(settings.database_url),
+            LocalBlobStore(settings.files_dir),
+            settings,
+            Format(options["format"]),
+            bundle,
+            project_id=options["project_id"],
+            new_project_name=options.get("new_project_name"),
+            label=options.get("label"),
+            author_id=int(options["author_id"]),
+            progress=progress,
+            on_recorded=succeed,
+        )
+
+
+def _finished(settings: Settings, job_id: int) -> bool:
+    with session_scope(settings.database_url) as session:
+        job = session.get(TrainingJob, job_id)
+        return job is None or job.state in FINISHED_STATES

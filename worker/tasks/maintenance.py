@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+
+from backend.config import get_settings
+from backend.db.session import session_scope
+from backend.queue import TASK_COLLECT_GARBAGE
+from backend.services.garbage import collect_garbage
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name=TASK_COLLECT_GARBAGE, time_limit=3600, ignore_result=True)
+def collect_garbage_task() -> int:
+    """Beat's daily sweep; the same as `keyloop gc` with the settings' retention."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        report = collect_garbage(
+            session, settings, job_retention=timedelta(days=settings.job_retention_days)
+        )
+    log.info("gc: removed %d paths, %.1f MB", len(report.removed), report.bytes_freed / 1e6)
+    return len(report.removed)
