@@ -1,8 +1,9 @@
 """Fixtures for the browser tests: a real app on a free port, Debian's Chromium via Playwright.
 
-The app runs from a fresh temporary data dir and SQLite database (migrated, with one admin);
-no worker is needed. The frontend is built first when frontend/dist is missing or older than
-its sources. Without /usr/bin/chromium the tests skip, unless KEYLOOP_REQUIRE_BROWSER=1.
+The app runs from a fresh temporary data dir and SQLite database (migrated, with one admin),
+with the light import worker beside it (imports are jobs); no model worker is needed. The
+frontend is built first when frontend/dist is missing or older than its sources. Without
+/usr/bin/chromium the tests skip, unless KEYLOOP_REQUIRE_BROWSER=1.
 """
 
 from __future__ import annotations
@@ -128,6 +129,17 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    importer_log = (data / "importer.log").open("wb")
+    importer = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "worker.import_app", "worker"),
+            *("--concurrency", "1", "-Q", "imports", "--loglevel", "INFO"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=importer_log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -142,12 +154,14 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
             time.sleep(0.2)
         yield AppServer(url=url, database_url=env["KEYLOOP_DATABASE_URL"])
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (importer, server):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
         log.close()
+        importer_log.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,14 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from backend.db.session import session_scope
+from backend.models import Prediction
 from tests.support import insert_prediction
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, SCHEMA, Api, AppServer, png_bytes
@@ -117,6 +120,42 @@ def selected_keypoint(page: Page) -> Any:
 
 def xy(point: dict[str, Any]) -> tuple[float, float]:
     return point["x"], point["y"]
+
+
+def upload(api: Api, project_id: int, seed: int) -> int:
+    r = api.http.post(
+        f"/projects/{project_id}/images",
+        files=[("files", (f"extra_{seed}.png", png_bytes(W, H, seed), "image/png"))],
+    )
+    r.raise_for_status()
+    image_id: int = r.json()["created"][0]["id"]
+    return image_id
+
+
+def rank_in_queue(
+    database_url: str,
+    image_id: int,
+    rank: int,
+    score: float,
+    unsure: dict[str, tuple[float, str]],
+) -> None:
+    """What the worker's active learning stores: the image's uncertainty, its queue rank under
+    the active version, and per keypoint (schema order) an uncertainty and its strongest signal."""
+    names = [k["name"] for k in cast(list[dict[str, str]], SCHEMA["keypoints"])]
+    insert_prediction(database_url, image_id, [[200.0, 150.0]] * len(names), [0.5] * len(names))
+    with session_scope(database_url) as session:
+        prediction = session.scalars(
+            select(Prediction).where(Prediction.image_id == image_id)
+        ).one()
+        prediction.uncertainty, prediction.queue_rank = score, rank
+        prediction.keypoints = [
+            {
+                **point,
+                "uncertainty": unsure[name][0] if name in unsure else None,
+                "reason": unsure[name][1] if name in unsure else None,
+            }
+            for name, point in zip(names, prediction.keypoints, strict=True)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -447,3 +486,114 @@ def test_zip_upload_from_the_grid(
     ).to_be_visible()
     expect(page.get_by_role("list", name="Image counts")).to_contain_text(f"done: {counts['done']}")
     page.screenshot(path=artifacts / "10_grid_after_zip.png", full_page=True)
+
+
+def test_queue_says_why_an_image_is_asked_for(
+    page: Page, app_server: AppServer, api: Api, artifacts: Path
+) -> None:
+    project = api.post(
+        "/projects",
+        {"name": "Queue reasons", "description": "browser test", "keypoint_schema": SCHEMA},
+    )
+    first, second, unranked = (upload(api, project["id"], seed) for seed in (50, 51, 52))
+    unsure_first = {"tail": (0.91, "equivariance"), "beak": (0.74, "semantic")}
+    rank_in_queue(app_server.database_url, first, 0, 0.82, unsure_first)
+    rank_in_queue(app_server.database_url, second, 1, 0.64, {"eye_right": (0.7, "low_confidence")})
+    queue_requests: list[str] = []
+    page.on("request", lambda r: queue_requests.append(r.url) if "/queue" in r.url else None)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    login(page)
+
+    open_image(page, project["id"], first)
+    note = page.get_by_role("note", name="Why this image")
+    expect(note).to_have_text("Asked for: the model is unsure of tail, beak (uncertainty 0.82)")
+    badge = keypoint(page, "tail").locator(".kp-unsure")
+    expect(badge).to_have_attribute(
+        "title", "Model uncertainty 0.91: it moves when the image is warped"
+    )
+    expect(keypoint(page, "beak").locator(".kp-unsure")).to_be_visible()
+    expect(page.locator(".kp-unsure")).to_have_count(2)
+    page.screenshot(path=artifacts / "11_queue_reason.png")
+    assert len(queue_requests) == 1
+
+    # "Next" walks the queue; the image it opens finds its reason in the page it chose from.
+    page.get_by_role("button", name="Next image").click()
+    expect(page).to_have_url(f"{page.url.rsplit('/', 1)[0]}/{second}", timeout=30_000)
+    expect(note).to_have_text("Asked for: the model is unsure of eye_right (uncertainty 0.64)")
+    expect(keypoint(page, "eye_right")).to_have_attribute(
+        "aria-label", "eye_right: predicted 50%; Model uncertainty 0.70: its heatmap peak is weak"
+    )
+    assert len(queue_requests) == 2
+
+    # Uploaded after the ranking: queued, but with no score there is nothing to explain.
+    with page.expect_response(lambda r: "/queue" in r.url) as queue_page:
+        open_image(page, project["id"], unranked)
+    queue_page.value.finished()
+    page.wait_for_timeout(200)  # the page reads the queue page; a note would show by now
+    expect(note).to_have_count(0)
+    expect(page.locator(".kp-unsure")).to_have_count(0)
+
+    # Random order: no reasons, and no queue request to look for one (it would go out as the
+    # project arrives, before the panel renders).
+    api.http.patch(
+        f"/projects/{project['id']}", json={"settings": {"queue_strategy": "random"}}
+    ).raise_for_status()
+    queue_requests.clear()
+    open_image(page, project["id"], first)
+    expect(keypoint(page, "tail")).to_be_visible()
+    page.wait_for_timeout(200)
+    expect(note).to_have_count(0)
+    assert queue_requests == []
+
+
+def test_expired_session_keeps_edits_until_signed_in_again(
+    browser: Any, app_url: str, api: Api, project: dict[str, Any], artifacts: Path
+) -> None:
+    """Sessions are signed cookies, so expiry is the browser no longer sending one (the cookie's
+    max-age); clearing the cookies does the same at once. Signing in as someone else is allowed:
+    the pending save is theirs."""
+    image_id = upload(api, project["id"], 60)
+    other = {"email": "relogin@example.com", "password": "another-pass", "role": "annotator"}
+    api.post("/users", other)
+    context = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        login(page)
+        open_image(page, project["id"], image_id)
+        click_image(page, 100, 100)
+        expect_saved(page)
+
+        context.clear_cookies()
+        click_image(page, 300, 100)  # places eye_right
+        drag_image(page, (100, 100), (120, 110))  # moves eye_left
+        dialog = page.get_by_role("dialog", name="Your session has expired")
+        expect(dialog).to_be_visible(timeout=10_000)
+        expect(page.get_by_role("status")).to_have_text("Signed out: changes kept")
+        expect(dialog.get_by_label("Email")).to_have_value(ADMIN_EMAIL)
+        expect(dialog.get_by_label("Password")).to_be_focused()
+        page.screenshot(path=artifacts / "12_session_expired.png")
+        # The dialog is modal: with focus out of its fields, shortcuts do nothing either.
+        dialog.get_by_role("heading").click()
+        page.keyboard.press("Control+z")
+        page.keyboard.press("Control+z")
+        expect(page.get_by_label("Labeled keypoints")).to_have_text("2/4 labeled")
+
+        dialog.get_by_label("Email").fill(other["email"])
+        dialog.get_by_label("Password").fill("wrong-pass")
+        dialog.get_by_role("button", name="Sign in").click()
+        expect(dialog.get_by_role("alert")).to_have_text("wrong email or password")
+        dialog.get_by_label("Password").fill(other["password"])
+        dialog.get_by_role("button", name="Sign in").click()
+        expect(dialog).to_be_hidden()
+        expect_saved(page)
+
+        saved = api.get(f"/images/{image_id}/annotation")
+        assert saved["version"] == 2
+        assert saved["updated_by"] == other["email"]
+        assert xy(saved["keypoints"][0]) == pytest.approx((120, 110), abs=1.5)
+        assert xy(saved["keypoints"][1]) == pytest.approx((300, 100), abs=1.5)
+    finally:
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"

@@ -1,7 +1,8 @@
 """Creating projects and moving annotations in and out, in a real browser against the real app:
-an admin creates a project from the form, imports a COCO zip on the admin page, downloads the
-export and finds the annotations in it; a malformed import names the fault and stores nothing;
-a project can also be created straight from a COCO file."""
+an admin creates a project from the form, imports a COCO zip on the admin page (a job the
+import worker runs; the page follows it to its report), downloads the export and finds the
+annotations in it; a malformed import names the fault and stores nothing; a project can also be
+created straight from a COCO file."""
 
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, png_bytes
+from backend.db.session import session_scope
+from backend.models import JobKind, JobState, TrainingJob
+
+from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, AppServer, png_bytes
 
 pytestmark = pytest.mark.browser
 
 W, H = 120, 90
+# An import waits for the import worker to take it from the queue (it polls), then runs.
+JOB_TIMEOUT_MS = 60_000
 KEYPOINTS = ["head", "body", "tail"]
 # Image file name -> (x, y) per keypoint, all visible.
 POINTS = {
@@ -125,7 +131,9 @@ def test_admin_creates_project_imports_coco_and_downloads_the_export(
     )
     importer.get_by_role("button", name="Import").click()
     result = section.get_by_role("status", name="Import result")
-    expect(result).to_contain_text("2 images created, 2 annotations saved, 0 duplicates")
+    expect(result).to_contain_text(
+        "2 images created, 2 annotations saved, 0 duplicates", timeout=JOB_TIMEOUT_MS
+    )
     shot(page, artifacts, "32_import_summary.png", section)
     assert api.get(f"/projects/{project_id}")["counts"]["done"] == 2
 
@@ -172,7 +180,8 @@ def test_malformed_import_shows_the_error_and_stores_nothing(
     importer.get_by_role("button", name="Import").click()
     alert = section.get_by_role("alert")
     expect(alert).to_contain_text(
-        "Import failed, nothing was stored: annotations.json: not valid JSON"
+        "Import failed, nothing was stored: annotations.json: not valid JSON",
+        timeout=JOB_TIMEOUT_MS,
     )
     shot(page, artifacts, "34_import_error_json.png", section)
 
@@ -182,7 +191,7 @@ def test_malformed_import_shows_the_error_and_stores_nothing(
         zip_payload(coco_zip(json.dumps(coco_document(outside)), seed=31), "outside.zip")
     )
     importer.get_by_role("button", name="Import").click()
-    expect(alert).to_contain_text("annotation 2")
+    expect(alert).to_contain_text("annotation 2", timeout=JOB_TIMEOUT_MS)
     expect(alert).to_contain_text("tail")
     expect(section.get_by_role("status", name="Import result")).to_have_count(0)
     shot(page, artifacts, "35_import_error_outside.png", section)
@@ -201,10 +210,50 @@ def test_admin_creates_a_project_from_a_coco_file(page: Page, api: Api, artifact
     )
     shot(page, artifacts, "36_new_project_from_file.png")
     form.get_by_role("button", name="Create from file").click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=JOB_TIMEOUT_MS)
     expect(page.get_by_role("list", name="Images").get_by_role("listitem")).to_have_count(2)
     project_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     project = api.get(f"/projects/{project_id}")
     assert [k["name"] for k in project["keypoint_schema"]["keypoints"]] == KEYPOINTS
     assert project["keypoint_schema"]["skeleton"] == [["head", "body"], ["body", "tail"]]
     assert project["counts"]["done"] == 2
+
+
+def test_the_admin_page_follows_an_import_that_was_running_before_it_opened(
+    page: Page, api: Api, app_server: AppServer
+) -> None:
+    """Leaving the page does not stop an import; coming back shows its progress, then its end."""
+    project = api.post(
+        "/projects",
+        {
+            "name": f"Gulls {uuid.uuid4().hex[:6]}",
+            "keypoint_schema": {"keypoints": [{"name": k} for k in KEYPOINTS]},
+        },
+    )
+    with session_scope(app_server.database_url) as session:
+        # A job as the import worker leaves it mid-way (no message is queued for this row).
+        job = TrainingJob(
+            project_id=project["id"], kind=JobKind.import_, state=JobState.running,
+            options={}, progress={"phase": "preparing", "step": 3, "total": 10},
+        )  # fmt: skip
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    login(page)
+    section = open_transfer_section(page, project["id"])
+
+    bar = section.get_by_role("progressbar", name="Import progress bar")
+    expect(bar).to_have_attribute("aria-valuenow", "3")
+    expect(section.get_by_role("status", name="Import progress")).to_contain_text(
+        "Checking and storing images: 3 / 10"
+    )
+    with session_scope(app_server.database_url) as session:
+        done = session.get_one(TrainingJob, job_id)
+        report = {"project_id": project["id"], "images_created": 10, "annotations_saved": 4,
+                  "duplicates": [], "notes": []}  # fmt: skip
+        done.progress = {"phase": "done", "report": report}
+        done.state = JobState.succeeded
+    expect(section.get_by_role("status", name="Import result")).to_contain_text(
+        "10 images created, 4 annotations saved, 0 duplicates"
+    )
+    expect(bar).to_have_count(0)

@@ -29,8 +29,9 @@ export class AdminApi {
     if (kind) q.set("kind", kind);
     return this.client.request("GET", `/projects/${projectId}/training-jobs?${q.toString()}`);
   }
-  getJob(jobId: number): Promise<JobRead> {
-    return this.client.request("GET", `/jobs/${jobId}`);
+  /** With `since`, only history entries numbered after it (see core/jobProgress.ts). */
+  getJob(jobId: number, since: number | null = null): Promise<JobRead> {
+    return this.client.request("GET", since === null ? `/jobs/${jobId}` : `/jobs/${jobId}?since=${since}`);
   }
   cancelJob(jobId: number): Promise<JobRead> {
     return this.client.request("POST", `/jobs/${jobId}/cancel`);

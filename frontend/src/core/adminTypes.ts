@@ -2,7 +2,7 @@
 import type { ProjectCounts as ImageCounts } from "./types";
 
 export type Backbone = "hrnet_w32" | "hrnet_w18_small" | "efficientnet_lite0";
-export type JobKind = "train" | "predict" | "evaluate";
+export type JobKind = "train" | "predict" | "evaluate" | "import";
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 export interface TrainingOptions {
@@ -24,6 +24,8 @@ export interface HistoryEntry {
   val_pck?: number | null;
   elapsed_s?: number;
   phase?: string;
+  /** The entry's number within the job, counting across a resumed run. */
+  seq?: number;
   [key: string]: unknown;
 }
 
@@ -38,7 +40,8 @@ export interface JobProgress {
 
 export interface JobRead {
   id: number;
-  project_id: number;
+  /** null while an import that creates its project runs; the new project's id once it succeeds. */
+  project_id: number | null;
   kind: JobKind;
   state: JobState;
   options: Record<string, unknown>;

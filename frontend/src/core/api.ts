@@ -2,6 +2,7 @@
  * Typed fetch client for /api/v1. Cookie session + double-submit CSRF: every non-GET request
  * sends X-CSRF-Token read from the `keyloop_csrf` cookie. Errors become typed exceptions;
  * a version conflict (409 with `current`) becomes a ConflictError carrying the server's copy.
+ * An expired session (401) can be renewed without failing the request: see `onUnauthorized`.
  */
 import type {
   AnnotationRead,
@@ -51,6 +52,9 @@ export class NetworkError extends Error {
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
+/** Asked on a 401: resolve true once signed in again to send the request again, false to fail. */
+export type Reauthenticate = (error: ApiError) => Promise<boolean>;
+
 export interface ImageFilter {
   state?: ImageState | undefined;
   split?: Split | undefined;
@@ -68,6 +72,7 @@ export function readCookie(cookieHeader: string, name: string): string | null {
 
 export class ApiClient {
   private csrfFallback: string | null = null;
+  private reauthenticate: Reauthenticate | null = null;
 
   constructor(
     private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
@@ -90,6 +95,17 @@ export class ApiClient {
   }
   me(): Promise<UserRead> {
     return this.request("GET", "/auth/me");
+  }
+  /**
+   * Until the returned function is called, a request answered 401 (other than the /auth calls,
+   * whose 401 means wrong credentials or "not logged in yet") waits for `handler` and is sent
+   * again when it resolves true. A 401 is raised before any route runs, so resending is safe.
+   */
+  onUnauthorized(handler: Reauthenticate): () => void {
+    this.reauthenticate = handler;
+    return () => {
+      if (this.reauthenticate === handler) this.reauthenticate = null;
+    };
   }
 
   // --- projects
@@ -190,8 +206,12 @@ export class ApiClient {
         data = text;
       }
     }
-    if (!res.ok) throw toApiError(res.status, data);
-    return data as T;
+    if (res.ok) return data as T;
+    const error = toApiError(res.status, data);
+    const reauthenticate = res.status === 401 && !path.startsWith("/auth/") ? this.reauthenticate : null;
+    // The header is read per attempt, so the resent request carries the new login's CSRF token.
+    if (reauthenticate && (await reauthenticate(error))) return this.request<T>(method, path, body);
+    throw error;
   }
 }
 

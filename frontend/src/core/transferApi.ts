@@ -1,10 +1,12 @@
 /**
  * Import from and export to other annotation tools (backend/api/routes/transfer.py,
- * docs/FORMATS.md), over the shared ApiClient. Imports are one transaction on the server: a 4xx
- * means nothing was stored, and its `detail` names the file and the element at fault.
- * Exports are plain GET downloads (the session cookie authenticates them), so the UI only
- * needs their URL.
+ * docs/FORMATS.md), over the shared ApiClient. An import is a job: the POST answers 202 with
+ * it (a 4xx means the upload itself was refused), and polling `GET /jobs/{id}` shows its
+ * progress, then the report (`progress.report`) or the error naming the file and the element
+ * at fault; a failed import stores nothing. Exports are plain GET downloads (the session
+ * cookie authenticates them), so the UI only needs their URL.
  */
+import type { JobRead } from "./adminTypes";
 import type { ApiClient } from "./api";
 import type { ImageState, Split } from "./types";
 
@@ -66,6 +68,31 @@ export function summarizeImport(result: ImportResult): string {
   ].join(", ");
 }
 
+/** Where an import job stands, for a progress bar and a message. */
+export type ImportStatus =
+  | { state: "running"; text: string; step: number; total: number }
+  | { state: "succeeded"; result: ImportResult }
+  | { state: "failed"; error: string }
+  | { state: "cancelled" };
+
+const PHASES: Record<string, string> = {
+  reading: "Reading the annotation file",
+  preparing: "Checking and storing images",
+  recording: "Saving images and annotations",
+};
+
+export function importStatus(job: JobRead): ImportStatus {
+  const report = job.progress.report as ImportResult | undefined;
+  if (job.state === "succeeded" && report) return { state: "succeeded", result: report };
+  if (job.state === "failed") return { state: "failed", error: job.error ?? "the import failed" };
+  if (job.state === "cancelled") return { state: "cancelled" };
+  const phase = job.progress.phase;
+  const step = typeof job.progress.step === "number" ? job.progress.step : 0;
+  const total = typeof job.progress.total === "number" ? job.progress.total : 0;
+  const text = job.state === "queued" || !phase ? "Waiting for the import worker" : PHASES[phase] ?? phase;
+  return { state: "running", text: total ? `${text}: ${step} / ${total}` : text, step, total };
+}
+
 function filesForm(files: readonly File[]): FormData {
   const form = new FormData();
   for (const f of files) form.append("files", f, f.name);
@@ -75,19 +102,23 @@ function filesForm(files: readonly File[]): FormData {
 export class TransferApi {
   constructor(private readonly client: ApiClient) {}
 
-  /** Import into an existing project; the file's keypoints are matched to it by name. */
-  importInto(projectId: number, fmt: TransferFormat, files: readonly File[], label?: string): Promise<ImportResult> {
+  /** Start importing into an existing project; the file's keypoints are matched to it by name. */
+  importInto(projectId: number, fmt: TransferFormat, files: readonly File[], label?: string): Promise<JobRead> {
     const q = label ? `?${new URLSearchParams({ label }).toString()}` : "";
     return this.client.request("POST", `/projects/${projectId}/import/${fmt}${q}`, filesForm(files));
   }
 
-  /** Create a project whose keypoint schema is the file's, and import into it. */
-  importAsNewProject(fmt: TransferFormat, files: readonly File[], name?: string, label?: string): Promise<ImportResult> {
+  /** Start creating a project whose keypoint schema is the file's, and importing into it. */
+  importAsNewProject(fmt: TransferFormat, files: readonly File[], name?: string, label?: string): Promise<JobRead> {
     const q = new URLSearchParams();
     if (name) q.set("name", name);
     if (label) q.set("label", label);
     const query = q.toString();
     return this.client.request("POST", `/projects/import/${fmt}${query ? `?${query}` : ""}`, filesForm(files));
+  }
+
+  job(jobId: number): Promise<JobRead> {
+    return this.client.request("GET", `/jobs/${jobId}`);
   }
 
   exportUrl(projectId: number, fmt: TransferFormat, options: ExportOptions = {}): string {

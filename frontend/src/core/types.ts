@@ -112,6 +112,22 @@ export interface PredictionRead {
   keypoints: PredictedPoint[];
 }
 
+/** One of the keypoints that made the model unsure of a queued image (unlabeled ones only). */
+export interface UncertainKeypoint {
+  name: string;
+  uncertainty: number;
+  confidence: number | null;
+  /** The strongest signal: "equivariance" | "invariance" | "semantic" | "low_confidence". */
+  reason: string | null;
+}
+export interface QueueItem {
+  image: ImageRead;
+  rank: number;
+  /** Image uncertainty in [0, 1]; null for random and sequential orders and unranked images. */
+  score: number | null;
+  /** Most uncertain first. */
+  uncertain_keypoints: UncertainKeypoint[];
+}
 /** GET /projects/{id}/queue: the images to annotate next, most informative first. */
 export interface QueueRead {
   strategy: "uncertainty" | "random" | "sequential";
@@ -119,10 +135,5 @@ export interface QueueRead {
   fallback_reason: string | null;
   model_version_id: number | null;
   remaining: number;
-  items: {
-    image: ImageRead;
-    rank: number;
-    score: number | null;
-    uncertain_keypoints: { name: string; uncertainty: number; confidence: number | null; reason: string | null }[];
-  }[];
+  items: QueueItem[];
 }

@@ -1,6 +1,8 @@
 /**
  * The annotation view: loads one image, its annotation and prediction, and turns clicks, drags
  * and keys into store patches (core/keypoints). Saving, undo and conflicts live in the session.
+ * While it is open, a request answered 401 waits for the "session expired" dialog's sign-in and
+ * is then sent again (core/reauth), so an expired session loses no edits.
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Vec2 } from "../core/geometry";
@@ -16,14 +18,17 @@ import {
   predictionByName,
   setVisibility,
 } from "../core/keypoints";
+import type { QueueReason } from "../core/queueReason";
+import type { ReauthGate } from "../core/reauth";
 import { createSession, type AnnotationSession } from "../core/session";
 import { actionForKey, nudgeDelta, selectedIndex, type Action } from "../core/shortcuts";
 import type { Patch } from "../core/store";
 import type { ImageRead, PredictionRead, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
-import { ConflictDialog, HelpOverlay } from "./Dialogs";
+import { ConflictDialog, HelpOverlay, ReloginDialog } from "./Dialogs";
 import { KeypointPanel } from "./KeypointPanel";
-import { findNextImage } from "./nextImage";
+import { useReauthGate, useSubscribe } from "./hooks";
+import { findNextImage, queueCache } from "./nextImage";
 import { navigate } from "./router";
 import { SaveIndicator } from "./SaveIndicator";
 import { Viewport, type ViewportController } from "./Viewport";
@@ -35,20 +40,33 @@ interface Loaded {
   session: AnnotationSession;
 }
 
-export function Annotator({ projectId, imageId, user }: { projectId: number; imageId: number; user: UserRead }) {
+export function Annotator({ projectId, imageId, user, onUserChange }: {
+  projectId: number;
+  imageId: number;
+  user: UserRead;
+  /** After signing in again, possibly as someone else (their name goes on the next saves). */
+  onUserChange: (user: UserRead) => void;
+}) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [reason, setReason] = useState<QueueReason | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const gate = useReauthGate(); // first, so the loads below already wait on it
 
   useEffect(() => {
     let cancelled = false;
     let session: AnnotationSession | null = null;
-    Promise.all([api.getProject(projectId), api.getImage(imageId), api.getAnnotation(imageId), api.getPrediction(imageId)])
+    const loading = Promise.all([api.getProject(projectId), api.getImage(imageId), api.getAnnotation(imageId), api.getPrediction(imageId)]);
+    loading
       .then(([project, image, annotation, prediction]) => {
         if (cancelled) return;
         session = createSession(api, project.keypoint_schema, annotation);
         setLoaded({ project, image, prediction, session });
       })
       .catch((e: unknown) => !cancelled && setError(errorText(e)));
+    // Why the queue asks for this image: no request when "Next" just fetched the page it is on.
+    loading
+      .then(([project]) => (project.settings["queue_strategy"] === "uncertainty" ? queueCache.reasonFor(projectId, imageId) : null))
+      .then((r) => !cancelled && setReason(r), () => undefined); // only a note: its failure is not the page's
     return () => {
       cancelled = true;
       const s = session;
@@ -56,17 +74,29 @@ export function Annotator({ projectId, imageId, user }: { projectId: number; ima
     };
   }, [projectId, imageId]);
 
-  if (error) return <p class="page-error" role="alert">Cannot open image {imageId}: {error} <a href={`/projects/${projectId}`}>Back</a></p>;
-  if (!loaded) return <p class="loading">Loading image…</p>;
-  return <Workspace {...loaded} user={user} />;
+  const signIn = (u: UserRead) => {
+    gate.signedIn();
+    onUserChange(u);
+  };
+  return (
+    <>
+      {error ? (
+        <p class="page-error" role="alert">Cannot open image {imageId}: {error} <a href={`/projects/${projectId}`}>Back</a></p>
+      ) : loaded ? (
+        <Workspace {...loaded} reason={reason} gate={gate} user={user} />
+      ) : (
+        <p class="loading">Loading image…</p>
+      )}
+      {gate.expired && <ReloginDialog email={user.email} onSignedIn={signIn} />}
+    </>
+  );
 }
 
-function useSubscribe(subscribe: (fn: () => void) => () => void): void {
-  const [, setTick] = useState(0);
-  useEffect(() => subscribe(() => setTick((t) => t + 1)), [subscribe]);
-}
-
-function Workspace({ project, image, prediction, session, user }: Loaded & { user: UserRead }) {
+function Workspace({ project, image, prediction, session, user, reason, gate }: Loaded & {
+  user: UserRead;
+  reason: QueueReason | null;
+  gate: ReauthGate;
+}) {
   const { store, undo, saver } = session;
   const schema = project.keypoint_schema;
   useSubscribe(useCallback((fn) => store.subscribe(fn), [store]));
@@ -170,7 +200,7 @@ function Workspace({ project, image, prediction, session, user }: Loaded & { use
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
-      if (saver.status === "conflict") return; // the dialog decides first
+      if (saver.status === "conflict" || gate.expired) return; // the dialog decides first
       const action = actionForKey(e);
       if (!action) return;
       e.preventDefault();
@@ -188,7 +218,7 @@ function Workspace({ project, image, prediction, session, user }: Loaded & { use
       window.removeEventListener("keydown", onKey);
       window.removeEventListener("beforeunload", onUnload);
     };
-  }, [saver]);
+  }, [saver, gate]);
 
   const placedCount = countPlaced(state.points);
   return (
@@ -200,7 +230,7 @@ function Workspace({ project, image, prediction, session, user }: Loaded & { use
           <span class="muted"> {image.width}×{image.height} · {image.split}</span>
         </span>
         <span class="labeled" aria-label="Labeled keypoints">{placedCount}/{state.points.length} labeled</span>
-        <SaveIndicator status={saver.status} error={saver.error} />
+        <SaveIndicator status={saver.status} error={saver.error} signedOut={gate.expired} />
         <span class="spacer" />
         <button type="button" onClick={() => undo.undo()} disabled={!undo.canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" onClick={() => undo.redo()} disabled={!undo.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
@@ -244,6 +274,7 @@ function Workspace({ project, image, prediction, session, user }: Loaded & { use
           points={state.points}
           predictions={predictions}
           active={active}
+          reason={reason}
           threshold={threshold}
           canEdit={canEdit}
           onSelect={setActive}

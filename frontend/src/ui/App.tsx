@@ -45,7 +45,9 @@ export function App() {
     case "admin":
       return <LazyAdminPage projectId={route.projectId} user={user} onLogout={logout} />;
     case "annotate":
-      return <Annotator key={route.imageId} projectId={route.projectId} imageId={route.imageId} user={user} />;
+      return (
+        <Annotator key={route.imageId} projectId={route.projectId} imageId={route.imageId} user={user} onUserChange={setUser} />
+      );
     default:
       return (
         <p class="page-error">

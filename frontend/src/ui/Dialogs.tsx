@@ -3,11 +3,13 @@ import type { ComponentChildren } from "preact";
 import { SHORTCUTS } from "../core/shortcuts";
 import type { AnnotationState } from "../core/store";
 import { samePoint } from "../core/store";
-import type { AnnotationRead, Point } from "../core/types";
+import type { AnnotationRead, Point, UserRead } from "../core/types";
+import { LoginForm } from "./Login";
 
 function Modal({ title, children, onClose }: { title: string; children: ComponentChildren; onClose?: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => ref.current?.focus(), []);
+  // The field marked autofocus when there is one (a dynamically added one is not focused by the browser).
+  useEffect(() => (ref.current?.querySelector<HTMLElement>("[autofocus]") ?? ref.current)?.focus(), []);
   return (
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onClose?.()}>
       <div class="modal" role="dialog" aria-modal="true" aria-label={title} tabIndex={-1} ref={ref}>
@@ -80,6 +82,19 @@ export function ConflictDialog({ mine, theirs, onKeepMine, onTakeTheirs }: {
         <button type="button" class="primary" onClick={onKeepMine}>Keep mine</button>
         <button type="button" onClick={onTakeTheirs}>Take theirs</button>
       </div>
+    </Modal>
+  );
+}
+
+/** Shown while the session is expired; the edits wait in memory and are saved once signed in. */
+export function ReloginDialog({ email, onSignedIn }: { email: string; onSignedIn: (user: UserRead) => void }) {
+  return (
+    <Modal title="Your session has expired">
+      <LoginForm label="Sign in again" submitText="Sign in" initialEmail={email} onLoggedIn={onSignedIn}>
+        <p class="relogin-text">
+          Sign in again to keep your changes: they wait in this tab and are saved as soon as you are signed in.
+        </p>
+      </LoginForm>
     </Modal>
   );
 }

@@ -1,4 +1,5 @@
 import { confidenceColor, isPlaced } from "../core/keypoints";
+import { keypointHint, reasonText, type QueueReason } from "../core/queueReason";
 import type { KeypointSchema, Point, PredictedPoint } from "../core/types";
 
 interface Props {
@@ -6,6 +7,8 @@ interface Props {
   points: readonly Point[];
   predictions: Map<string, PredictedPoint>;
   active: number;
+  /** Why the labeling queue asks for this image (uncertainty strategy), if it does. */
+  reason: QueueReason | null;
   threshold: number;
   canEdit: boolean;
   onSelect: (index: number) => void;
@@ -21,24 +24,33 @@ export function stateText(p: Point, pred: PredictedPoint | undefined): string {
 }
 
 export function KeypointPanel(props: Props) {
-  const { schema, points, predictions, active } = props;
+  const { schema, points, predictions, active, reason } = props;
   const colorOf = new Map(schema.keypoints.map((k) => [k.name, k.color]));
+  const unsure = new Map(reason?.keypoints.map((k) => [k.name, k]));
   const activePoint = points[active];
   const activePred = activePoint ? predictions.get(activePoint.name) : undefined;
   const above = points.filter((p) => !isPlaced(p) && (predictions.get(p.name)?.confidence ?? -1) >= props.threshold).length;
   return (
     <aside class="panel" aria-label="Keypoint panel">
       <h2 id="kp-heading">Keypoints</h2>
+      {reason && (
+        <p class="queue-reason" role="note" aria-label="Why this image">
+          <strong>Asked for:</strong> {reasonText(reason)}
+        </p>
+      )}
       <ol class="keypoint-list" role="listbox" aria-labelledby="kp-heading">
         {points.map((p, i) => {
           const pred = predictions.get(p.name);
           const text = stateText(p, pred);
+          const doubt = unsure.get(p.name);
+          const hint = doubt && keypointHint(doubt);
           return (
-            <li key={p.name} role="option" aria-selected={i === active} aria-label={`${p.name}: ${text}`}
-              class={`kp state-${isPlaced(p) ? p.visibility : pred ? "predicted" : "unlabeled"}${i === active ? " active" : ""}`}
+            <li key={p.name} role="option" aria-selected={i === active} aria-label={`${p.name}: ${text}${hint ? `; ${hint}` : ""}`}
+              class={`kp state-${isPlaced(p) ? p.visibility : pred ? "predicted" : "unlabeled"}${i === active ? " active" : ""}${doubt ? " unsure" : ""}`}
               data-name={p.name} data-state={text} onClick={() => props.onSelect(i)}>
               <span class="swatch" style={{ background: colorOf.get(p.name) ?? "#888" }} />
               <span class="kp-name">{i + 1}. {p.name}</span>
+              {hint && <span class="kp-unsure" title={hint}>unsure</span>}
               <span class="kp-state">
                 {!isPlaced(p) && pred && <span class="conf-dot" style={{ background: confidenceColor(pred.confidence) }} />}
                 {text}

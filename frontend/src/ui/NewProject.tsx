@@ -1,10 +1,11 @@
 /** Creating a project (admins): from a form (name, keypoints in order, skeleton, flip pairs,
- * validation fraction), or from an annotation file whose keypoint schema it takes. Either way
- * the app then opens the new project. */
+ * validation fraction), or from an annotation file whose keypoint schema it takes (an import
+ * job, followed with a progress bar). Either way the app then opens the new project. */
 import { useState } from "preact/hooks";
 import { buildProjectCreate, type ProjectFormInput } from "../core/projectForm";
 import { TRANSFER_FORMATS, type TransferFormat } from "../core/transferApi";
 import { api, errorText, transfer } from "./api";
+import { ImportProgress, useImportJob } from "./ImportJob";
 import { navigate } from "./router";
 
 type Mode = "form" | "file" | null;
@@ -98,22 +99,20 @@ function NewProjectFromFile({ onCancel }: { onCancel: () => void }) {
   const [fmt, setFmt] = useState<TransferFormat>("coco");
   const [name, setName] = useState("");
   const [files, setFiles] = useState<File[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const job = useImportJob((done) => {
+    if (done.state === "succeeded" && done.project_id !== null) navigate(`/projects/${done.project_id}`);
+  });
+  const status = job.status;
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      const result = await transfer.importAsNewProject(fmt, files, name.trim() || undefined);
-      navigate(`/projects/${result.project_id}`);
-    } catch (err) {
-      setError(`Not created, nothing was stored: ${errorText(err)}`);
-      setBusy(false);
-    }
+    await job.start(() => transfer.importAsNewProject(fmt, files, name.trim() || undefined));
   };
 
+  const error =
+    status?.state === "failed" ? `Not created, nothing was stored: ${status.error}`
+    : status?.state === "cancelled" ? "Not created: the import was cancelled."
+    : null;
   return (
     <form class="card new-project-form" aria-label="New project from file" onSubmit={(e) => void submit(e)}>
       <h2>New project from file</h2>
@@ -127,12 +126,13 @@ function NewProjectFromFile({ onCancel }: { onCancel: () => void }) {
         <input value={name} placeholder="default: the file's" onInput={(e) => setName(e.currentTarget.value)} />
       </label>
       <label>Files
-        <input type="file" multiple required onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
+        <input type="file" multiple required disabled={job.busy} onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
       </label>
+      <ImportProgress status={status} uploading={job.uploading} />
       <Errors errors={error ? [error] : []} />
       <div class="toolbar">
-        <button type="submit" class="primary" disabled={busy || files.length === 0}>
-          {busy ? "Importing…" : "Create from file"}
+        <button type="submit" class="primary" disabled={job.busy || files.length === 0}>
+          {job.busy ? "Importing…" : "Create from file"}
         </button>
         <button type="button" onClick={onCancel}>Cancel</button>
       </div>

@@ -1,5 +1,9 @@
+import { QueueCache } from "../core/queueReason";
 import { queueImageId } from "../core/shortcuts";
 import { api } from "./api";
+
+/** The queue page "Next" chose from; the annotator reads why an image is queued from it. */
+export const queueCache = new QueueCache((projectId) => api.getQueue(projectId));
 
 /**
  * The next image to annotate: the queue's top suggestion when the project ranks images
@@ -7,7 +11,7 @@ import { api } from "./api";
  * in id order (wrapping round), so "Next" walks forward instead of jumping back.
  */
 export async function findNextImage(projectId: number, currentId: number | null): Promise<number | null> {
-  const queue = await api.getQueue(projectId);
+  const queue = await queueCache.refresh(projectId);
   if (queue !== null && queue.strategy !== "sequential") {
     const queued = queueImageId(queue, currentId ?? -1);
     if (queued !== null) return queued;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { JobRead } from "../../src/core/adminTypes";
 import { ApiClient, ApiError } from "../../src/core/api";
-import { exportKind, exportPath, summarizeImport, TransferApi, type ImportResult } from "../../src/core/transferApi";
+import { exportKind, exportPath, importStatus, summarizeImport, TransferApi, type ImportResult } from "../../src/core/transferApi";
 
 type Seen = { url: string; init: RequestInit }[];
 
@@ -17,6 +18,21 @@ const result = (over: Partial<ImportResult> = {}): ImportResult => ({
   annotations_saved: 2,
   duplicates: [],
   notes: [],
+  ...over,
+});
+
+const job = (over: Partial<JobRead> = {}): JobRead => ({
+  id: 9,
+  project_id: 3,
+  kind: "import",
+  state: "queued",
+  options: { format: "coco" },
+  progress: {},
+  error: null,
+  cancel_requested: false,
+  created_at: "2026-12-01T10:00:00",
+  started_at: null,
+  finished_at: null,
   ...over,
 });
 
@@ -46,22 +62,50 @@ describe("summarizeImport", () => {
   });
 });
 
+describe("importStatus", () => {
+  it("waits for the worker, then counts the items of each phase", () => {
+    expect(importStatus(job())).toEqual({ state: "running", text: "Waiting for the import worker", step: 0, total: 0 });
+    const preparing = job({ state: "running", progress: { phase: "preparing", step: 40, total: 2000 } });
+    expect(importStatus(preparing)).toEqual({
+      state: "running",
+      text: "Checking and storing images: 40 / 2000",
+      step: 40,
+      total: 2000,
+    });
+    const recording = job({ state: "running", progress: { phase: "recording", step: 2000, total: 2000 } });
+    expect(importStatus(recording)).toMatchObject({ text: "Saving images and annotations: 2000 / 2000" });
+  });
+
+  it("ends with the report, the error naming the element, or a cancellation", () => {
+    const done = job({ state: "succeeded", progress: { phase: "done", report: result() } });
+    expect(importStatus(done)).toEqual({ state: "succeeded", result: result() });
+    const error = "annotations.json: annotation 7 (image 'a.png'): keypoint tail at (70.0, 5.0) is outside the 64x48 image";
+    expect(importStatus(job({ state: "failed", error }))).toEqual({ state: "failed", error });
+    expect(importStatus(job({ state: "cancelled" }))).toEqual({ state: "cancelled" });
+  });
+});
+
 describe("TransferApi", () => {
   it("posts the files as the multipart field 'files' with CSRF, into a project or as a new one", async () => {
     const seen: Seen = [];
-    const transfer = new TransferApi(new ApiClient(fakeFetch(201, result(), seen), "/api/v1", () => "keyloop_csrf=t"));
+    const transfer = new TransferApi(new ApiClient(fakeFetch(202, job(), seen), "/api/v1", () => "keyloop_csrf=t"));
     const files = [new File(["{}"], "annotations.json"), new File(["png"], "a.png")];
-    expect(await transfer.importInto(3, "coco", files)).toEqual(result());
+    expect(await transfer.importInto(3, "coco", files)).toEqual(job());
     await transfer.importAsNewProject("cvat", files, "Gulls 2", "gull");
-    expect(seen.map((s) => s.url)).toEqual(["/api/v1/projects/3/import/coco", "/api/v1/projects/import/cvat?name=Gulls+2&label=gull"]);
+    await transfer.job(9);
+    expect(seen.map((s) => s.url)).toEqual([
+      "/api/v1/projects/3/import/coco",
+      "/api/v1/projects/import/cvat?name=Gulls+2&label=gull",
+      "/api/v1/jobs/9",
+    ]);
     const body = seen[0]!.init.body as FormData;
     expect(body.getAll("files").map((f) => (f as File).name)).toEqual(["annotations.json", "a.png"]);
     expect((seen[0]!.init.headers as Record<string, string>)["X-CSRF-Token"]).toBe("t");
   });
 
-  it("surfaces the server's detail when an import is refused", async () => {
-    const detail = "annotations.json: not valid JSON (Expecting value: line 1 column 1 (char 0))";
-    const transfer = new TransferApi(new ApiClient(fakeFetch(422, { detail, code: "bad_input" }, []), "/api/v1", () => ""));
+  it("surfaces the server's detail when an upload is refused", async () => {
+    const detail = "the upload is 5000000000 bytes, more than the 4294967296-byte limit of one import";
+    const transfer = new TransferApi(new ApiClient(fakeFetch(413, { detail, code: "payload_too_large" }, []), "/api/v1", () => ""));
     const err = await transfer.importInto(3, "coco", [new File(["x"], "annotations.json")]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).detail).toBe(detail);

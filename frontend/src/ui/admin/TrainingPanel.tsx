@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { ApiError } from "../../core/api";
 import { formatPck, isActive, lossLabel, type TrainingForm, trainingOptions, trainingSeries } from "../../core/adminCharts";
 import type { JobRead } from "../../core/adminTypes";
+import { lastSeq, mergeJobUpdate } from "../../core/jobProgress";
 import type { ProjectRead } from "../../core/types";
 import { errorText } from "../api";
 import { ChartView } from "./Chart";
@@ -48,8 +49,10 @@ export function TrainingPanel({ project, onProjectChange, onTrained }: {
   usePoll(
     async () => {
       if (!selected) return;
-      const job = await admin.getJob(selected.id).catch(() => null);
-      if (!job) return;
+      const since = lastSeq(selected);
+      const update = await admin.getJob(selected.id, since).catch(() => null);
+      if (!update) return;
+      const job = mergeJobUpdate(selected, update, since);
       setSelected(job);
       setJobs((list) => list.map((j) => (j.id === job.id ? job : j)));
       if (!isActive(job.state)) onTrained();

@@ -1,9 +1,13 @@
-/** Import / export: bring COCO, DeepLabCut, CVAT or SLEAP files into this project (one
- * transaction: an error stores nothing), and download the project in any of those formats. */
-import { useRef, useState } from "preact/hooks";
+/** Import / export: bring COCO, DeepLabCut, CVAT or SLEAP files into this project (a job
+ * with a progress bar; one transaction: an error stores nothing), and download the project in
+ * any of those formats. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { isActive } from "../../core/adminCharts";
 import { TRANSFER_FORMATS, exportKind, summarizeImport, type ExportOptions, type ImportResult, type TransferFormat } from "../../core/transferApi";
 import type { ImageState, ProjectRead, Split } from "../../core/types";
-import { errorText, transfer } from "../api";
+import { transfer } from "../api";
+import { ImportProgress, useImportJob } from "../ImportJob";
+import { admin } from "./common";
 
 const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
 
@@ -33,26 +37,33 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
   const [fmt, setFmt] = useState<TransferFormat>("coco");
   const [files, setFiles] = useState<File[]>([]);
   const [label, setLabel] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ImportResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const job = useImportJob((done) => {
+    if (done.state === "succeeded") onImported();
+  });
+  const status = job.status;
+
+  // An import keeps running when the page is left; coming back shows its progress again.
+  useEffect(() => {
+    let gone = false;
+    void admin
+      .listJobs(project.id, "import", 5)
+      .then((list) => {
+        const running = list.find((j) => isActive(j.state));
+        if (running && !gone) job.follow(running);
+      })
+      .catch(() => undefined);
+    return () => {
+      gone = true;
+    };
+    // Once per project: `job` is a new object every render.
+  }, [project.id]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setResult(null);
-    setError(null);
-    try {
-      setResult(await transfer.importInto(project.id, fmt, files, label.trim() || undefined));
-      setFiles([]);
-      if (fileInput.current) fileInput.current.value = "";
-      onImported();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    await job.start(() => transfer.importInto(project.id, fmt, files, label.trim() || undefined));
+    setFiles([]);
+    if (fileInput.current) fileInput.current.value = "";
   };
 
   return (
@@ -65,24 +76,26 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
       <form class="form-grid" aria-label="Import" onSubmit={(e) => void submit(e)}>
         <FormatSelect value={fmt} onChange={setFmt} />
         <label>Files
-          <input ref={fileInput} type="file" multiple required disabled={busy}
+          <input ref={fileInput} type="file" multiple required disabled={job.busy}
             onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
         </label>
         <label>Category / label (optional)
           <input value={label} placeholder="if several" onInput={(e) => setLabel(e.currentTarget.value)} />
         </label>
         <div>
-          <button type="submit" class="primary" disabled={busy || files.length === 0}>
-            {busy ? "Importing…" : "Import"}
+          <button type="submit" class="primary" disabled={job.busy || files.length === 0}>
+            {job.busy ? "Importing…" : "Import"}
           </button>
         </div>
       </form>
-      {error && (
+      <ImportProgress status={status} uploading={job.uploading} />
+      {status?.state === "failed" && (
         <p role="alert" class="error transfer-error">
-          Import failed, nothing was stored: {error}
+          Import failed, nothing was stored: {status.error}
         </p>
       )}
-      {result && <ImportSummary result={result} />}
+      {status?.state === "cancelled" && <p role="alert" class="error transfer-error">Import cancelled, nothing was stored.</p>}
+      {status?.state === "succeeded" && <ImportSummary result={status.result} />}
     </div>
   );
 }

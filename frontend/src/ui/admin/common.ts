@@ -1,33 +1,11 @@
 /** Shared bits of the admin page: the admin API client, polling, dates, keypoint colours. */
-import { useEffect, useRef } from "preact/hooks";
 import { AdminApi } from "../../core/adminApi";
 import type { ProjectRead } from "../../core/types";
 import { api } from "../api";
 
-export const admin = new AdminApi(api);
+export { usePoll } from "../usePoll";
 
-/** Calls `tick` every `intervalMs` while `active`, never overlapping two calls. */
-export function usePoll(tick: () => Promise<void>, intervalMs: number, active: boolean): void {
-  const latest = useRef(tick);
-  latest.current = tick;
-  useEffect(() => {
-    if (!active) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const loop = async () => {
-      try {
-        await latest.current();
-      } finally {
-        if (!stopped) timer = setTimeout(() => void loop(), intervalMs);
-      }
-    };
-    timer = setTimeout(() => void loop(), intervalMs);
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [active, intervalMs]);
-}
+export const admin = new AdminApi(api);
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "—";
