@@ -123,7 +123,7 @@ def gc(
     ] = None,
 ) -> None:
     """Remove files no database row needs: blobs and thumbnails of deleted images, old job
-    folders, model folders of deleted projects and versions."""
+    folders, model folders of deleted projects and versions; and expired browser sessions."""
     from backend.services.garbage import collect_garbage
 
     settings = get_settings()
@@ -143,6 +143,7 @@ def gc(
     for path in report.removed:
         typer.echo(f"{verb} {path}")
     typer.echo(f"{verb} {len(report.removed)} paths, {report.bytes_freed / 1e6:.1f} MB")
+    typer.echo(f"{verb} {report.expired_sessions} expired sessions")
 
 
 def _register_model_commands() -> None:

@@ -74,10 +74,11 @@ def run(strategy: str, seed: int, args: argparse.Namespace) -> None:
         )  # fmt: skip
         predictor = Predictor.from_checkpoint(result.last_checkpoint)
         model, device = predictor.model, predictor.device
-        test_pck = evaluate(model, prepared_test, device, 0.1).pck
         row = {
             "strategy": strategy, "seed": seed, "round": round_index, "labels": len(labeled),
-            "test_pck": test_pck, "moved": moved, "placed": placed,
+            "test_pck": evaluate(model, prepared_test, device, 0.1).pck,
+            "test_pck05": evaluate(model, prepared_test, device, 0.05).pck,
+            "moved": moved, "placed": placed,
         }  # fmt: skip
         if round_index + 1 < args.rounds and rest:
             if strategy == "uncertainty":
@@ -110,14 +111,22 @@ def count_moves(sample: LabeledSample, predicted_xy: np.ndarray) -> int:
 
 def print_table(path: Path) -> None:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for key, alpha in (("test_pck", 0.1), ("test_pck05", 0.05)):
+        print_curves([r for r in rows if key in r], key, alpha)
+    print_placements(rows)
+
+
+def print_curves(rows: list[dict[str, Any]], key: str, alpha: float) -> None:
+    if not rows:
+        return
     labels = sorted({r["labels"] for r in rows})
     curves: dict[str, dict[int, float]] = {}
-    print("test PCK@0.1 (frames 200-262), mean over seeds (n)")
+    print(f"\ntest PCK@{alpha} (frames 200-262), mean over seeds (n)")
     print("strategy     " + "".join(f"{n:>12}" for n in labels))
     for strategy in ("uncertainty", "random"):
         cells, curves[strategy] = [], {}
         for n in labels:
-            values = [r["test_pck"] for r in rows if r["strategy"] == strategy and r["labels"] == n]
+            values = [r[key] for r in rows if r["strategy"] == strategy and r["labels"] == n]
             if values:
                 curves[strategy][n] = float(np.mean(values))
             cells.append(f"{np.mean(values):.3f}({len(values)})" if values else "-")
@@ -138,6 +147,9 @@ def print_table(path: Path) -> None:
             noise = abs(curves["uncertainty"][start] - curves["random"][start])
             print(f"run-to-run noise: both start from the same {start} labels and differ by "
                   f"{noise:.3f} there (thread count, nondeterministic kernels)")  # fmt: skip
+
+
+def print_placements(rows: list[dict[str, Any]]) -> None:
     print("\nkeypoints the annotator moved / placed by hand (all rounds, summed over seeds)")
     for strategy in ("uncertainty", "random"):
         last: dict[int, dict[str, Any]] = {}

@@ -1,8 +1,9 @@
-"""Request dependencies as typed aliases: `SessionDep`, `CurrentUser`, role guards."""
+"""Request dependencies as typed aliases: `SessionDep`, `AuthDep`, `CurrentUser`, role guards."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,8 +13,9 @@ from backend.api.sessions import CSRF_HEADER, SESSION_COOKIE, SessionCodec, csrf
 from backend.config import Settings, get_settings
 from backend.db.session import get_sessionmaker
 from backend.errors import Forbidden, NotAuthenticated
-from backend.models import Role, User
+from backend.models import Role, User, UserSession
 from backend.services.storage import LocalBlobStore
+from backend.services.user_sessions import find_session
 from backend.services.users import user_for_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -41,30 +43,59 @@ def get_blob_store(settings: SettingsDep) -> LocalBlobStore:
 BlobStoreDep = Annotated[LocalBlobStore, Depends(get_blob_store)]
 
 
-def get_current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+def get_session_codec(settings: SettingsDep) -> SessionCodec:
+    return SessionCodec(settings.secret_key, settings.session_max_age_s)
+
+
+SessionCodecDep = Annotated[SessionCodec, Depends(get_session_codec)]
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Who sent the request, and the browser session it came with (None for an API token)."""
+
+    user: User
+    user_session: UserSession | None
+
+
+def get_auth(request: Request, session: SessionDep, codec: SessionCodecDep) -> Auth:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
         user = user_for_token(session, auth[7:].strip())
+        _commit_bookkeeping(session)  # the token's last-use time, even for read-only requests
         if user is None:
             raise NotAuthenticated("invalid or revoked API token")
-        if session.dirty:
-            session.commit()  # the token's last-use time, even for read-only requests
-        return user
+        return Auth(user, None)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated("log in or send an API token")
-    decoded = SessionCodec(settings.secret_key, settings.session_max_age_s).decode(cookie)
+    decoded = codec.decode(cookie)
     if decoded is None:
         raise NotAuthenticated("session expired; log in again")
-    user_id, csrf = decoded
+    secret, csrf = decoded
     if request.method not in SAFE_METHODS and not csrf_matches(
         csrf, request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("account is inactive")
-    return user
+    user_session = find_session(session, secret)
+    _commit_bookkeeping(session)  # an expired row deleted, or the last-seen time
+    if user_session is None:
+        raise NotAuthenticated("session ended or expired; log in again")
+    return Auth(user_session.user, user_session)
+
+
+def _commit_bookkeeping(session: Session) -> None:
+    """Commit what authenticating changed before the request's own work begins: an error
+    later in the request rolls back only that work."""
+    if session.dirty or session.deleted:
+        session.commit()
+
+
+AuthDep = Annotated[Auth, Depends(get_auth)]
+
+
+def get_current_user(auth: AuthDep) -> User:
+    return auth.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

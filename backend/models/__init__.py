@@ -12,7 +12,7 @@ from backend.models.ml import (
     TrainingJob,
 )
 from backend.models.project import Project
-from backend.models.user import ApiToken, Role, User
+from backend.models.user import ApiToken, Role, User, UserSession
 
 __all__ = [
     "Annotation",
@@ -31,4 +31,5 @@ __all__ = [
     "Role",
     "TrainingJob",
     "User",
+    "UserSession",
 ]

@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
 
 
 _ROLE_RANK = {Role.viewer: 0, Role.annotator: 1, Role.admin: 2}
+USER_AGENT_LENGTH = 300
+IP_LENGTH = 45  # an IPv6 address in text, at most
 
 
 class User(TimestampMixin, Base):
@@ -47,3 +49,22 @@ class ApiToken(TimestampMixin, Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(TimestampMixin, Base):
+    """A browser's login. The cookie carries a random secret; only its SHA-256 is stored, so
+    deleting the row ends the session wherever the cookie was copied to."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    # Updated at most every few minutes (`services.user_sessions.LAST_SEEN_EVERY`).
+    last_seen_at: Mapped[datetime]
+    # For the user to recognise a session in the list, not for any decision.
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_LENGTH))
+    ip: Mapped[str] = mapped_column(String(IP_LENGTH))
+
+    user: Mapped[User] = relationship()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from backend.models import Role
+from backend.models import Role, UserSession
 
 
 class UserRead(BaseModel):
@@ -55,3 +55,23 @@ class TokenRead(BaseModel):
 
 class TokenCreated(TokenRead):
     token: str
+
+
+class UserSessionRead(BaseModel):
+    """A browser session as its user sees it; its secret never leaves the server."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime  # refreshed at most every few minutes
+    expires_at: datetime
+    user_agent: str
+    ip: str
+    current: bool = False  # the session the request came with
+
+    @classmethod
+    def from_row(cls, row: UserSession, current: UserSession | None) -> UserSessionRead:
+        read = cls.model_validate(row)
+        read.current = current is not None and row.id == current.id
+        return read

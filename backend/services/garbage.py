@@ -1,4 +1,5 @@
-"""Removing files that no database row needs any more: `keyloop gc` and beat's daily sweep.
+"""Removing files that no database row needs any more, and expired browser sessions:
+`keyloop gc` and beat's daily sweep.
 
 What becomes garbage, and why it is not removed at once:
 - Image blobs whose checksum no image row holds (a deleted image or project: the database
@@ -9,6 +10,9 @@ What becomes garbage, and why it is not removed at once:
   that ended more than `job_retention` ago, or whose row is gone.
 - Model folders of deleted projects and versions, and training work folders (`job-<id>.work`,
   kept for resuming a redelivered job) of jobs that ended more than `job_retention` ago.
+
+Expired browser sessions are refused (and their row deleted) when presented again; the sweep
+deletes the rest in one statement. They need no grace period: an expired session is never used.
 
 Anything younger than `grace` is left alone whatever the database says: an import writes its
 blobs before it commits their rows, and a training job writes its version folder before the
@@ -29,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.models import Image, JobState, ModelVersion, Project, TrainingJob
+from backend.services.user_sessions import delete_expired
 
 FINISHED = (JobState.succeeded, JobState.failed, JobState.cancelled)
 JOB_FOLDER = re.compile(r"job-(\d+)(\.work)?$")
@@ -40,6 +45,7 @@ class GcReport:
     removed: list[Path] = field(default_factory=list)
     bytes_freed: int = 0
     dry_run: bool = False
+    expired_sessions: int = 0
 
     def add(self, path: Path) -> None:
         self.removed.append(path)
@@ -100,6 +106,7 @@ def collect_garbage(
             ):
                 report.add(folder)
 
+    report.expired_sessions = delete_expired(session, now, dry_run=dry_run)
     if not dry_run:
         for path in report.removed:
             if path.is_dir():

@@ -10,6 +10,7 @@ from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import ApiToken, Role, User
 from backend.services.security import hash_password, hash_token, new_api_token, verify_password
+from backend.services.user_sessions import end_all_sessions
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -38,6 +39,23 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivating ends every session, so reactivating later revives none of them."""
+    user.is_active = active
+    if not active:
+        end_all_sessions(session, user.id)
+
+
+def set_password(
+    session: Session, user: User, password: str, *, keep_session_id: int | None = None
+) -> None:
+    """A new password ends every session but `keep_session_id` (the browser of a user who
+    changes their own): whoever knew the old one is logged out. API tokens stay valid; revoke
+    them separately."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(session, user.id, keep_id=keep_session_id)
 
 
 def count_users(session: Session) -> int:

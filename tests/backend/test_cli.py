@@ -58,6 +58,7 @@ def test_gc_lists_then_removes_old_unreferenced_files(tmp_path: Path) -> None:
     assert leftover.is_dir()
     removed = _keyloop("gc", env=env)
     assert removed.returncode == 0 and "removed 1 paths" in removed.stdout
+    assert "removed 0 expired sessions" in removed.stdout
     assert not leftover.exists()
     bad = _keyloop("gc", "--grace-hours", "-1", env=env)
     assert bad.returncode == 2 and ">= 0" in bad.stderr

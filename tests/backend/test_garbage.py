@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.models import Image, JobKind, JobState, ModelVersion, TrainingJob
+from backend.models import Image, JobKind, JobState, ModelVersion, Role, TrainingJob, UserSession
 from backend.services.garbage import collect_garbage
 from backend.services.storage import LocalBlobStore
-from tests.backend.conftest import SCHEMA, png_bytes, upload
+from tests.backend.conftest import SCHEMA, ClientFactory, png_bytes, upload
 
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)
@@ -127,3 +127,19 @@ def test_model_folders_of_deleted_projects_and_versions_go(
 
     assert set(report.removed) == {dropped_version, ended_work, deleted_project}
     assert live_version.is_dir() and running_work.is_dir()
+
+
+def test_expired_sessions_are_swept_and_live_ones_kept(
+    client_as: ClientFactory, db: Session, settings: Settings
+) -> None:
+    for role in (Role.viewer, Role.annotator):
+        client_as(role)
+    stale, live = db.scalars(select(UserSession).order_by(UserSession.id)).all()
+    stale.expires_at = NOW - timedelta(minutes=1)
+    db.flush()
+
+    assert collect_garbage(db, settings, now=NOW, dry_run=True).expired_sessions == 1
+    assert len(db.scalars(select(UserSession)).all()) == 2, "a dry run removes nothing"
+
+    assert collect_garbage(db, settings, now=NOW).expired_sessions == 1
+    assert db.scalars(select(UserSession.id)).all() == [live.id]

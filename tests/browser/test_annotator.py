@@ -549,9 +549,9 @@ def test_queue_says_why_an_image_is_asked_for(
 def test_expired_session_keeps_edits_until_signed_in_again(
     browser: Any, app_url: str, api: Api, project: dict[str, Any], artifacts: Path
 ) -> None:
-    """Sessions are signed cookies, so expiry is the browser no longer sending one (the cookie's
-    max-age); clearing the cookies does the same at once. Signing in as someone else is allowed:
-    the pending save is theirs."""
+    """To the browser, an expired session is a cookie it no longer sends (the cookie's max-age);
+    clearing the cookies does the same at once. Signing in as someone else is allowed: the
+    pending save is theirs."""
     image_id = upload(api, project["id"], 60)
     other = {"email": "relogin@example.com", "password": "another-pass", "role": "annotator"}
     api.post("/users", other)

@@ -21,5 +21,10 @@ def collect_garbage_task() -> int:
         report = collect_garbage(
             session, settings, job_retention=timedelta(days=settings.job_retention_days)
         )
-    log.info("gc: removed %d paths, %.1f MB", len(report.removed), report.bytes_freed / 1e6)
+    log.info(
+        "gc: removed %d paths, %.1f MB, %d expired sessions",
+        len(report.removed),
+        report.bytes_freed / 1e6,
+        report.expired_sessions,
+    )
     return len(report.removed)

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from backend.api.deps import CurrentUser, SessionDep, SettingsDep
-from backend.api.sessions import CSRF_COOKIE, SESSION_COOKIE, SessionCodec, new_csrf_token
+from backend.api.deps import AuthDep, CurrentUser, SessionCodecDep, SessionDep, SettingsDep
+from backend.api.sessions import (
+    SESSION_COOKIE,
+    SessionCodec,
+    clear_session_cookies,
+    new_csrf_token,
+    set_session_cookies,
+)
 from backend.errors import NotAuthenticated
 from backend.models import ApiToken
 from backend.schemas.user import (
@@ -14,45 +21,60 @@ from backend.schemas.user import (
     TokenCreated,
     TokenRead,
     UserRead,
+    UserSessionRead,
 )
-from backend.services import users
+from backend.services import user_sessions, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login")
 def login(
-    body: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    codec: SessionCodecDep,
 ) -> LoginResponse:
     user = users.authenticate(session, body.email, body.password)
     if user is None:
         raise NotAuthenticated("wrong email or password")
-    csrf = new_csrf_token()
-    cookie = SessionCodec(settings.secret_key, settings.session_max_age_s).encode(user.id, csrf)
-    secure = settings.env == "production"
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=settings.session_max_age_s,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
+    _end_presented_session(request, session, codec)  # a new login replaces this browser's
+    secret = user_sessions.start_session(
+        session,
+        user,
+        max_age_s=settings.session_max_age_s,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip=request.client.host if request.client else "",
     )
-    response.set_cookie(
-        CSRF_COOKIE,
+    session.commit()
+    csrf = new_csrf_token()
+    set_session_cookies(
+        response,
+        codec.encode(secret, csrf),
         csrf,
-        max_age=settings.session_max_age_s,
-        httponly=False,
-        samesite="strict",
-        secure=secure,
+        max_age_s=settings.session_max_age_s,
+        secure=settings.env == "production",
     )
     return LoginResponse(user=UserRead.model_validate(user), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
-def logout(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
+def logout(
+    request: Request, response: Response, session: SessionDep, codec: SessionCodecDep
+) -> None:
+    """Ends the session server-side, so a copy of the cookie stops working too. Needs no
+    CSRF header: a forged logout only logs out, and SameSite keeps other sites from it."""
+    _end_presented_session(request, session, codec)
+    session.commit()
+    clear_session_cookies(response)
+
+
+def _end_presented_session(request: Request, session: Session, codec: SessionCodec) -> None:
+    decoded = codec.decode(request.cookies.get(SESSION_COOKIE, ""))
+    if decoded is not None:
+        user_sessions.end_session_by_secret(session, decoded[0])
 
 
 @router.get("/me")
@@ -79,3 +101,20 @@ def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenRead]:
 def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
     users.revoke_token(session, user, token_id)
     session.commit()
+
+
+@router.get("/sessions")
+def list_sessions(auth: AuthDep, session: SessionDep) -> list[UserSessionRead]:
+    """The caller's live browser sessions; `current` marks the one this request came with."""
+    rows = user_sessions.list_sessions(session, auth.user.id)
+    return [UserSessionRead.from_row(row, auth.user_session) for row in rows]
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+def end_session(session_id: int, auth: AuthDep, response: Response, session: SessionDep) -> None:
+    """End one of the caller's sessions (e.g. a lost laptop's); ending the current one logs
+    this browser out."""
+    user_sessions.end_session(session, auth.user.id, session_id)
+    session.commit()
+    if auth.user_session is not None and auth.user_session.id == session_id:
+        clear_session_cookies(response)

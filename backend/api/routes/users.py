@@ -3,12 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from backend.api.deps import Admin, SessionDep
+from backend.api.deps import Admin, AuthDep, SessionDep
 from backend.errors import BadInput
 from backend.models import Role, User
-from backend.schemas.user import UserCreate, UserRead, UserUpdate
-from backend.services import users
-from backend.services.security import hash_password
+from backend.schemas.user import UserCreate, UserRead, UserSessionRead, UserUpdate
+from backend.services import user_sessions, users
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -26,15 +25,35 @@ def create_user(body: UserCreate, _: Admin, session: SessionDep) -> UserRead:
 
 
 @router.patch("/{user_id}")
-def update_user(user_id: int, body: UserUpdate, admin: Admin, session: SessionDep) -> UserRead:
+def update_user(
+    user_id: int, body: UserUpdate, admin: Admin, auth: AuthDep, session: SessionDep
+) -> UserRead:
     user = users.get_user(session, user_id)
     if user.id == admin.id and (body.is_active is False or (body.role and body.role != Role.admin)):
         raise BadInput("you cannot deactivate or demote yourself; ask another admin")
     if body.role is not None:
         user.role = body.role
     if body.is_active is not None:
-        user.is_active = body.is_active
+        users.set_active(session, user, body.is_active)
     if body.password is not None:
-        user.password_hash = hash_password(body.password)
+        # An admin resetting their own password stays logged in in this browser.
+        own = auth.user_session.id if auth.user_session and user.id == admin.id else None
+        users.set_password(session, user, body.password, keep_session_id=own)
     session.commit()
     return UserRead.model_validate(user)
+
+
+@router.get("/{user_id}/sessions")
+def list_user_sessions(
+    user_id: int, _: Admin, auth: AuthDep, session: SessionDep
+) -> list[UserSessionRead]:
+    users.get_user(session, user_id)
+    rows = user_sessions.list_sessions(session, user_id)
+    return [UserSessionRead.from_row(row, auth.user_session) for row in rows]
+
+
+@router.delete("/{user_id}/sessions", status_code=204)
+def end_user_sessions(user_id: int, _: Admin, session: SessionDep) -> None:
+    """Log a user out everywhere (a lost laptop, a shared account); their API tokens stay."""
+    user_sessions.end_all_sessions(session, users.get_user(session, user_id).id)
+    session.commit()
