@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # `keyloop gc` and beat's daily sweep keep a finished job's folder (bulk-prediction
     # results, import uploads) this long.
     job_retention_days: float = 7.0
+    # Active learning scores at most this many not-done images per model version (a random
+    # candidate sample beyond it; worker/active_learning.py), bounding its cost on big pools.
+    max_scored_images: int = 3000
 
     @model_validator(mode="after")
     def _derive_embedded_defaults(self) -> Settings:
