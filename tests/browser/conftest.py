@@ -227,6 +227,17 @@ def page(browser: Any, app_url: str) -> Iterator[Any]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+def login(page: Any, email: str, password: str) -> None:
+    """Log in on the login page; the project list opens."""
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+
+
 def png_bytes(width: int, height: int, seed: int) -> bytes:
     """A small, distinct PNG (distinct so the server's duplicate check keeps each)."""
     from PIL import Image, ImageDraw

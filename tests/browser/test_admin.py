@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.worker.stack import ADMIN, Stack, make_project
 
-from .conftest import _build_frontend, _require_chromium, launch_chromium
+from .conftest import _build_frontend, _require_chromium, launch_chromium, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("admin-stack")]
 
@@ -60,14 +60,6 @@ def page(browser: Browser, stack: Stack) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def login(page: Page, email: str, password: str) -> None:
-    page.goto("/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
 
 
 def start_retraining(page: Page, max_steps: int, semi_supervised: bool = True) -> None:

@@ -71,7 +71,7 @@ export class AdminApi {
     return this.client.request("GET", `/projects/${projectId}/health`);
   }
 
-  // --- users and tokens
+  // --- users, their sessions and tokens
   listUsers(): Promise<UserRead[]> {
     return this.client.request("GET", "/users");
   }
@@ -80,6 +80,10 @@ export class AdminApi {
   }
   updateUser(userId: number, patch: { role?: Role; is_active?: boolean; password?: string }): Promise<UserRead> {
     return this.client.request("PATCH", `/users/${userId}`, patch);
+  }
+  /** Logs the user out of every browser (their API tokens keep working). */
+  endUserSessions(userId: number): Promise<void> {
+    return this.client.request("DELETE", `/users/${userId}/sessions`);
   }
   listTokens(userId: number): Promise<TokenRead[]> {
     return this.client.request("GET", `/users/${userId}/tokens`);

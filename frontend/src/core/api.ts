@@ -2,7 +2,8 @@
  * Typed fetch client for /api/v1. Cookie session + double-submit CSRF: every non-GET request
  * sends X-CSRF-Token read from the `keyloop_csrf` cookie. Errors become typed exceptions;
  * a version conflict (409 with `current`) becomes a ConflictError carrying the server's copy.
- * An expired session (401) can be renewed without failing the request: see `onUnauthorized`.
+ * An expired session (401) can be renewed without failing the request: see `onUnauthorized`;
+ * where nothing offers that, `onSignedOut` hears of it.
  */
 import type {
   AnnotationRead,
@@ -17,6 +18,7 @@ import type {
   Split,
   UploadResult,
   UserRead,
+  UserSessionRead,
 } from "./types";
 
 export class ApiError extends Error {
@@ -62,6 +64,9 @@ export interface ImageFilter {
   limit?: number;
 }
 
+/** The calls whose 401 means "wrong credentials" or "not logged in yet", not "session ended". */
+const SIGN_IN_PATHS = new Set(["/auth/login", "/auth/me"]);
+
 export function readCookie(cookieHeader: string, name: string): string | null {
   for (const part of cookieHeader.split(";")) {
     const [key, ...rest] = part.trim().split("=");
@@ -73,6 +78,7 @@ export function readCookie(cookieHeader: string, name: string): string | null {
 export class ApiClient {
   private csrfFallback: string | null = null;
   private reauthenticate: Reauthenticate | null = null;
+  private signedOut: ((error: ApiError) => void) | null = null;
 
   constructor(
     private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
@@ -96,15 +102,42 @@ export class ApiClient {
   me(): Promise<UserRead> {
     return this.request("GET", "/auth/me");
   }
+  /** This user's live browser sessions, most recently used first; `current` marks this one. */
+  listSessions(): Promise<UserSessionRead[]> {
+    return this.request("GET", "/auth/sessions");
+  }
   /**
-   * Until the returned function is called, a request answered 401 (other than the /auth calls,
-   * whose 401 means wrong credentials or "not logged in yet") waits for `handler` and is sent
-   * again when it resolves true. A 401 is raised before any route runs, so resending is safe.
+   * Ends one of this user's sessions (ending the current one logs this browser out: the
+   * response clears its cookies). One already gone (404: expired, or ended elsewhere) is ended.
+   */
+  async endSession(id: number): Promise<void> {
+    try {
+      await this.request<void>("DELETE", `/auth/sessions/${id}`);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+  }
+  /**
+   * Until the returned function is called, a request answered 401 (other than login and
+   * `me`, whose 401 means wrong credentials or "not logged in yet") waits for `handler` and is
+   * sent again when it resolves true. A 401 is raised before any route runs, so resending is safe.
    */
   onUnauthorized(handler: Reauthenticate): () => void {
     this.reauthenticate = handler;
     return () => {
       if (this.reauthenticate === handler) this.reauthenticate = null;
+    };
+  }
+
+  /**
+   * `listener` hears of every 401 that no `onUnauthorized` handler waits on (except login and
+   * `me`): the session ended (signed out from another device, by an admin, or expired), so the
+   * app can show the login page instead of an error. The request still fails.
+   */
+  onSignedOut(listener: (error: ApiError) => void): () => void {
+    this.signedOut = listener;
+    return () => {
+      if (this.signedOut === listener) this.signedOut = null;
     };
   }
 
@@ -208,9 +241,11 @@ export class ApiClient {
     }
     if (res.ok) return data as T;
     const error = toApiError(res.status, data);
-    const reauthenticate = res.status === 401 && !path.startsWith("/auth/") ? this.reauthenticate : null;
+    if (res.status !== 401 || SIGN_IN_PATHS.has(path)) throw error;
+    const reauthenticate = this.reauthenticate;
     // The header is read per attempt, so the resent request carries the new login's CSRF token.
     if (reauthenticate && (await reauthenticate(error))) return this.request<T>(method, path, body);
+    if (!reauthenticate) this.signedOut?.(error);
     throw error;
   }
 }

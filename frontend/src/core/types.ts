@@ -9,6 +9,20 @@ export interface UserRead {
   created_at: string;
 }
 
+/** A browser session of a user (GET /auth/sessions, GET /users/{id}/sessions). */
+export interface UserSessionRead {
+  id: number;
+  created_at: string;
+  /** Refreshed by the server at most every 5 minutes. */
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string;
+  /** The peer address the API saw (a proxy's, unless uvicorn trusts forwarded headers). */
+  ip: string;
+  /** The session the request came with. */
+  current: boolean;
+}
+
 export interface KeypointDef {
   name: string;
   color: string;

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../core/api";
 import { LazyAdminPage } from "./admin/LazyAdminPage";
 import type { UserRead } from "../core/types";
+import { Account } from "./Account";
 import { api, errorText } from "./api";
 import { Annotator } from "./Annotator";
 import { Login } from "./Login";
@@ -20,6 +21,9 @@ export function App() {
       else setError(errorText(e));
     });
   }, []);
+  // A session ended elsewhere (another device, an admin, expiry) shows the login page at the
+  // next request; the annotator holds its requests behind its own sign-in dialog instead.
+  useEffect(() => api.onSignedOut(() => setUser(null)), []);
 
   if (error) return <p class="page-error" role="alert">Cannot reach the server: {error}</p>;
   if (user === undefined) return <p class="loading">Loading…</p>;
@@ -42,6 +46,8 @@ export function App() {
       return <ProjectList user={user} onLogout={logout} />;
     case "project":
       return <ProjectView projectId={route.projectId} user={user} onLogout={logout} />;
+    case "account":
+      return <Account user={user} onLogout={logout} onSignedOut={() => setUser(null)} />;
     case "admin":
       return <LazyAdminPage projectId={route.projectId} user={user} onLogout={logout} />;
     case "annotate":

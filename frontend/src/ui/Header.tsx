@@ -8,6 +8,7 @@ export function Header({ user, onLogout, children }: { user: UserRead; onLogout:
       <a class="brand" href="/" onClick={linkClick}>Keyloop</a>
       <div class="topbar-middle">{children}</div>
       <span class="who">{user.email} ({user.role})</span>
+      <a href="/account" onClick={linkClick}>Account</a>
       <button type="button" onClick={onLogout}>Log out</button>
     </header>
   );

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 export type Route =
   | { name: "projects" }
   | { name: "login" }
+  | { name: "account" }
   | { name: "project"; projectId: number }
   | { name: "annotate"; projectId: number; imageId: number }
   | { name: "admin"; projectId: number }
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split("/").filter(Boolean);
   if (parts.length === 0) return { name: "projects" };
   if (parts[0] === "login" && parts.length === 1) return { name: "login" };
+  if (parts[0] === "account" && parts.length === 1) return { name: "account" };
   if (parts[0] === "projects" && parts.length === 2) return { name: "project", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "admin" && parts.length === 3) return { name: "admin", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "images" && parts.length === 4) {

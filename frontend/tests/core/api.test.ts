@@ -37,6 +37,35 @@ describe("ApiClient", () => {
     expect((err as ApiError).code).toBe("csrf_failed");
   });
 
+  it("treats a session already gone as ended, and reports other failures", async () => {
+    const seen: { url: string; init: RequestInit }[] = [];
+    const gone = new ApiClient(fakeFetch(404, { detail: "session not found", code: "not_found" }, seen), "/api/v1", () => "");
+    await expect(gone.endSession(9)).resolves.toBeUndefined();
+    expect([seen[0]!.init.method, seen[0]!.url]).toEqual(["DELETE", "/api/v1/auth/sessions/9"]);
+    const denied = new ApiClient(fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []), "/api/v1", () => "");
+    await expect(denied.endSession(9)).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it("tells the signed-out listener of a 401 nobody waits on, but not of a failed login", async () => {
+    const expired = { detail: "log in or send an API token", code: "not_authenticated" };
+    const client = new ApiClient(fakeFetch(401, expired, []), "/api/v1", () => "");
+    const heard: number[] = [];
+    const remove = client.onSignedOut((e) => heard.push(e.status));
+    await expect(client.listSessions()).rejects.toBeInstanceOf(ApiError);
+    await expect(client.login("a@example.com", "wrong")).rejects.toBeInstanceOf(ApiError);
+    await expect(client.me()).rejects.toBeInstanceOf(ApiError);
+    expect(heard).toEqual([401]);
+
+    // While a view holds requests for a new sign-in (the annotator), that view decides.
+    const uninstall = client.onUnauthorized(async () => false);
+    await expect(client.getProject(1)).rejects.toBeInstanceOf(ApiError);
+    expect(heard).toEqual([401]);
+    uninstall();
+    remove();
+    await expect(client.getProject(1)).rejects.toBeInstanceOf(ApiError);
+    expect(heard).toEqual([401]);
+  });
+
   it("reads cookies by exact name", () => {
     expect(readCookie("xkeyloop_csrf=1; keyloop_csrf=2", "keyloop_csrf")).toBe("2");
     expect(readCookie("", "keyloop_csrf")).toBeNull();

@@ -7,4 +7,9 @@ describe("parseRoute", () => {
     expect(parseRoute("/projects/7/admin/extra")).toEqual({ name: "not-found" });
     expect(parseRoute("/projects/7")).toEqual({ name: "project", projectId: 7 });
   });
+
+  it("routes the account page", () => {
+    expect(parseRoute("/account")).toEqual({ name: "account" });
+    expect(parseRoute("/account/x")).toEqual({ name: "not-found" });
+  });
 });

@@ -1,5 +1,5 @@
-/** Users: create, change role, deactivate / reactivate; list, issue and revoke API tokens of
- * any user (a new token is shown once). */
+/** Users: create, change role, deactivate / reactivate, sign out of every browser; list, issue
+ * and revoke API tokens of any user (a new token is shown once). */
 import { Fragment } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { TokenCreated, TokenRead } from "../../core/adminTypes";
@@ -13,6 +13,7 @@ export function UsersPanel({ me }: { me: UserRead }) {
   const [users, setUsers] = useState<UserRead[]>([]);
   const [open, setOpen] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -27,9 +28,22 @@ export function UsersPanel({ me }: { me: UserRead }) {
 
   const update = async (user: UserRead, patch: { role?: Role; is_active?: boolean }) => {
     setError(null);
+    setMessage(null);
     try {
       const updated = await admin.updateUser(user.id, patch);
       setUsers((list) => list.map((u) => (u.id === updated.id ? updated : u)));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+
+  const signOutEverywhere = async (user: UserRead) => {
+    if (!window.confirm(`Sign ${user.email} out of every browser? Their API tokens keep working.`)) return;
+    setError(null);
+    setMessage(null);
+    try {
+      await admin.endUserSessions(user.id);
+      setMessage(`Signed ${user.email} out everywhere.`);
     } catch (e) {
       setError(errorText(e));
     }
@@ -39,6 +53,7 @@ export function UsersPanel({ me }: { me: UserRead }) {
     <section class="admin-section" id="users" aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
       {error && <p role="alert" class="error">{error}</p>}
+      {message && <p role="status" class="message">{message}</p>}
       <CreateUser onCreated={(u) => setUsers((list) => [...list, u])} />
       <table class="admin-table" aria-label="Users">
         <thead><tr><th>Email</th><th>Role</th><th>Status</th><th>Created</th><th /></tr></thead>
@@ -57,9 +72,14 @@ export function UsersPanel({ me }: { me: UserRead }) {
                 <td>{formatTime(u.created_at)}</td>
                 <td><div class="actions">
                   {u.id !== me.id && (
-                    <button type="button" onClick={() => void update(u, { is_active: !u.is_active })}>
-                      {u.is_active ? "Deactivate" : "Reactivate"}
-                    </button>
+                    <>
+                      <button type="button" onClick={() => void update(u, { is_active: !u.is_active })}>
+                        {u.is_active ? "Deactivate" : "Reactivate"}
+                      </button>
+                      {u.is_active && ( // deactivating already ended every session
+                        <button type="button" onClick={() => void signOutEverywhere(u)}>Sign out everywhere</button>
+                      )}
+                    </>
                   )}
                   <button type="button" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? null : u.id)}>
                     API tokens

@@ -1,22 +1,17 @@
 /** Shared bits of the admin page: the admin API client, polling, dates, keypoint colours. */
 import { AdminApi } from "../../core/adminApi";
+import { parseServerTime } from "../../core/time";
 import type { ProjectRead } from "../../core/types";
 import { api } from "../api";
 
+export { formatTime } from "../../core/time";
 export { usePoll } from "../usePoll";
 
 export const admin = new AdminApi(api);
 
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso.endsWith("Z") || iso.includes("+") ? iso : `${iso}Z`);
-  return d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
-}
-
 export function durationText(start: string | null, end: string | null): string {
   if (!start) return "—";
-  const parse = (s: string) => Date.parse(s.endsWith("Z") || s.includes("+") ? s : `${s}Z`);
-  const seconds = Math.max(0, ((end ? parse(end) : Date.now()) - parse(start)) / 1000);
+  const seconds = Math.max(0, ((end ? parseServerTime(end) : Date.now()) - parseServerTime(start)) / 1000);
   return seconds < 90 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
 }
 
