@@ -199,20 +199,28 @@ def api(app_url: str) -> Api:
     return Api(app_url)
 
 
-@contextmanager
-def launch_chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    """One Playwright per test process: its sync API cannot be started while another runs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield p
+
+
+@contextmanager
+def launch_chromium(driver: Any) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
         yield browser
+    finally:
         browser.close()
 
 
 @pytest.fixture(scope="session")
-def browser(app_url: str) -> Iterator[Any]:
-    with launch_chromium() as browser:
+def browser(app_url: str, playwright_driver: Any) -> Iterator[Any]:
+    with launch_chromium(playwright_driver) as browser:
         yield browser
 
 

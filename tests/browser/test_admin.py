@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.worker.stack import ADMIN, Stack, make_project
 
@@ -46,8 +46,8 @@ def project(stack: Stack) -> tuple[int, list[int]]:
 
 
 @pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Browser]:
-    with launch_chromium() as browser:
+def browser(stack: Stack, playwright_driver: Playwright) -> Iterator[Browser]:
+    with launch_chromium(playwright_driver) as browser:
         yield browser
 
 
