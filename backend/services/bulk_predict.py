@@ -31,7 +31,7 @@ from backend.models import (
 from backend.models.ml import ACTIVE_JOB_STATES
 from backend.services.image_files import DecodedImage, decode_image, is_zip, iter_zip_images
 from backend.services.images import UploadedFile
-from backend.services.jobs import create_job, job_dir
+from backend.services.jobs import create_job, fresh_job_dir, job_dir
 from backend.services.projects import get_project
 from backend.services.storage import write_atomic
 
@@ -104,7 +104,7 @@ def create_upload_job(
     ]
     options = {"model_version_id": version.id, "source": "upload", "files": entries}
     job = create_job(session, project, JobKind.predict, options, user)
-    inputs = job_dir(settings, job.id) / "inputs"
+    inputs = fresh_job_dir(settings, job.id) / "inputs"
     try:
         for entry, image in zip(entries, images, strict=True):
             write_atomic(inputs / str(entry["name"]), image.data)

@@ -24,7 +24,7 @@ from backend.config import Settings
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle, Opener
 from backend.models import JobKind, Project, TrainingJob, User
-from backend.services.jobs import create_job, job_dir
+from backend.services.jobs import create_job, fresh_job_dir
 from backend.services.projects import ensure_name_free
 from backend.services.transfer import Format
 
@@ -71,13 +71,10 @@ def create_import_job(
         "files": files,
     }
     job = create_job(session, project, JobKind.import_, options, user)
-    folder = job_dir(settings, job.id)
-    # A folder already there is stale: an earlier job with this id was deleted with its
-    # project (SQLite reuses the highest id) before a worker dropped its upload.
-    shutil.rmtree(folder, ignore_errors=True)
+    folder = fresh_job_dir(settings, job.id)
     try:
         inputs = folder / INPUTS
-        inputs.mkdir(parents=True)
+        inputs.mkdir()
         for n, (_, f) in enumerate(uploads):
             with (inputs / _stored_name(n)).open("wb") as out:
                 shutil.copyfileobj(f, out, COPY_CHUNK)

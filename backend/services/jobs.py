@@ -6,6 +6,7 @@ task by name (`backend.queue`); the worker reads everything it needs from the ro
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,16 @@ FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
 def job_dir(settings: Settings, job_id: int) -> Path:
     """A job's own folder: uploaded inputs (bulk predictions, imports) and results files."""
     return settings.jobs_dir / f"job-{job_id}"
+
+
+def fresh_job_dir(settings: Settings, job_id: int) -> Path:
+    """An empty folder for a new job. One already there is stale: an earlier job with this id
+    was rolled back or deleted with its project (SQLite reuses the highest id) before anything
+    removed its files, and they must not mix with this job's."""
+    folder = job_dir(settings, job_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def get_job(session: Session, job_id: int) -> TrainingJob:

@@ -194,3 +194,21 @@ def test_viewers_cannot_start_bulk_jobs(
     _version(db, project["id"])
     r = _upload_job(client_as(Role.viewer), project["id"], ("a.png", png_bytes()))
     assert r.status_code == 403
+
+
+def test_a_new_jobs_folder_holds_only_its_own_inputs_even_if_a_stale_one_had_its_id(
+    admin: TestClient, db: Session, project: dict[str, Any]
+) -> None:
+    """Job ids can come back (SQLite reuses the highest id after a rollback or a deleted
+    project); files left under a reused id must not leak into the new job."""
+    _version(db, project["id"])
+    first = _upload_job(admin, project["id"], ("a.png", png_bytes())).json()
+    for stale_id in range(first["id"] + 1, first["id"] + 6):
+        stale = job_dir(get_settings(), stale_id) / "inputs"
+        stale.mkdir(parents=True, exist_ok=True)
+        (stale / "0000").write_bytes(b"an import's upload, rolled back")
+
+    second = _upload_job(admin, project["id"], ("b.png", png_bytes())).json()
+
+    inputs = job_dir(get_settings(), second["id"]) / "inputs"
+    assert [p.name for p in inputs.iterdir()] == ["000000.png"]
