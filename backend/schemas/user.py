@@ -29,6 +29,11 @@ class UserUpdate(BaseModel):
     password: str | None = Field(None, min_length=8, max_length=200)
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
 class LoginRequest(BaseModel):
     email: str
     password: str

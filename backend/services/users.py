@@ -58,6 +58,18 @@ def set_password(
     end_all_sessions(session, user.id, keep_id=keep_session_id)
 
 
+def change_own_password(
+    session: Session, user: User, current: str, new: str, *, keep_session_id: int | None
+) -> None:
+    """A user replacing their own password must know the current one: a borrowed unlocked
+    browser (or a stolen cookie) is not enough to lock its owner out."""
+    if not verify_password(user.password_hash, current):
+        raise BadInput("the current password is wrong", extra={"field": "current_password"})
+    if verify_password(user.password_hash, new):
+        raise BadInput("the new password is the current one", extra={"field": "new_password"})
+    set_password(session, user, new, keep_session_id=keep_session_id)
+
+
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)) or 0
 

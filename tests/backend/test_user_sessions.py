@@ -18,6 +18,7 @@ from tests.backend.conftest import PASSWORD, ClientFactory
 
 ME = "/api/v1/auth/me"
 SESSIONS = "/api/v1/auth/sessions"
+PASSWORD_URL = "/api/v1/auth/password"
 
 
 def copy_of(app: FastAPI, browser: TestClient) -> TestClient:
@@ -125,6 +126,50 @@ def test_an_admin_changing_their_own_password_stays_logged_in_only_here(
     assert r.status_code == 200
     assert here.get(ME).status_code == 200
     assert elsewhere.get(ME).status_code == 401
+
+
+def test_changing_ones_own_password_keeps_only_this_browser_signed_in(
+    app: FastAPI, client_as: ClientFactory
+) -> None:
+    here = client_as(Role.annotator)
+    elsewhere = log_in(app, "annotator0@example.com")
+    body = {"current_password": PASSWORD, "new_password": "a-new-password"}
+
+    assert here.post(PASSWORD_URL, json=body).status_code == 204
+
+    assert here.get(ME).status_code == 200
+    assert elsewhere.get(ME).status_code == 401
+    old = {"email": "annotator0@example.com", "password": PASSWORD}
+    assert TestClient(app).post("/api/v1/auth/login", json=old).status_code == 401
+    new = {"email": "annotator0@example.com", "password": "a-new-password"}
+    assert TestClient(app).post("/api/v1/auth/login", json=new).status_code == 200
+
+
+def test_a_password_change_needs_the_current_password(
+    app: FastAPI, client_as: ClientFactory
+) -> None:
+    """Someone at an unlocked browser cannot lock its owner out; nothing changes on refusal."""
+    here = client_as(Role.annotator)
+    elsewhere = log_in(app, "annotator0@example.com")
+
+    wrong = here.post(PASSWORD_URL, json={"current_password": "guess", "new_password": "x" * 8})
+    same = here.post(PASSWORD_URL, json={"current_password": PASSWORD, "new_password": PASSWORD})
+    short = here.post(PASSWORD_URL, json={"current_password": PASSWORD, "new_password": "short"})
+
+    assert wrong.status_code == 422 and wrong.json()["detail"] == "the current password is wrong"
+    assert wrong.json()["field"] == "current_password"
+    assert same.status_code == 422 and "is the current one" in same.json()["detail"]
+    assert short.status_code == 422
+    assert elsewhere.get(ME).status_code == 200  # no session was ended
+    assert log_in(app, "annotator0@example.com").get(ME).status_code == 200
+
+
+def test_a_password_change_needs_the_csrf_header(client_as: ClientFactory) -> None:
+    browser = client_as(Role.annotator)
+    del browser.headers["X-CSRF-Token"]
+    body = {"current_password": PASSWORD, "new_password": "a-new-password"}
+
+    assert browser.post(PASSWORD_URL, json=body).status_code == 403
 
 
 def test_listing_ones_sessions_marks_the_current_one(

@@ -137,3 +137,45 @@ def test_admin_signs_a_user_out_everywhere(
 
         users_browser.reload()
         expect_login_page(users_browser)
+
+
+def test_user_changes_their_password_and_their_other_devices_are_signed_out(
+    browser: Browser, app_url: str, api: Api, artifacts: Path
+) -> None:
+    email, old, new = "changes-password@example.com", "old-password", "new-password"
+    created = api.post("/users", {"email": email, "password": old, "role": "annotator"})
+    with (
+        signed_in(browser, app_url, email, old) as laptop,
+        signed_in(browser, app_url, email, old) as phone,
+    ):
+        rows = open_devices(laptop)
+        expect(rows).to_have_count(2)
+        form = laptop.get_by_role("form", name="Change password")
+        alert = form.get_by_role("alert")
+
+        form.get_by_label("Current password").fill("not-my-password")
+        form.get_by_label("New password", exact=True).fill(new)
+        form.get_by_label("Repeat new password").fill(new)
+        form.get_by_role("button", name="Change password").click()
+        expect(alert).to_have_text("the current password is wrong")
+        assert len(session_ids(api, created["id"])) == 2  # a refusal ends no session
+
+        form.get_by_label("Current password").fill(old)
+        form.get_by_label("Repeat new password").fill("new-passw0rd")
+        form.get_by_role("button", name="Change password").click()
+        expect(alert).to_have_text("The new password and its repetition differ.")
+
+        form.get_by_label("Repeat new password").fill(new)
+        form.get_by_role("button", name="Change password").click()
+        expect(form.get_by_role("status")).to_have_text(
+            "Password changed. Your other devices were signed out."
+        )
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("this device")
+        expect(form.get_by_label("Current password")).to_have_value("")
+        laptop.screenshot(path=artifacts / "account_password_changed.png")
+
+        phone.reload()
+        expect_login_page(phone)
+        login(phone, email, new)
+        expect(phone.get_by_role("link", name="Account")).to_be_visible()

@@ -17,6 +17,7 @@ from backend.models import ApiToken
 from backend.schemas.user import (
     LoginRequest,
     LoginResponse,
+    PasswordChange,
     TokenCreate,
     TokenCreated,
     TokenRead,
@@ -80,6 +81,17 @@ def _end_presented_session(request: Request, session: Session, codec: SessionCod
 @router.get("/me")
 def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
+
+
+@router.post("/password", status_code=204)
+def change_password(body: PasswordChange, auth: AuthDep, session: SessionDep) -> None:
+    """Change one's own password. Every other browser session ends (whoever knew the old
+    password is logged out); this browser stays signed in; API tokens stay valid."""
+    keep = auth.user_session.id if auth.user_session is not None else None
+    users.change_own_password(
+        session, auth.user, body.current_password, body.new_password, keep_session_id=keep
+    )
+    session.commit()
 
 
 @router.post("/tokens", status_code=201)

@@ -117,6 +117,10 @@ export class ApiClient {
       if (!(e instanceof ApiError && e.status === 404)) throw e;
     }
   }
+  /** Change this user's password; the server signs out their other browsers (not this one). */
+  changePassword(current: string, next: string): Promise<void> {
+    return this.request("POST", "/auth/password", { current_password: current, new_password: next });
+  }
   /**
    * Until the returned function is called, a request answered 401 (other than login and
    * `me`, whose 401 means wrong credentials or "not logged in yet") waits for `handler` and is

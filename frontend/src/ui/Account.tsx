@@ -1,6 +1,7 @@
 /**
  * The Account page (`/account`, any signed-in user): the browsers signed in as you, each of
- * which can be signed out (a lost laptop); signing out this one logs out here.
+ * which can be signed out (a lost laptop); signing out this one logs out here. And a password
+ * change, which signs out every other browser.
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { deviceRows, otherSessionIds } from "../core/devices";
@@ -8,6 +9,7 @@ import { formatTime } from "../core/time";
 import type { UserRead, UserSessionRead } from "../core/types";
 import { api, errorText } from "./api";
 import { Header } from "./Header";
+import { PasswordForm } from "./PasswordForm";
 
 export function Account({ user, onLogout, onSignedOut }: {
   user: UserRead;
@@ -92,6 +94,10 @@ export function Account({ user, onLogout, onSignedOut }: {
           <button type="button" disabled={busy || others.length === 0} onClick={() => void signOut(others, false)}>
             Sign out all other devices
           </button>
+        </section>
+        <section aria-labelledby="password-title">
+          <h2 id="password-title">Password</h2>
+          <PasswordForm onChanged={() => void load()} />
         </section>
       </main>
     </div>
