@@ -101,9 +101,7 @@ def collect_garbage(
             if job is not None and job.group(2):  # a training work folder
                 if int(job.group(1)) in ended or int(job.group(1)) not in live_jobs:
                     report.add(folder)
-            elif folder.resolve() not in version_paths and not _holds_version(
-                folder, version_paths
-            ):
+            elif folder.resolve() not in version_paths:  # a version's path is its folder
                 report.add(folder)
 
     report.expired_sessions = delete_expired(session, now, dry_run=dry_run)
@@ -123,12 +121,6 @@ def _ended_before(session: Session, cutoff: datetime) -> set[int]:
         for job_id, finished in session.execute(query)
         if finished is None or _aware(finished) < cutoff
     }
-
-
-def _holds_version(folder: Path, version_paths: set[Path]) -> bool:
-    """A version's path may name a file inside its folder (e.g. `.../model.pt`)."""
-    resolved = folder.resolve()
-    return any(resolved in path.parents for path in version_paths)
 
 
 def _aware(moment: datetime) -> datetime:
