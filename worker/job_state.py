@@ -7,7 +7,7 @@ hold a database lock (SQLite would block the API) while it computes.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,6 +20,8 @@ from backend.models.ml import ACTIVE_JOB_STATES
 
 # A running job whose worker has not written a heartbeat for this long is presumed dead.
 STALE_AFTER = timedelta(minutes=5)
+# Progress key: a job alive but unable to write heartbeats until then (`announce_silence`).
+SILENT_UNTIL = "silent_until"
 HISTORY_LIMIT = 2000
 
 
@@ -38,11 +40,7 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
             if job is not None and job.cancel_requested and job.state in ACTIVE_JOB_STATES:
                 _finish(job, JobState.cancelled, None)
             return None
-        if (
-            job.state == JobState.running
-            and job.heartbeat_at
-            and now - job.heartbeat_at < stale_after
-        ):
+        if job.state == JobState.running and not _presumed_dead(job, now, stale_after):
             return None
         resumed = job.state == JobState.running
         claimed = session.execute(
@@ -106,6 +104,12 @@ class ProgressReporter:
         self._pending = []
         self._last_write = time.monotonic()
 
+    def announce_silence(self, seconds: float) -> None:
+        """The job is about to go `seconds` without a heartbeat while alive (e.g. inside one
+        long transaction that holds SQLite's write lock): the reaper waits that long first."""
+        until = utcnow() + timedelta(seconds=seconds)
+        self.report({SILENT_UNTIL: until.isoformat()}, force=True)
+
     def set_phase(self, phase: str, **fields: Any) -> None:
         self.report({"phase": phase, **fields}, force=True)
 
@@ -130,16 +134,25 @@ def _finish(job: TrainingJob, state: JobState, error: str | None) -> None:
 
 def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
     """Mark running jobs without a recent heartbeat failed (their worker died)."""
-    cutoff = utcnow() - stale_after
+    now = utcnow()
     with session_scope(_url()) as session:
-        stale = list(
-            session.scalars(
-                select(TrainingJob).where(
-                    TrainingJob.state == JobState.running, TrainingJob.heartbeat_at < cutoff
-                )
+        candidates = session.scalars(
+            select(TrainingJob).where(
+                TrainingJob.state == JobState.running,
+                TrainingJob.heartbeat_at < now - stale_after,
             )
         )
+        stale = [job for job in candidates if _presumed_dead(job, now, stale_after)]
         for job in stale:
             reason = f"worker stopped responding (no heartbeat for {stale_after}); restart the job"
             _finish(job, JobState.failed, reason)
         return [j.id for j in stale]
+
+
+def _presumed_dead(job: TrainingJob, now: datetime, stale_after: timedelta) -> bool:
+    if job.heartbeat_at is None or now - job.heartbeat_at >= stale_after:
+        silent_until = (job.progress or {}).get(SILENT_UNTIL)
+        if silent_until is None:
+            return True
+        return now - datetime.fromisoformat(silent_until) >= stale_after
+    return False

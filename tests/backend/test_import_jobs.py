@@ -57,6 +57,7 @@ def test_an_import_is_a_job_whose_report_counts_images_annotations_and_duplicate
     assert done["state"] == "succeeded", done["error"]
     progress = done["progress"]
     assert (progress["phase"], progress["step"], progress["total"]) == ("done", 2, 2)
+    assert "silent_until" in progress, "the reaper was told the recording may go quiet"
     assert progress["report"] == {
         "project_id": project["id"],
         "images_created": 2,

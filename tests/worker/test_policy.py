@@ -139,6 +139,28 @@ def test_reaper_fails_only_jobs_without_a_recent_heartbeat(worker_settings: Sett
     assert job.state == JobState.failed and "heartbeat" in (job.error or "")
 
 
+def test_a_job_that_announced_a_silence_is_reaped_only_after_it(
+    worker_settings: Settings,
+) -> None:
+    """An import records in one transaction that holds SQLite's write lock, so it cannot send
+    heartbeats; it says beforehand how long that may take."""
+    job_id = _running_job(worker_settings, timedelta(seconds=0))
+    ProgressReporter(job_id).announce_silence(3600)
+    with session_scope(worker_settings.database_url) as s:
+        s.get_one(TrainingJob, job_id).heartbeat_at = utcnow() - timedelta(minutes=30)
+
+    assert reap_stale_jobs(timedelta(minutes=5)) == []
+    assert claim(job_id) is None, "a redelivery does not take over a job that is still alive"
+
+    with session_scope(worker_settings.database_url) as s:
+        job = s.get_one(TrainingJob, job_id)
+        job.progress = {
+            **job.progress,
+            "silent_until": (utcnow() - timedelta(minutes=6)).isoformat(),
+        }
+    assert reap_stale_jobs(timedelta(minutes=5)) == [job_id]
+
+
 @pytest.mark.parametrize(
     ("policy", "new", "active", "has_active", "expected"),
     [
