@@ -265,3 +265,56 @@ def png_bytes(width: int, height: int, seed: int) -> bytes:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+W, H = 400, 300  # size of the images the `images` fixture uploads
+
+
+@pytest.fixture(scope="module")
+def project(request: pytest.FixtureRequest, api: Api) -> dict[str, Any]:
+    """A project with the gull SCHEMA, one per test module, so a module's tests see only each
+    other's work. The name says which module owns it: the grid is opened by clicking it, and
+    every module's project lives in the same app (one per test process)."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    project: dict[str, Any] = api.post(
+        "/projects",
+        {
+            "name": f"Gull heads ({module})",
+            "description": "browser test",
+            "keypoint_schema": SCHEMA,
+        },
+    )
+    return project
+
+
+@pytest.fixture(scope="module")
+def images(
+    browser: Any, app_url: str, api: Api, project: dict[str, Any], artifacts: Path
+) -> list[dict[str, Any]]:
+    """Upload four W x H images to the module's project through the UI; the grid shows them as
+    new. Each test then works on its own image of them, so it can run alone or on any xdist
+    worker (each worker starts its own app; each module its own project and upload)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=app_url, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.get_by_role("link", name=project["name"], exact=True).click()
+    files = [
+        {"name": f"gull_{i}.png", "mimeType": "image/png", "buffer": png_bytes(W, H, i)}
+        for i in range(4)
+    ]
+    page.get_by_label("Upload images").set_input_files(files)
+    expect(page.get_by_text("Uploaded 4 image(s).")).to_be_visible()
+    grid = page.get_by_role("list", name="Images")
+    expect(grid.get_by_role("listitem")).to_have_count(4)
+    expect(grid.get_by_text("new", exact=True)).to_have_count(4)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.image-grid img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    page.screenshot(path=artifacts / "01_grid.png")
+    context.close()
+    items: list[dict[str, Any]] = api.get(f"/projects/{project['id']}/images")["items"]
+    assert [i["original_name"] for i in items] == [f"gull_{i}.png" for i in range(4)]
+    return items
