@@ -107,8 +107,10 @@ def main() -> None:
     print_table(args.out)
 
 
-def print_table(path: Path) -> None:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def print_table(*paths: Path) -> None:
+    rows = [
+        json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()
+    ]
     for key, alpha in (("test_pck", 0.1), ("test_pck05", 0.05)):
         print_metric([r for r in rows if key in r], key, alpha)
 
@@ -116,18 +118,32 @@ def print_table(path: Path) -> None:
 def print_metric(rows: list[dict[str, Any]], key: str, alpha: float) -> None:
     fractions = sorted({r["fraction"] for r in rows})
     print(f"\nPCK@{alpha} on frames 200-262 (mean ± std over seeds)")
-    print("method      " + "".join(f"{f * 100:>14.0f}%" for f in fractions))
+    print("method      " + "".join(f"{f * 100:>16.0f}%" for f in fractions))
     for method in ("supervised", "semi"):
         cells = []
         for fraction in fractions:
             values = [r[key] for r in rows if r["method"] == method and r["fraction"] == fraction]
             cell = f"{np.mean(values):.3f}±{np.std(values):.3f}({len(values)})" if values else "-"
-            cells.append(f"{cell:>15}")
+            cells.append(f"{cell:>17}")
         print(f"{method:<12}" + "".join(cells))
+    print(f"{'semi - sup':<12}" + "".join(f"{paired_gain(rows, key, f):>17}" for f in fractions))
+    print("(semi - sup: per seed, both methods on the same labeled frames; mean±std, ahead/seeds)")
+
+
+def paired_gain(rows: list[dict[str, Any]], key: str, fraction: float) -> str:
+    by_seed: dict[int, dict[str, float]] = {}
+    for r in rows:
+        if r["fraction"] == fraction:
+            by_seed.setdefault(r["seed"], {})[r["method"]] = r[key]
+    gains = [m["semi"] - m["supervised"] for m in by_seed.values() if len(m) == 2]
+    if not gains:
+        return "-"
+    ahead = sum(g > 0 for g in gains)
+    return f"{np.mean(gains):+.3f}±{np.std(gains):.3f} {ahead}/{len(gains)}"
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--table":
-        print_table(Path(sys.argv[2]))
+        print_table(*(Path(arg) for arg in sys.argv[2:]))
     else:
         main()
