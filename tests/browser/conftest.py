@@ -289,7 +289,12 @@ def project(request: pytest.FixtureRequest, api: Api) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def images(
-    browser: Any, app_url: str, api: Api, project: dict[str, Any], artifacts: Path
+    browser: Any,
+    app_url: str,
+    api: Api,
+    project: dict[str, Any],
+    artifacts: Path,
+    request: pytest.FixtureRequest,
 ) -> list[dict[str, Any]]:
     """Upload four W x H images to the module's project through the UI; the grid shows them as
     new. Each test then works on its own image of them, so it can run alone or on any xdist
@@ -313,7 +318,8 @@ def images(
         "() => [...document.querySelectorAll('.image-grid img')]"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
-    page.screenshot(path=artifacts / "01_grid.png")
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    page.screenshot(path=artifacts / f"01_grid_{module}.png")
     context.close()
     items: list[dict[str, Any]] = api.get(f"/projects/{project['id']}/images")["items"]
     assert [i["original_name"] for i in items] == [f"gull_{i}.png" for i in range(4)]
