@@ -10,7 +10,7 @@ further than 0.05 x the bbox longest side from the truth; otherwise accepting it
 
     .venv/bin/python bench/active_learning.py --rounds 4 --steps 40 --input-size 96 --warps 2
 
-Rows are appended to --out (JSON lines) as each round ends; `--table FILE` prints a summary.
+Rows are appended to --out (JSON lines) as each round ends; `--table FILE...` prints a summary.
 """
 
 from __future__ import annotations
@@ -109,8 +109,10 @@ def count_moves(sample: LabeledSample, predicted_xy: np.ndarray) -> int:
     return int((far & (sample.visibility > 0)).sum())
 
 
-def print_table(path: Path) -> None:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def print_table(*paths: Path) -> None:
+    rows = [
+        json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()
+    ]
     for key, alpha in (("test_pck", 0.1), ("test_pck05", 0.05)):
         print_curves([r for r in rows if key in r], key, alpha)
     print_placements(rows)
@@ -189,6 +191,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--table":
-        print_table(Path(sys.argv[2]))
+        print_table(*(Path(arg) for arg in sys.argv[2:]))
     else:
         main()
