@@ -22,6 +22,7 @@ from .annotating import (
     login,
     open_image,
     to_screen,
+    upload,
     xy,
 )
 from .conftest import Api
@@ -251,3 +252,42 @@ def test_large_image_stays_responsive(
         assert ms_per_frame < 400, f"{ms_per_frame:.1f} ms per zoom/pan frame at {width}x{height}"
         page.screenshot(path=artifacts / f"09_large_{width}x{height}.png")
         context.close()
+
+
+def test_brightness_and_contrast_change_the_display_only_and_are_remembered(
+    page: Page, api: Api, project: dict[str, Any], artifacts: Path
+) -> None:
+    image_id = upload(api, project["id"], seed=41)
+    stored = api.http.get(f"/images/{image_id}/file").content
+    login(page)
+    open_image(page, project["id"], image_id)
+    shown = page.locator(".viewport-image")
+    expect(shown).to_have_css("filter", "none")
+
+    page.get_by_role("button", name="Image", exact=True).click()
+    panel = page.get_by_role("group", name="Image adjustments")
+    panel.get_by_label("Brightness").fill("200")
+    panel.get_by_label("Contrast").fill("150")
+    expect(shown).to_have_css("filter", "brightness(2) contrast(1.5)")
+    expect(panel.locator("output").first).to_have_text("200%")
+    # Keys on a slider move the slider: the arrow nudges brightness, not a keypoint.
+    panel.get_by_label("Brightness").press("ArrowRight")
+    expect(shown).to_have_css("filter", "brightness(2.05) contrast(1.5)")
+    page.screenshot(path=artifacts / "13_image_adjust.png")
+
+    # Remembered for this project in this browser, and nothing was saved or changed on the server.
+    page.reload()
+    page.wait_for_function("() => document.querySelector('.viewport-image')?.naturalWidth > 0")
+    expect(shown).to_have_css("filter", "brightness(2.05) contrast(1.5)")
+    expect(page.get_by_role("button", name="Image", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert api.get(f"/images/{image_id}/annotation")["version"] == 0
+    assert api.http.get(f"/images/{image_id}/file").content == stored
+
+    page.get_by_role("button", name="Image", exact=True).click()
+    page.get_by_role("group", name="Image adjustments").get_by_role("button", name="Reset").click()
+    expect(shown).to_have_css("filter", "none")
+    page.reload()
+    page.wait_for_function("() => document.querySelector('.viewport-image')?.naturalWidth > 0")
+    expect(shown).to_have_css("filter", "none")

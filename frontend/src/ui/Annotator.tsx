@@ -20,12 +20,14 @@ import {
 } from "../core/keypoints";
 import type { QueueReason } from "../core/queueReason";
 import type { ReauthGate } from "../core/reauth";
+import { cssFilter } from "../core/imageAdjust";
 import { createSession, type AnnotationSession } from "../core/session";
 import { actionForKey, nudgeDelta, selectedIndex, type Action } from "../core/shortcuts";
 import type { Patch } from "../core/store";
 import type { ImageRead, PredictionRead, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { ConflictDialog, HelpOverlay, ReloginDialog } from "./Dialogs";
+import { ImageAdjustMenu, useImageAdjust } from "./ImageAdjustMenu";
 import { KeypointPanel } from "./KeypointPanel";
 import { useReauthGate, useSubscribe } from "./hooks";
 import { findNextImage, queueCache } from "./nextImage";
@@ -107,6 +109,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   const [threshold, setThreshold] = useState(0.5);
   const [help, setHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [adjust, setAdjust] = useImageAdjust(project.id);
   const viewport = useRef<ViewportController | null>(null);
   const canEdit = user.role !== "viewer";
   const state = store.current;
@@ -235,6 +238,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         <button type="button" onClick={() => undo.undo()} disabled={!undo.canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" onClick={() => undo.redo()} disabled={!undo.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
         <button type="button" onClick={() => viewport.current?.fit()} title="Fit to window (F)">Fit</button>
+        <ImageAdjustMenu value={adjust} onChange={setAdjust} />
         {prediction && (
           <button type="button" aria-pressed={showPredictions} onClick={() => setShowPredictions((s) => !s)} title="Show predictions (P)">
             Predictions
@@ -258,6 +262,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         <Viewport
           image={image}
           src={api.fileUrl(image.id)}
+          imageFilter={cssFilter(adjust)}
           schema={schema}
           points={state.points}
           prediction={prediction}

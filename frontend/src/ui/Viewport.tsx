@@ -31,6 +31,8 @@ export interface ViewportController {
 interface Props {
   image: ImageRead;
   src: string;
+  /** CSS filter of the image (brightness / contrast); "" for none. */
+  imageFilter: string;
   schema: KeypointSchema;
   points: readonly Point[];
   prediction: PredictionRead | null;
@@ -219,6 +221,7 @@ export function Viewport(props: Props) {
           height: `${image.height}px`,
           transform: cssMatrix(view),
           imageRendering: view.scale >= 2 ? "pixelated" : "auto",
+          filter: props.imageFilter || undefined,
         }}
       />
       <svg class="overlay" width={size.width} height={size.height}>
