@@ -274,6 +274,8 @@ def test_brightness_and_contrast_change_the_display_only_and_are_remembered(
     panel.get_by_label("Brightness").press("ArrowRight")
     expect(shown).to_have_css("filter", "brightness(2.05) contrast(1.5)")
     page.screenshot(path=artifacts / "13_image_adjust.png")
+    page.get_by_role("heading", name="Keypoints").click()  # a press elsewhere closes the menu
+    expect(panel).to_be_hidden()
 
     # Remembered for this project in this browser, and nothing was saved or changed on the server.
     page.reload()

@@ -1,9 +1,9 @@
 /**
  * The annotator's "Image" button: brightness and contrast sliders for the displayed image
  * (core/imageAdjust). The panel stays open while the sliders move, so the annotator can watch
- * the joint they are looking for appear; Escape or the button closes it.
+ * the joint they are looking for appear; Escape, the button or a press elsewhere closes it.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   clampAdjust,
   isNeutral,
@@ -40,6 +40,16 @@ interface Props {
 
 export function ImageAdjustMenu({ value, onChange }: Props) {
   const [open, setOpen] = useState(false);
+  const menu = useRef<HTMLSpanElement>(null);
+  // A press anywhere else closes it, as any menu does (the press still does its own job).
+  useEffect(() => {
+    if (!open) return;
+    const onPress = (e: PointerEvent) => {
+      if (!menu.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener("pointerdown", onPress, true);
+    return () => document.removeEventListener("pointerdown", onPress, true);
+  }, [open]);
   const slider = (key: keyof ImageAdjust, label: string) => {
     const percent = Math.round(value[key] * 100);
     return (
@@ -58,7 +68,7 @@ export function ImageAdjustMenu({ value, onChange }: Props) {
     );
   };
   return (
-    <span class="image-adjust-menu">
+    <span class="image-adjust-menu" ref={menu}>
       <button
         type="button"
         aria-expanded={open}
