@@ -293,3 +293,24 @@ def test_brightness_and_contrast_change_the_display_only_and_are_remembered(
     page.reload()
     page.wait_for_function("() => document.querySelector('.viewport-image')?.naturalWidth > 0")
     expect(shown).to_have_css("filter", "none")
+
+
+def test_l_names_every_keypoint_on_the_image(page: Page, api: Api, project: dict[str, Any]) -> None:
+    image_id = upload(api, project["id"], seed=42)
+    login(page)
+    open_image(page, project["id"], image_id)
+    click_image(page, 100, 100)  # eye_left; eye_right is selected next
+    click_image(page, 200, 120)
+    expect_saved(page)
+    labels = page.locator(".overlay .marker-label")
+    expect(labels).to_have_count(0)  # the selected keypoint (beak) is not on the image yet
+
+    page.keyboard.press("l")
+    expect(labels).to_have_count(2)
+    expect(labels.nth(0)).to_have_attribute("data-name", "eye_left")
+    expect(labels.nth(1)).to_have_attribute("data-name", "eye_right")
+    click_image(page, 150, 200)  # beak, now selected-and-placed, is named too
+    expect(labels).to_have_count(3)
+
+    page.keyboard.press("l")
+    expect(labels).to_have_count(0)

@@ -29,6 +29,7 @@ export type Action =
   | "zoom-in"
   | "zoom-out"
   | "toggle-predictions"
+  | "toggle-labels"
   | "help"
   | "escape"
   | `select-${number}`;
@@ -60,6 +61,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "A", description: "Accept the prediction for the selected keypoint" },
   { keys: "Shift + A", description: "Accept all predictions above the confidence threshold" },
   { keys: "P", description: "Show / hide predictions" },
+  { keys: "L", description: "Show the names of all keypoints / of the selected one only" },
   { keys: "D", description: "Mark image done / not done" },
   { keys: "N", description: "Save and go to the next suggested image" },
   { keys: "F or 0", description: "Fit image to window" },
@@ -101,6 +103,8 @@ export function actionForKey(e: KeyInput): Action | null {
       return e.shiftKey ? "accept-all-predictions" : "accept-prediction";
     case "p":
       return "toggle-predictions";
+    case "l":
+      return "toggle-labels";
     case "d":
       return "toggle-done";
     case "n":

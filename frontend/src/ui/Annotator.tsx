@@ -106,6 +106,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   useSubscribe(useCallback((fn) => saver.subscribe(fn), [saver]));
   const [active, setActive] = useState(() => firstUnlabeled(store.current.points));
   const [showPredictions, setShowPredictions] = useState(true);
+  const [allLabels, setAllLabels] = useState(false);
   const [threshold, setThreshold] = useState(0.5);
   const [help, setHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -176,6 +177,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         apply(acceptAllAbove(store.current, prediction, threshold, image), `accept predictions ≥ ${threshold}`);
         break;
       case "toggle-predictions": setShowPredictions((s) => !s); break;
+      case "toggle-labels": setAllLabels((a) => !a); break;
       case "toggle-done": apply({ done: !store.current.done }, store.current.done ? "mark not done" : "mark done"); break;
       case "next-image": void goNext(); break;
       case "fit": viewport.current?.fit(); break;
@@ -267,6 +269,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
           points={state.points}
           prediction={prediction}
           showPredictions={showPredictions}
+          allLabels={allLabels}
           active={active}
           controller={viewport}
           onPlace={place}

@@ -19,13 +19,15 @@ interface Props {
   points: readonly Point[];
   predictions: Map<string, PredictedPoint>;
   active: number;
+  /** Name every shown keypoint, not only the selected one. */
+  allLabels: boolean;
   drag: DragPreview | null;
   toScreen: (xy_image: Vec2) => Vec2;
 }
 
 const R = 7;
 
-export function Markers({ schema, points, predictions, active, drag, toScreen }: Props) {
+export function Markers({ schema, points, predictions, active, allLabels, drag, toScreen }: Props) {
   const colorOf = new Map(schema.keypoints.map((k) => [k.name, k.color]));
   const indexOf = new Map(points.map((p, i) => [p.name, i]));
 
@@ -105,13 +107,14 @@ export function Markers({ schema, points, predictions, active, drag, toScreen }:
     ];
   });
 
-  const label = labelFor(points, predictions, active, placed, toScreen);
+  const labelled = allLabels ? points.map((_, i) => i) : [active];
+  const labels = labelled.map((i) => labelFor(points, predictions, i, i === active, placed, toScreen));
   return (
     <>
       <g class="bones">{bones}</g>
       <g class="predictions">{proposals}</g>
       <g class="points">{humans}</g>
-      {label}
+      <g class="labels">{labels}</g>
     </>
   );
 }
@@ -119,17 +122,19 @@ export function Markers({ schema, points, predictions, active, drag, toScreen }:
 function labelFor(
   points: readonly Point[],
   predictions: Map<string, PredictedPoint>,
-  active: number,
+  index: number,
+  isActive: boolean,
   placed: (Vec2 | null)[],
   toScreen: (xy: Vec2) => Vec2,
 ) {
-  const p = points[active];
+  const p = points[index];
   if (!p) return null;
-  const xy = placed[active] ?? predictions.get(p.name) ?? null;
+  const xy = placed[index] ?? predictions.get(p.name) ?? null;
   if (!xy) return null;
   const s = toScreen(xy);
   return (
-    <text class="marker-label" x={s.x + 14} y={s.y - 10}>
+    <text key={`label-${p.name}`} class={isActive ? "marker-label active" : "marker-label"} x={s.x + 14} y={s.y - 10}
+      data-name={p.name}>
       {p.name}
     </text>
   );

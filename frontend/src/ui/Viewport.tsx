@@ -37,6 +37,7 @@ interface Props {
   points: readonly Point[];
   prediction: PredictionRead | null;
   showPredictions: boolean;
+  allLabels: boolean;
   active: number;
   controller: { current: ViewportController | null };
   onPlace: (xy_image: Vec2, occluded: boolean) => void;
@@ -230,6 +231,7 @@ export function Viewport(props: Props) {
           points={props.points}
           predictions={predictions}
           active={props.active}
+          allLabels={props.allLabels}
           drag={drag}
           toScreen={(xy) => imageToScreen(view, xy)}
         />

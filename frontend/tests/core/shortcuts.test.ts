@@ -28,6 +28,11 @@ describe("shortcuts", () => {
     expect(actionForKey(key("?", { shiftKey: true }))).toBe("help");
   });
 
+  it("toggles the names of all keypoints with L", () => {
+    expect(actionForKey(key("l"))).toBe("toggle-labels");
+    expect(actionForKey(key("L", { shiftKey: true }))).toBe("toggle-labels");
+  });
+
   it("nudges by 1 image pixel, 10 with shift", () => {
     expect(nudgeDelta(actionForKey(key("ArrowLeft"))!)).toEqual([-1, 0]);
     expect(nudgeDelta(actionForKey(key("ArrowDown", { shiftKey: true }))!)).toEqual([0, 10]);
@@ -46,7 +51,7 @@ describe("shortcuts", () => {
   });
 
   it("documents every single-letter action in the help table", () => {
-    for (const letter of ["V", "O", "A", "P", "D", "N"]) {
+    for (const letter of ["V", "O", "A", "P", "L", "D", "N"]) {
       expect(SHORTCUTS.some((s) => s.keys.split(" ").includes(letter))).toBe(true);
     }
   });
