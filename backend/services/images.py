@@ -179,8 +179,12 @@ def list_images(
     has_prediction: bool | None,
     offset: int,
     limit: int,
+    name: str | None = None,
 ) -> tuple[list[Image], int]:
     query = select(Image).where(Image.project_id == project_id)
+    if name:
+        # A file name as typed: % and _ are characters here, not LIKE wildcards.
+        query = query.where(Image.original_name.icontains(name, autoescape=True))
     if state is not None:
         query = query.where(Image.state == state)
     if split is not None:

@@ -127,6 +127,30 @@ def test_list_filters_and_paginates(admin: TestClient, project: dict[str, Any]) 
     assert admin.get(f"/api/v1/projects/{pid}/images", params={"state": "bogus"}).status_code == 422
 
 
+def test_list_finds_images_by_part_of_their_file_name(
+    admin: TestClient, project: dict[str, Any]
+) -> None:
+    pid = project["id"]
+    names = ["IMG_0423.JPG", "img_0424.png", "cam2_night_0423.png", "100%_tiger.png"]
+    names.append("1000_tiger.png")
+    upload(admin, pid, *[(n, png_bytes(color=(i, 0, 0))) for i, n in enumerate(names)])
+
+    def found(name: str, **params: Any) -> list[str]:
+        r = admin.get(f"/api/v1/projects/{pid}/images", params={"name": name, **params})
+        assert r.status_code == 200, r.text
+        return [i["original_name"] for i in r.json()["items"]]
+
+    assert found("0423") == ["IMG_0423.JPG", "cam2_night_0423.png"]
+    assert found("img_04") == ["IMG_0423.JPG", "img_0424.png"]  # any case
+    assert found("100%") == ["100%_tiger.png"]  # % is a character, not a wildcard
+    assert found("0_t") == ["1000_tiger.png"]  # so is _
+    assert found("0423", state="done") == []  # with the other filters
+    assert found("zebra") == []
+    assert len(found("")) == len(names)  # an empty search keeps everything
+    too_long = admin.get(f"/api/v1/projects/{pid}/images", params={"name": "x" * 256})
+    assert too_long.status_code == 422
+
+
 def test_image_bytes_thumbnail_and_delete(admin: TestClient, project: dict[str, Any]) -> None:
     data = png_bytes(600, 400)
     image = upload(admin, project["id"], ("big.png", data))["created"][0]

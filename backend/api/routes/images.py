@@ -65,6 +65,10 @@ def list_images(
     state: ImageState | None = None,
     split: ImageSplit | None = None,
     has_prediction: bool | None = None,
+    name: Annotated[
+        str | None,
+        Query(max_length=255, description="Part of the file name, any case"),
+    ] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ImagePage:
@@ -75,6 +79,7 @@ def list_images(
         state=state,
         split=split,
         has_prediction=has_prediction,
+        name=name,
         offset=offset,
         limit=limit,
     )

@@ -60,6 +60,8 @@ export type Reauthenticate = (error: ApiError) => Promise<boolean>;
 export interface ImageFilter {
   state?: ImageState | undefined;
   split?: Split | undefined;
+  /** Part of the file name, any case; blank means no filter. */
+  name?: string | undefined;
   offset?: number;
   limit?: number;
 }
@@ -170,6 +172,8 @@ export class ApiClient {
     const q = new URLSearchParams();
     if (filter.state) q.set("state", filter.state);
     if (filter.split) q.set("split", filter.split);
+    const name = filter.name?.trim();
+    if (name) q.set("name", name);
     q.set("offset", String(filter.offset ?? 0));
     q.set("limit", String(filter.limit ?? 50));
     return this.request("GET", `/projects/${projectId}/images?${q.toString()}`);

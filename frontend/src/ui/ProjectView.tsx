@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ImageRead, ImageState, ProjectRead, Split, UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
@@ -13,6 +13,7 @@ export const STATE_LABEL: Record<ImageState, string> = {
   done: "done",
 };
 const PAGE = 60;
+const SEARCH_DELAY_MS = 250;
 
 export function ProjectView({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
   const [project, setProject] = useState<ProjectRead | null>(null);
@@ -20,17 +21,20 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   const [total, setTotal] = useState(0);
   const [state, setState] = useState<ImageState | "">("");
   const [split, setSplit] = useState<Split | "">("");
+  const [search, setSearch] = useState(""); // as typed
+  const [name, setName] = useState(""); // as searched, once typing pauses
+  const latest = useRef(0);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [uploading, setUploading] = useState(false);
 
   const load = useCallback(
     async (offset: number) => {
+      const request = ++latest.current;
       try {
-        const [p, page] = await Promise.all([
-          api.getProject(projectId),
-          api.listImages(projectId, { state: state || undefined, split: split || undefined, offset, limit: PAGE }),
-        ]);
+        const filter = { state: state || undefined, split: split || undefined, name, offset, limit: PAGE };
+        const [p, page] = await Promise.all([api.getProject(projectId), api.listImages(projectId, filter)]);
+        if (request !== latest.current) return; // a newer search or filter answered or will
         setProject(p);
         setTotal(page.total);
         setImages((prev) => (offset === 0 ? page.items : [...prev, ...page.items]));
@@ -38,8 +42,13 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
         setError(errorText(e));
       }
     },
-    [projectId, state, split],
+    [projectId, state, split, name],
   );
+
+  useEffect(() => {
+    const timer = setTimeout(() => setName(search.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [search]);
 
   useEffect(() => {
     void load(0);
@@ -97,6 +106,8 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
           )}
         </section>
         <section class="toolbar" aria-label="Image tools">
+          <input type="search" class="image-search" placeholder="File name…" aria-label="Search file names"
+            value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
           <label>
             State
             <select value={state} onChange={(e) => setState(e.currentTarget.value as ImageState | "")}>
@@ -126,7 +137,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
         </section>
         {message && <p role="status" class="message">{message}</p>}
         {error && <p role="alert" class="error">{error}</p>}
-        <p class="muted">{total} image(s){state || split ? " match the filters" : ""}</p>
+        <p class="muted">{total} image(s){state || split || name ? " match the filters" : ""}</p>
         <ul class="image-grid" aria-label="Images">
           {images.map((img) => (
             <li key={img.id} class="image-card">

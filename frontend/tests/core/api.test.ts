@@ -20,6 +20,15 @@ describe("ApiClient", () => {
     expect(seen[1]!.url).toBe("/api/v1/images/7/annotation");
   });
 
+  it("lists images by file name only when a name is typed", async () => {
+    const seen: { url: string; init: RequestInit }[] = [];
+    const client = new ApiClient(fakeFetch(200, { items: [], total: 0, offset: 0, limit: 60 }, seen), "/api/v1", () => "");
+    await client.listImages(3, { name: " IMG_04&23 ", state: "done", limit: 60 });
+    await client.listImages(3, { name: "   " });
+    expect(seen[0]!.url).toBe("/api/v1/projects/3/images?state=done&name=IMG_04%2623&offset=0&limit=60");
+    expect(seen[1]!.url).toBe("/api/v1/projects/3/images?offset=0&limit=50");
+  });
+
   it("turns a 409 version conflict into a ConflictError with the server's copy", async () => {
     const current = annotationRead(4, []);
     const client = new ApiClient(fakeFetch(409, { detail: "stale", code: "version_conflict", current }, []), "/api/v1", () => "");
