@@ -66,7 +66,10 @@ def postgres_server() -> Iterator[str]:
         root.chmod(0o700)
         as_user = ["runuser", "-u", "postgres", "--"]
     port = free_port()
-    run = lambda *argv: subprocess.run([*as_user, *argv], check=True, capture_output=True)  # noqa: E731
+
+    def run(*argv: str) -> None:
+        subprocess.run([*as_user, *argv], check=True, capture_output=True)
+
     run(initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
     run(
         pg_ctl,

@@ -23,14 +23,16 @@ from backend.services.users import create_user
 from tests.backend.formats.helpers import coco_doc, image_bytes
 
 PASSWORD = "correct-horse-battery"
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "keypoints": [{"name": "nose"}, {"name": "left_eye"}, {"name": "right_eye"}, {"name": "tail"}],
     "skeleton": [["nose", "left_eye"], ["nose", "right_eye"], ["nose", "tail"]],
     "flip_pairs": [["left_eye", "right_eye"]],
 }
 
 
-def png_bytes(width: int = 64, height: int = 48, color: str = "red", fmt: str = "PNG") -> bytes:
+def png_bytes(
+    width: int = 64, height: int = 48, color: str | tuple[int, int, int] = "red", fmt: str = "PNG"
+) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buf, fmt)
     return buf.getvalue()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from backend.config import Settings
 from backend.db.session import session_scope
+from backend.services import images as image_service
 from backend.services import transfer
 from backend.services.image_files import DecodedImage
 from backend.services.jobs import job_dir
@@ -147,7 +148,7 @@ def test_cancelling_a_running_import_stops_it_before_anything_is_recorded(
 ) -> None:
     project = _project(live_admin)
     job = _start(live_admin, f"/api/v1/projects/{project['id']}/import/coco", coco_upload())
-    decode = transfer.decode_file
+    decode = image_service.decode_file
 
     def cancel_while_preparing(name: str, data: bytes, *, max_pixels: int) -> DecodedImage:
         live_admin.post(f"/api/v1/jobs/{job['id']}/cancel").raise_for_status()

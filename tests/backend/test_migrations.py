@@ -25,7 +25,7 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute(text("DROP DATABASE IF EXISTS keyloop_migrations"))
         conn.execute(text("CREATE DATABASE keyloop_migrations"))
     engine.dispose()
-    return base.rsplit("/", 1)[0] + "/keyloop_migrations"
+    return str(base).rsplit("/", 1)[0] + "/keyloop_migrations"
 
 
 def test_upgrade_then_downgrade_to_base_and_back(empty_db_url: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from backend.db.session import session_scope
 from backend.models import JobKind, JobState, TrainingJob
@@ -62,7 +62,7 @@ def coco_zip(annotations_json: str, seed: int) -> bytes:
     return buf.getvalue()
 
 
-def zip_payload(data: bytes, name: str = "gulls-coco.zip") -> dict[str, Any]:
+def zip_payload(data: bytes, name: str = "gulls-coco.zip") -> FilePayload:
     return {"name": name, "mimeType": "application/zip", "buffer": data}
 
 
