@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 from PIL import Image as PILImage
-from PIL import ImageOps
 
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
 from backend.services.bulk_predict import RESULTS_FILE
+from backend.services.image_files import rgb_pixels
 from backend.services.jobs import job_dir
 from worker.device import pick_device
 from worker.predicting import CHUNK, finite, load_predictor
@@ -73,4 +73,4 @@ def predict_uploads(
 def _read(path: Path) -> np.ndarray[Any, np.dtype[np.uint8]]:
     """Pixels as displayed (EXIF applied), the API's image coordinates."""
     with PILImage.open(path) as image:
-        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+        return rgb_pixels(image)

@@ -71,9 +71,10 @@ def collect_garbage(
         orphan = blob.name not in referenced or blob.name.startswith(".tmp-")
         if orphan and old_enough(blob):
             report.add(blob)
-    for thumb in _files(settings.data_dir / "thumbnails"):
-        if thumb.stem not in referenced and old_enough(thumb):
-            report.add(thumb)
+    for derived in (settings.data_dir / "thumbnails", settings.data_dir / "renditions"):
+        for path in _files(derived):
+            if path.stem not in referenced and old_enough(path):
+                report.add(path)
 
     ended = _ended_before(session, now - job_retention)
     live_jobs = set(session.scalars(select(TrainingJob.id)))

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
@@ -21,7 +23,10 @@ ACCEPTED_FORMATS = {
     "BMP": "image/bmp",
     "TIFF": "image/tiff",
 }
+# What every browser's <img> shows as it is; other accepted formats (TIFF) get a PNG rendition.
+BROWSER_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp"}
 THUMBNAIL_SIDE = 256
+WIDE_INTEGER_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 
 
 @dataclass(frozen=True)
@@ -106,10 +111,40 @@ def is_zip(filename: str, data: bytes) -> bool:
     return filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
 
 
+def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
+    """The image as it is shown, in 8-bit RGB: EXIF orientation applied; 16-bit samples
+    (thermal and scientific cameras) scaled over their full range as browsers show a 16-bit PNG,
+    float samples over their own min-max. Pillow's `convert("RGB")` clips wide samples at 255,
+    which turns a 16-bit frame white. `worker.ml.data.load_image` reads files the same way
+    (tests/worker/test_pixels_agree.py), so the model sees what the annotator saw."""
+    img = ImageOps.exif_transpose(img)
+    if img.mode in WIDE_INTEGER_MODES:
+        gray = np.clip(np.rint(np.asarray(img, dtype=np.float64) / 257.0), 0, 255)
+    elif img.mode == "F":
+        values = np.asarray(img, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        span = high - low if high > low else 1.0
+        gray = np.clip(np.nan_to_num(np.rint((values - low) / span * 255.0)), 0, 255)
+    else:
+        return np.asarray(img.convert("RGB"))
+    return np.repeat(gray.astype(np.uint8)[:, :, None], 3, axis=2)
+
+
 def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
     with PILImage.open(io.BytesIO(data)) as img:
-        img = ImageOps.exif_transpose(img)
-        img.thumbnail((side, side))
-        out = io.BytesIO()
-        img.convert("RGB").save(out, format="JPEG", quality=85)
-        return out.getvalue()
+        shown = PILImage.fromarray(rgb_pixels(img))
+    shown.thumbnail((side, side))
+    out = io.BytesIO()
+    shown.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def make_rendition(data: bytes) -> bytes:
+    """A PNG any browser displays, for an accepted format none does (TIFF); pixels as
+    `rgb_pixels` reads them, orientation already applied."""
+    with PILImage.open(io.BytesIO(data)) as img:
+        shown = PILImage.fromarray(rgb_pixels(img))
+    out = io.BytesIO()
+    shown.save(out, format="PNG", compress_level=1)  # written once per image, read often
+    return out.getvalue()

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image as PILImage
-from PIL import ImageOps
 
 from backend.config import Settings
 from backend.errors import Conflict, TooManyRequests
+from backend.services.image_files import rgb_pixels
 
 ONNX_FILE = "model.onnx"  # written by worker/interactive_model.py
 FAILED_MARKER = "model.onnx.failed"
@@ -115,7 +115,7 @@ def decode(heatmaps: NDArray[np.float32]) -> tuple[NDArray[np.float64], NDArray[
 def read_image(data: bytes) -> NDArray[np.uint8]:
     """RGB pixels as displayed (EXIF orientation applied), the API's image coordinates."""
     with PILImage.open(io.BytesIO(data)) as img:
-        return np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+        return rgb_pixels(img)
 
 
 class OnnxPredictor:

@@ -64,6 +64,9 @@ def test_blobs_of_a_deleted_project_go_once_older_than_the_grace_period(
     thumbnail = settings.data_dir / "thumbnails" / f"{gone['checksum']}.jpg"
     thumbnail.parent.mkdir(parents=True)
     thumbnail.write_bytes(b"jpeg")
+    rendition = settings.data_dir / "renditions" / f"{gone['checksum']}.png"
+    rendition.parent.mkdir(parents=True)
+    rendition.write_bytes(b"png")
     crash_leftover = settings.files_dir / "ab" / ".tmp-123"
     crash_leftover.parent.mkdir(parents=True, exist_ok=True)
     crash_leftover.write_bytes(b"half")
@@ -71,18 +74,18 @@ def test_blobs_of_a_deleted_project_go_once_older_than_the_grace_period(
     young = collect_garbage(db, settings, now=NOW)
     assert young.removed == [] and orphan.is_file()  # a young orphan may be an import in flight
 
-    for path in (orphan, thumbnail, crash_leftover, store.path_for(kept_sum)):
+    for path in (orphan, thumbnail, rendition, crash_leftover, store.path_for(kept_sum)):
         age(path, 2)
     listed = collect_garbage(db, settings, now=NOW, dry_run=True)
-    assert set(listed.removed) == {orphan, thumbnail, crash_leftover}
+    assert set(listed.removed) == {orphan, thumbnail, rendition, crash_leftover}
     assert orphan.is_file(), "a dry run removes nothing"
 
     report = collect_garbage(db, settings, now=NOW)
-    assert set(report.removed) == {orphan, thumbnail, crash_leftover}
-    assert report.bytes_freed == sum(len(b) for b in (b"jpeg", b"half")) + len(
+    assert set(report.removed) == {orphan, thumbnail, rendition, crash_leftover}
+    assert report.bytes_freed == sum(len(b) for b in (b"jpeg", b"png", b"half")) + len(
         png_bytes(color="blue")
     )
-    assert not orphan.exists() and not thumbnail.exists() and not crash_leftover.exists()
+    assert not any(p.exists() for p in (orphan, thumbnail, rendition, crash_leftover))
     assert store.exists(kept_sum)
     assert admin.get(f"/api/v1/images/{db.scalars(select(Image.id)).one()}/file").status_code == 200
 

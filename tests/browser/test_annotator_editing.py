@@ -25,7 +25,7 @@ from .annotating import (
     upload,
     xy,
 )
-from .conftest import Api
+from .conftest import Api, H, W
 
 pytestmark = pytest.mark.browser
 
@@ -314,3 +314,29 @@ def test_l_names_every_keypoint_on_the_image(page: Page, api: Api, project: dict
 
     page.keyboard.press("l")
     expect(labels).to_have_count(0)
+
+
+def test_a_sixteen_bit_tiff_from_a_thermal_camera_is_shown_and_annotated(
+    page: Page, api: Api, project: dict[str, Any], artifacts: Path
+) -> None:
+    import numpy as np
+    from PIL import Image
+
+    ramp = np.tile(np.linspace(0, 65535, W).astype(np.uint16), (H, 1))
+    buf = io.BytesIO()
+    Image.fromarray(ramp).save(buf, "TIFF")
+    r = api.http.post(
+        f"/projects/{project['id']}/images",
+        files=[("files", ("thermal.tif", buf.getvalue(), "image/tiff"))],
+    )
+    r.raise_for_status()
+    image_id = r.json()["created"][0]["id"]
+
+    login(page)
+    open_image(page, project["id"], image_id)  # waits until the browser decoded it
+    expect(page.locator(".viewport-error")).to_have_count(0)
+    click_image(page, 100, 150)
+    expect_saved(page)
+    saved = api.get(f"/images/{image_id}/annotation")["keypoints"][0]
+    assert abs(saved["x"] - 100) < 1.5 and abs(saved["y"] - 150) < 1.5
+    page.screenshot(path=artifacts / "14_thermal_tiff.png")

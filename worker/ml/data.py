@@ -22,7 +22,8 @@ from worker.ml.config import OccludedPolicy
 from worker.ml.transforms import Letterbox, Roi, letterbox
 
 ImageSource = str | Path | NDArray[np.uint8]
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+WIDE_INTEGER_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 UNLABELED, OCCLUDED, VISIBLE = 0, 1, 2  # COCO visibility flags
 
 
@@ -76,8 +77,28 @@ def load_image(source: ImageSource) -> NDArray[np.uint8]:
             return np.repeat(source[:, :, None], 3, axis=2)
         return source[:, :, :3]
     with Image.open(source) as image:
-        # Keypoints are in the image as displayed, i.e. with its EXIF orientation applied.
-        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+        return rgb_pixels(image)
+
+
+def rgb_pixels(image: Image.Image) -> NDArray[np.uint8]:
+    """8-bit RGB as the image is displayed: keypoints are in displayed coordinates, so EXIF
+    orientation is applied; 16-bit samples (thermal cameras) are scaled over their full range
+    and float samples over their min-max, where Pillow's `convert("RGB")` would clip them at
+    255. The API reads uploads the same way (`backend.services.image_files.rgb_pixels`; the
+    library cannot import the backend; tests/worker/test_pixels_agree.py keeps the two equal).
+    """
+    image = ImageOps.exif_transpose(image)
+    if image.mode in WIDE_INTEGER_MODES:
+        gray = np.clip(np.rint(np.asarray(image, dtype=np.float64) / 257.0), 0, 255)
+    elif image.mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        span = high - low if high > low else 1.0
+        gray = np.clip(np.nan_to_num(np.rint((values - low) / span * 255.0)), 0, 255)
+    else:
+        return np.asarray(image.convert("RGB"))
+    return np.repeat(gray.astype(np.uint8)[:, :, None], 3, axis=2)
 
 
 def supervised_mask(visibility: NDArray[np.int64], occluded: OccludedPolicy) -> NDArray[np.bool_]:

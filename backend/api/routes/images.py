@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -12,7 +14,7 @@ from backend.errors import BadInput, NotFound
 from backend.models import ImageSplit, ImageState
 from backend.schemas.image import DuplicateUpload, ImagePage, ImageRead, ImageUpdate, UploadResult
 from backend.services import images
-from backend.services.image_files import make_thumbnail
+from backend.services.image_files import BROWSER_MEDIA_TYPES, make_rendition, make_thumbnail
 from backend.services.projects import get_project
 from backend.services.storage import write_atomic
 
@@ -124,10 +126,24 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 @router.get("/images/{image_id}/file", response_class=FileResponse)
 def image_file(image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep) -> FileResponse:
     image = images.get_image(session, image_id)
-    path = store.path_for(image.checksum)
-    if not path.is_file():
-        raise NotFound(f"the file of image {image_id} is missing from storage")
+    path = _stored(store.path_for(image.checksum), image_id)
     return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
+
+
+@router.get("/images/{image_id}/view", response_class=FileResponse)
+def image_view(
+    image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
+) -> FileResponse:
+    """What the annotator's <img> loads: the original file where browsers display its format,
+    else (TIFF) a PNG rendition, made once and kept beside the thumbnails."""
+    image = images.get_image(session, image_id)
+    source = store.path_for(image.checksum)
+    if image.media_type in BROWSER_MEDIA_TYPES:
+        path = _stored(source, image_id)
+        return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
+    cached = settings.data_dir / "renditions" / f"{image.checksum}.png"
+    _derive(cached, source, image_id, make_rendition)
+    return FileResponse(cached, media_type="image/png", headers=_IMMUTABLE)
 
 
 @router.get("/images/{image_id}/thumbnail", response_class=Response)
@@ -136,9 +152,17 @@ def image_thumbnail(
 ) -> Response:
     image = images.get_image(session, image_id)
     cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
-    if not cached.is_file():
-        source = store.path_for(image.checksum)
-        if not source.is_file():
-            raise NotFound(f"the file of image {image_id} is missing from storage")
-        write_atomic(cached, make_thumbnail(source.read_bytes()))
+    _derive(cached, store.path_for(image.checksum), image_id, make_thumbnail)
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
+
+
+def _stored(path: Path, image_id: int) -> Path:
+    if not path.is_file():
+        raise NotFound(f"the file of image {image_id} is missing from storage")
+    return path
+
+
+def _derive(cached: Path, source: Path, image_id: int, make: Callable[[bytes], bytes]) -> None:
+    """Write `make(source bytes)` to `cached` unless there (keyed by checksum: never stale)."""
+    if not cached.is_file():
+        write_atomic(cached, make(_stored(source, image_id).read_bytes()))

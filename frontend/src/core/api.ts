@@ -189,8 +189,9 @@ export class ApiClient {
   thumbnailUrl(id: number): string {
     return `${this.base}/images/${id}/thumbnail`;
   }
-  fileUrl(id: number): string {
-    return `${this.base}/images/${id}/file`;
+  /** The image as a browser displays it: the original, or a PNG rendition of a TIFF. */
+  viewUrl(id: number): string {
+    return `${this.base}/images/${id}/view`;
   }
 
   // --- annotations and predictions

@@ -263,7 +263,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
       <div class="annotator-main">
         <Viewport
           image={image}
-          src={api.fileUrl(image.id)}
+          src={api.viewUrl(image.id)}
           imageFilter={cssFilter(adjust)}
           schema={schema}
           points={state.points}

@@ -190,7 +190,7 @@ function ExampleFigure({ example, names, colors, projectId }: {
     <li class="worst-item">
       <a href={`/projects/${projectId}/images/${example.image_id}`} onClick={linkClick} title={`Open ${example.original_name} in the annotator`}>
         <div class="worst-frame" style={{ width: `${fit.width}px`, height: `${fit.height}px` }}>
-          <img src={api.fileUrl(example.image_id)} alt={example.original_name} width={fit.width} height={fit.height} />
+          <img src={api.viewUrl(example.image_id)} alt={example.original_name} width={fit.width} height={fit.height} />
           <svg width={fit.width} height={fit.height} aria-hidden="true">
             {marks.map((m) => m.truth && m.pred && (
               <line key={`l-${m.name}`} x1={m.truth[0]} y1={m.truth[1]} x2={m.pred[0]} y2={m.pred[1]} stroke={m.color} stroke-width={1.5} stroke-dasharray="3 2" />
