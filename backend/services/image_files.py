@@ -119,11 +119,14 @@ def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
     (tests/worker/test_pixels_agree.py), so the model sees what the annotator saw."""
     img = ImageOps.exif_transpose(img)
     if img.mode in WIDE_INTEGER_MODES:
-        gray = np.clip(np.rint(np.asarray(img, dtype=np.float64) / 257.0), 0, 255)
+        # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
+        wide = np.clip(np.asarray(img), 0, 65535).astype(np.uint32)
+        gray = (wide * 255 + 32767) // 65535
     elif img.mode == "F":
-        values = np.asarray(img, dtype=np.float64)
-        finite = values[np.isfinite(values)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        values = np.asarray(img, dtype=np.float32)
+        finite = np.isfinite(values)
+        low = float(np.min(values, where=finite, initial=np.inf))
+        high = float(np.max(values, where=finite, initial=-np.inf))
         span = high - low if high > low else 1.0
         gray = np.clip(np.nan_to_num(np.rint((values - low) / span * 255.0)), 0, 255)
     else:
