@@ -39,7 +39,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
         setTotal(page.total);
         setImages((prev) => (offset === 0 ? page.items : [...prev, ...page.items]));
       } catch (e) {
-        setError(errorText(e));
+        if (request === latest.current) setError(errorText(e));
       }
     },
     [projectId, state, split, name],
