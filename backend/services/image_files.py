@@ -111,12 +111,14 @@ def is_zip(filename: str, data: bytes) -> bool:
     return filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
 
 
-def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
-    """The image as it is shown, in 8-bit RGB: EXIF orientation applied; 16-bit samples
-    (thermal and scientific cameras) scaled over their full range as browsers show a 16-bit PNG,
-    float samples over their own min-max. Pillow's `convert("RGB")` clips wide samples at 255,
-    which turns a 16-bit frame white. `worker.ml.data.load_image` reads files the same way
-    (tests/worker/test_pixels_agree.py), so the model sees what the annotator saw."""
+def displayed_image(img: PILImage.Image) -> PILImage.Image:
+    """The image as it is shown, in a mode `convert("RGB")` maps without loss of range: EXIF
+    orientation applied; 16-bit samples (thermal and scientific cameras) scaled to 8 bits over
+    their full range as browsers show a 16-bit PNG, float samples over their own min-max.
+    Pillow's `convert("RGB")` alone clips wide samples at 255, which turns a 16-bit frame white.
+    8-bit images keep their mode, so a thumbnail is resized before it is converted.
+    `worker.ml.data.load_image` reads files the same way (tests/worker/test_pixels_agree.py),
+    so the model sees what the annotator saw."""
     img = ImageOps.exif_transpose(img)
     if img.mode in WIDE_INTEGER_MODES:
         # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
@@ -130,16 +132,21 @@ def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
         span = high - low if high > low else 1.0
         gray = np.clip(np.nan_to_num(np.rint((values - low) / span * 255.0)), 0, 255)
     else:
-        return np.asarray(img.convert("RGB"))
-    return np.repeat(gray.astype(np.uint8)[:, :, None], 3, axis=2)
+        return img
+    return PILImage.fromarray(gray.astype(np.uint8), "L")
+
+
+def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
+    """8-bit RGB pixels of `displayed_image`: what ONNX and bulk prediction feed the model."""
+    return np.asarray(displayed_image(img).convert("RGB"))
 
 
 def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
     with PILImage.open(io.BytesIO(data)) as img:
-        shown = PILImage.fromarray(rgb_pixels(img))
+        shown = displayed_image(img)
     shown.thumbnail((side, side))
     out = io.BytesIO()
-    shown.save(out, format="JPEG", quality=85)
+    shown.convert("RGB").save(out, format="JPEG", quality=85)
     return out.getvalue()
 
 
@@ -147,7 +154,7 @@ def make_rendition(data: bytes) -> bytes:
     """A PNG any browser displays, for an accepted format none does (TIFF); pixels as
     `rgb_pixels` reads them, orientation already applied."""
     with PILImage.open(io.BytesIO(data)) as img:
-        shown = PILImage.fromarray(rgb_pixels(img))
+        shown = displayed_image(img).convert("RGB")
     out = io.BytesIO()
     shown.save(out, format="PNG", compress_level=1)  # written once per image, read often
     return out.getvalue()

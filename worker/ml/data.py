@@ -84,8 +84,8 @@ def rgb_pixels(image: Image.Image) -> NDArray[np.uint8]:
     """8-bit RGB as the image is displayed: keypoints are in displayed coordinates, so EXIF
     orientation is applied; 16-bit samples (thermal cameras) are scaled over their full range
     and float samples over their min-max, where Pillow's `convert("RGB")` would clip them at
-    255. The API reads uploads the same way (`backend.services.image_files.rgb_pixels`; the
-    library cannot import the backend; tests/worker/test_pixels_agree.py keeps the two equal).
+    255. The API reads uploads the same way (`backend.services.image_files.displayed_image`;
+    the library cannot import the backend; tests/worker/test_pixels_agree.py keeps them equal).
     """
     image = ImageOps.exif_transpose(image)
     if image.mode in WIDE_INTEGER_MODES:
