@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"
@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     # 413 before anything is stored; each file in it still obeys `max_upload_bytes`.
     max_import_bytes: int = 4 * 1024**3
     session_max_age_s: int = 14 * 24 * 3600
+    # Requests using the database at once (each API process; its connection pool has one
+    # connection per slot), how many more may wait for a slot, and for how long, before the
+    # API answers 503 with Retry-After (backend/api/admission.py).
+    api_db_slots: int = Field(default=16, ge=1, le=200)
+    api_queue_length: int = Field(default=1000, ge=0)
+    api_queue_wait_s: float = Field(default=10.0, gt=0)
     frontend_dist: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     # Beat: how often the retraining policy is checked.
     retrain_check_interval_s: float = 60.0

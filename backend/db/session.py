@@ -1,7 +1,12 @@
-"""Engine and session factory, one per database URL.
+"""Engine and session factory, one per database URL (and pool size).
 
 SQLite gets WAL and a busy timeout so the API, the worker and beat (three processes) can share
 one file; PostgreSQL needs nothing special.
+
+The API passes its number of database slots as `pool_size` (backend/api/admission.py): every
+admitted request then finds a connection at once. The overflow is for sessions opened outside
+a request slot; the pool timeout only matters if that invariant is ever broken, and is short so
+it shows as an error, not as a 30 s stall.
 """
 
 from __future__ import annotations
@@ -23,18 +28,26 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+DEFAULT_POOL_SIZE = 5
+POOL_OVERFLOW = 8
+POOL_TIMEOUT_S = 10.0
+
+
 @lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
+def get_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW, "pool_timeout": POOL_TIMEOUT_S}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 @lru_cache(maxsize=8)
-def get_sessionmaker(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+def get_sessionmaker(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url, pool_size), expire_on_commit=False)
 
 
 @contextmanager

@@ -142,6 +142,7 @@ def image_view(
         path = _stored(source, image_id)
         return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
     cached = settings.data_dir / "renditions" / f"{image.checksum}.png"
+    session.close()  # no connection held across the decode
     _derive(cached, source, image_id, make_rendition)
     return FileResponse(cached, media_type="image/png", headers=_IMMUTABLE)
 
@@ -152,6 +153,7 @@ def image_thumbnail(
 ) -> Response:
     image = images.get_image(session, image_id)
     cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
+    session.close()  # no connection held across the decode
     _derive(cached, store.path_for(image.checksum), image_id, make_thumbnail)
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
 
