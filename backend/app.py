@@ -23,6 +23,7 @@ from backend.api.routes import (
     users,
 )
 from backend.api.routes import annotations as annotation_routes
+from backend.api.security_headers import SecurityHeaders
 from backend.config import get_settings
 from backend.errors import KeyloopError
 
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     app.include_router(api)
     _install_error_handlers(app)
     body_guard.install(app)
+    app.add_middleware(SecurityHeaders)  # outermost: early refusals get the headers too
     if (settings.frontend_dist / "index.html").is_file():
         _mount_frontend(app, settings.frontend_dist)
     return app

@@ -289,6 +289,12 @@ def summarise(
         "errors": errors,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "first_saves": result.first_saves,
+        "p99_ms_by_kind": {
+            kind: round(
+                percentile([s.seconds for s in result.samples if s.kind == kind], 0.99) * 1000, 1
+            )
+            for kind, _ in WORKLOAD
+        },
         "health_max_ms": round(max(result.health, default=float("nan")) * 1000, 1),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),

@@ -17,11 +17,12 @@ Slots are per event loop (one per uvicorn worker process), like the semaphores t
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 
@@ -30,36 +31,61 @@ from backend.errors import Overloaded
 
 
 class Admission:
+    """A counting semaphore whose waiters give up after `wait_s`, and that refuses at once when
+    `max_waiting` already wait. Plain asyncio: a free slot is taken without yielding to the
+    event loop, so an unloaded API pays nothing for it."""
+
     def __init__(self, slots: int, max_waiting: int, wait_s: float) -> None:
         self.slots = slots
         self.max_waiting = max_waiting
         self.wait_s = wait_s
-        self.waiting = 0
-        self._semaphore = anyio.Semaphore(slots)
+        self.free = slots
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     @property
     def in_use(self) -> int:
-        return self.slots - self._semaphore.value
+        return self.slots - self.free
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one slot for the block, or raise `Overloaded` (503) without running it."""
-        if self._semaphore.value == 0 and self.waiting >= self.max_waiting:
-            raise self._overloaded(f"{self.waiting} requests are already waiting")
-        self.waiting += 1
-        acquired = False
-        try:
-            with anyio.move_on_after(self.wait_s):
-                await self._semaphore.acquire()
-                acquired = True
-        finally:
-            self.waiting -= 1
-        if not acquired:
-            raise self._overloaded(f"no database slot freed within {self.wait_s:g} s")
+        await self._acquire()
         try:
             yield
         finally:
-            self._semaphore.release()
+            self._release()
+
+    async def _acquire(self) -> None:
+        if self.free and not self._waiters:
+            self.free -= 1
+            return
+        if len(self._waiters) >= self.max_waiting:
+            raise self._overloaded(f"{len(self._waiters)} requests are already waiting")
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(granted)
+        try:
+            await asyncio.wait_for(granted, self.wait_s)
+        except TimeoutError:
+            raise self._overloaded(f"no database slot freed within {self.wait_s:g} s") from None
+        except BaseException:
+            if granted.done() and not granted.cancelled():
+                self._release()  # handed a slot just as the client went away: pass it on
+            raise
+        finally:
+            if granted in self._waiters:
+                self._waiters.remove(granted)
+
+    def _release(self) -> None:
+        while self._waiters:
+            granted = self._waiters.popleft()
+            if not granted.done():
+                granted.set_result(None)  # the slot passes straight to the longest waiter
+                return
+        self.free += 1
 
     def _overloaded(self, why: str) -> Overloaded:
         return Overloaded(
