@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     # Requests using the database at once (each API process; its connection pool has one
     # connection per slot), how many more may wait for a slot, and for how long, before the
     # API answers 503 with Retry-After (backend/api/admission.py).
-    api_db_slots: int = Field(default=16, ge=1, le=200)
+    # 8: on a small machine more threads running Python at once only lengthen the event
+    # loop's wait for the GIL (and /health's); waiting on the loop costs nothing.
+    api_db_slots: int = Field(default=8, ge=1, le=200)
     api_queue_length: int = Field(default=1000, ge=0)
     api_queue_wait_s: float = Field(default=10.0, gt=0)
     # Thumbnails and renditions decoded at once per API process (each holds a whole image;

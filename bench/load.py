@@ -12,10 +12,11 @@ every client in a closed loop (no think time) for `--duration` seconds:
     10% GET /images/{id}/view              each client saves its own images, so no 409)
     10% GET /projects/{id}/queue
 
-A monitor asks /health every 0.25 s. Per level it prints p50/p95/p99/max latency, throughput,
-the statuses and the errors (5xx, 503 included, and transport errors), and appends one JSON
-row to `--out`. Clients run in this process, on the same CPUs as the server, so on a small
-machine the figures include the client's own cost; compare trees within one invocation.
+A monitor in its own process asks /health every 0.25 s. Per level it prints p50/p95/p99/max
+latency, throughput, the statuses and the errors (5xx, 503 included, and transport errors),
+and appends one JSON row to `--out`. Clients run in this process, on the same CPUs as the
+server, so on a small machine the figures include the client's own cost; compare trees within
+one invocation.
 
     .venv/bin/python bench/load.py --code before=/path/to/old/checkout --code after=.
     .venv/bin/python bench/load.py --postgres --levels 10 50 200 --duration 20
@@ -39,7 +40,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,14 +234,28 @@ def points(rng: random.Random) -> list[dict[str, Any]]:
     ]
 
 
-async def health_monitor(base: str, stop: asyncio.Event, result: LevelResult) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
-        while not stop.is_set():
-            started = time.perf_counter()
-            with suppress(httpx.HTTPError):
-                await c.get("/health")
-            result.health.append(time.perf_counter() - started)
-            await asyncio.sleep(0.25)
+HEALTH_PROBE = """
+import sys, time, httpx
+base, until = sys.argv[1], float(sys.argv[2])
+with httpx.Client(base_url=base, timeout=60) as c:
+    while time.time() < until:
+        started = time.perf_counter()
+        try:
+            c.get("/health")
+        except httpx.HTTPError:
+            pass
+        print(time.perf_counter() - started, flush=True)
+        time.sleep(0.25)
+"""
+
+
+def health_monitor(base: str, duration: float) -> subprocess.Popen[str]:
+    """/health timed from its own process: the clients' event loop cannot delay it."""
+    return subprocess.Popen(
+        [sys.executable, "-c", HEALTH_PROBE, base, str(time.time() + duration)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 async def run_level(
@@ -252,8 +267,7 @@ async def run_level(
     logins: list[tuple[dict[str, str], str]],
 ) -> LevelResult:
     result = LevelResult()
-    stop = asyncio.Event()
-    monitor = asyncio.create_task(health_monitor(base, stop, result))
+    monitor = health_monitor(base, duration)
     deadline = time.monotonic() + duration
     await asyncio.gather(
         *(
@@ -263,8 +277,8 @@ async def run_level(
             for i in range(clients)
         )
     )
-    stop.set()
-    await monitor
+    out, _ = monitor.communicate(timeout=120)
+    result.health = [float(line) for line in out.split()]
     return result
 
 

@@ -142,12 +142,14 @@ def displayed_image(img: PILImage.Image) -> PILImage.Image:
 def _wide_to_8bit(values: NDArray[Any]) -> NDArray[np.uint8]:
     # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
     wide = np.clip(values, 0, 65535).astype(np.uint32)
-    return ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    gray: NDArray[np.uint8] = ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    return gray
 
 
 def _float_to_8bit(values: NDArray[Any], low: float, span: float) -> NDArray[np.uint8]:
     scaled = np.rint((values.astype(np.float32) - low) / span * 255.0)
-    return np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
+    gray: NDArray[np.uint8] = np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
+    return gray
 
 
 def _float_range(img: PILImage.Image) -> tuple[float, float]:
@@ -172,7 +174,7 @@ def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
     where the format allows (JPEG's DCT scaling) and box-reduced before anything else, so a
     thumbnail costs little more than the decoded file itself."""
     with PILImage.open(io.BytesIO(data)) as img:
-        img.draft(None, (2 * side, 2 * side))  # JPEG: decoded at 1/2 .. 1/8 scale
+        img.draft(img.mode, (2 * side, 2 * side))  # JPEG: decoded at 1/2 .. 1/8 scale
         shown = displayed_image(_reduced(img, 2 * side))
     shown.thumbnail((side, side))
     out = io.BytesIO()

@@ -75,8 +75,10 @@ def test_a_burst_beyond_the_connection_pool_is_served_and_health_answers_meanwhi
     responses, health, elapsed = asyncio.run(run())
     statuses = _assert_only_ok_or_overloaded(responses)
     assert statuses[200] == 160, statuses  # the default 10 s wait is plenty for 160 requests
-    assert elapsed < 20, f"{elapsed:.1f} s for 160 requests"
-    assert health and max(health) < 2.0, f"/health took up to {max(health):.2f} s"
+    # Before, /health stalled behind the 30 s pool timeout; the bound is loose because CI
+    # machines are shared (it takes well under a second on an idle one).
+    assert health and max(health) < 10.0, f"/health took up to {max(health):.2f} s"
+    assert elapsed < 60, f"{elapsed:.1f} s for 160 requests"
 
 
 def test_a_request_that_finds_no_free_slot_gets_503_with_retry_after(
