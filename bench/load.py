@@ -76,6 +76,7 @@ class LevelResult:
     samples: list[Sample] = field(default_factory=list)
     health: list[float] = field(default_factory=list)
     first_saves: int = 0
+    wall_s: float = 0.0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -176,10 +177,9 @@ def seed(base: str, n_images: int) -> tuple[int, list[int], list[tuple[dict[str,
 
 
 async def client_loop(
+    c: httpx.AsyncClient,
     index: int,
     clients: int,
-    base: str,
-    login: tuple[dict[str, str], str],
     project_id: int,
     image_ids: list[int],
     deadline: float,
@@ -190,41 +190,33 @@ async def client_loop(
     weights = [w for _, w in WORKLOAD]
     own = image_ids[index::clients]  # the images this client saves: no two clients race
     versions = dict.fromkeys(own, 0)
-    cookies, csrf = login
-    async with httpx.AsyncClient(
-        base_url=base,
-        cookies=cookies,
-        headers={"X-CSRF-Token": csrf},
-        timeout=60,
-        limits=httpx.Limits(max_connections=1),
-    ) as c:
-        while time.monotonic() < deadline:
-            kind = rng.choices(kinds, weights)[0]
-            image_id = rng.choice(image_ids)
-            started = time.perf_counter()
-            try:
-                if kind == "image":
-                    r = await c.get(f"/images/{image_id}")
-                elif kind in ("thumbnail", "view"):
-                    r = await c.get(f"/images/{image_id}/{kind}")
-                elif kind == "annotation":
-                    r = await c.get(f"/images/{image_id}/annotation")
-                elif kind == "queue":
-                    r = await c.get(f"/projects/{project_id}/queue", params={"limit": 10})
-                else:
-                    image_id = rng.choice(own)
-                    version = versions[image_id]
-                    r = await c.put(
-                        f"/images/{image_id}/annotation",
-                        json={"version": version, "done": False, "keypoints": points(rng)},
-                    )
-                    if r.status_code == 200:
-                        versions[image_id] = int(r.json()["version"])
-                        result.first_saves += version == 0
-                status = r.status_code
-            except httpx.HTTPError:
-                status = 0
-            result.samples.append(Sample(kind, status, time.perf_counter() - started))
+    while time.monotonic() < deadline:
+        kind = rng.choices(kinds, weights)[0]
+        image_id = rng.choice(image_ids)
+        started = time.perf_counter()
+        try:
+            if kind == "image":
+                r = await c.get(f"/images/{image_id}")
+            elif kind in ("thumbnail", "view"):
+                r = await c.get(f"/images/{image_id}/{kind}")
+            elif kind == "annotation":
+                r = await c.get(f"/images/{image_id}/annotation")
+            elif kind == "queue":
+                r = await c.get(f"/projects/{project_id}/queue", params={"limit": 10})
+            else:
+                image_id = rng.choice(own)
+                version = versions[image_id]
+                r = await c.put(
+                    f"/images/{image_id}/annotation",
+                    json={"version": version, "done": False, "keypoints": points(rng)},
+                )
+                if r.status_code == 200:
+                    versions[image_id] = int(r.json()["version"])
+                    result.first_saves += version == 0
+            status = r.status_code
+        except httpx.HTTPError:
+            status = 0
+        result.samples.append(Sample(kind, status, time.perf_counter() - started))
 
 
 def points(rng: random.Random) -> list[dict[str, Any]]:
@@ -267,16 +259,30 @@ async def run_level(
     logins: list[tuple[dict[str, str], str]],
 ) -> LevelResult:
     result = LevelResult()
+    # Every client exists before the clock starts: making 200 httpx clients takes seconds
+    # on a busy machine, and a client made after the deadline would send nothing.
+    sessions = [
+        httpx.AsyncClient(
+            base_url=base,
+            cookies=logins[i % len(logins)][0],
+            headers={"X-CSRF-Token": logins[i % len(logins)][1]},
+            timeout=60,
+            limits=httpx.Limits(max_connections=1),
+        )
+        for i in range(clients)
+    ]
     monitor = health_monitor(base, duration)
-    deadline = time.monotonic() + duration
+    started = time.monotonic()
+    deadline = started + duration
     await asyncio.gather(
         *(
-            client_loop(
-                i, clients, base, logins[i % len(logins)], project_id, image_ids, deadline, result
-            )
-            for i in range(clients)
+            client_loop(c, i, clients, project_id, image_ids, deadline, result)
+            for i, c in enumerate(sessions)
         )
     )
+    result.wall_s = time.monotonic() - started
+    for c in sessions:
+        await c.aclose()
     out, _ = monitor.communicate(timeout=120)
     result.health = [float(line) for line in out.split()]
     return result
@@ -338,11 +344,10 @@ def run_tree(
         try:
             with api_server(code, env, data / "api.log") as base:
                 project_id, image_ids, logins = seed(base, max(60, 2 * clients + 20))
-                started = time.monotonic()
                 result = asyncio.run(
                     run_level(base, clients, args.duration, project_id, image_ids, logins)
                 )
-                row = summarise(label, database, clients, result, time.monotonic() - started)
+                row = summarise(label, database, clients, result, result.wall_s)
             rows.append(row)
             print(
                 f"{label:>8} {database:>10} {clients:>4} clients: "
