@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.api import body_guard
 from backend.api.routes import (
     admin,
     auth,
@@ -22,6 +23,7 @@ from backend.api.routes import (
     users,
 )
 from backend.api.routes import annotations as annotation_routes
+from backend.api.security_headers import SecurityHeaders
 from backend.config import get_settings
 from backend.errors import KeyloopError
 
@@ -47,11 +49,14 @@ def create_app() -> FastAPI:
         api.include_router(router)
 
     @api.get("/health", tags=["meta"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
+        # async: it needs no thread and no database slot, so it answers under any load.
         return {"status": "ok"}
 
     app.include_router(api)
     _install_error_handlers(app)
+    body_guard.install(app)
+    app.add_middleware(SecurityHeaders)  # outermost: early refusals get the headers too
     if (settings.frontend_dist / "index.html").is_file():
         _mount_frontend(app, settings.frontend_dist)
     return app
@@ -61,7 +66,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KeyloopError)
     async def domain_error(_: Request, exc: KeyloopError) -> JSONResponse:
         body = {"detail": exc.detail, "code": exc.code, **exc.extra}
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,12 +6,13 @@ Defaults are the embedded ones (SQLite, files and a filesystem broker under the 
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"
@@ -35,6 +36,17 @@ class Settings(BaseSettings):
     # 413 before anything is stored; each file in it still obeys `max_upload_bytes`.
     max_import_bytes: int = 4 * 1024**3
     session_max_age_s: int = 14 * 24 * 3600
+    # Requests using the database at once (each API process; its connection pool has one
+    # connection per slot), how many more may wait for a slot, and for how long, before the
+    # API answers 503 with Retry-After (backend/api/admission.py).
+    # 8: on a small machine more threads running Python at once only lengthen the event
+    # loop's wait for the GIL (and /health's); waiting on the loop costs nothing.
+    api_db_slots: int = Field(default=8, ge=1, le=200)
+    api_queue_length: int = Field(default=1000, ge=0)
+    api_queue_wait_s: float = Field(default=10.0, gt=0)
+    # Thumbnails and renditions decoded at once per API process (each holds a whole image;
+    # a 64-Mpx 16-bit frame is 128 MB); more wait up to `api_queue_wait_s`, then 503.
+    api_decode_concurrency: int = Field(default=2, ge=1)
     frontend_dist: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     # Beat: how often the retraining policy is checked.
     retrain_check_interval_s: float = 60.0
@@ -99,19 +111,35 @@ class Settings(BaseSettings):
 
 
 def _dev_secret(data_dir: Path) -> str:
-    """A random key persisted in the data dir, so dev sessions survive restarts."""
+    """A random key persisted in the data dir, so dev sessions survive restarts. Readable by
+    its owner only (0600): whoever reads it can forge session cookies."""
     path = data_dir / ".dev-secret-key"
     try:
-        return path.read_text().strip() or _write_secret(path)
+        key = path.read_text().strip()
     except FileNotFoundError:
         return _write_secret(path)
+    make_private(path)  # a key written by an older version with the umask's mode
+    return key or _write_secret(path)
 
 
 def _write_secret(path: Path) -> str:
     key = secrets.token_urlsafe(32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(key)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never world-readable
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    os.replace(tmp, path)
     return key
+
+
+def make_private(path: Path) -> None:
+    """chmod 0600 where we may (a file another user owns is left as it is)."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except PermissionError:
+        pass
 
 
 @lru_cache

@@ -16,6 +16,7 @@ class KeyloopError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}
+        self.headers: dict[str, str] = {}
 
 
 class BadInput(KeyloopError):
@@ -60,3 +61,14 @@ class NotAuthenticated(KeyloopError):
 class Forbidden(KeyloopError):
     status_code = 403
     code = "forbidden"
+
+
+class Overloaded(KeyloopError):
+    """The API has no capacity for this request now; `Retry-After` says when to try again."""
+
+    status_code = 503
+    code = "overloaded"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after_s)}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from backend.api.admission import admission_for
 from backend.api.sessions import CSRF_HEADER, SESSION_COOKIE, SessionCodec, csrf_matches
 from backend.config import Settings, get_settings
 from backend.db.session import get_sessionmaker
@@ -21,8 +22,17 @@ from backend.services.users import user_for_token
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_db(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
-    session = get_sessionmaker(settings.database_url)()
+async def db_slot(settings: Annotated[Settings, Depends(get_settings)]) -> AsyncIterator[None]:
+    """A database slot (backend/api/admission.py), awaited on the event loop, not a thread."""
+    async with admission_for(settings).slot():
+        yield
+
+
+def get_db(
+    settings: Annotated[Settings, Depends(get_settings)],
+    _slot: Annotated[None, Depends(db_slot, scope="function")],
+) -> Iterator[Session]:
+    session = get_sessionmaker(settings.database_url, settings.api_db_slots)()
     try:
         yield session
     except BaseException:
@@ -33,7 +43,9 @@ def get_db(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Ses
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_db)]
+# Function scope: the session closes and its slot frees when the route returns, before the
+# response is sent, so a slow client reading a file or an export holds neither.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_blob_store(settings: SettingsDep) -> LocalBlobStore:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
-from backend.errors import BadInput, PayloadTooLarge, UnsupportedMedia
+from backend.errors import BadInput, Overloaded, PayloadTooLarge, UnsupportedMedia
 
 ACCEPTED_FORMATS = {
     "JPEG": "image/jpeg",
@@ -27,6 +30,7 @@ ACCEPTED_FORMATS = {
 BROWSER_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp"}
 THUMBNAIL_SIDE = 256
 WIDE_INTEGER_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
+BAND_ROWS = 256  # rows converted at a time from 16-bit or float samples
 
 
 @dataclass(frozen=True)
@@ -120,20 +124,44 @@ def displayed_image(img: PILImage.Image) -> PILImage.Image:
     `worker.ml.data.load_image` reads files the same way (tests/worker/test_pixels_agree.py),
     so the model sees what the annotator saw."""
     img = ImageOps.exif_transpose(img)
-    if img.mode in WIDE_INTEGER_MODES:
-        # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
-        wide = np.clip(np.asarray(img), 0, 65535).astype(np.uint32)
-        gray = (wide * 255 + 32767) // 65535
-    elif img.mode == "F":
-        values = np.asarray(img, dtype=np.float32)
-        finite = np.isfinite(values)
-        low = float(np.min(values, where=finite, initial=np.inf))
-        high = float(np.max(values, where=finite, initial=-np.inf))
-        span = high - low if high > low else 1.0
-        gray = np.clip(np.nan_to_num(np.rint((values - low) / span * 255.0)), 0, 255)
-    else:
+    if img.mode not in WIDE_INTEGER_MODES and img.mode != "F":
         return img
-    return PILImage.fromarray(gray.astype(np.uint8), "L")
+    # Band by band: a 64-Mpx 16-bit frame needs its 8-bit output and a few MB more, not
+    # ~1 GB of full-size temporaries (issue 14, item 9). Same arithmetic, same bytes.
+    width, height = img.size
+    low, span = _float_range(img) if img.mode == "F" else (0.0, 1.0)
+    gray = np.empty((height, width), np.uint8)
+    for top in range(0, height, BAND_ROWS):
+        band = np.asarray(img.crop((0, top, width, min(height, top + BAND_ROWS))))
+        gray[top : top + BAND_ROWS] = (
+            _float_to_8bit(band, low, span) if img.mode == "F" else _wide_to_8bit(band)
+        )
+    return PILImage.fromarray(gray, "L")
+
+
+def _wide_to_8bit(values: NDArray[Any]) -> NDArray[np.uint8]:
+    # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
+    wide = np.clip(values, 0, 65535).astype(np.uint32)
+    gray: NDArray[np.uint8] = ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    return gray
+
+
+def _float_to_8bit(values: NDArray[Any], low: float, span: float) -> NDArray[np.uint8]:
+    scaled = np.rint((values.astype(np.float32) - low) / span * 255.0)
+    gray: NDArray[np.uint8] = np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
+    return gray
+
+
+def _float_range(img: PILImage.Image) -> tuple[float, float]:
+    """(min, max - min) of the finite samples of a float image, read band by band."""
+    low, high = np.inf, -np.inf
+    width, height = img.size
+    for top in range(0, height, BAND_ROWS):
+        band = np.asarray(img.crop((0, top, width, min(height, top + BAND_ROWS))), np.float32)
+        finite = np.isfinite(band)
+        low = min(low, float(np.min(band, where=finite, initial=np.inf)))
+        high = max(high, float(np.max(band, where=finite, initial=-np.inf)))
+    return low, (high - low if high > low else 1.0)
 
 
 def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
@@ -142,12 +170,55 @@ def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
 
 
 def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
+    """A JPEG of at most `side` pixels a side. The image is decoded at reduced resolution
+    where the format allows (JPEG's DCT scaling) and box-reduced before anything else, so a
+    thumbnail costs little more than the decoded file itself."""
     with PILImage.open(io.BytesIO(data)) as img:
-        shown = displayed_image(img)
+        img.draft(img.mode, (2 * side, 2 * side))  # JPEG: decoded at 1/2 .. 1/8 scale
+        shown = displayed_image(_reduced(img, 2 * side))
     shown.thumbnail((side, side))
     out = io.BytesIO()
     shown.convert("RGB").save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+def _reduced(img: PILImage.Image, at_least: int) -> PILImage.Image:
+    """`img` averaged over integer-sized boxes, its longer side still `at_least` pixels, its
+    EXIF orientation kept for `displayed_image`. Pillow cannot reduce 16-bit modes, so those
+    are scaled to 8 bits and reduced band by band, never copied at full size."""
+    factor = max(img.size) // at_least
+    if factor < 2:
+        return img
+    exif = img.getexif().tobytes()
+    if img.mode not in WIDE_INTEGER_MODES or img.mode == "I":
+        small = img.reduce(factor)
+    else:
+        width, height = img.size
+        small = PILImage.new("L", (-(-width // factor), -(-height // factor)))
+        rows = factor * max(1, BAND_ROWS // factor)
+        for top in range(0, height, rows):
+            band = np.asarray(img.crop((0, top, width, min(height, top + rows))))
+            small.paste(
+                PILImage.fromarray(_wide_to_8bit(band), "L").reduce(factor), (0, top // factor)
+            )
+    small.info["exif"] = exif
+    return small
+
+
+@contextmanager
+def decode_slot(concurrency: int, wait_s: float) -> Iterator[None]:
+    """At most `concurrency` full decodes (thumbnails, renditions) at once in this process,
+    since each holds a whole image in memory; a caller that waits `wait_s` in vain gets 503."""
+    gate = _decode_gates.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
+    if not gate.acquire(timeout=wait_s):
+        raise Overloaded(f"{concurrency} images are being decoded; retry shortly", retry_after_s=2)
+    try:
+        yield
+    finally:
+        gate.release()
+
+
+_decode_gates: dict[int, threading.BoundedSemaphore] = {}
 
 
 def make_rendition(data: bytes) -> bytes:

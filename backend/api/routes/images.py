@@ -10,11 +10,17 @@ from fastapi.responses import FileResponse, Response
 
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
 from backend.api.uploads import read_limited
+from backend.config import Settings
 from backend.errors import BadInput, NotFound
 from backend.models import ImageSplit, ImageState
 from backend.schemas.image import DuplicateUpload, ImagePage, ImageRead, ImageUpdate, UploadResult
 from backend.services import images
-from backend.services.image_files import BROWSER_MEDIA_TYPES, make_rendition, make_thumbnail
+from backend.services.image_files import (
+    BROWSER_MEDIA_TYPES,
+    decode_slot,
+    make_rendition,
+    make_thumbnail,
+)
 from backend.services.projects import get_project
 from backend.services.storage import write_atomic
 
@@ -142,7 +148,8 @@ def image_view(
         path = _stored(source, image_id)
         return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
     cached = settings.data_dir / "renditions" / f"{image.checksum}.png"
-    _derive(cached, source, image_id, make_rendition)
+    session.close()  # no connection held across the decode
+    _derive(cached, source, image_id, make_rendition, settings)
     return FileResponse(cached, media_type="image/png", headers=_IMMUTABLE)
 
 
@@ -152,7 +159,8 @@ def image_thumbnail(
 ) -> Response:
     image = images.get_image(session, image_id)
     cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
-    _derive(cached, store.path_for(image.checksum), image_id, make_thumbnail)
+    session.close()  # no connection held across the decode
+    _derive(cached, store.path_for(image.checksum), image_id, make_thumbnail, settings)
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
 
 
@@ -162,7 +170,13 @@ def _stored(path: Path, image_id: int) -> Path:
     return path
 
 
-def _derive(cached: Path, source: Path, image_id: int, make: Callable[[bytes], bytes]) -> None:
-    """Write `make(source bytes)` to `cached` unless there (keyed by checksum: never stale)."""
-    if not cached.is_file():
-        write_atomic(cached, make(_stored(source, image_id).read_bytes()))
+def _derive(
+    cached: Path, source: Path, image_id: int, make: Callable[[bytes], bytes], settings: Settings
+) -> None:
+    """Write `make(source bytes)` to `cached` unless there (keyed by checksum: never stale).
+    Decodes are capped per process (`api_decode_concurrency`): each holds a whole image."""
+    if cached.is_file():
+        return
+    with decode_slot(settings.api_decode_concurrency, settings.api_queue_wait_s):
+        if not cached.is_file():  # made by a request that held the slot before us
+            write_atomic(cached, make(_stored(source, image_id).read_bytes()))

@@ -99,6 +99,7 @@ def predict_with_version(
 ) -> ImagePrediction:
     """Keypoints of one image now (onnxruntime on the API's CPU), e.g. for a fresh upload."""
     version = jobs.get_model_version(session, version_id)
+    session.close()  # no connection held across the inference
     return _predict_one(version, file, roi, settings)
 
 
@@ -113,6 +114,7 @@ def predict_with_active(
 ) -> ImagePrediction:
     """As `POST /model-versions/{id}/predict` with the project's active version."""
     version = jobs.version_for_prediction(session, get_project(session, project_id), None)
+    session.close()  # no connection held across the inference
     return _predict_one(version, file, roi, settings)
 
 

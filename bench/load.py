@@ -1,0 +1,418 @@
+"""Load benchmark of the API: N concurrent clients on a real uvicorn, mixed reads and saves.
+
+For each code tree (`--code label=path`, default: this checkout) and each level of concurrent
+clients, it starts the API exactly as `keyloop serve` does (the uvicorn command line of that
+tree's `backend.serve`) on 127.0.0.1 with a fresh data dir and database (SQLite, or a new
+database on PostgreSQL: `--postgres` starts a throwaway server with the test helper, or
+`--database-url` names one), seeds a project with images through the API, logs in, and runs
+every client in a closed loop (no think time) for `--duration` seconds:
+
+    25% GET /images/{id}              15% GET /images/{id}/annotation
+    20% GET /images/{id}/thumbnail    20% PUT /images/{id}/annotation (first saves included;
+    10% GET /images/{id}/view              each client saves its own images, so no 409)
+    10% GET /projects/{id}/queue
+
+A monitor in its own process asks /health every 0.25 s. Per level it prints p50/p95/p99/max
+latency, throughput, the statuses and the errors (5xx, 503 included, and transport errors),
+and appends one JSON row to `--out`. Clients run in this process, on the same CPUs as the
+server, so on a small machine the figures include the client's own cost; compare trees within
+one invocation.
+
+    .venv/bin/python bench/load.py --code before=/path/to/old/checkout --code after=.
+    .venv/bin/python bench/load.py --postgres --levels 10 50 200 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
+SESSIONS = 10  # browser sessions shared by the clients (a login is a deliberate ~0.1 s hash)
+WORKLOAD = [
+    ("image", 25),
+    ("thumbnail", 20),
+    ("view", 10),
+    ("annotation", 15),
+    ("save", 20),
+    ("queue", 10),
+]
+KEYPOINTS = ["nose", "left_eye", "right_eye", "tail"]
+
+
+@dataclass
+class Sample:
+    kind: str
+    status: int  # 0: transport error or timeout
+    seconds: float
+
+
+@dataclass
+class LevelResult:
+    samples: list[Sample] = field(default_factory=list)
+    health: list[float] = field(default_factory=list)
+    first_saves: int = 0
+    wall_s: float = 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def jpeg(i: int, rng: random.Random) -> bytes:
+    """A 640x480 photo-like JPEG (smooth noise, so decoding and thumbnails cost something)."""
+    small = Image.frombytes("RGB", (80, 60), rng.randbytes(80 * 60 * 3))
+    buf = io.BytesIO()
+    small.resize((640, 480), Image.Resampling.BICUBIC).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+@contextmanager
+def api_server(code: Path, env: dict[str, str], log: Path) -> Iterator[str]:
+    """The code tree's API, started as `keyloop serve` starts it; yields its /api/v1 URL."""
+    py = sys.executable
+    for argv in (["db", "upgrade"], ["users", "ensure-admin"]):
+        subprocess.run([py, "-m", "backend.cli", *argv], env=env, cwd=code, check=True)
+    port = free_port()
+    argv_json = subprocess.run(
+        [
+            py,
+            "-c",
+            "import json; from backend.config import get_settings as s; "
+            "from backend.serve import child_commands as c; "
+            f"print(json.dumps(c(s(), '127.0.0.1', {port}, False)[0].argv))",
+        ],
+        env=env,
+        cwd=code,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            json.loads(argv_json), env=env, cwd=code, stdout=out, stderr=subprocess.STDOUT
+        )
+        base = f"http://127.0.0.1:{port}/api/v1"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(base + "/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the API did not start; see {log}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def seed(base: str, n_images: int) -> tuple[int, list[int], list[tuple[dict[str, str], str]]]:
+    """A project with `n_images` images; returns (project id, image ids, SESSIONS logins)."""
+    logins = []
+    for _ in range(SESSIONS):
+        with httpx.Client(base_url=base, timeout=60) as c:
+            r = c.post("/auth/login", json={"email": EMAIL, "password": PASSWORD})
+            r.raise_for_status()
+            logins.append((dict(c.cookies), r.json()["csrf_token"]))
+    cookies, csrf = logins[0]
+    with httpx.Client(
+        base_url=base, timeout=300, cookies=cookies, headers={"X-CSRF-Token": csrf}
+    ) as c:
+        schema = {"keypoints": [{"name": n} for n in KEYPOINTS]}
+        r = c.post("/projects", json={"name": "load", "keypoint_schema": schema})
+        r.raise_for_status()
+        project_id = int(r.json()["id"])
+        rng = random.Random(7)
+        ids: list[int] = []
+        for start in range(0, n_images, 50):
+            files = [
+                ("files", (f"frame_{i:05d}.jpg", jpeg(i, rng), "image/jpeg"))
+                for i in range(start, min(n_images, start + 50))
+            ]
+            r = c.post(f"/projects/{project_id}/images", files=files)
+            r.raise_for_status()
+            ids += [int(im["id"]) for im in r.json()["created"]]
+    return project_id, ids, logins
+
+
+async def client_loop(
+    c: httpx.AsyncClient,
+    index: int,
+    clients: int,
+    project_id: int,
+    image_ids: list[int],
+    deadline: float,
+    result: LevelResult,
+) -> None:
+    rng = random.Random(index)
+    kinds = [k for k, _ in WORKLOAD]
+    weights = [w for _, w in WORKLOAD]
+    own = image_ids[index::clients]  # the images this client saves: no two clients race
+    versions = dict.fromkeys(own, 0)
+    while time.monotonic() < deadline:
+        kind = rng.choices(kinds, weights)[0]
+        image_id = rng.choice(image_ids)
+        started = time.perf_counter()
+        try:
+            if kind == "image":
+                r = await c.get(f"/images/{image_id}")
+            elif kind in ("thumbnail", "view"):
+                r = await c.get(f"/images/{image_id}/{kind}")
+            elif kind == "annotation":
+                r = await c.get(f"/images/{image_id}/annotation")
+            elif kind == "queue":
+                r = await c.get(f"/projects/{project_id}/queue", params={"limit": 10})
+            else:
+                image_id = rng.choice(own)
+                version = versions[image_id]
+                r = await c.put(
+                    f"/images/{image_id}/annotation",
+                    json={"version": version, "done": False, "keypoints": points(rng)},
+                )
+                if r.status_code == 200:
+                    versions[image_id] = int(r.json()["version"])
+                    result.first_saves += version == 0
+            status = r.status_code
+        except httpx.HTTPError:
+            status = 0
+        result.samples.append(Sample(kind, status, time.perf_counter() - started))
+
+
+def points(rng: random.Random) -> list[dict[str, Any]]:
+    return [
+        {"name": n, "x": rng.uniform(0, 639), "y": rng.uniform(0, 479), "visibility": "visible"}
+        for n in KEYPOINTS
+    ]
+
+
+HEALTH_PROBE = """
+import sys, time, httpx
+base, until = sys.argv[1], float(sys.argv[2])
+with httpx.Client(base_url=base, timeout=60) as c:
+    while time.time() < until:
+        started = time.perf_counter()
+        try:
+            c.get("/health")
+        except httpx.HTTPError:
+            pass
+        print(time.perf_counter() - started, flush=True)
+        time.sleep(0.25)
+"""
+
+
+def health_monitor(base: str, duration: float) -> subprocess.Popen[str]:
+    """/health timed from its own process: the clients' event loop cannot delay it."""
+    return subprocess.Popen(
+        [sys.executable, "-c", HEALTH_PROBE, base, str(time.time() + duration)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def run_level(
+    base: str,
+    clients: int,
+    duration: float,
+    project_id: int,
+    image_ids: list[int],
+    logins: list[tuple[dict[str, str], str]],
+) -> LevelResult:
+    result = LevelResult()
+    # Every client exists before the clock starts: making 200 httpx clients takes seconds
+    # on a busy machine, and a client made after the deadline would send nothing.
+    sessions = [
+        httpx.AsyncClient(
+            base_url=base,
+            cookies=logins[i % len(logins)][0],
+            headers={"X-CSRF-Token": logins[i % len(logins)][1]},
+            timeout=60,
+            limits=httpx.Limits(max_connections=1),
+        )
+        for i in range(clients)
+    ]
+    monitor = health_monitor(base, duration)
+    started = time.monotonic()
+    deadline = started + duration
+    await asyncio.gather(
+        *(
+            client_loop(c, i, clients, project_id, image_ids, deadline, result)
+            for i, c in enumerate(sessions)
+        )
+    )
+    result.wall_s = time.monotonic() - started
+    for c in sessions:
+        await c.aclose()
+    out, _ = monitor.communicate(timeout=120)
+    result.health = [float(line) for line in out.split()]
+    return result
+
+
+def summarise(
+    label: str, database: str, clients: int, result: LevelResult, wall_s: float
+) -> dict[str, Any]:
+    latencies = [s.seconds for s in result.samples]
+    statuses = Counter(s.status for s in result.samples)
+    errors = sum(n for status, n in statuses.items() if status == 0 or status >= 500)
+    return {
+        "bench": "load",
+        "code": label,
+        "database": database,
+        "clients": clients,
+        "wall_s": round(wall_s, 1),
+        "requests": len(latencies),
+        "throughput_rps": round(len(latencies) / wall_s, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        "errors": errors,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "first_saves": result.first_saves,
+        "p99_ms_by_kind": {
+            kind: round(
+                percentile([s.seconds for s in result.samples if s.kind == kind], 0.99) * 1000, 1
+            )
+            for kind, _ in WORKLOAD
+        },
+        "health_max_ms": round(max(result.health, default=float("nan")) * 1000, 1),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+    }
+
+
+def run_tree(
+    label: str, code: Path, args: argparse.Namespace, database_base: str | None
+) -> list[dict[str, Any]]:
+    rows = []
+    for clients in args.levels:
+        data = Path(tempfile.mkdtemp(prefix="keyloop-load-"))
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(code),
+            "KEYLOOP_DATA_DIR": str(data),
+            "KEYLOOP_ENV": "dev",
+            "KEYLOOP_ADMIN_EMAIL": EMAIL,
+            "KEYLOOP_ADMIN_PASSWORD": PASSWORD,
+        }
+        for name in ("KEYLOOP_DATABASE_URL", "KEYLOOP_BROKER_URL", "KEYLOOP_RESULT_BACKEND"):
+            env.pop(name, None)
+        database = "sqlite"
+        if database_base is not None:
+            env["KEYLOOP_DATABASE_URL"] = fresh_database(database_base)
+            database = "postgresql"
+        try:
+            with api_server(code, env, data / "api.log") as base:
+                project_id, image_ids, logins = seed(base, max(60, 2 * clients + 20))
+                result = asyncio.run(
+                    run_level(base, clients, args.duration, project_id, image_ids, logins)
+                )
+                row = summarise(label, database, clients, result, result.wall_s)
+            rows.append(row)
+            print(
+                f"{label:>8} {database:>10} {clients:>4} clients: "
+                f"p50 {row['p50_ms']:>7} ms  p95 {row['p95_ms']:>7} ms  "
+                f"p99 {row['p99_ms']:>7} ms  {row['throughput_rps']:>6} req/s  "
+                f"errors {row['errors']:>5}  /health max {row['health_max_ms']} ms  "
+                f"statuses {row['statuses']}",
+                flush=True,
+            )
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+    return rows
+
+
+def fresh_database(base_url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"keyloop_load_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
+    parser.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="a code tree to run (repeat for before/after); default: this checkout",
+    )
+    db = parser.add_mutually_exclusive_group()
+    db.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL")
+    db.add_argument("--database-url", help="a PostgreSQL URL; each run gets a new database")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.jsonl")
+    args = parser.parse_args()
+    trees = [tuple(c.split("=", 1)) for c in args.code] or [("this", str(ROOT))]
+    with database_base(args) as base_url:
+        rows = []
+        for label, path in trees:
+            rows += run_tree(label, Path(path).resolve(), args, base_url)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("a") as out:
+        for row in rows:
+            out.write(json.dumps({**row, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n")
+    print(f"{len(rows)} rows appended to {args.out}")
+
+
+@contextmanager
+def database_base(args: argparse.Namespace) -> Iterator[str | None]:
+    if args.database_url:
+        yield args.database_url
+    elif args.postgres:
+        from tests.services import postgres_server
+
+        with postgres_server() as url:
+            yield url
+    else:
+        yield None
+
+
+if __name__ == "__main__":
+    main()
