@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import AuthDep, CurrentUser, SessionCodecDep, SessionDep, SettingsDep
+from backend.api.params import IdPath
 from backend.api.sessions import (
     SESSION_COOKIE,
     SessionCodec,
@@ -110,7 +111,7 @@ def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenRead]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+def revoke_token(token_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     users.revoke_token(session, user, token_id)
     session.commit()
 
@@ -123,7 +124,7 @@ def list_sessions(auth: AuthDep, session: SessionDep) -> list[UserSessionRead]:
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-def end_session(session_id: int, auth: AuthDep, response: Response, session: SessionDep) -> None:
+def end_session(session_id: IdPath, auth: AuthDep, response: Response, session: SessionDep) -> None:
     """End one of the caller's sessions (e.g. a lost laptop's); ending the current one logs
     this browser out."""
     user_sessions.end_session(session, auth.user.id, session_id)

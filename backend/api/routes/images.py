@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.api.params import IdPath
 from backend.api.uploads import read_limited
 from backend.errors import BadInput, NotFound
 from backend.models import ImageSplit, ImageState
@@ -23,7 +24,7 @@ router = APIRouter(tags=["images"])
 
 @router.post("/projects/{project_id}/images", status_code=201)
 async def upload_images(
-    project_id: int,
+    project_id: IdPath,
     files: Annotated[list[UploadFile], File(description="Images and/or zip archives")],
     _: Annotator,
     session: SessionDep,
@@ -61,7 +62,7 @@ async def upload_images(
 
 @router.get("/projects/{project_id}/images")
 def list_images(
-    project_id: int,
+    project_id: IdPath,
     _: Viewer,
     session: SessionDep,
     state: ImageState | None = None,
@@ -91,12 +92,14 @@ def list_images(
 
 
 @router.get("/images/{image_id}")
-def get_image(image_id: int, _: Viewer, session: SessionDep) -> ImageRead:
+def get_image(image_id: IdPath, _: Viewer, session: SessionDep) -> ImageRead:
     return ImageRead.model_validate(images.get_image(session, image_id))
 
 
 @router.patch("/images/{image_id}")
-def update_image(image_id: int, body: ImageUpdate, _: Annotator, session: SessionDep) -> ImageRead:
+def update_image(
+    image_id: IdPath, body: ImageUpdate, _: Annotator, session: SessionDep
+) -> ImageRead:
     image = images.get_image(session, image_id)
     if body.split is not None:
         image.split = body.split
@@ -112,7 +115,7 @@ def update_image(image_id: int, body: ImageUpdate, _: Annotator, session: Sessio
 
 
 @router.delete("/images/{image_id}", status_code=204)
-def delete_image(image_id: int, _: Admin, session: SessionDep, store: BlobStoreDep) -> None:
+def delete_image(image_id: IdPath, _: Admin, session: SessionDep, store: BlobStoreDep) -> None:
     image = images.get_image(session, image_id)
     checksum = image.checksum
     session.delete(image)
@@ -124,7 +127,9 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 
 @router.get("/images/{image_id}/file", response_class=FileResponse)
-def image_file(image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep) -> FileResponse:
+def image_file(
+    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep
+) -> FileResponse:
     image = images.get_image(session, image_id)
     path = _stored(store.path_for(image.checksum), image_id)
     return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
@@ -132,7 +137,7 @@ def image_file(image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDe
 
 @router.get("/images/{image_id}/view", response_class=FileResponse)
 def image_view(
-    image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
+    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
 ) -> FileResponse:
     """What the annotator's <img> loads: the original file where browsers display its format,
     else (TIFF) a PNG rendition, made once and kept beside the thumbnails."""
@@ -148,7 +153,7 @@ def image_view(
 
 @router.get("/images/{image_id}/thumbnail", response_class=Response)
 def image_thumbnail(
-    image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
+    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
 ) -> Response:
     image = images.get_image(session, image_id)
     cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
@@ -156,13 +161,13 @@ def image_thumbnail(
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
 
 
-def _stored(path: Path, image_id: int) -> Path:
+def _stored(path: Path, image_id: IdPath) -> Path:
     if not path.is_file():
         raise NotFound(f"the file of image {image_id} is missing from storage")
     return path
 
 
-def _derive(cached: Path, source: Path, image_id: int, make: Callable[[bytes], bytes]) -> None:
+def _derive(cached: Path, source: Path, image_id: IdPath, make: Callable[[bytes], bytes]) -> None:
     """Write `make(source bytes)` to `cached` unless there (keyed by checksum: never stale)."""
     if not cached.is_file():
         write_atomic(cached, make(_stored(source, image_id).read_bytes()))

@@ -20,9 +20,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from backend.api.deps import Admin, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.api.params import IdPath
 from backend.dispatch import send_job
 from backend.formats.bundle import ZipSink
 from backend.models import ImageSplit, ImageState, Project, User
+from backend.schemas.common import RowId
 from backend.schemas.training import JobRead
 from backend.services.import_jobs import create_import_job
 from backend.services.projects import get_project
@@ -84,7 +86,7 @@ async def import_as_new_project(
 
 @router.post("/projects/{project_id}/import/{fmt}", status_code=202)
 async def import_into_project(
-    project_id: int,
+    project_id: IdPath,
     fmt: Format,
     files: FilesField,
     user: Admin,
@@ -100,14 +102,14 @@ async def import_into_project(
 
 @router.get("/projects/{project_id}/export/{fmt}", response_model=None)
 def export_project(
-    project_id: int,
+    project_id: IdPath,
     fmt: Format,
     _: Viewer,
     session: SessionDep,
     store: BlobStoreDep,
     state: ImageState | None = None,
     split: ImageSplit | None = None,
-    image_id: Annotated[list[int] | None, Query(description="Only these images")] = None,
+    image_id: Annotated[list[RowId] | None, Query(description="Only these images")] = None,
     predictions: bool = False,
     images: Annotated[bool, Query(description="COCO: a zip with the images, not JSON")] = False,
 ) -> FileResponse | JSONResponse:

@@ -1,0 +1,19 @@
+"""Path, query and form parameters shared by the routes, bounded like the schema types.
+
+`image_id: IdPath` documents and enforces 1..2^63-1, so an id the database cannot hold is a 422
+rather than a driver overflow (a 500).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Path, Query
+
+from backend.schemas.common import MAX_ID
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (1 to 2^63-1)")]
+OptionalIdQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="A row id (1 to 2^63-1)")
+]
+OptionalIdForm = Annotated[int | None, Form(ge=1, le=MAX_ID, description="A row id (1 to 2^63-1)")]
