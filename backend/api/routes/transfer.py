@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from backend.api.deps import Admin, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.api.downloads import attachment
 from backend.api.params import IdPath
 from backend.dispatch import send_job
 from backend.formats.bundle import ZipSink
@@ -116,10 +117,10 @@ def export_project(
     """Download a zip in the tool's own layout (COCO: the JSON alone unless `images`)."""
     project = get_project(session, project_id)
     where = ExportFilter(state=state, split=split, image_ids=image_id)
-    stem = f"{project.name}-{fmt.value}".replace('"', "")
+    stem = f"{project.name}-{fmt.value}"
     if fmt is Format.coco and not images:
         document = coco_document(session, project, where, predictions=predictions)
-        disposition = {"Content-Disposition": f'attachment; filename="{stem}.json"'}
+        disposition = {"Content-Disposition": attachment(f"{stem}.json")}
         return JSONResponse(document, headers=disposition)
     fd, tmp = tempfile.mkstemp(prefix="keyloop-export-", suffix=".zip")
     try:
@@ -131,6 +132,6 @@ def export_project(
     return FileResponse(
         tmp,
         media_type="application/zip",
-        filename=f"{stem}.zip",
+        headers={"Content-Disposition": attachment(f"{stem}.zip")},
         background=BackgroundTask(Path(tmp).unlink, missing_ok=True),
     )
