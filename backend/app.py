@@ -61,7 +61,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KeyloopError)
     async def domain_error(_: Request, exc: KeyloopError) -> JSONResponse:
         body = {"detail": exc.detail, "code": exc.code, **exc.extra}
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

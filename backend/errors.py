@@ -17,6 +17,11 @@ class KeyloopError(Exception):
         self.detail = detail
         self.extra = extra or {}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that belong with this error (e.g. Retry-After)."""
+        return {}
+
 
 class BadInput(KeyloopError):
     status_code = 422
@@ -45,6 +50,20 @@ class PayloadTooLarge(KeyloopError):
 class TooManyRequests(KeyloopError):
     status_code = 429
     code = "too_many_requests"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        retry_after_s: int | None = None,
+    ) -> None:
+        super().__init__(detail, extra=extra)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after_s is None else {"Retry-After": str(self.retry_after_s)}
 
 
 class UnsupportedMedia(KeyloopError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.api.sessions import CSRF_HEADER, SESSION_COOKIE, SessionCodec, csrf_matches
 from backend.config import Settings, get_settings
+from backend.db.base import utcnow
 from backend.db.session import get_sessionmaker
 from backend.errors import Forbidden, NotAuthenticated
 from backend.models import Role, User, UserSession
@@ -34,6 +36,14 @@ def get_db(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Ses
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_clock() -> Callable[[], datetime]:
+    """The time source of time-based rules (login throttling); tests override it."""
+    return utcnow
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 def get_blob_store(settings: SettingsDep) -> LocalBlobStore:

@@ -4,7 +4,14 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.api.deps import AuthDep, CurrentUser, SessionCodecDep, SessionDep, SettingsDep
+from backend.api.deps import (
+    AuthDep,
+    ClockDep,
+    CurrentUser,
+    SessionCodecDep,
+    SessionDep,
+    SettingsDep,
+)
 from backend.api.params import IdPath
 from backend.api.sessions import (
     SESSION_COOKIE,
@@ -25,7 +32,7 @@ from backend.schemas.user import (
     UserRead,
     UserSessionRead,
 )
-from backend.services import user_sessions, users
+from backend.services import login_throttle, user_sessions, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -38,17 +45,26 @@ def login(
     session: SessionDep,
     settings: SettingsDep,
     codec: SessionCodecDep,
+    clock: ClockDep,
 ) -> LoginResponse:
+    """Sign in. Failed attempts are counted per email and per client address: past a few in
+    a row, logins answer 429 with Retry-After for a time that doubles with each failure."""
+    ip = request.client.host if request.client else ""
+    now = clock()
+    login_throttle.check_allowed(session, body.email, ip, now)  # 429 while locked
     user = users.authenticate(session, body.email, body.password)
     if user is None:
+        login_throttle.record_failure(session, body.email, ip, now)
+        session.commit()
         raise NotAuthenticated("wrong email or password")
+    login_throttle.record_success(session, body.email)
     _end_presented_session(request, session, codec)  # a new login replaces this browser's
     secret = user_sessions.start_session(
         session,
         user,
         max_age_s=settings.session_max_age_s,
         user_agent=request.headers.get("User-Agent", ""),
-        ip=request.client.host if request.client else "",
+        ip=ip,
     )
     session.commit()
     csrf = new_csrf_token()
