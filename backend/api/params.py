@@ -17,3 +17,5 @@ OptionalIdQuery = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="A row id (1 to 2^63-1)")
 ]
 OptionalIdForm = Annotated[int | None, Form(ge=1, le=MAX_ID, description="A row id (1 to 2^63-1)")]
+# A page's start: past 2^63-1 the database's OFFSET overflows (a 500), so it is a 422 here.
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")]

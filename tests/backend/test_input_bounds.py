@@ -103,3 +103,11 @@ def test_rejects_ids_out_of_range_in_queries_and_bodies(
         f"/api/v1/images/{TOO_BIG - 1}/annotation", json={"version": TOO_BIG, "keypoints": []}
     )
     assert stale.status_code == 422, stale.text
+
+
+def test_rejects_offsets_past_what_the_database_can_skip(
+    admin: TestClient, project: dict[str, Any]
+) -> None:
+    r = admin.get(f"/api/v1/projects/{project['id']}/images", params={"offset": 3 * TOO_BIG})
+    assert r.status_code == 422, r.text
+    assert "offset" in r.json()["detail"]

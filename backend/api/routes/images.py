@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
-from backend.api.params import IdPath
+from backend.api.params import IdPath, OffsetQuery
 from backend.api.uploads import read_limited
 from backend.errors import BadInput, NotFound
 from backend.models import ImageSplit, ImageState
@@ -72,7 +72,7 @@ def list_images(
         str | None,
         Query(max_length=255, description="Part of the file name, any case"),
     ] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ImagePage:
     get_project(session, project_id)

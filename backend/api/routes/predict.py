@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from backend.api.deps import Annotator, SessionDep, SettingsDep, Viewer
-from backend.api.params import IdPath, OptionalIdForm
+from backend.api.params import IdPath, OffsetQuery, OptionalIdForm
 from backend.api.uploads import read_limited
 from backend.config import Settings
 from backend.dispatch import send_job
@@ -59,7 +59,7 @@ def job_results(
     _: Viewer,
     session: SessionDep,
     settings: SettingsDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> BulkResultPage:
     job = jobs.get_job(session, job_id)

@@ -13,7 +13,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
@@ -101,7 +101,18 @@ async def import_into_project(
     return await _start_import(fmt, files, project, None, label, user, session, settings)
 
 
-@router.get("/projects/{project_id}/export/{fmt}", response_model=None)
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "COCO JSON, or a zip in the tool's layout (named by Content-Disposition)",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.get("/projects/{project_id}/export/{fmt}", response_model=None, responses=_EXPORT_RESPONSES)
 def export_project(
     project_id: IdPath,
     fmt: Format,
