@@ -10,6 +10,7 @@ test's output, with a `curl` line to replay each failure.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ CHECKS = ",".join(
         "content_type_conformance",
     ]
 )
-SEED = 14  # the issue that asked for this run; any fixed value makes failures replayable
-MAX_EXAMPLES = 8  # per operation and phase: about a minute per role on a 2-core machine
+# Fixed, so a failure replays; KEYLOOP_FUZZ_SEED / KEYLOOP_FUZZ_EXAMPLES explore further.
+SEED = int(os.environ.get("KEYLOOP_FUZZ_SEED", "14"))
+# Per operation and phase: about a minute per role on a 2-core machine.
+MAX_EXAMPLES = int(os.environ.get("KEYLOOP_FUZZ_EXAMPLES", "8"))
 
 # Operations left out, and why:
 EXCLUDED = [
