@@ -1,7 +1,8 @@
 """Value types shared by every schema: ids a database column can hold, floats that are numbers.
 
 Used at the edge so a bad value is a 422 that names the field, not a row that breaks a later
-retraining (a NaN region of interest) or a 500 from the database driver (an id over 2^63-1).
+retraining (a NaN region of interest) or a 500 from the database driver (an id its column
+cannot hold).
 To bound a new field, annotate it with one of these instead of a bare `int` or `float`.
 """
 
@@ -13,12 +14,15 @@ from pydantic import Field
 
 from backend.db.base import all_finite
 
-__all__ = ["MAX_ID", "Counter", "FiniteFloat", "RowId", "all_finite"]
+__all__ = ["MAX_ID", "MAX_OFFSET", "Counter", "FiniteFloat", "RowId", "all_finite"]
 
-# Primary keys are signed 64-bit integers on PostgreSQL and SQLite; 0 and below are never ids.
-MAX_ID = 2**63 - 1
+# Id and version columns are INTEGER: 32-bit on PostgreSQL (64-bit on SQLite), so the ids
+# every deployment can hold are 1..2^31-1; 0 and below are never ids.
+MAX_ID = 2**31 - 1
+# OFFSET takes a 64-bit integer on both engines.
+MAX_OFFSET = 2**63 - 1
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-# A count or version number that a signed 64-bit column stores.
+# A version number, as an INTEGER column stores it.
 Counter = Annotated[int, Field(ge=0, le=MAX_ID)]

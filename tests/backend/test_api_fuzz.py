@@ -3,7 +3,7 @@ annotator, with a fixed seed and a bounded number of examples: no server error, 
 code documented, every body (4xx included) and its Content-Type as `/openapi.json` says.
 
 Path ids are drawn from the seeded rows most of the time (schemathesis "dictionaries"), so
-requests reach the services instead of stopping at a 404; the rest are fuzzed in 1..2^63-1.
+requests reach the services instead of stopping at a 404; the rest are fuzzed in 1..2^31-1.
 Run alone: `pytest -m slow tests/backend/test_api_fuzz.py`; schemathesis' report goes to the
 test's output, with a `curl` line to replay each failure.
 """

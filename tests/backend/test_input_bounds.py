@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from backend.models import ModelVersion
+from backend.schemas.common import MAX_ID
 from tests.backend.conftest import png_bytes, upload
 
-TOO_BIG = 2**63  # one past the largest signed 64-bit id
+TOO_BIG = 2**63  # past any 64-bit integer
 
 
 def _raw_json(client: TestClient, method: str, url: str, text: str) -> Any:
@@ -73,7 +74,7 @@ def test_rejects_non_finite_roi_on_predict(
         "/api/v1/evaluations/{id}",
     ],
 )
-@pytest.mark.parametrize("bad_id", [TOO_BIG, 0, -1])
+@pytest.mark.parametrize("bad_id", [TOO_BIG, MAX_ID + 1, 0, -1])
 def test_rejects_ids_a_database_cannot_hold_in_paths(
     admin: TestClient, path: str, bad_id: int
 ) -> None:
@@ -84,7 +85,7 @@ def test_rejects_ids_a_database_cannot_hold_in_paths(
 
 
 def test_largest_id_is_simply_not_found(admin: TestClient) -> None:
-    assert admin.get(f"/api/v1/images/{TOO_BIG - 1}").status_code == 404
+    assert admin.get(f"/api/v1/images/{MAX_ID}").status_code == 404
 
 
 def test_rejects_ids_out_of_range_in_queries_and_bodies(
@@ -100,7 +101,7 @@ def test_rejects_ids_out_of_range_in_queries_and_bodies(
     predict = admin.post(f"/api/v1/projects/{pid}/predictions", json={"image_ids": [TOO_BIG]})
     assert predict.status_code == 422, predict.text
     stale = admin.put(
-        f"/api/v1/images/{TOO_BIG - 1}/annotation", json={"version": TOO_BIG, "keypoints": []}
+        f"/api/v1/images/{MAX_ID}/annotation", json={"version": MAX_ID + 1, "keypoints": []}
     )
     assert stale.status_code == 422, stale.text
 
