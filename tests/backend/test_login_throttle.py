@@ -89,7 +89,7 @@ def test_unknown_and_known_emails_answer_in_similar_time(db: Session, user: None
 
     median_s("nobody@example.com")  # the dummy hash is made once, on first use
     known, unknown = median_s(EMAIL), median_s("nobody@example.com")
-    assert unknown > 0.5 * known, (known, unknown)
+    assert unknown > 0.25 * known, (known, unknown)  # was ~0.1 before; loose for a busy CI
 
 
 def test_repeated_failures_lock_the_account_with_a_growing_delay(
