@@ -26,6 +26,7 @@ from backend.api.routes import annotations as annotation_routes
 from backend.api.security_headers import SecurityHeaders
 from backend.config import get_settings
 from backend.errors import KeyloopError
+from backend.schemas.errors import ERROR_RESPONSES
 
 API_PREFIX = "/api/v1"
 
@@ -33,7 +34,7 @@ API_PREFIX = "/api/v1"
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="Keyloop", version="0.1.0", openapi_url="/openapi.json")
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for router in (
         auth.router,
         users.router,

@@ -123,7 +123,8 @@ def gc(
     ] = None,
 ) -> None:
     """Remove files no database row needs: blobs and thumbnails of deleted images, old job
-    folders, model folders of deleted projects and versions; and expired browser sessions."""
+    folders, model folders of deleted projects and versions; expired browser sessions and
+    old failed-login counts."""
     from backend.services.garbage import collect_garbage
 
     settings = get_settings()
@@ -144,6 +145,7 @@ def gc(
         typer.echo(f"{verb} {path}")
     typer.echo(f"{verb} {len(report.removed)} paths, {report.bytes_freed / 1e6:.1f} MB")
     typer.echo(f"{verb} {report.expired_sessions} expired sessions")
+    typer.echo(f"{verb} {report.stale_login_attempts} old failed-login counts")
 
 
 def _register_model_commands() -> None:

@@ -12,11 +12,23 @@ class KeyloopError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        retry_after_s: int | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}
-        self.headers: dict[str, str] = {}
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that belong with this error: Retry-After when the client should
+        come back later (429, 503)."""
+        return {} if self.retry_after_s is None else {"Retry-After": str(self.retry_after_s)}
 
 
 class BadInput(KeyloopError):
@@ -70,5 +82,4 @@ class Overloaded(KeyloopError):
     code = "overloaded"
 
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
-        super().__init__(detail)
-        self.headers = {"Retry-After": str(retry_after_s)}
+        super().__init__(detail, retry_after_s=retry_after_s)

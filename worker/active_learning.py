@@ -40,6 +40,7 @@ from worker.ml.uncertainty import (
     rank_normalize,
 )
 from worker.predicting import load_predictor, schema_order
+from worker.snapshot import stored_roi
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def score_version(version_id: int, config: UncertaintyConfig | None = None) -> i
         pool: list[Pool] = []
         done: list[tuple[Path, Roi | None]] = []
         for image, annotation in rows:
-            roi = _roi(image.roi)
+            roi = stored_roi(image)
             if image.state == ImageState.done:
                 done.append((store.path_for(image.checksum), roi))
             else:
@@ -196,9 +197,3 @@ def _needs_label(points: Sequence[Any] | None, k: int) -> list[bool]:
         for p in points[:k]
     ]
     return flags + [True] * (k - len(flags))
-
-
-def _roi(roi: object) -> Roi | None:
-    if isinstance(roi, list) and len(roi) == 4:
-        return (float(roi[0]), float(roi[1]), float(roi[2]), float(roi[3]))
-    return None

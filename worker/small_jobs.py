@@ -16,7 +16,7 @@ from worker.bulk_predicting import predict_uploads
 from worker.device import pick_device
 from worker.evaluating import evaluate_samples
 from worker.predicting import load_predictor, predict_and_store
-from worker.snapshot import take_snapshot
+from worker.snapshot import stored_roi, take_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,7 @@ def _images(
         query = select(Image).where(Image.project_id == project_id).order_by(Image.id)
         if image_ids is not None:
             query = query.where(Image.id.in_(image_ids))
-        return [
-            (i.id, store.path_for(i.checksum), tuple(i.roi) if i.roi else None)
-            for i in session.scalars(query)
-        ]
+        return [(i.id, store.path_for(i.checksum), stored_roi(i)) for i in session.scalars(query)]
 
 
 def run_evaluation_job(job_id: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend.api.admission import admission_for
 from backend.api.sessions import CSRF_HEADER, SESSION_COOKIE, SessionCodec, csrf_matches
 from backend.config import Settings, get_settings
+from backend.db.base import utcnow
 from backend.db.session import get_sessionmaker
 from backend.errors import Forbidden, NotAuthenticated
 from backend.models import Role, User, UserSession
@@ -46,6 +48,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # Function scope: the session closes and its slot frees when the route returns, before the
 # response is sent, so a slow client reading a file or an export holds neither.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_clock() -> Callable[[], datetime]:
+    """The time source of time-based rules (login throttling); tests override it."""
+    return utcnow
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 def get_blob_store(settings: SettingsDep) -> LocalBlobStore:

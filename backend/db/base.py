@@ -6,6 +6,8 @@ Alembic migrations (and autogenerate's comparison) agree on both.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +27,22 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def all_finite(values: Sequence[object]) -> bool:
+    """True when every value is an int or float other than NaN and ±inf (bools excluded)."""
+    return all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values
+    )
+
+
+def check_points_finite(points: Sequence[Any], owner: str) -> None:
+    """Refuse keypoints `{"x", "y", ...}` with a non-finite coordinate: SQLite would store
+    NaN and every later retraining would fail on it (PostgreSQL refuses it with a 500)."""
+    for i, p in enumerate(points):
+        xy = [p.get("x"), p.get("y")] if isinstance(p, dict) else []
+        if any(v is not None for v in xy) and not all_finite(xy):
+            raise ValueError(f"{owner}: keypoint {i} has coordinates {xy}, not finite numbers")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -3,6 +3,7 @@
 from backend.db.base import Base
 from backend.models.annotation import Annotation, AnnotationRevision
 from backend.models.image import Image, ImageSplit, ImageState
+from backend.models.login_attempt import LoginAttempt
 from backend.models.ml import (
     Evaluation,
     JobKind,
@@ -25,6 +26,7 @@ __all__ = [
     "ImageState",
     "JobKind",
     "JobState",
+    "LoginAttempt",
     "ModelVersion",
     "Prediction",
     "Project",

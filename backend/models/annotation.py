@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from backend.db.base import Base, TimestampMixin, utcnow
+from backend.db.base import Base, TimestampMixin, check_points_finite, utcnow
 
 
 class Annotation(Base):
@@ -26,6 +26,11 @@ class Annotation(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @validates("keypoints")
+    def _finite(self, _key: str, points: list[Any]) -> list[Any]:
+        check_points_finite(points, f"annotation of image {self.image_id}")
+        return points
+
 
 class AnnotationRevision(TimestampMixin, Base):
     """Every saved state of an annotation, so no edit is ever lost."""
@@ -39,3 +44,8 @@ class AnnotationRevision(TimestampMixin, Base):
     keypoints: Mapped[list[Any]]
     done: Mapped[bool]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @validates("keypoints")
+    def _finite(self, _key: str, points: list[Any]) -> list[Any]:
+        check_points_finite(points, f"revision of image {self.image_id}")
+        return points

@@ -4,9 +4,9 @@ import enum
 from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from backend.db.base import Base, TimestampMixin
+from backend.db.base import Base, TimestampMixin, all_finite
 
 
 class ImageSplit(enum.StrEnum):
@@ -45,3 +45,11 @@ class Image(TimestampMixin, Base):
     # Region of interest [x, y, w, h] in image pixels; the model crops to it when set.
     roi: Mapped[list[Any] | None]
     labeled_count: Mapped[int] = mapped_column(default=0)
+
+    @validates("roi")
+    def _finite_roi(self, _key: str, roi: list[Any] | None) -> list[Any] | None:
+        # The last line of defence (the API's schemas refuse these first): a NaN box stored
+        # on SQLite would fail every later retraining.
+        if roi is not None and not (len(roi) == 4 and all_finite(roi)):
+            raise ValueError(f"image {self.original_name!r}: roi {roi!r} is not 4 finite numbers")
+        return roi

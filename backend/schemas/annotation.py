@@ -5,14 +5,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from backend.schemas.common import Counter, FiniteFloat
+
 Visibility = Literal["unlabeled", "visible", "occluded"]
 PointSource = Literal["human", "prediction"]
 
 
 class Point(BaseModel):
     name: str
-    x: float | None = None
-    y: float | None = None
+    x: FiniteFloat | None = None
+    y: FiniteFloat | None = None
     visibility: Visibility = "unlabeled"
     source: PointSource = "human"
 
@@ -27,8 +29,8 @@ class AnnotationRead(BaseModel):
 
 
 class AnnotationUpdate(BaseModel):
-    version: int | None = Field(
-        None, ge=0, description="The version the client read; or send If-Match."
+    version: Counter | None = Field(
+        None, description="The version the client read; or send If-Match."
     )
     keypoints: list[Point]
     done: bool = False

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.models import ImageSplit, ImageState
+from backend.schemas.common import FiniteFloat
 
 
 class ImageRead(BaseModel):
@@ -27,7 +28,7 @@ class ImageRead(BaseModel):
 class ImageUpdate(BaseModel):
     split: ImageSplit | None = None
     # [x, y, w, h] in image pixels; send null to clear.
-    roi: list[float] | None = Field(default=None, min_length=4, max_length=4)
+    roi: list[FiniteFloat] | None = Field(default=None, min_length=4, max_length=4)
     clear_roi: bool = False
 
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.models import JobKind, JobState
+from backend.schemas.common import RowId
 
 Backbone = Literal["hrnet_w32", "hrnet_w18_small", "efficientnet_lite0"]
 
@@ -24,7 +25,7 @@ class TrainingOptions(BaseModel):
     # Steps between validation-PCK evaluations (and early-stopping checks).
     eval_interval: int | None = Field(None, ge=1, le=100_000)
     semi_supervised: bool = True
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)  # numpy's and torch's seed range
 
 
 class JobRead(BaseModel):
@@ -60,8 +61,8 @@ class ModelVersionRead(BaseModel):
 
 
 class PredictRequest(BaseModel):
-    image_ids: list[int] | None = Field(None, max_length=100_000)
-    model_version_id: int | None = None
+    image_ids: list[RowId] | None = Field(None, max_length=100_000)
+    model_version_id: RowId | None = None
 
 
 class EvaluateRequest(BaseModel):

@@ -13,6 +13,7 @@ What becomes garbage, and why it is not removed at once:
 
 Expired browser sessions are refused (and their row deleted) when presented again; the sweep
 deletes the rest in one statement. They need no grace period: an expired session is never used.
+Failed-login counts (`services/login_throttle.py`) whose last failure is forgotten go the same way.
 
 Anything younger than `grace` is left alone whatever the database says: an import writes its
 blobs before it commits their rows, and a training job writes its version folder before the
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.models import Image, JobState, ModelVersion, Project, TrainingJob
+from backend.services.login_throttle import delete_stale
 from backend.services.user_sessions import delete_expired
 
 FINISHED = (JobState.succeeded, JobState.failed, JobState.cancelled)
@@ -46,6 +48,7 @@ class GcReport:
     bytes_freed: int = 0
     dry_run: bool = False
     expired_sessions: int = 0
+    stale_login_attempts: int = 0
 
     def add(self, path: Path) -> None:
         self.removed.append(path)
@@ -106,6 +109,7 @@ def collect_garbage(
                 report.add(folder)
 
     report.expired_sessions = delete_expired(session, now, dry_run=dry_run)
+    report.stale_login_attempts = delete_stale(session, now, dry_run=dry_run)
     if not dry_run:
         for path in report.removed:
             if path.is_dir():

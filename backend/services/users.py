@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import ApiToken, Role, User
-from backend.services.security import hash_password, hash_token, new_api_token, verify_password
+from backend.services.security import (
+    hash_password,
+    hash_token,
+    new_api_token,
+    verify_against_nobody,
+    verify_password,
+)
 from backend.services.user_sessions import end_all_sessions
 
 MIN_PASSWORD_LENGTH = 8
@@ -28,8 +34,13 @@ def create_user(session: Session, email: str, password: str, role: Role) -> User
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, else None, in the same time whether or
+    not the email has an account (a dummy hash is checked for unknown ones)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    if user is None:
+        verify_against_nobody(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
         return None
     return user
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from backend.api.deps import Admin, SessionDep
+from backend.api.params import IdPath, OptionalIdQuery
 from backend.errors import NotFound
 from backend.models import ApiToken, Evaluation, ModelVersion
 from backend.schemas.admin import (
@@ -32,12 +33,14 @@ router = APIRouter(tags=["admin"])
 
 
 @router.get("/projects/{project_id}/health")
-def get_health(project_id: int, _: Admin, session: SessionDep) -> ProjectHealth:
+def get_health(project_id: IdPath, _: Admin, session: SessionDep) -> ProjectHealth:
     return project_health(session, get_project(session, project_id))
 
 
 @router.get("/projects/{project_id}/label-efficiency")
-def label_efficiency(project_id: int, _: Admin, session: SessionDep) -> list[LabelEfficiencyPoint]:
+def label_efficiency(
+    project_id: IdPath, _: Admin, session: SessionDep
+) -> list[LabelEfficiencyPoint]:
     """Validation PCK of every version against the labeled images it was trained on."""
     get_project(session, project_id)
     rows = session.scalars(
@@ -61,10 +64,10 @@ def label_efficiency(project_id: int, _: Admin, session: SessionDep) -> list[Lab
 
 @router.get("/projects/{project_id}/evaluations")
 def list_evaluations(
-    project_id: int,
+    project_id: IdPath,
     _: Admin,
     session: SessionDep,
-    model_version_id: int | None = None,
+    model_version_id: OptionalIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[EvaluationSummary]:
     """Evaluations of the project's versions (or of one), newest first, without the
@@ -82,13 +85,13 @@ def list_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}")
-def get_evaluation(evaluation_id: int, _: Admin, session: SessionDep) -> EvaluationRead:
+def get_evaluation(evaluation_id: IdPath, _: Admin, session: SessionDep) -> EvaluationRead:
     return EvaluationRead.model_validate(evaluations.get_evaluation(session, evaluation_id))
 
 
 @router.get("/evaluations/{evaluation_id}/worst")
 def worst_examples(
-    evaluation_id: int,
+    evaluation_id: IdPath,
     _: Admin,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 8,
@@ -98,7 +101,7 @@ def worst_examples(
 
 
 @router.get("/evaluations/{evaluation_id}/embedding")
-def embedding(evaluation_id: int, _: Admin, session: SessionDep) -> EmbeddingRead:
+def embedding(evaluation_id: IdPath, _: Admin, session: SessionDep) -> EmbeddingRead:
     evaluation = evaluations.get_evaluation(session, evaluation_id)
     version = session.get(ModelVersion, evaluation.model_version_id)
     assert version is not None  # evaluations cascade with their version
@@ -107,7 +110,7 @@ def embedding(evaluation_id: int, _: Admin, session: SessionDep) -> EmbeddingRea
 
 
 @router.get("/users/{user_id}/tokens")
-def list_user_tokens(user_id: int, _: Admin, session: SessionDep) -> list[TokenRead]:
+def list_user_tokens(user_id: IdPath, _: Admin, session: SessionDep) -> list[TokenRead]:
     users.get_user(session, user_id)
     rows = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
@@ -117,7 +120,7 @@ def list_user_tokens(user_id: int, _: Admin, session: SessionDep) -> list[TokenR
 
 @router.post("/users/{user_id}/tokens", status_code=201)
 def issue_user_token(
-    user_id: int, body: TokenCreate, _: Admin, session: SessionDep
+    user_id: IdPath, body: TokenCreate, _: Admin, session: SessionDep
 ) -> TokenCreated:
     """A token for a script that acts as `user_id` (e.g. a bot account); shown once."""
     row, token = users.issue_token(session, users.get_user(session, user_id), body.name)
@@ -126,7 +129,7 @@ def issue_user_token(
 
 
 @router.delete("/users/{user_id}/tokens/{token_id}", status_code=204)
-def revoke_user_token(user_id: int, token_id: int, admin: Admin, session: SessionDep) -> None:
+def revoke_user_token(user_id: IdPath, token_id: IdPath, admin: Admin, session: SessionDep) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user_id:
         raise NotFound(f"token {token_id} of user {user_id} not found")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Response
 from sqlalchemy import select
 
 from backend.api.deps import Annotator, SessionDep, Viewer
+from backend.api.params import IdPath
 from backend.errors import BadInput, NotFound
 from backend.models import ModelVersion, Prediction
 from backend.schemas.annotation import (
@@ -15,6 +16,7 @@ from backend.schemas.annotation import (
     PredictionRead,
     RevisionRead,
 )
+from backend.schemas.common import MAX_ID
 from backend.services import annotations as annotation_service
 from backend.services.images import get_image
 from backend.services.projects import get_project
@@ -28,7 +30,7 @@ def _etag(version: int) -> str:
 
 @router.get("/annotation")
 def get_annotation(
-    image_id: int, _: Viewer, session: SessionDep, response: Response
+    image_id: IdPath, _: Viewer, session: SessionDep, response: Response
 ) -> AnnotationRead:
     image = get_image(session, image_id)
     read = annotation_service.read_annotation(
@@ -44,6 +46,8 @@ def _expected_version(body: AnnotationUpdate, if_match: str | None) -> int:
             version = int(if_match.strip().removeprefix("W/").strip('"'))
         except ValueError:
             raise BadInput(f"If-Match {if_match!r} is not a version number") from None
+        if not 0 <= version <= MAX_ID:
+            raise BadInput(f"If-Match {if_match!r} is not a version number")
         if body.version is not None and body.version != version:
             raise BadInput("If-Match and body version disagree")
         return version
@@ -54,7 +58,7 @@ def _expected_version(body: AnnotationUpdate, if_match: str | None) -> int:
 
 @router.put("/annotation")
 def put_annotation(
-    image_id: int,
+    image_id: IdPath,
     body: AnnotationUpdate,
     user: Annotator,
     session: SessionDep,
@@ -72,13 +76,13 @@ def put_annotation(
 
 
 @router.get("/annotation/revisions")
-def get_revisions(image_id: int, _: Viewer, session: SessionDep) -> list[RevisionRead]:
+def get_revisions(image_id: IdPath, _: Viewer, session: SessionDep) -> list[RevisionRead]:
     image = get_image(session, image_id)
     return annotation_service.list_revisions(session, get_project(session, image.project_id), image)
 
 
 @router.get("/prediction")
-def get_prediction(image_id: int, _: Viewer, session: SessionDep) -> PredictionRead:
+def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> PredictionRead:
     image = get_image(session, image_id)
     project = get_project(session, image.project_id)
     pred = session.scalar(

@@ -4,7 +4,15 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.api.deps import AuthDep, CurrentUser, SessionCodecDep, SessionDep, SettingsDep
+from backend.api.deps import (
+    AuthDep,
+    ClockDep,
+    CurrentUser,
+    SessionCodecDep,
+    SessionDep,
+    SettingsDep,
+)
+from backend.api.params import IdPath
 from backend.api.sessions import (
     SESSION_COOKIE,
     SessionCodec,
@@ -24,7 +32,7 @@ from backend.schemas.user import (
     UserRead,
     UserSessionRead,
 )
-from backend.services import user_sessions, users
+from backend.services import login_throttle, user_sessions, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -37,17 +45,26 @@ def login(
     session: SessionDep,
     settings: SettingsDep,
     codec: SessionCodecDep,
+    clock: ClockDep,
 ) -> LoginResponse:
+    """Sign in. Failed attempts are counted per email and per client address: past a few in
+    a row, logins answer 429 with Retry-After for a time that doubles with each failure."""
+    ip = request.client.host if request.client else ""
+    now = clock()
+    login_throttle.check_allowed(session, body.email, ip, now)  # 429 while locked
     user = users.authenticate(session, body.email, body.password)
     if user is None:
+        login_throttle.record_failure(session, body.email, ip, now)
+        session.commit()
         raise NotAuthenticated("wrong email or password")
+    login_throttle.record_success(session, body.email)
     _end_presented_session(request, session, codec)  # a new login replaces this browser's
     secret = user_sessions.start_session(
         session,
         user,
         max_age_s=settings.session_max_age_s,
         user_agent=request.headers.get("User-Agent", ""),
-        ip=request.client.host if request.client else "",
+        ip=ip,
     )
     session.commit()
     csrf = new_csrf_token()
@@ -110,7 +127,7 @@ def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenRead]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+def revoke_token(token_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     users.revoke_token(session, user, token_id)
     session.commit()
 
@@ -123,7 +140,7 @@ def list_sessions(auth: AuthDep, session: SessionDep) -> list[UserSessionRead]:
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-def end_session(session_id: int, auth: AuthDep, response: Response, session: SessionDep) -> None:
+def end_session(session_id: IdPath, auth: AuthDep, response: Response, session: SessionDep) -> None:
     """End one of the caller's sessions (e.g. a lost laptop's); ending the current one logs
     this browser out."""
     user_sessions.end_session(session, auth.user.id, session_id)

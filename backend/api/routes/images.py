@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.api.params import IdPath, OffsetQuery
 from backend.api.uploads import read_limited
 from backend.config import Settings
 from backend.errors import BadInput, NotFound
@@ -29,7 +30,7 @@ router = APIRouter(tags=["images"])
 
 @router.post("/projects/{project_id}/images", status_code=201)
 async def upload_images(
-    project_id: int,
+    project_id: IdPath,
     files: Annotated[list[UploadFile], File(description="Images and/or zip archives")],
     _: Annotator,
     session: SessionDep,
@@ -67,7 +68,7 @@ async def upload_images(
 
 @router.get("/projects/{project_id}/images")
 def list_images(
-    project_id: int,
+    project_id: IdPath,
     _: Viewer,
     session: SessionDep,
     state: ImageState | None = None,
@@ -77,7 +78,7 @@ def list_images(
         str | None,
         Query(max_length=255, description="Part of the file name, any case"),
     ] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ImagePage:
     get_project(session, project_id)
@@ -97,12 +98,14 @@ def list_images(
 
 
 @router.get("/images/{image_id}")
-def get_image(image_id: int, _: Viewer, session: SessionDep) -> ImageRead:
+def get_image(image_id: IdPath, _: Viewer, session: SessionDep) -> ImageRead:
     return ImageRead.model_validate(images.get_image(session, image_id))
 
 
 @router.patch("/images/{image_id}")
-def update_image(image_id: int, body: ImageUpdate, _: Annotator, session: SessionDep) -> ImageRead:
+def update_image(
+    image_id: IdPath, body: ImageUpdate, _: Annotator, session: SessionDep
+) -> ImageRead:
     image = images.get_image(session, image_id)
     if body.split is not None:
         image.split = body.split
@@ -118,7 +121,7 @@ def update_image(image_id: int, body: ImageUpdate, _: Annotator, session: Sessio
 
 
 @router.delete("/images/{image_id}", status_code=204)
-def delete_image(image_id: int, _: Admin, session: SessionDep, store: BlobStoreDep) -> None:
+def delete_image(image_id: IdPath, _: Admin, session: SessionDep, store: BlobStoreDep) -> None:
     image = images.get_image(session, image_id)
     checksum = image.checksum
     session.delete(image)
@@ -130,7 +133,9 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 
 @router.get("/images/{image_id}/file", response_class=FileResponse)
-def image_file(image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep) -> FileResponse:
+def image_file(
+    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep
+) -> FileResponse:
     image = images.get_image(session, image_id)
     path = _stored(store.path_for(image.checksum), image_id)
     return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
@@ -138,7 +143,7 @@ def image_file(image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDe
 
 @router.get("/images/{image_id}/view", response_class=FileResponse)
 def image_view(
-    image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
+    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
 ) -> FileResponse:
     """What the annotator's <img> loads: the original file where browsers display its format,
     else (TIFF) a PNG rendition, made once and kept beside the thumbnails."""
@@ -155,7 +160,7 @@ def image_view(
 
 @router.get("/images/{image_id}/thumbnail", response_class=Response)
 def image_thumbnail(
-    image_id: int, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
+    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
 ) -> Response:
     image = images.get_image(session, image_id)
     cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
@@ -164,12 +169,13 @@ def image_thumbnail(
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
 
 
-def _stored(path: Path, image_id: int) -> Path:
+def _stored(path: Path, image_id: IdPath) -> Path:
     if not path.is_file():
         raise NotFound(f"the file of image {image_id} is missing from storage")
     return path
 
 
+<<<<<<< HEAD
 def _derive(
     cached: Path, source: Path, image_id: int, make: Callable[[bytes], bytes], settings: Settings
 ) -> None:
@@ -180,3 +186,9 @@ def _derive(
     with decode_slot(settings.api_decode_concurrency, settings.api_queue_wait_s):
         if not cached.is_file():  # made by a request that held the slot before us
             write_atomic(cached, make(_stored(source, image_id).read_bytes()))
+=======
+def _derive(cached: Path, source: Path, image_id: IdPath, make: Callable[[bytes], bytes]) -> None:
+    """Write `make(source bytes)` to `cached` unless there (keyed by checksum: never stale)."""
+    if not cached.is_file():
+        write_atomic(cached, make(_stored(source, image_id).read_bytes()))
+>>>>>>> sec-api

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import SessionDep, Viewer
+from backend.api.params import IdPath
 from backend.schemas.image import ImageRead
 from backend.schemas.queue import QueueItem, QueueRead, Strategy, UncertainKeypoint
 from backend.services.labeling_queue import next_images
@@ -15,7 +16,7 @@ router = APIRouter(tags=["active learning"])
 
 @router.get("/projects/{project_id}/queue")
 def get_queue(
-    project_id: int,
+    project_id: IdPath,
     _: Viewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from backend.api.deps import Annotator, SessionDep, SettingsDep, Viewer
+from backend.api.params import IdPath, OffsetQuery, OptionalIdForm
 from backend.api.uploads import read_limited
 from backend.config import Settings
 from backend.dispatch import send_job
 from backend.errors import BadInput, PayloadTooLarge
 from backend.models import ModelVersion
+from backend.schemas.common import all_finite
 from backend.schemas.predict import BulkResult, BulkResultPage, ImagePrediction, KeypointPrediction
 from backend.schemas.training import JobRead
 from backend.services import bulk_predict, jobs, onnx_predict
@@ -26,12 +28,12 @@ router = APIRouter(tags=["prediction"])
 
 @router.post("/projects/{project_id}/predictions/upload", status_code=202)
 async def predict_uploaded(
-    project_id: int,
+    project_id: IdPath,
     files: Annotated[list[UploadFile], File(description="Images and/or zip archives")],
     user: Annotator,
     session: SessionDep,
     settings: SettingsDep,
-    model_version_id: Annotated[int | None, Form()] = None,
+    model_version_id: OptionalIdForm = None,
 ) -> JobRead:
     """Predict images that are not added to the project (a pinned or the active version);
     poll `GET /jobs/{id}`, then read `GET /jobs/{id}/results`."""
@@ -53,11 +55,11 @@ async def predict_uploaded(
 
 @router.get("/jobs/{job_id}/results")
 def job_results(
-    job_id: int,
+    job_id: IdPath,
     _: Viewer,
     session: SessionDep,
     settings: SettingsDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> BulkResultPage:
     job = jobs.get_job(session, job_id)
@@ -75,7 +77,7 @@ def job_results(
 
 @router.get("/jobs/{job_id}/results.coco.json")
 def job_results_coco(
-    job_id: int,
+    job_id: IdPath,
     _: Viewer,
     session: SessionDep,
     settings: SettingsDep,
@@ -90,7 +92,7 @@ def job_results_coco(
 
 @router.post("/model-versions/{version_id}/predict")
 def predict_with_version(
-    version_id: int,
+    version_id: IdPath,
     file: Annotated[UploadFile, File(description="One image")],
     _: Annotator,
     session: SessionDep,
@@ -105,7 +107,7 @@ def predict_with_version(
 
 @router.post("/projects/{project_id}/predict")
 def predict_with_active(
-    project_id: int,
+    project_id: IdPath,
     file: Annotated[UploadFile, File(description="One image")],
     _: Annotator,
     session: SessionDep,
@@ -161,6 +163,8 @@ def _parse_roi(roi: str | None) -> tuple[float, float, float, float] | None:
         x, y, w, h = (float(v) for v in roi.split(","))
     except ValueError as exc:
         raise BadInput(f"roi must be 'x,y,w,h' in image pixels, got {roi!r}") from exc
+    if not all_finite((x, y, w, h)):  # float() reads "inf" and "nan" too
+        raise BadInput(f"roi values must be finite numbers, got {roi!r}")
     if w <= 0 or h <= 0:
         raise BadInput("roi width and height must be positive")
     return (x, y, w, h)

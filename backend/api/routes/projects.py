@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from backend.api.deps import Admin, SessionDep, Viewer
+from backend.api.params import IdPath
 from backend.models import Project
 from backend.schemas.project import ProjectCreate, ProjectRead, ProjectUpdate, SchemaChange
 from backend.services import projects
@@ -38,13 +39,13 @@ def create_project(body: ProjectCreate, _: Admin, session: SessionDep) -> Projec
 
 
 @router.get("/{project_id}")
-def get_project(project_id: int, _: Viewer, session: SessionDep) -> ProjectRead:
+def get_project(project_id: IdPath, _: Viewer, session: SessionDep) -> ProjectRead:
     return _read(session, projects.get_project(session, project_id))
 
 
 @router.patch("/{project_id}")
 def update_project(
-    project_id: int, body: ProjectUpdate, _: Admin, session: SessionDep
+    project_id: IdPath, body: ProjectUpdate, _: Admin, session: SessionDep
 ) -> ProjectRead:
     project = projects.update_project(session, projects.get_project(session, project_id), body)
     session.commit()
@@ -52,13 +53,15 @@ def update_project(
 
 
 @router.delete("/{project_id}", status_code=204)
-def delete_project(project_id: int, _: Admin, session: SessionDep) -> None:
+def delete_project(project_id: IdPath, _: Admin, session: SessionDep) -> None:
     session.delete(projects.get_project(session, project_id))
     session.commit()
 
 
 @router.put("/{project_id}/schema")
-def put_schema(project_id: int, body: SchemaChange, _: Admin, session: SessionDep) -> ProjectRead:
+def put_schema(
+    project_id: IdPath, body: SchemaChange, _: Admin, session: SessionDep
+) -> ProjectRead:
     project = projects.get_project(session, project_id)
     change_schema(session, project, body)
     session.commit()

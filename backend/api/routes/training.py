@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from backend.api.deps import Admin, Annotator, SessionDep, SettingsDep, Viewer
+from backend.api.params import IdPath
 from backend.dispatch import revoke, send_job
 from backend.errors import BadInput
 from backend.models import Evaluation, Image, JobKind, ModelVersion, TrainingJob
@@ -25,7 +26,7 @@ router = APIRouter(tags=["training"])
 
 @router.post("/projects/{project_id}/training-jobs", status_code=202)
 def start_training(
-    project_id: int,
+    project_id: IdPath,
     body: TrainingOptions,
     admin: Admin,
     session: SessionDep,
@@ -40,7 +41,7 @@ def start_training(
 
 @router.get("/projects/{project_id}/training-jobs")
 def list_jobs(
-    project_id: int,
+    project_id: IdPath,
     _: Viewer,
     session: SessionDep,
     kind: JobKind | None = None,
@@ -56,7 +57,7 @@ def list_jobs(
 
 @router.get("/jobs/{job_id}")
 def get_job(
-    job_id: int,
+    job_id: IdPath,
     _: Viewer,
     session: SessionDep,
     since: Annotated[
@@ -77,7 +78,7 @@ def get_job(
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel_job(job_id: int, _: Admin, session: SessionDep, settings: SettingsDep) -> JobRead:
+def cancel_job(job_id: IdPath, _: Admin, session: SessionDep, settings: SettingsDep) -> JobRead:
     job = jobs.request_cancel(session, jobs.get_job(session, job_id))
     session.commit()
     revoke(settings, job)
@@ -85,7 +86,7 @@ def cancel_job(job_id: int, _: Admin, session: SessionDep, settings: SettingsDep
 
 
 @router.get("/projects/{project_id}/model-versions")
-def list_versions(project_id: int, _: Viewer, session: SessionDep) -> list[ModelVersionRead]:
+def list_versions(project_id: IdPath, _: Viewer, session: SessionDep) -> list[ModelVersionRead]:
     get_project(session, project_id)
     rows = session.scalars(
         select(ModelVersion)
@@ -96,12 +97,12 @@ def list_versions(project_id: int, _: Viewer, session: SessionDep) -> list[Model
 
 
 @router.get("/model-versions/{version_id}")
-def get_version(version_id: int, _: Viewer, session: SessionDep) -> ModelVersionRead:
+def get_version(version_id: IdPath, _: Viewer, session: SessionDep) -> ModelVersionRead:
     return ModelVersionRead.model_validate(jobs.get_model_version(session, version_id))
 
 
 @router.post("/model-versions/{version_id}/promote")
-def promote_version(version_id: int, _: Admin, session: SessionDep) -> ModelVersionRead:
+def promote_version(version_id: IdPath, _: Admin, session: SessionDep) -> ModelVersionRead:
     """Make this version active: promotion of a new one or rollback to an older one."""
     version = jobs.promote(session, jobs.get_model_version(session, version_id))
     session.commit()
@@ -110,7 +111,7 @@ def promote_version(version_id: int, _: Admin, session: SessionDep) -> ModelVers
 
 @router.post("/model-versions/{version_id}/evaluations", status_code=202)
 def evaluate_version(
-    version_id: int,
+    version_id: IdPath,
     body: EvaluateRequest,
     admin: Admin,
     session: SessionDep,
@@ -126,7 +127,7 @@ def evaluate_version(
 
 
 @router.get("/model-versions/{version_id}/evaluations")
-def list_evaluations(version_id: int, _: Viewer, session: SessionDep) -> list[EvaluationRead]:
+def list_evaluations(version_id: IdPath, _: Viewer, session: SessionDep) -> list[EvaluationRead]:
     jobs.get_model_version(session, version_id)
     rows = session.scalars(
         select(Evaluation)
@@ -138,7 +139,7 @@ def list_evaluations(version_id: int, _: Viewer, session: SessionDep) -> list[Ev
 
 @router.post("/projects/{project_id}/predictions", status_code=202)
 def predict_images(
-    project_id: int,
+    project_id: IdPath,
     body: PredictRequest,
     user: Annotator,
     session: SessionDep,

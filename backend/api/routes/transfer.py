@@ -13,16 +13,19 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from backend.api.deps import Admin, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.api.downloads import attachment
+from backend.api.params import IdPath
 from backend.dispatch import send_job
 from backend.formats.bundle import ZipSink
 from backend.models import ImageSplit, ImageState, Project, User
+from backend.schemas.common import RowId
 from backend.schemas.training import JobRead
 from backend.services.import_jobs import create_import_job
 from backend.services.projects import get_project
@@ -84,7 +87,7 @@ async def import_as_new_project(
 
 @router.post("/projects/{project_id}/import/{fmt}", status_code=202)
 async def import_into_project(
-    project_id: int,
+    project_id: IdPath,
     fmt: Format,
     files: FilesField,
     user: Admin,
@@ -98,26 +101,37 @@ async def import_into_project(
     return await _start_import(fmt, files, project, None, label, user, session, settings)
 
 
-@router.get("/projects/{project_id}/export/{fmt}", response_model=None)
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "COCO JSON, or a zip in the tool's layout (named by Content-Disposition)",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.get("/projects/{project_id}/export/{fmt}", response_model=None, responses=_EXPORT_RESPONSES)
 def export_project(
-    project_id: int,
+    project_id: IdPath,
     fmt: Format,
     _: Viewer,
     session: SessionDep,
     store: BlobStoreDep,
     state: ImageState | None = None,
     split: ImageSplit | None = None,
-    image_id: Annotated[list[int] | None, Query(description="Only these images")] = None,
+    image_id: Annotated[list[RowId] | None, Query(description="Only these images")] = None,
     predictions: bool = False,
     images: Annotated[bool, Query(description="COCO: a zip with the images, not JSON")] = False,
 ) -> FileResponse | JSONResponse:
     """Download a zip in the tool's own layout (COCO: the JSON alone unless `images`)."""
     project = get_project(session, project_id)
     where = ExportFilter(state=state, split=split, image_ids=image_id)
-    stem = f"{project.name}-{fmt.value}".replace('"', "")
+    stem = f"{project.name}-{fmt.value}"
     if fmt is Format.coco and not images:
         document = coco_document(session, project, where, predictions=predictions)
-        disposition = {"Content-Disposition": f'attachment; filename="{stem}.json"'}
+        disposition = {"Content-Disposition": attachment(f"{stem}.json")}
         return JSONResponse(document, headers=disposition)
     fd, tmp = tempfile.mkstemp(prefix="keyloop-export-", suffix=".zip")
     try:
@@ -129,6 +143,6 @@ def export_project(
     return FileResponse(
         tmp,
         media_type="application/zip",
-        filename=f"{stem}.zip",
+        headers={"Content-Disposition": attachment(f"{stem}.zip")},
         background=BackgroundTask(Path(tmp).unlink, missing_ok=True),
     )

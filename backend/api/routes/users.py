@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from backend.api.deps import Admin, AuthDep, SessionDep
+from backend.api.params import IdPath
 from backend.errors import BadInput
 from backend.models import Role, User
 from backend.schemas.user import UserCreate, UserRead, UserSessionRead, UserUpdate
@@ -26,7 +27,7 @@ def create_user(body: UserCreate, _: Admin, session: SessionDep) -> UserRead:
 
 @router.patch("/{user_id}")
 def update_user(
-    user_id: int, body: UserUpdate, admin: Admin, auth: AuthDep, session: SessionDep
+    user_id: IdPath, body: UserUpdate, admin: Admin, auth: AuthDep, session: SessionDep
 ) -> UserRead:
     user = users.get_user(session, user_id)
     if user.id == admin.id and (body.is_active is False or (body.role and body.role != Role.admin)):
@@ -45,7 +46,7 @@ def update_user(
 
 @router.get("/{user_id}/sessions")
 def list_user_sessions(
-    user_id: int, _: Admin, auth: AuthDep, session: SessionDep
+    user_id: IdPath, _: Admin, auth: AuthDep, session: SessionDep
 ) -> list[UserSessionRead]:
     users.get_user(session, user_id)
     rows = user_sessions.list_sessions(session, user_id)
@@ -53,7 +54,7 @@ def list_user_sessions(
 
 
 @router.delete("/{user_id}/sessions", status_code=204)
-def end_user_sessions(user_id: int, _: Admin, session: SessionDep) -> None:
+def end_user_sessions(user_id: IdPath, _: Admin, session: SessionDep) -> None:
     """Log a user out everywhere (a lost laptop, a shared account); their API tokens stay."""
     user_sessions.end_all_sessions(session, users.get_user(session, user_id).id)
     session.commit()
