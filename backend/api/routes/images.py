@@ -169,13 +169,12 @@ def image_thumbnail(
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
 
 
-def _stored(path: Path, image_id: IdPath) -> Path:
+def _stored(path: Path, image_id: int) -> Path:
     if not path.is_file():
         raise NotFound(f"the file of image {image_id} is missing from storage")
     return path
 
 
-<<<<<<< HEAD
 def _derive(
     cached: Path, source: Path, image_id: int, make: Callable[[bytes], bytes], settings: Settings
 ) -> None:
@@ -186,9 +185,3 @@ def _derive(
     with decode_slot(settings.api_decode_concurrency, settings.api_queue_wait_s):
         if not cached.is_file():  # made by a request that held the slot before us
             write_atomic(cached, make(_stored(source, image_id).read_bytes()))
-=======
-def _derive(cached: Path, source: Path, image_id: IdPath, make: Callable[[bytes], bytes]) -> None:
-    """Write `make(source bytes)` to `cached` unless there (keyed by checksum: never stale)."""
-    if not cached.is_file():
-        write_atomic(cached, make(_stored(source, image_id).read_bytes()))
->>>>>>> sec-api
