@@ -205,9 +205,9 @@ def _finish(job: TrainingJob, state: JobState, error: str | None) -> None:
 
 
 def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
-    """Mark running jobs failed whose worker is gone and that nobody will resume: those
-    without a recent heartbeat whose owner cannot be checked (another host) or is dead.
-    Beat calls `requeue_orphans` first, so a dead owner on this host is resumed instead."""
+    """Mark running jobs without a recent heartbeat failed: their worker died on another
+    host (beat calls `requeue_orphans` first, so one that died on this host is resumed), or
+    it lives but hangs, and a cancel would never reach it."""
     now = utcnow()
     with session_scope(_url()) as session:
         candidates = session.scalars(
@@ -216,11 +216,7 @@ def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
                 TrainingJob.heartbeat_at < now - stale_after,
             )
         )
-        stale = [
-            job
-            for job in candidates
-            if owner_state(job.owner) != "alive" and heartbeat_stale(job, now, stale_after)
-        ]
+        stale = [job for job in candidates if heartbeat_stale(job, now, stale_after)]
         for job in stale:
             reason = f"worker stopped responding (no heartbeat for {stale_after}); restart the job"
             _finish(job, JobState.failed, reason)
