@@ -86,7 +86,7 @@ def run_children(children: list[Child], policy: RestartPolicy | None = None) -> 
                 stopping = True
                 break
             delay = policy.delay(crashes)
-            say(f"{child.name} {describe_exit(code)}; restarting it in {delay:.1f}s")
+            say(f"{child.name} {describe_exit(code)}; restarting it in {delay:.2g}s")
             child.restart_at = now + delay
         time.sleep(POLL_S)
     stop_children(list(reversed(children)))

@@ -21,8 +21,8 @@ from worker.snapshot import take_snapshot
 log = logging.getLogger(__name__)
 
 
-def run_prediction_job(job_id: int) -> str:
-    options = job_state.claim(job_id)
+def run_prediction_job(job_id: int, options: dict[str, Any] | None = None) -> str:
+    options = options or job_state.claim(job_id)
     if options is None:
         return "skipped"
     try:
@@ -63,8 +63,8 @@ def _images(
         ]
 
 
-def run_evaluation_job(job_id: int) -> str:
-    options = job_state.claim(job_id)
+def run_evaluation_job(job_id: int, options: dict[str, Any] | None = None) -> str:
+    options = options or job_state.claim(job_id)
     if options is None:
         return "skipped"
     try:
