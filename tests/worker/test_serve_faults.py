@@ -82,7 +82,7 @@ def _worker_pid(stack: Stack) -> int:
 
 def _training(stack: Stack, max_steps: int) -> tuple[int, int]:
     """A project and a training job well into its run (past its first `last.pt`)."""
-    project_id, _ = make_project(stack)
+    project_id, _ = make_project(stack, n_images=6, n_labeled=5)
     r = stack.api.post(
         f"/projects/{project_id}/training-jobs", json={**JOB, "max_steps": max_steps}
     )
@@ -128,7 +128,7 @@ def _new_job_works(stack: Stack, project_id: int) -> None:
 def test_a_killed_worker_comes_back_and_resumes_its_job_while_the_api_answers(
     served: Stack,
 ) -> None:
-    project_id, job_id = _training(served, max_steps=60)
+    project_id, job_id = _training(served, max_steps=30)
     watch = HealthWatch(served.api_url)
     try:
         worker = _worker_pid(served)
@@ -147,7 +147,7 @@ def test_a_killed_worker_comes_back_and_resumes_its_job_while_the_api_answers(
 def test_a_killed_pool_child_is_replaced_and_its_job_taken_over_at_once(served: Stack) -> None:
     """Celery redelivers the task of a lost pool child within seconds; the heartbeat is still
     fresh, but the owner's process is gone, so the job is taken over instead of skipped."""
-    project_id, job_id = _training(served, max_steps=60)
+    _, job_id = _training(served, max_steps=30)
     watch = HealthWatch(served.api_url)
     try:
         _, owner = _row(served, job_id)
@@ -155,7 +155,6 @@ def test_a_killed_pool_child_is_replaced_and_its_job_taken_over_at_once(served: 
         _taken_over(served, job_id, owner["pid"])
         _resumed_from_checkpoint(served, job_id)
         assert _row(served, job_id)[1]["takeovers"] == 1
-        _new_job_works(served, project_id)
     finally:
         watch.stop()
     assert watch.failures == [] and watch.answered > 10
