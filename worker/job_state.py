@@ -32,7 +32,7 @@ from backend.services.job_owner import (
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 2000
-# A job whose worker died this many times is failed rather than taken over again.
+# How many times a job is resumed after its worker died; the next death fails it.
 MAX_TAKEOVERS = 3
 
 
@@ -45,8 +45,8 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
     options; None if there is nothing to do (cancelled, finished, or running in a live
     process). A running job whose owner is gone is a redelivery after a worker died: it is
     taken over and resumes (`_resumed`), at once when the owner ran on this host, after
-    `stale_after` without a heartbeat otherwise (job_owner.py); a job whose worker died
-    `MAX_TAKEOVERS` times is failed instead, since it most likely kills its worker."""
+    `stale_after` without a heartbeat otherwise (job_owner.py). A job is resumed at most
+    `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its worker."""
     now = utcnow()
     with session_scope(_url()) as session:
         job = session.get(TrainingJob, job_id)
@@ -59,7 +59,7 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
             return None
         count = takeovers(job) + int(taking_over)
         if count > MAX_TAKEOVERS:
-            _finish(job, JobState.failed, _died_too_often(count - 1))
+            _finish(job, JobState.failed, _died_too_often(count))
             return None
         if taking_over:
             log.warning("job %s: its worker %s is gone; taking over", job_id, job.owner)
@@ -85,9 +85,9 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
         return {**job.options, "_resumed": resumed, "project_id": job.project_id}
 
 
-def _died_too_often(count: int) -> str:
+def _died_too_often(deaths: int) -> str:
     return (
-        f"the worker running this job died {count} times (killed, or out of memory?); "
+        f"the worker running this job died {deaths} times (killed, or out of memory?); "
         "not retried again: check the worker's log, then restart the job"
     )
 
@@ -107,7 +107,7 @@ def requeue_orphans() -> list[int]:
         for job in [j for j in running if owner_state(j.owner) == "dead"]:
             count = takeovers(job) + 1
             if count > MAX_TAKEOVERS:
-                _finish(job, JobState.failed, _died_too_often(count - 1))
+                _finish(job, JobState.failed, _died_too_often(count))
                 continue
             moved = session.execute(  # unless a redelivery claimed it meanwhile
                 update(TrainingJob)

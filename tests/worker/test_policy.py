@@ -198,7 +198,17 @@ def test_a_job_whose_worker_keeps_dying_is_failed_not_taken_over_again(
     assert claim(job_id) is None
     job = _job(worker_settings, job_id)
     assert job.state == JobState.failed
-    assert f"died {MAX_TAKEOVERS} times" in (job.error or "")
+    assert f"died {MAX_TAKEOVERS + 1} times" in (job.error or "")
+
+
+def test_an_orphan_whose_worker_keeps_dying_is_failed_not_queued_again(
+    worker_settings: Settings,
+) -> None:
+    owner = {**dead_owner(), "takeovers": MAX_TAKEOVERS}
+    job_id = _running_job(worker_settings, timedelta(seconds=1), owner=owner)
+    assert requeue_orphans() == []
+    job = _job(worker_settings, job_id)
+    assert job.state == JobState.failed and "out of memory?" in (job.error or "")
 
 
 def test_orphans_of_a_dead_worker_on_this_host_are_queued_again_and_resume(
