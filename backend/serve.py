@@ -1,32 +1,24 @@
-"""`keyloop serve`: the API, the Celery workers and Celery beat as child processes.
+"""`keyloop serve`: the API, the Celery workers and Celery beat as supervised children.
 
 Two workers: the main one (training, prediction, evaluation; loads torch) and a light one for
 imports. Each child runs in its own session so a terminal's Ctrl-C reaches only us; we then
 stop the children in order (beat first so it schedules nothing new, the workers last so they
 can finish their acknowledgement) and wait for each before exiting.
+
+A child that dies is restarted (`backend/supervisor.py`) while the others keep running: a
+killed worker does not take the API down, and the restarted worker resumes the job it was
+running (`worker/orphans.py`).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
-from types import FrameType
 
 from backend.config import Settings
 from backend.queue import QUEUE_BULK, QUEUE_IMPORTS, QUEUE_INFERENCE, QUEUE_TRAINING
+from backend.supervisor import Child, run_children
 
-STOP_TIMEOUT_S = 20.0
-
-
-@dataclass
-class Child:
-    name: str
-    argv: list[str]
-    process: subprocess.Popen[bytes] | None = None
+__all__ = ["Child", "celery_worker_argv", "child_commands", "run_children"]
 
 
 def child_commands(settings: Settings, host: str, port: int, worker: bool) -> list[Child]:
@@ -67,7 +59,7 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
                     "-m",
                     "celery",
                     "-A",
-                    "worker.celery_app",
+                    "worker.beat_app",  # the schedule alone: beat never loads torch
                     "beat",
                     "--loglevel",
                     "INFO",
@@ -97,47 +89,3 @@ def celery_worker_argv(app: str, queues: str, name: str) -> list[str]:
         "-n",
         f"{name}@%h",
     ]
-
-
-def run_children(children: list[Child]) -> int:
-    stopping = False
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    for child in children:
-        child.process = subprocess.Popen(child.argv, start_new_session=True, env=os.environ.copy())
-        print(f"keyloop: started {child.name} (pid {child.process.pid})", flush=True)
-    exit_code = 0
-    while not stopping:
-        for child in children:
-            assert child.process is not None
-            code = child.process.poll()
-            if code is not None:
-                print(f"keyloop: {child.name} exited with {code}; stopping", flush=True)
-                exit_code = code or 1
-                stopping = True
-                break
-        time.sleep(0.3)
-    stop_children(list(reversed(children)))
-    return exit_code
-
-
-def stop_children(children: list[Child]) -> None:
-    for child in children:
-        proc = child.process
-        if proc is None or proc.poll() is not None:
-            continue
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            print(
-                f"keyloop: {child.name} did not stop in {STOP_TIMEOUT_S:.0f}s; killing", flush=True
-            )
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        print(f"keyloop: stopped {child.name}", flush=True)

@@ -27,6 +27,8 @@ def test_compose_has_the_production_services() -> None:
     assert gpu["driver"] == "nvidia" and "gpu" in gpu["capabilities"]
     for name in ("api", "worker", "importer", "beat"):
         assert "keyloop-data:/data" in services[name]["volumes"]
+        assert services[name]["restart"] == "unless-stopped", f"a crashed {name} stays down"
+    assert services["migrate"]["restart"] == "no"
 
 
 def test_compose_commands_point_at_real_modules() -> None:

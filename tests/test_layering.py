@@ -40,6 +40,21 @@ def test_the_import_worker_loads_its_tasks_but_never_torch() -> None:
     )
 
 
+def test_the_main_worker_process_and_beat_load_their_tasks_but_never_torch() -> None:
+    """torch lives only in the pool child running a job, recycled after it (celery_app.py):
+    an idle worker and beat hold no model code (bench/idle_memory.py)."""
+    _assert_no_torch_after(
+        "from backend.queue import TASK_RETRAIN\n"
+        "from worker.celery_app import celery_app\n"
+        "celery_app.loader.import_default_modules()\n"
+        "assert TASK_RETRAIN in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "assert celery_app.conf.worker_max_tasks_per_child == 1\n"
+        "from worker.beat_app import celery_app as beat\n"
+        "beat.loader.import_default_modules()\n"
+        "assert beat.conf.beat_schedule"
+    )
+
+
 def _imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     names: set[str] = set()

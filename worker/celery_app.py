@@ -1,9 +1,18 @@
-"""The worker's Celery app: the shared configuration plus the task modules."""
+"""The worker's Celery app: the shared configuration plus the task modules.
+
+Each pool child runs one task and is then replaced by a fresh fork of the main process
+(`worker_max_tasks_per_child = 1`). The task modules import the model code (torch) inside
+their task functions, so the main process stays light and an idle worker holds no training
+heap: glibc keeps a finished job's freed memory (1.7 GB after a 60-step job, measured in
+bench/idle_memory.py) for as long as the process lives. Forking costs milliseconds; a job pays
+its torch import (about a second) itself.
+"""
 
 from __future__ import annotations
 
 from backend.config import get_settings
-from backend.queue import TASK_CHECK_POLICY, TASK_COLLECT_GARBAGE, make_celery
+from backend.queue import make_celery
+from worker import orphans
 
 TASK_MODULES = [
     "worker.tasks.training",
@@ -15,14 +24,6 @@ TASK_MODULES = [
 ]
 
 celery_app = make_celery(get_settings(), "keyloop-worker", include=TASK_MODULES)
+celery_app.conf.worker_max_tasks_per_child = 1
 app = celery_app
-
-# Beat: check the retraining policy (and reap jobs of dead workers) periodically, and remove
-# files no row needs once a day (backend/services/garbage.py).
-celery_app.conf.beat_schedule = {
-    "check-retraining-policy": {
-        "task": TASK_CHECK_POLICY,
-        "schedule": get_settings().retrain_check_interval_s,
-    },
-    "collect-garbage": {"task": TASK_COLLECT_GARBAGE, "schedule": 24 * 3600.0},
-}
+orphans.requeue_when_ready()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from backend.config import get_settings
 from backend.queue import make_celery
+from worker import orphans
 
 celery_app = make_celery(
     get_settings(), "keyloop-imports", include=["worker.tasks.imports", "worker.tasks.maintenance"]
 )
 app = celery_app
+orphans.requeue_when_ready()

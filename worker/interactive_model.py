@@ -20,14 +20,17 @@ from backend.db.session import session_scope
 from backend.models import ModelVersion
 from backend.services.onnx_predict import FAILED_MARKER, ONNX_FILE
 from backend.services.storage import write_atomic
-from worker.ml.export import export_onnx
-from worker.ml.predict import Predictor
 
 log = logging.getLogger(__name__)
 
 
 def export_interactive_model(version_dir: Path) -> bool:
     """Write `version_dir/model.onnx` from its `model.pt`; False (and the marker) on failure."""
+    # torch only when there is something to export: beat's check calls `export_missing`
+    # every minute in a fresh, light pool child (celery_app.py).
+    from worker.ml.export import export_onnx
+    from worker.ml.predict import Predictor
+
     try:
         predictor = Predictor.from_checkpoint(version_dir / "model.pt")
         staged = version_dir / f".{ONNX_FILE}.partial"

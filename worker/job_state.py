@@ -6,8 +6,9 @@ hold a database lock (SQLite would block the API) while it computes.
 
 from __future__ import annotations
 
+import logging
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,14 +16,24 @@ from sqlalchemy import select, update
 from backend.config import get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
+from backend.dispatch import send_job
 from backend.models import JobState, TrainingJob
 from backend.models.ml import ACTIVE_JOB_STATES
+from backend.services.job_owner import (
+    SILENT_UNTIL,
+    STALE_AFTER,
+    current_owner,
+    heartbeat_stale,
+    owner_state,
+    presumed_dead,
+    takeovers,
+)
 
-# A running job whose worker has not written a heartbeat for this long is presumed dead.
-STALE_AFTER = timedelta(minutes=5)
-# Progress key: a job alive but unable to write heartbeats until then (`announce_silence`).
-SILENT_UNTIL = "silent_until"
+log = logging.getLogger(__name__)
+
 HISTORY_LIMIT = 2000
+# How many times a job is resumed after its worker died; the next death fails it.
+MAX_TAKEOVERS = 3
 
 
 def _url() -> str:
@@ -30,9 +41,12 @@ def _url() -> str:
 
 
 def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any] | None:
-    """Move a queued job to running and return its options; None if there is nothing to do
-    (cancelled, finished, or running elsewhere with a fresh heartbeat). A running job with a
-    stale heartbeat is a redelivery after a worker died: it is taken over and resumes."""
+    """Move a queued job to running, record this process as its owner and return its
+    options; None if there is nothing to do (cancelled, finished, or running in a live
+    process). A running job whose owner is gone is a redelivery after a worker died: it is
+    taken over and resumes (`_resumed`), at once when the owner ran on this host, after
+    `stale_after` without a heartbeat otherwise (job_owner.py). A job is resumed at most
+    `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its worker."""
     now = utcnow()
     with session_scope(_url()) as session:
         job = session.get(TrainingJob, job_id)
@@ -40,9 +54,15 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
             if job is not None and job.cancel_requested and job.state in ACTIVE_JOB_STATES:
                 _finish(job, JobState.cancelled, None)
             return None
-        if job.state == JobState.running and not _presumed_dead(job, now, stale_after):
+        taking_over = job.state == JobState.running
+        if taking_over and not presumed_dead(job, now, stale_after):
             return None
-        resumed = job.state == JobState.running
+        count = takeovers(job) + int(taking_over)
+        if count > MAX_TAKEOVERS:
+            _finish(job, JobState.failed, _died_too_often(count))
+            return None
+        if taking_over:
+            log.warning("job %s: its worker %s is gone; taking over", job_id, job.owner)
         claimed = session.execute(
             update(TrainingJob)
             .where(
@@ -50,12 +70,64 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
                 TrainingJob.state == job.state,
                 TrainingJob.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
             )
-            .values(state=JobState.running, started_at=job.started_at or now, heartbeat_at=now)
+            .values(
+                state=JobState.running,
+                started_at=job.started_at or now,
+                heartbeat_at=now,
+                owner=current_owner(count),
+            )
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return None  # another worker claimed it between our read and write
+        # Started before: a redelivery, or a job `requeue_orphans` sent again.
+        resumed = taking_over or job.started_at is not None
         return {**job.options, "_resumed": resumed, "project_id": job.project_id}
+
+
+def _died_too_often(deaths: int) -> str:
+    return (
+        f"the worker running this job died {deaths} times (killed, or out of memory?); "
+        "not retried again: check the worker's log, then restart the job"
+    )
+
+
+def requeue_orphans() -> list[int]:
+    """Send again the running jobs whose owner on this host is gone.
+
+    A worker killed with its task in hand may take the message with it (the filesystem
+    broker drops it; Redis returns it only after its visibility timeout, hours later), so a
+    restarted worker (`worker_ready`) and beat's periodic check put such jobs back in the
+    queue at once; `claim` resumes them. A job is moved to queued first, so it is sent once
+    per death. Jobs of other hosts are left to the heartbeat timeout (`reap_stale_jobs`)."""
+    settings = get_settings()
+    requeued: list[int] = []
+    with session_scope(settings.database_url) as session:
+        running = session.scalars(select(TrainingJob).where(TrainingJob.state == JobState.running))
+        for job in [j for j in running if owner_state(j.owner) == "dead"]:
+            count = takeovers(job) + 1
+            if count > MAX_TAKEOVERS:
+                _finish(job, JobState.failed, _died_too_often(count))
+                continue
+            moved = session.execute(  # unless a redelivery claimed it meanwhile
+                update(TrainingJob)
+                .where(
+                    TrainingJob.id == job.id,
+                    TrainingJob.state == JobState.running,
+                    TrainingJob.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
+                )
+                .values(state=JobState.queued, owner={"takeovers": count})
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount == 1:  # type: ignore[attr-defined]
+                log.warning("job %s: its worker %s is gone; queued again", job.id, job.owner)
+                requeued.append(job.id)
+        session.commit()
+        for job_id in requeued:
+            job = session.get_one(TrainingJob, job_id)
+            session.refresh(job)
+            send_job(session, settings, job)
+    return requeued
 
 
 class ProgressReporter:
@@ -133,7 +205,9 @@ def _finish(job: TrainingJob, state: JobState, error: str | None) -> None:
 
 
 def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
-    """Mark running jobs without a recent heartbeat failed (their worker died)."""
+    """Mark running jobs without a recent heartbeat failed: their worker died on another
+    host (beat calls `requeue_orphans` first, so one that died on this host is resumed), or
+    it lives but hangs, and a cancel would never reach it."""
     now = utcnow()
     with session_scope(_url()) as session:
         candidates = session.scalars(
@@ -142,17 +216,8 @@ def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
                 TrainingJob.heartbeat_at < now - stale_after,
             )
         )
-        stale = [job for job in candidates if _presumed_dead(job, now, stale_after)]
+        stale = [job for job in candidates if heartbeat_stale(job, now, stale_after)]
         for job in stale:
             reason = f"worker stopped responding (no heartbeat for {stale_after}); restart the job"
             _finish(job, JobState.failed, reason)
         return [j.id for j in stale]
-
-
-def _presumed_dead(job: TrainingJob, now: datetime, stale_after: timedelta) -> bool:
-    if job.heartbeat_at is None or now - job.heartbeat_at >= stale_after:
-        silent_until = (job.progress or {}).get(SILENT_UNTIL)
-        if silent_until is None:
-            return True
-        return now - datetime.fromisoformat(silent_until) >= stale_after
-    return False

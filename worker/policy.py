@@ -2,8 +2,8 @@
 
 A project is retrained when at least `retrain_threshold` annotations were saved since its
 last model version (or since ever) and no training job is queued or running. Running jobs
-whose worker stopped sending heartbeats are marked failed first, so a dead worker never
-blocks a project forever.
+whose worker on this host is dead are queued again (they resume); those whose worker stopped
+sending heartbeats are marked failed, so a dead worker never blocks a project forever.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def changed_annotations_since(session: Session, project_id: int, since: datetime
 
 def check_retraining() -> list[int]:
     """Start the training jobs the policy calls for; returns their ids."""
+    job_state.requeue_orphans()  # resumed: their worker on this host is known to be dead
     job_state.reap_stale_jobs()
     settings = get_settings()
     started: list[int] = []

@@ -21,8 +21,8 @@ from worker.snapshot import stored_roi, take_snapshot
 log = logging.getLogger(__name__)
 
 
-def run_prediction_job(job_id: int) -> str:
-    options = job_state.claim(job_id)
+def run_prediction_job(job_id: int, options: dict[str, Any] | None = None) -> str:
+    options = options or job_state.claim(job_id)
     if options is None:
         return "skipped"
     try:
@@ -60,8 +60,8 @@ def _images(
         return [(i.id, store.path_for(i.checksum), stored_roi(i)) for i in session.scalars(query)]
 
 
-def run_evaluation_job(job_id: int) -> str:
-    options = job_state.claim(job_id)
+def run_evaluation_job(job_id: int, options: dict[str, Any] | None = None) -> str:
+    options = options or job_state.claim(job_id)
     if options is None:
         return "skipped"
     try:

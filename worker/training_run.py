@@ -86,8 +86,9 @@ def project_dir(project_id: int) -> Path:
     return get_settings().models_dir / f"project-{project_id}"
 
 
-def run_training_job(job_id: int) -> str:
-    options = job_state.claim(job_id)
+def run_training_job(job_id: int, options: dict[str, Any] | None = None) -> str:
+    """Run the job; `options` when the caller already claimed it (`job_state.claim`)."""
+    options = options or job_state.claim(job_id)
     if options is None:
         return "skipped"
     reporter = job_state.ProgressReporter(job_id)

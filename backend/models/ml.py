@@ -68,6 +68,9 @@ class TrainingJob(TimestampMixin, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
+    # The process running the job: `{host, pid, start, takeovers}` (services/job_owner.py),
+    # so a redelivery or a cancel on the same host can tell at once that it is gone.
+    owner: Mapped[dict[str, Any] | None]
 
 
 class ModelVersion(TimestampMixin, Base):

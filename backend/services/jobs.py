@@ -20,6 +20,7 @@ from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import JobKind, JobState, ModelVersion, Project, TrainingJob, User
 from backend.models.ml import ACTIVE_JOB_STATES, ONE_ACTIVE_TRAIN_PREDICATE
+from backend.services.job_owner import presumed_dead
 
 FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
 
@@ -110,10 +111,12 @@ def request_cancel(session: Session, job: TrainingJob) -> TrainingJob:
     if job.state in FINISHED_STATES:
         raise Conflict(f"job {job.id} already {job.state.value}")
     job.cancel_requested = True
-    if job.state == JobState.queued:
-        # Never started: cancel now; the task sees the state and does nothing.
+    now = utcnow()
+    # Queued: never started (or waiting to be resumed), the task sees the state and does
+    # nothing. Running in a process that is gone (job_owner.py): nobody would read the flag.
+    if job.state == JobState.queued or presumed_dead(job, now):
         job.state = JobState.cancelled
-        job.finished_at = utcnow()
+        job.finished_at = now
     session.flush()
     return job
 

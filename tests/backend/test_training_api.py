@@ -8,8 +8,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.models import ModelVersion, Prediction, Role, TrainingJob
+from backend.db.base import utcnow
+from backend.models import JobState, ModelVersion, Prediction, Role, TrainingJob
 from tests.backend.conftest import ClientFactory, png_bytes, upload
+from tests.owners import dead_owner, live_owner
 
 
 def _version(db: Session, project_id: int, pck: float, active: bool = False) -> ModelVersion:
@@ -55,6 +57,36 @@ def test_cancelling_a_queued_job_frees_the_project(
     assert cancelled.json()["state"] == "cancelled"
     assert admin.post(f"/api/v1/jobs/{job['id']}/cancel").status_code == 409
     assert admin.post(url, json={}).status_code == 202
+
+
+def test_cancelling_a_job_whose_worker_died_ends_it_at_once(
+    admin: TestClient, db: Session, project: dict[str, Any]
+) -> None:
+    """Nobody would read the cancel flag of a job whose worker process is gone: the job is
+    cancelled now and the project is free, rather than `running` until the reaper's timeout."""
+    url = f"/api/v1/projects/{project['id']}/training-jobs"
+    job_id = admin.post(url, json={}).json()["id"]
+    job = db.get_one(TrainingJob, job_id)
+    job.state, job.heartbeat_at, job.owner = JobState.running, utcnow(), dead_owner()
+    db.commit()
+
+    cancelled = admin.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    assert admin.post(url, json={}).status_code == 202
+
+
+def test_cancelling_a_job_whose_worker_lives_leaves_it_to_the_worker(
+    admin: TestClient, db: Session, project: dict[str, Any]
+) -> None:
+    job_id = admin.post(f"/api/v1/projects/{project['id']}/training-jobs", json={}).json()["id"]
+    with live_owner() as owner:
+        job = db.get_one(TrainingJob, job_id)
+        job.state, job.heartbeat_at, job.owner = JobState.running, utcnow(), owner
+        db.commit()
+        answer = admin.post(f"/api/v1/jobs/{job_id}/cancel").json()
+    assert answer["state"] == "running", "the worker stops at its next check of the flag"
+    db.refresh(job)
+    assert job.cancel_requested
 
 
 def test_training_options_are_validated(admin: TestClient, project: dict[str, Any]) -> None:

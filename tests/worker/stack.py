@@ -94,6 +94,25 @@ class Stack:
         )
         self.api_url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _ok(f"{self.api_url}/api/v1/health"), 60, "API did not start")
+        self._login()
+
+    def start_serve(self) -> None:
+        """`keyloop serve`: the API, both workers and beat under one supervisor, as a user
+        runs them; returns once the API answers and both workers and beat are ready."""
+        port = free_port()
+        argv = [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)]
+        self._start("serve", argv)
+        self.api_url = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            text = self.log("serve")
+            up = text.count(" ready.") >= 2 and "beat: Starting" in text
+            return up and _ok(f"{self.api_url}/api/v1/health")
+
+        wait_until(ready, 120, lambda: f"serve did not come up:\n{self.log('serve')[-4000:]}")
+        self._login()
+
+    def _login(self) -> None:
         self.client = httpx.Client(base_url=f"{self.api_url}/api/v1", timeout=30)
         r = self.client.post("/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
         assert r.status_code == 200, r.text

@@ -6,7 +6,7 @@ import os
 
 from backend.config import Settings
 from backend.queue import TASK_COLLECT_GARBAGE
-from worker.celery_app import celery_app
+from worker.beat_app import celery_app
 from worker.tasks.maintenance import collect_garbage_task
 
 

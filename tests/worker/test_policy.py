@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +23,14 @@ from backend.models import (
     TrainingJob,
 )
 from backend.services.users import create_user
-from worker.job_state import ProgressReporter, claim, reap_stale_jobs
+from tests.owners import dead_owner, live_owner
+from worker.job_state import (
+    MAX_TAKEOVERS,
+    ProgressReporter,
+    claim,
+    reap_stale_jobs,
+    requeue_orphans,
+)
 from worker.policy import check_retraining
 from worker.training_run import should_activate
 
@@ -94,7 +103,9 @@ def test_policy_counts_only_annotations_saved_since_the_last_training(
     assert check_retraining() == []
 
 
-def _running_job(settings: Settings, heartbeat_age: timedelta) -> int:
+def _running_job(
+    settings: Settings, heartbeat_age: timedelta, owner: dict[str, Any] | None = None
+) -> int:
     project_id = _project(settings, annotated=1)
     with session_scope(settings.database_url) as s:
         job = TrainingJob(
@@ -104,6 +115,8 @@ def _running_job(settings: Settings, heartbeat_age: timedelta) -> int:
             options={},
             progress={},
             heartbeat_at=utcnow() - heartbeat_age,
+            started_at=utcnow() - heartbeat_age,
+            owner=owner,
         )
         s.add(job)
         s.flush()
@@ -130,6 +143,100 @@ def test_claim_of_a_cancel_requested_job_cancels_it(worker_settings: Settings) -
         job.cancel_requested = True
     assert claim(job_id) is None
     assert _jobs(worker_settings)[0].state == JobState.cancelled
+
+
+def _job(settings: Settings, job_id: int) -> TrainingJob:
+    with session_scope(settings.database_url) as s:
+        return s.get_one(TrainingJob, job_id)
+
+
+def test_claim_takes_over_at_once_a_job_whose_owner_on_this_host_died(
+    worker_settings: Settings,
+) -> None:
+    """The heartbeat is fresh (the worker was killed a second ago), yet the owner's process
+    is gone: the redelivered task resumes it now rather than 5 minutes later."""
+    job_id = _running_job(worker_settings, timedelta(seconds=1), owner=dead_owner())
+    options = claim(job_id)
+    assert options is not None and options["_resumed"] is True
+    owner = _job(worker_settings, job_id).owner
+    assert owner is not None and owner["pid"] == os.getpid() and owner["takeovers"] == 1
+
+
+def test_claim_leaves_a_job_whose_owner_lives_even_without_heartbeats(
+    worker_settings: Settings,
+) -> None:
+    with live_owner() as owner:
+        job_id = _running_job(worker_settings, timedelta(hours=1), owner=owner)
+        assert claim(job_id) is None, "two processes would train the same job"
+        assert _job(worker_settings, job_id).owner == owner
+
+
+def test_a_reused_pid_is_not_mistaken_for_the_owner(worker_settings: Settings) -> None:
+    with live_owner() as owner:
+        reused = {**owner, "start": "1"}  # same pid, but a process started at another time
+        job_id = _running_job(worker_settings, timedelta(seconds=1), owner=reused)
+        assert claim(job_id) is not None
+
+
+def test_an_owner_on_another_host_is_presumed_dead_only_after_the_heartbeat_timeout(
+    worker_settings: Settings,
+) -> None:
+    """A remote pid cannot be checked: the heartbeat timeout stays the rule there."""
+    elsewhere = {**dead_owner(), "host": "gpu-2/another-boot"}
+    fresh = _running_job(worker_settings, timedelta(seconds=1), owner=elsewhere)
+    assert claim(fresh) is None
+    with session_scope(worker_settings.database_url) as s:
+        s.get_one(TrainingJob, fresh).heartbeat_at = utcnow() - timedelta(minutes=6)
+    assert claim(fresh) is not None
+
+
+def test_a_job_whose_worker_keeps_dying_is_failed_not_taken_over_again(
+    worker_settings: Settings,
+) -> None:
+    owner = {**dead_owner(), "takeovers": MAX_TAKEOVERS}
+    job_id = _running_job(worker_settings, timedelta(seconds=1), owner=owner)
+    assert claim(job_id) is None
+    job = _job(worker_settings, job_id)
+    assert job.state == JobState.failed
+    assert f"died {MAX_TAKEOVERS + 1} times" in (job.error or "")
+
+
+def test_an_orphan_whose_worker_keeps_dying_is_failed_not_queued_again(
+    worker_settings: Settings,
+) -> None:
+    owner = {**dead_owner(), "takeovers": MAX_TAKEOVERS}
+    job_id = _running_job(worker_settings, timedelta(seconds=1), owner=owner)
+    assert requeue_orphans() == []
+    job = _job(worker_settings, job_id)
+    assert job.state == JobState.failed and "out of memory?" in (job.error or "")
+
+
+def test_orphans_of_a_dead_worker_on_this_host_are_queued_again_and_resume(
+    worker_settings: Settings,
+) -> None:
+    """A worker killed with its task in hand may lose the message (filesystem broker): the
+    next worker to start, or beat's check, sends the job again."""
+    orphan = _running_job(worker_settings, timedelta(seconds=1), owner=dead_owner())
+    with live_owner() as owner:
+        with session_scope(worker_settings.database_url) as s:
+            alive = TrainingJob(
+                project_id=s.get_one(TrainingJob, orphan).project_id,
+                kind=JobKind.evaluate,
+                state=JobState.running,
+                options={},
+                progress={},
+                heartbeat_at=utcnow(),
+                owner=owner,
+            )
+            s.add(alive)
+        assert requeue_orphans() == [orphan]
+        job = _job(worker_settings, orphan)
+        assert job.state == JobState.queued and job.celery_task_id, "sent again"
+        assert job.owner == {"takeovers": 1}
+        assert requeue_orphans() == [], "sent once per death"
+        options = claim(orphan)
+        assert options is not None and options["_resumed"] is True
+        assert _job(worker_settings, orphan).owner["takeovers"] == 1  # type: ignore[index]
 
 
 def test_reaper_fails_only_jobs_without_a_recent_heartbeat(worker_settings: Settings) -> None:

@@ -8,7 +8,8 @@ Supervised-only runs spend the whole batch on labeled images and forward one vie
 Stops at `max_steps`, `max_minutes`, after `patience` evaluations without a better validation
 PCK, or when `should_stop()` returns True (job cancellation: status "cancelled", last state
 saved so `resume=True` continues). `best.pt` keeps the best validation PCK, `last.pt` the
-latest state; both are self-describing (`checkpoint.py`).
+latest state, written at every `eval_interval` steps too, so a run whose process was killed
+resumes from there; both are self-describing (`checkpoint.py`).
 
 Measured (docs/MODEL.md): the learning rate decides short CPU runs. At the paper's 1e-4 no
 backbone converged on the synthetic dots task in 80 steps; at 1e-3 pretrained Lite0 reached
@@ -214,6 +215,8 @@ def train(
                 save_checkpoint(best_path, snapshot())
             else:
                 stale += 1
+        if step % config.eval_interval == 0:  # a killed run resumes from here (`resume`)
+            save_checkpoint(last_path, snapshot())
         if on_progress is not None:
             on_progress(Progress(step, config.max_steps, logged, val_pck))
         if stale >= config.patience:

@@ -88,6 +88,37 @@ def test_resume_continues_where_a_cancelled_run_stopped(
         assert torch.allclose(tensor.float(), actual[name].float(), atol=1e-5), name
 
 
+class Killed(Exception):
+    """Stands for `kill -9` of the process mid-run: nothing after it runs."""
+
+
+def test_a_run_killed_mid_way_resumes_from_its_last_interval_checkpoint(
+    schema: KeypointSchema, dots: Dots, tmp_path: Path
+) -> None:
+    """`last.pt` is written every `eval_interval` steps, not only at the end, so a job whose
+    worker died is resumed (worker/job_state.py) rather than started over."""
+    labeled, unlabeled, _ = dots
+    config = tiny(max_steps=5, eval_interval=2)
+
+    def die_at_step_3(p: Progress) -> None:
+        if p.step == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(
+            config, schema, labeled, unlabeled, [], checkpoint_dir=tmp_path,
+            on_progress=die_at_step_3,
+        )  # fmt: skip
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 2
+    seen: list[Progress] = []
+    resumed = train(
+        config, schema, labeled, unlabeled, [], checkpoint_dir=tmp_path, resume=True,
+        on_progress=seen.append,
+    )  # fmt: skip
+    assert (resumed.status, resumed.step) == ("completed", 5)
+    assert [p.step for p in seen] == [3, 4, 5]
+
+
 def test_supervised_only_needs_no_unlabeled_images_and_runs_only_its_loss(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
