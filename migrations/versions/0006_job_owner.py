@@ -1,7 +1,7 @@
 """job owner: the process running a job (host, pid, start time, takeovers)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30
 
 A worker records itself when it claims a job, so a redelivered task, a restarted worker or a
