@@ -158,3 +158,20 @@ def test_imported_images_keep_the_files_relative_path(
 ) -> None:
     assert image_name(reference, found) == kept
     assert relative_name(kept) == kept
+
+
+def test_a_sleap_export_keeps_same_named_frames_of_different_folders_apart(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    names = ["exp_1/frame_1.png", "exp_2/frame_1.png"]
+    kps = [[(10.0, 12.0, 2), (0, 0, 0), (0, 0, 0), (0, 0, 0)], [(30.0, 32.0, 2), *[(0, 0, 0)] * 3]]
+    doc = coco_doc(
+        [{"file": n, "w": 64, "h": 48, "kps": k} for n, k in zip(names, kps, strict=True)]
+    )
+    files = {"annotations.json": json.dumps(doc).encode()}
+    files |= {n: image_bytes(i + 1) for i, n in enumerate(names)}
+    user = make_user(db)
+    first = run_import(db, store, Format.coco, write_tree(tmp_path / "in", files), user=user)
+    out = export_to(db, store, first.project_id, Format.sleap, tmp_path / "out")
+    again = run_import(db, store, Format.sleap, out / "labels.pkg.slp", user=user, name="s")
+    assert again.images_created == 2 and again.duplicates == []
