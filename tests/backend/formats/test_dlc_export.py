@@ -175,3 +175,19 @@ def test_a_sleap_export_keeps_same_named_frames_of_different_folders_apart(
     out = export_to(db, store, first.project_id, Format.sleap, tmp_path / "out")
     again = run_import(db, store, Format.sleap, out / "labels.pkg.slp", user=user, name="s")
     assert again.images_created == 2 and again.duplicates == []
+
+
+@pytest.mark.parametrize("name", ["../escape.png", "/abs.png", "C:/x.png", "a/../../b.png"])
+def test_a_zip_export_refuses_names_that_would_escape_the_archive(name: str) -> None:
+    import io
+    import zipfile
+
+    from backend.errors import BadInput
+    from backend.formats.bundle import ZipSink
+
+    with zipfile.ZipFile(io.BytesIO(), "w") as archive:
+        sink = ZipSink(archive)
+        sink.write_bytes("labeled-data\\v\\ok.csv", b"ok")  # Windows separators: read as folders
+        assert archive.namelist() == ["labeled-data/v/ok.csv"]
+        with pytest.raises(BadInput, match="points outside the archive"):
+            sink.write_bytes(name, b"no")
