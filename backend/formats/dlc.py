@@ -73,8 +73,11 @@ def _config(bundle: Bundle, limit: int) -> tuple[str, dict[str, Any]]:
 
 
 def _table_files(bundle: Bundle) -> list[str]:
-    """One table per (folder, stem), the CSV preferred: DeepLabCut writes both."""
-    candidates = [n for n in bundle.with_suffix(".csv", ".h5")]
+    """One table per (folder, stem), the CSV preferred: DeepLabCut writes both. The merged
+    copies DeepLabCut keeps under training-datasets/ repeat labeled-data's rows: skipped."""
+    found = bundle.with_suffix(".csv", ".h5")
+    labeled = [n for n in found if "training-datasets" not in PurePosixPath(n).parts]
+    candidates = labeled or found
     named = [n for n in candidates if PurePosixPath(n).name.startswith("CollectedData")]
     chosen: dict[str, str] = {}
     for name in sorted(named or candidates):

@@ -184,3 +184,13 @@ def test_a_multi_animal_config_gives_the_schema_and_skeleton(tmp_path: Path) -> 
     assert dataset.metadata["dlc"]["scorer"] == "LM"
     assert [i.name for i in dataset.items] == ["video/img000.png"]
     assert "labeled frames without their image, skipped: 3" in dataset.notes[-1]
+
+
+def test_the_merged_copy_under_training_datasets_is_not_read_twice(tmp_path: Path) -> None:
+    root = lightning_pose(tmp_path)
+    merged = "training-datasets/iteration-0/UnaugmentedDataSet_lpJan1/CollectedData_lp.csv"
+    write_tree(root, {merged: LP_CSV})
+    with bundle_of(root) as bundle:
+        dataset = dlc.read(bundle)
+    names = [i.name for i in dataset.items]
+    assert sorted(names) == ["mouse1/img00012.png", "mouse2/img00007.png", "mouse2/img00009.png"]
