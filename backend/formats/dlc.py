@@ -154,7 +154,7 @@ def _add_rows(dataset: Dataset, table: Table, label: str | None, schema_from: st
         for other in animals:
             if other != chosen and any(table.point(row, other, p) for p in names):
                 left_out[other] += 1
-        name = row.path.removeprefix("labeled-data/")
+        name = _frame_name(row.path)
         dataset.items.append(Item(row.path, points, origin=f"{row.origin} ({row.path})", name=name))
     if left_out:
         counts = ", ".join(f"{who} in {n}" for who, n in sorted(left_out.items()))
@@ -162,6 +162,16 @@ def _add_rows(dataset: Dataset, table: Table, label: str | None, schema_from: st
             f"{table.source}: Keyloop keeps one animal per image; {left_out.total()} other "
             f"labeled animals were left out ({counts} frames)"
         )
+
+
+def _frame_name(path: str) -> str:
+    """The image's name: its path below labeled-data/ (`reachingvideo1/img005.png`), also
+    when the table holds the labeller's absolute path."""
+    parts = path.replace("\\", "/").split("/")
+    if "labeled-data" in parts[:-1]:
+        last = len(parts) - 1 - parts[::-1].index("labeled-data")
+        return "/".join(parts[last + 1 :])
+    return path
 
 
 def _individual(

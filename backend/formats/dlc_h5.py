@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 
 from backend.errors import BadInput
 
+# A DeepLabCut table is a few hundred KB; a compressed dataset declaring gigabytes is a bomb.
+MAX_ARRAY_BYTES = 256 << 20
 _REEXPORT = "save the labels as CSV (DeepLabCut's CollectedData_<scorer>.csv) and upload that"
 
 
@@ -92,6 +94,14 @@ def _plain(where: str, node: h5py.HLObject, attr: str) -> Any:
         ) from exc
 
 
+def _read(where: str, node: Any) -> Any:
+    """All of a dataset, once its declared size is known to be sane."""
+    size = int(np.prod(node.shape, dtype=np.int64)) * node.dtype.itemsize
+    if size > MAX_ARRAY_BYTES:
+        raise BadInput(f"{where}: declares {size} bytes of data, more than a labels table holds")
+    return node[()]
+
+
 def _labels(where: str, node: Any) -> list[str]:
     """A 1-d array of labels: strings (stored as bytes) or numbers, never objects."""
     if not isinstance(node, h5py.Dataset):
@@ -103,7 +113,7 @@ def _labels(where: str, node: Any) -> list[str]:
         raise BadInput(
             f"{where}: labels stored as Python objects ({dtype}) are not read; {_REEXPORT}"
         )
-    values = node[()]
+    values = _read(where, node)
     if dtype.kind == "S":
         return [bytes(v).decode("utf-8") for v in values]
     return [str(v) for v in values]
@@ -137,7 +147,8 @@ def _axis(where: str, group: h5py.Group, prefix: str) -> tuple[list[tuple[str, .
         label = group.get(f"{prefix}_label{j}")
         if not isinstance(label, h5py.Dataset) or label.dtype.kind not in "iu":
             raise BadInput(f"{where}: {prefix}_label{j} is not an array of integer codes")
-        codes.append(label[()] if "value_type" not in label.attrs else np.zeros(0, np.int64))
+        where_j = f"{where}/{prefix}_label{j}"
+        codes.append(_read(where_j, label) if "value_type" not in label.attrs else np.zeros(0))
     if not codes or len({len(c) for c in codes}) != 1:
         raise BadInput(f"{where}: index {prefix} has levels of different lengths")
     keys = []
@@ -161,7 +172,7 @@ def _fixed(where: str, group: h5py.Group) -> Frame:
         node = group.get(f"block{b}_values")
         if not isinstance(node, h5py.Dataset):  # object blocks are PyTables VLArrays
             raise BadInput(f"{where}: block{b}_values is not an array of numbers; {_REEXPORT}")
-        block = _numbers(f"{where}/block{b}_values", node[()])
+        block = _numbers(f"{where}/block{b}_values", _read(f"{where}/block{b}_values", node))
         if block.ndim != 2:
             raise BadInput(f"{where}: block{b}_values is not a 2-d array")
         if not bool(node.attrs.get("transposed", False)):
@@ -184,7 +195,7 @@ def _table(where: str, group: h5py.Group) -> Frame:
     data_columns = _plain(where, group, "data_columns")
     if [str(c) for c in data_columns or []] not in ([], index_fields):
         raise BadInput(f"{where}: data columns {data_columns} are not read; {_REEXPORT}")
-    records = table[()]
+    records = _read(f"{where}/table", table)
     fields = records.dtype.names or ()
     for f in index_fields:
         if f not in fields:

@@ -88,8 +88,13 @@ def export_names(images: list[Image]) -> list[str]:
     """Each image's name as a safe relative path (its kept folders included). Names that
     would clash in a zip (equal up to case) get the first 8 hex digits of their checksum:
     the same in every export, unlike a database id."""
-    names = [relative_name(i.original_name) or f"image_{i.checksum[:8]}" for i in images]
+    names = [relative_name(i.original_name) or _fallback_name(i) for i in images]
     return unique_paths(names, [i.checksum for i in images])
+
+
+def _fallback_name(image: Image) -> str:
+    suffix = PurePosixPath(image.original_name.replace("\\", "/")).suffix
+    return f"image_{image.checksum[:8]}{suffix if relative_name(suffix) else ''}"
 
 
 def unique_paths(paths: list[str], checksums: list[str]) -> list[str]:

@@ -140,7 +140,7 @@ def test_export_names_are_safe_paths_and_clashes_get_a_stable_suffix() -> None:
     ]
     names = export_names(images)
     assert names[:4] == ["a/frame.png", "b/frame.png", "frame-33333333.png", "FRAME-44444444.png"]
-    assert names[4:] == ["image_55555555", "image_66666666", "image_77777777"]
+    assert names[4:] == ["image_55555555", "image_66666666.png", "image_77777777.png"]
     assert export_names(images[1:2] + images[:1]) == ["b/frame.png", "a/frame.png"]
 
 

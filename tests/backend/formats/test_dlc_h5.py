@@ -179,3 +179,19 @@ def test_the_real_project_reads_the_same_from_its_h5_as_from_its_csv(tmp_path: P
     for a, b in zip(from_csv_ds.items, from_h5_ds.items, strict=True):
         assert (a.file_name, a.name) == (b.file_name, b.name)
         assert a.points == b.points
+
+
+def test_refuses_a_dataset_that_declares_more_data_than_a_labels_table_holds(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bomb.h5"
+    frame(["labeled-data/v1/img1.png"]).to_hdf(path, key="df_with_missing", mode="w")
+    with h5py.File(path, "r+") as f:
+        del f["df_with_missing/block0_values"]
+        # 4 GiB of zeros, a few KB on disk once compressed
+        f.create_dataset(
+            "df_with_missing/block0_values", shape=(1 << 27, 4), dtype="f8",
+            chunks=(1 << 16, 4), compression="gzip",
+        )  # fmt: skip
+    with pytest.raises(BadInput, match=r"block0_values: declares 4294967296 bytes of data"):
+        read_frame("bomb.h5", path.read_bytes())

@@ -192,5 +192,18 @@ def test_the_merged_copy_under_training_datasets_is_not_read_twice(tmp_path: Pat
     write_tree(root, {merged: LP_CSV})
     with bundle_of(root) as bundle:
         dataset = dlc.read(bundle)
-    names = [i.name for i in dataset.items]
+    names = [str(i.name) for i in dataset.items]
     assert sorted(names) == ["mouse1/img00012.png", "mouse2/img00007.png", "mouse2/img00009.png"]
+
+
+def test_a_table_with_the_labeller_s_absolute_paths_names_images_below_labeled_data(
+    tmp_path: Path,
+) -> None:
+    csv = LP_CSV.replace(b"labeled-data/mouse1", b"C:\\Users\\lab\\proj\\labeled-data\\mouse1")
+    root = lightning_pose(tmp_path, {"CollectedData.csv": csv})
+    with bundle_of(root) as bundle:
+        dataset = dlc.read(bundle)
+    assert dataset.items[0].name == "mouse1/img00012.png"
+    assert dataset.notes == [
+        "images without a labeled row, imported unlabeled: 1 (labeled-data/mouse2/img00009.png)"
+    ]
