@@ -16,6 +16,8 @@ from typing import Any, Literal
 from backend.errors import BadInput
 
 Visibility = Literal["unlabeled", "visible", "occluded"]
+# The animal's name when a file gives none (not remembered for exports: the project's is better).
+UNNAMED = "animal"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Dataset:
     skeleton: list[tuple[str, str]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     # The category / label / task name the format gives the animal.
-    name: str = "animal"
+    name: str = UNNAMED
     # The annotation file item names are relative to (resolved against it first).
     anchor: str = ""
     # Things that were read but dropped (extra instances, extra categories), for the report.

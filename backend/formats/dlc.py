@@ -31,6 +31,7 @@ from backend.errors import BadInput
 from backend.formats.bundle import Bundle
 from backend.formats.common import (
     UNLABELED,
+    UNNAMED,
     Dataset,
     Item,
     check_names,
@@ -49,7 +50,7 @@ def read(bundle: Bundle, label: str | None = None, limit: int = 1 << 30) -> Data
     tables = [_table(bundle, name, limit) for name in _table_files(bundle)]
     names, skeleton = _schema(config_name, config, tables)
     anchor = config_name or tables[0].source
-    dataset = Dataset(names, skeleton, name=str(config.get("Task") or "animal"), anchor=anchor)
+    dataset = Dataset(names, skeleton, name=str(config.get("Task") or UNNAMED), anchor=anchor)
     scorer = str(config.get("scorer") or tables[0].scorer or "")
     dataset.metadata = {"dlc": {"scorer": scorer, "config": _kept(config)}}
     for table in tables:

@@ -33,7 +33,7 @@ from backend.config import Settings
 from backend.errors import BadInput, KeyloopError
 from backend.formats import coco, cvat, dlc, sleap
 from backend.formats.bundle import Bundle
-from backend.formats.common import Dataset, Item, Keypoint, image_name
+from backend.formats.common import UNNAMED, Dataset, Item, Keypoint, image_name
 from backend.models import Annotation, Image, Project, User
 from backend.schemas.annotation import Point
 from backend.schemas.project import KeypointDef, KeypointSchema, ProjectCreate
@@ -206,7 +206,7 @@ def prepare_import(
         dataset.anchor,
         list(dataset.notes),
         new_project,
-        format_metadata={"name": dataset.name, **dataset.metadata},
+        format_metadata=_format_metadata(dataset),
     )
     total = len(dataset.items)
     for done, item in enumerate(dataset.items, start=1):
@@ -339,6 +339,11 @@ def _discard_blobs(sessions: Sessions, store: LocalBlobStore, checksums: list[st
                 remove_blob_if_orphaned(session, store, checksum)
     except Exception:
         log.exception("could not remove the %d blobs of a failed import", len(checksums))
+
+
+def _format_metadata(dataset: Dataset) -> dict[str, Any]:
+    named = {"name": dataset.name} if dataset.name != UNNAMED else {}
+    return {**named, **dataset.metadata}
 
 
 def _project_create(dataset: Dataset, name: str | None) -> ProjectCreate:

@@ -46,6 +46,8 @@ def test_exports_with_the_imported_scorer_or_the_one_given(tmp_path: Path) -> No
         runner.invoke(app, ["export", "dlc", str(default), "--project", project_id]).exit_code == 0
     )
     assert (default / "labeled-data/v1/CollectedData_Ann.h5").is_file()
+    # Lightning Pose names no animal: the config's Task is the project's name.
+    assert yaml.safe_load((default / "config.yaml").read_text())["Task"] == name
     given = tmp_path / "given"
     done = runner.invoke(
         app, ["export", "dlc", str(given), "--project", project_id, "--scorer", "Lab"]
