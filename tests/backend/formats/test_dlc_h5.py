@@ -195,3 +195,27 @@ def test_refuses_a_dataset_that_declares_more_data_than_a_labels_table_holds(
         )  # fmt: skip
     with pytest.raises(BadInput, match=r"block0_values: declares 4294967296 bytes of data"):
         read_frame("bomb.h5", path.read_bytes())
+
+
+def test_reads_a_multi_animal_h5_with_individuals_and_unique_body_parts(tmp_path: Path) -> None:
+    keys = [
+        ("S", "mouse1", "nose", "x"),
+        ("S", "mouse1", "nose", "y"),
+        ("S", "mouse2", "nose", "x"),
+        ("S", "mouse2", "nose", "y"),
+        ("S", "single", "lever", "x"),
+        ("S", "single", "lever", "y"),
+    ]
+    columns = pd.MultiIndex.from_tuples(
+        keys, names=["scorer", "individuals", "bodyparts", "coords"]
+    )
+    rows = pd.MultiIndex.from_tuples([("labeled-data", "v1", "img1.png")])
+    df = pd.DataFrame([[np.nan, np.nan, 3.0, 4.0, 5.0, 6.0]], columns=columns, index=rows)
+    df.to_hdf(tmp_path / "ma.h5", key="df_with_missing", mode="w")
+    table = from_h5("ma.h5", (tmp_path / "ma.h5").read_bytes())
+    assert table.individuals == ["mouse1", "mouse2"]
+    assert table.bodyparts == ["nose", "lever"]
+    (row,) = table.rows
+    assert table.point(row, "mouse1", "nose") is None
+    assert table.point(row, "mouse2", "nose") == (3.0, 4.0)
+    assert table.point(row, "single", "lever") == (5.0, 6.0)
