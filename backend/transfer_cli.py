@@ -144,15 +144,27 @@ def _export_command(fmt: Format) -> None:
         split: ImageSplit | None = None,
         image_id: Annotated[list[int] | None, typer.Option(help="Only these images.")] = None,
         predictions: Annotated[bool, typer.Option(help="Active model's predictions.")] = False,
+        scorer: Annotated[
+            str | None,
+            typer.Option(
+                help="DeepLabCut scorer (default: the one the project was imported with)."
+            ),
+        ] = None,
     ) -> None:
-        _run_export(fmt, out, project, ExportFilter(state, split, image_id), predictions)
+        where = ExportFilter(state, split, image_id)
+        _run_export(fmt, out, project, where, predictions, scorer)
 
     command.__doc__ = f"Export a project's annotations as {fmt.value.upper()}."
     export_app.command(fmt.value)(command)
 
 
 def _run_export(
-    fmt: Format, out: Path, project_id: int, where: ExportFilter, predictions: bool
+    fmt: Format,
+    out: Path,
+    project_id: int,
+    where: ExportFilter,
+    predictions: bool,
+    scorer: str | None = None,
 ) -> None:
     settings = get_settings()
     store = LocalBlobStore(settings.files_dir)
@@ -167,12 +179,28 @@ def _run_export(
                 with zipfile.ZipFile(out, "w") as archive:
                     sink: Sink = ZipSink(archive)
                     count = export(
-                        session, store, project, fmt, sink, where, predictions=predictions
+                        session,
+                        store,
+                        project,
+                        fmt,
+                        sink,
+                        where,
+                        predictions=predictions,
+                        scorer=scorer,
                     )
             else:
                 out.mkdir(parents=True, exist_ok=True)
                 sink = DirSink(out)
-                count = export(session, store, project, fmt, sink, where, predictions=predictions)
+                count = export(
+                    session,
+                    store,
+                    project,
+                    fmt,
+                    sink,
+                    where,
+                    predictions=predictions,
+                    scorer=scorer,
+                )
     except KeyloopError as exc:
         _fail(exc.detail)
         return

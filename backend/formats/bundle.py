@@ -152,11 +152,13 @@ class ZipSink:
         self.archive = archive
 
     def write_bytes(self, name: str, data: bytes) -> None:
+        # Names come from image names: checked here too, so no entry can escape the archive.
+        name = safe_name("export", name)
         self.archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
 
     def write_path(self, name: str, source: Path) -> None:
         # Images are compressed already; storing them keeps exports fast.
-        self.archive.write(source, name, compress_type=zipfile.ZIP_STORED)
+        self.archive.write(source, safe_name("export", name), compress_type=zipfile.ZIP_STORED)
 
 
 class DirSink:

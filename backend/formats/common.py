@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import PurePosixPath
+from typing import Any, Literal
 
 from backend.errors import BadInput
 
 Visibility = Literal["unlabeled", "visible", "occluded"]
+# The animal's name when a file gives none (not remembered for exports: the project's is better).
+UNNAMED = "animal"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Item:
     # Reads the encoded image when the annotation file embeds it (SLEAP .slp); called once,
     # when the item is imported, so embedded frames are never all in memory together.
     load_image: Callable[[], bytes] | None = None
+    # The image's name in Keyloop when it is not `file_name` (DeepLabCut drops `labeled-data/`).
+    name: str | None = None
 
 
 @dataclass
@@ -52,11 +57,14 @@ class Dataset:
     skeleton: list[tuple[str, str]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     # The category / label / task name the format gives the animal.
-    name: str = "animal"
+    name: str = UNNAMED
     # The annotation file item names are relative to (resolved against it first).
     anchor: str = ""
     # Things that were read but dropped (extra instances, extra categories), for the report.
     notes: list[str] = field(default_factory=list)
+    # What an export back to the same format needs and Keyloop's schema has no place for
+    # (DeepLabCut's scorer and config.yaml), stored as `Project.format_metadata`: JSON only.
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def labeled(x: float | None, y: float | None, visibility: Visibility) -> Keypoint:
@@ -96,3 +104,31 @@ def to_float(where: str, text: str) -> float:
     if not finite(value):
         raise BadInput(f"{where}: {text!r} is not a finite number")
     return value
+
+
+def relative_name(name: str) -> str | None:
+    """`name` as a clean relative POSIX path (`v1/img.png`), or None when it is not one:
+    empty, absolute (`/x`, `C:/x`), climbing out (`..`) or holding control characters.
+    Image names become paths inside exported zips and folders, so they go through this."""
+    path = name.replace("\\", "/").strip()
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if (
+        not parts
+        or path.startswith("/")
+        or parts[0].endswith(":")
+        or ".." in parts
+        or any(ord(c) < 32 or ord(c) == 127 for c in path)
+    ):
+        return None
+    return "/".join(parts)
+
+
+def image_name(reference: str, fallback: str) -> str:
+    """The name an imported image keeps: the annotation file's relative path to it (so
+    `data/exp_1/frame_1.jpg` stays that), else `fallback` (where the file was found in the
+    upload), else the bare file name."""
+    for candidate in (reference, fallback):
+        name = relative_name(candidate)
+        if name is not None:
+            return name
+    return PurePosixPath(reference.replace("\\", "/")).name or "image"

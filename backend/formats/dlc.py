@@ -1,73 +1,124 @@
-"""DeepLabCut single-animal projects: `config.yaml` + `labeled-data/<video>/CollectedData_<scorer>`.
+"""DeepLabCut and Lightning Pose projects: labeled frames + `CollectedData*` tables.
 
-DeepLabCut has no visibility flag: a labeled body part has coordinates, a missing one has
-empty cells (NaN in the .h5). So an empty cell reads as unlabeled, any coordinates read as
-visible, and on export occluded points are written with their coordinates (they become
-visible in DeepLabCut: the occluded flag is lost). The CSV is read where present (no pandas
-needed); the .h5 only when a folder has no CSV. Multi-animal projects are refused.
+Layouts read:
+- DeepLabCut: `config.yaml` + `labeled-data/<video>/CollectedData_<scorer>.csv` (or `.h5`,
+  read without pickle by `dlc_h5`) + the frames beside it.
+- Lightning Pose: `CollectedData.csv` at the project root (one per view in multi-view
+  projects: `CollectedData_<view>.csv`) naming `labeled-data/<video>/imgNNN.png`; no
+  config.yaml. Without a config the schema comes from the tables' headers, the skeleton is
+  empty.
+- Multi-animal DeepLabCut (an `individuals` header row): Keyloop holds one animal per image,
+  so each frame keeps one individual (`label` names it; by default the first one labeled in
+  that frame) plus the unique body parts; the report says how many were left out.
+
+DeepLabCut has no visibility flag: an empty cell is unlabeled, coordinates are visible.
+Images are named without the `labeled-data/` prefix (`reachingvideo1/img005.png`), so an
+export puts them back in their video's folder. Labeled frames whose image is not in the
+upload are skipped and images under the same folders without a row are imported
+unlabeled; the report lists both.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+import json
+from collections import Counter
+from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
 
 from backend.errors import BadInput
-from backend.formats.bundle import Bundle, Sink
+from backend.formats.bundle import Bundle
 from backend.formats.common import (
     UNLABELED,
+    UNNAMED,
     Dataset,
     Item,
-    Keypoint,
     check_names,
     check_skeleton,
     labeled,
-    to_float,
 )
+from backend.formats.dlc_table import UNIQUE, Row, Table, from_csv, from_h5
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+MAX_CONFIG_CHARS = 100_000  # a config.yaml kept for export; real ones are ~2 KB
+_LISTED = 10  # file names a note lists before it says "and N more"
 
 
-def read(bundle: Bundle, limit: int = 1 << 30) -> Dataset:
-    configs = sorted((n for n in bundle.names() if PurePosixPath(n).name == "config.yaml"), key=len)
-    if not configs:
-        raise BadInput("DeepLabCut import needs the project's config.yaml")
-    config_name = configs[0]
-    try:
-        config = yaml.safe_load(bundle.read(config_name, limit))
-    except yaml.YAMLError as exc:
-        raise BadInput(f"{config_name}: not valid YAML ({exc})") from exc
-    if not isinstance(config, dict):
-        raise BadInput(f"{config_name}: expected a mapping with bodyparts")
-    if config.get("multianimalproject"):
-        raise BadInput(f"{config_name}: multi-animal projects are not supported")
-    bodyparts = config.get("bodyparts")
-    if not isinstance(bodyparts, list):
-        raise BadInput(f"{config_name}: 'bodyparts' must be a list of names")
-    names = check_names(config_name, bodyparts)
-    skeleton = _skeleton(config_name, config.get("skeleton"))
-    check_skeleton(config_name, names, skeleton)
-    dataset = Dataset(names, skeleton, name=str(config.get("Task") or "animal"), anchor=config_name)
-    tables = [n for n in bundle.names() if PurePosixPath(n).name.startswith("CollectedData_")]
-    folders = sorted({str(PurePosixPath(n).parent) for n in tables})
-    if not folders:
-        raise BadInput("DeepLabCut import found no labeled-data/*/CollectedData_*.csv or .h5")
-    for folder in folders:
-        in_folder = [n for n in tables if str(PurePosixPath(n).parent) == folder]
-        csvs = [n for n in in_folder if n.endswith(".csv")]
-        if csvs:
-            rows = _csv_rows(csvs[0], bundle.read(csvs[0], limit))
-            source = csvs[0]
-        else:
-            source = next(n for n in in_folder if n.endswith(".h5"))
-            rows = _h5_rows(source, bundle, limit)
-        for origin, path, values in rows:
-            dataset.items.append(_item(origin, path, values, names))
+def read(bundle: Bundle, label: str | None = None, limit: int = 1 << 30) -> Dataset:
+    config_name, config = _config(bundle, limit)
+    tables = [_table(bundle, name, limit) for name in _table_files(bundle)]
+    names, skeleton = _schema(config_name, config, tables)
+    anchor = config_name or tables[0].source
+    dataset = Dataset(names, skeleton, name=str(config.get("Task") or UNNAMED), anchor=anchor)
+    scorer = str(config.get("scorer") or tables[0].scorer or "")
+    dataset.metadata = {"dlc": {"scorer": scorer, "config": _kept(config)}}
+    for table in tables:
+        _add_rows(dataset, table, label, config_name or table.source)
+    _match_images(bundle, dataset)
     return dataset
+
+
+def _config(bundle: Bundle, limit: int) -> tuple[str, dict[str, Any]]:
+    found = sorted((n for n in bundle.names() if PurePosixPath(n).name == "config.yaml"), key=len)
+    if not found:
+        return "", {}
+    name = found[0]
+    try:
+        config = yaml.safe_load(bundle.read(name, limit))
+    except yaml.YAMLError as exc:
+        raise BadInput(f"{name}: not valid YAML ({exc})") from exc
+    if not isinstance(config, dict):
+        raise BadInput(f"{name}: expected a mapping with bodyparts")
+    return name, config
+
+
+def _table_files(bundle: Bundle) -> list[str]:
+    """One table per (folder, stem), the CSV preferred: DeepLabCut writes both. The merged
+    copies DeepLabCut keeps under training-datasets/ repeat labeled-data's rows: skipped."""
+    found = bundle.with_suffix(".csv", ".h5")
+    labeled = [n for n in found if "training-datasets" not in PurePosixPath(n).parts]
+    candidates = labeled or found
+    named = [n for n in candidates if PurePosixPath(n).name.startswith("CollectedData")]
+    chosen: dict[str, str] = {}
+    for name in sorted(named or candidates):
+        key = str(PurePosixPath(name).with_suffix(""))
+        if key not in chosen or name.endswith(".csv"):
+            chosen[key] = name
+    if not chosen:
+        raise BadInput(
+            "DeepLabCut import found no labeled-data/*/CollectedData_*.csv or .h5 "
+            "(nor a Lightning Pose CollectedData.csv)"
+        )
+    return sorted(chosen.values())
+
+
+def _table(bundle: Bundle, name: str, limit: int) -> Table:
+    data = bundle.read(name, limit)
+    return from_csv(name, data) if name.endswith(".csv") else from_h5(name, data)
+
+
+def _schema(
+    config_name: str, config: dict[str, Any], tables: list[Table]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The body parts and skeleton: config.yaml's, or the tables' when there is none."""
+    if config_name:
+        raw: Any
+        if config.get("multianimalproject"):
+            raw = [
+                *(config.get("multianimalbodyparts") or []),
+                *(config.get("uniquebodyparts") or []),
+            ]
+        else:
+            raw = config.get("bodyparts")
+        if not isinstance(raw, list) or not raw:
+            raise BadInput(f"{config_name}: 'bodyparts' must be a list of names")
+        names = check_names(config_name, raw)
+        skeleton = _skeleton(config_name, config.get("skeleton"))
+        check_skeleton(config_name, names, skeleton)
+        return names, skeleton
+    parts = [p for table in tables for p in table.bodyparts]
+    return check_names(tables[0].source, list(dict.fromkeys(parts))), []
 
 
 def _skeleton(where: str, raw: Any) -> list[tuple[str, str]]:
@@ -79,164 +130,99 @@ def _skeleton(where: str, raw: Any) -> list[tuple[str, str]]:
     return edges
 
 
-Row = tuple[str, str, dict[str, tuple[float | None, float | None]]]
+def _kept(config: dict[str, Any]) -> dict[str, Any]:
+    """config.yaml as JSON data (YAML dates become text), for the export to start from."""
+    text = json.dumps(config, default=str)
+    return json.loads(text) if len(text) <= MAX_CONFIG_CHARS else {}
 
 
-def _csv_rows(name: str, data: bytes) -> list[Row]:
-    try:
-        lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise BadInput(f"{name}: not a readable CSV file ({exc})") from exc
-    heads = [row[0] if row else "" for row in lines[:4]]
-    if "individuals" in heads:
-        raise BadInput(f"{name}: multi-animal CollectedData files are not supported")
-    if heads[:3] != ["scorer", "bodyparts", "coords"]:
-        raise BadInput(f"{name}: expected header rows scorer, bodyparts, coords; got {heads[:3]}")
-    parts, coords = lines[1], lines[2]
-    n_index = next((i for i in range(1, len(coords)) if coords[i]), len(coords))
-    columns: dict[str, dict[str, int]] = {}
-    for col in range(n_index, len(coords)):
-        if coords[col] not in ("x", "y", "likelihood"):
-            raise BadInput(f"{name}: column {col + 1} has coords {coords[col]!r}, not x or y")
-        columns.setdefault(parts[col].strip(), {})[coords[col]] = col
-    rows: list[Row] = []
-    for line_no, row in enumerate(lines[3:], start=4):
-        if not any(row):
-            continue
-        where = f"{name} row {line_no}"
-        path = "/".join(p for p in row[:n_index] if p)
-        values: dict[str, tuple[float | None, float | None]] = {}
-        for part, cols in columns.items():
-            cells = [row[cols[c]].strip() if cols.get(c, len(row)) < len(row) else "" for c in "xy"]
-            empty = [c in ("", "nan", "NaN") for c in cells]
-            if all(empty):
-                values[part] = (None, None)
-            elif any(empty):
-                raise BadInput(f"{where}: {part} has only one of x and y")
-            else:
-                values[part] = (to_float(f"{where}, {part}", cells[0]), to_float(where, cells[1]))
-        rows.append((where, path, values))
-    return rows
-
-
-def _h5_rows(name: str, bundle: Bundle, limit: int) -> list[Row]:
-    try:
-        import pandas as pd
-    except ImportError as exc:  # pragma: no cover - pandas is an optional dependency
-        raise BadInput(f"{name}: reading .h5 needs pandas and tables; upload the CSV") from exc
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.h5"
-        path.write_bytes(bundle.read(name, limit))
-        try:
-            df = pd.read_hdf(path)
-        except Exception as exc:  # pandas/tables raise many types for a bad file
-            raise BadInput(f"{name}: not a readable DeepLabCut .h5 file ({exc})") from exc
-    if not isinstance(df, pd.DataFrame) or df.columns.nlevels != 3:
-        raise BadInput(f"{name}: expected columns scorer/bodyparts/coords (single animal)")
-    rows: list[Row] = []
-    for i, (index, series) in enumerate(df.iterrows()):
-        frame = "/".join(map(str, index)) if isinstance(index, tuple) else str(index)
-        values: dict[str, tuple[float | None, float | None]] = {}
-        for key, value in series.items():
-            _, part, coord = (str(k) for k in key)  # type: ignore[attr-defined]
-            x, y = values.get(part, (None, None))
-            v = None if pd.isna(value) else float(value)
-            values[part] = (v, y) if coord == "x" else (x, v) if coord == "y" else (x, y)
-        rows.append((f"{name} row {i + 1}", frame.replace("\\", "/"), values))
-    return rows
-
-
-def _item(origin: str, path: str, values: dict[str, Any], names: list[str]) -> Item:
-    unknown = sorted(set(values) - set(names))
-    if unknown:
-        raise BadInput(f"{origin}: body parts {unknown} are not in config.yaml's bodyparts")
-    points = []
-    for n in names:
-        x, y = values.get(n, (None, None))
-        points.append(labeled(x, y, "visible"))
-    return Item(file_name=path, points=points, origin=f"{origin} ({path})")
-
-
-def write(dataset: Dataset, sink: Sink, *, scorer: str, video: str) -> None:
-    """Write config.yaml and labeled-data/<video>/CollectedData_<scorer>.csv (+ .h5).
-
-    Items' `file_name` must already be `labeled-data/<video>/<frame>`; the caller writes
-    the frames there."""
-    sink.write_bytes(
-        "config.yaml", yaml.safe_dump(_config(dataset, scorer, video), sort_keys=False).encode()
-    )
-    folder = f"labeled-data/{video}"
-    annotated = [i for i in dataset.items if i.points is not None]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+def _add_rows(dataset: Dataset, table: Table, label: str | None, schema_from: str) -> None:
     names = dataset.keypoint_names
-    writer.writerow(["scorer", "", "", *[scorer] * (2 * len(names))])
-    writer.writerow(["bodyparts", "", "", *[n for n in names for _ in "xy"]])
-    writer.writerow(["coords", "", "", *["x", "y"] * len(names)])
-    for item in annotated:
-        writer.writerow([*item.file_name.split("/", 2), *_cells(item.points or [])])
-    sink.write_bytes(f"{folder}/CollectedData_{scorer}.csv", out.getvalue().encode())
-    h5 = _h5_bytes(annotated, names, scorer)
-    if h5 is not None:
-        sink.write_bytes(f"{folder}/CollectedData_{scorer}.h5", h5)
+    unknown = sorted(set(table.bodyparts) - set(names))
+    if unknown:
+        raise BadInput(f"{table.source}: body parts {unknown} are not in {schema_from}'s bodyparts")
+    animals = table.individuals
+    if label is not None and animals and label not in animals:
+        raise BadInput(f"{table.source}: no individual named {label!r}; there are {animals}")
+    unique = {c.bodypart for c in table.columns if c.individual == UNIQUE}
+    left_out: Counter[str] = Counter()
+    for row in table.rows:
+        chosen = _individual(table, row, names, label, unique)
+        points = []
+        for part in names:
+            xy = table.point(row, UNIQUE if part in unique else chosen, part)
+            points.append(labeled(*xy, "visible") if xy else UNLABELED)
+        for other in animals:
+            if other != chosen and any(table.point(row, other, p) for p in names):
+                left_out[other] += 1
+        name = _frame_name(row.path)
+        dataset.items.append(Item(row.path, points, origin=f"{row.origin} ({row.path})", name=name))
+    if left_out:
+        counts = ", ".join(f"{who} in {n}" for who, n in sorted(left_out.items()))
+        dataset.notes.append(
+            f"{table.source}: Keyloop keeps one animal per image; {left_out.total()} other "
+            f"labeled animals were left out ({counts} frames)"
+        )
 
 
-def _cells(points: Iterable[Keypoint]) -> list[str]:
-    cells: list[str] = []
-    for p in points:
-        cells += [repr(p.x), repr(p.y)] if p != UNLABELED and p.x is not None else ["", ""]
-    return cells
+def _frame_name(path: str) -> str:
+    """The image's name: its path below labeled-data/ (`reachingvideo1/img005.png`), also
+    when the table holds the labeller's absolute path."""
+    parts = path.replace("\\", "/").split("/")
+    if "labeled-data" in parts[:-1]:
+        last = len(parts) - 1 - parts[::-1].index("labeled-data")
+        return "/".join(parts[last + 1 :])
+    return path
 
 
-def _h5_bytes(items: list[Item], names: list[str], scorer: str) -> bytes | None:
-    try:
-        import pandas as pd
-        import tables  # type: ignore[import-untyped]  # noqa: F401  (to_hdf needs it)
-    except ImportError:  # pragma: no cover - the CSV alone is enough for DeepLabCut
-        return None
-    columns = pd.MultiIndex.from_product(
-        [[scorer], names, ["x", "y"]], names=["scorer", "bodyparts", "coords"]
+def _individual(
+    table: Table, row: Row, names: list[str], label: str | None, unique: set[str]
+) -> str:
+    """The animal a frame keeps: the one asked for, else the first one labeled there."""
+    animals = table.individuals
+    if not animals:
+        return ""
+    if label is not None:
+        return label
+    parts = [p for p in names if p not in unique]
+    return next((a for a in animals if any(table.point(row, a, p) for p in parts)), animals[0])
+
+
+def _match_images(bundle: Bundle, dataset: Dataset) -> None:
+    """Drop labeled frames whose image is missing, add the folders' unlabeled images."""
+    kept: list[Item] = []
+    missing: list[str] = []
+    used: set[str] = set()
+    for item in dataset.items:
+        found = bundle.resolve(item.file_name, dataset.anchor)
+        if found is None:
+            missing.append(item.file_name)
+            continue
+        used.add(found)
+        kept.append(item)
+    if not kept and dataset.items:
+        raise BadInput(
+            f"{dataset.anchor}: none of the {len(dataset.items)} labeled frames' images is in "
+            f"the upload (the first is {dataset.items[0].file_name!r}); upload the project "
+            "folder with its labeled-data"
+        )
+    folders = {str(PurePosixPath(n).parent) for n in used}
+    extra = sorted(
+        n
+        for n in bundle.with_suffix(*IMAGE_SUFFIXES)
+        if n not in used and str(PurePosixPath(n).parent) in folders
     )
-    index = pd.MultiIndex.from_tuples([tuple(i.file_name.split("/", 2)) for i in items])
-    data = [[c for p in i.points or [] for c in (p.x, p.y)] for i in items]
-    df = pd.DataFrame(data, columns=columns, index=index, dtype="float64")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.h5"
-        df.to_hdf(path, key="df_with_missing", mode="w")
-        return path.read_bytes()
+    for n in extra:
+        parts = PurePosixPath(n).parts
+        name = "/".join(parts[-2:]) if len(parts) > 1 else n
+        kept.append(Item(n, None, origin=f"{n} (an image without a row)", name=name))
+    dataset.items = kept
+    if missing:
+        dataset.notes.append(f"labeled frames without their image, skipped: {_listed(missing)}")
+    if extra:
+        dataset.notes.append(f"images without a labeled row, imported unlabeled: {_listed(extra)}")
 
 
-def _config(dataset: Dataset, scorer: str, video: str) -> dict[str, Any]:
-    # The keys DeepLabCut's own create_new_project writes, so its tools accept the file.
-    return {
-        "Task": dataset.name,
-        "scorer": scorer,
-        "date": "keyloop",
-        "multianimalproject": False,
-        "identity": None,
-        "project_path": "",
-        "video_sets": {f"videos/{video}.mp4": {"crop": "0, 0, 0, 0"}},
-        "bodyparts": dataset.keypoint_names,
-        "start": 0,
-        "stop": 1,
-        "numframes2pick": 20,
-        "skeleton": [[a, b] for a, b in dataset.skeleton],
-        "skeleton_color": "black",
-        "pcutoff": 0.6,
-        "dotsize": 12,
-        "alphavalue": 0.7,
-        "colormap": "rainbow",
-        "TrainingFraction": [0.95],
-        "iteration": 0,
-        "default_net_type": "resnet_50",
-        "default_augmenter": "default",
-        "snapshotindex": -1,
-        "batch_size": 8,
-        "cropping": False,
-        "x1": 0,
-        "x2": 640,
-        "y1": 277,
-        "y2": 624,
-        "corner2move2": [50, 50],
-        "move2corner": True,
-    }
+def _listed(names: list[str]) -> str:
+    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+    return f"{len(names)} ({', '.join(names[:_LISTED])}{more})"

@@ -127,8 +127,10 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
         paths = []
         for item, source in zip(dataset.items, images, strict=True):
             if item.points is not None:
-                # Names are unique (the exporter makes them so) and become the frames' names.
-                paths.append(Path(tmp) / PurePosixPath(item.file_name).name)
+                # Names are unique safe relative paths (the exporter makes them so), folders
+                # included: two `frame_1.jpg` of different folders must not overwrite each other.
+                paths.append(Path(tmp, *PurePosixPath(item.file_name).parts))
+                paths[-1].parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, paths[-1])
         video = sio.Video.from_filename([str(p) for p in paths])
         frames = []

@@ -24,6 +24,9 @@ class Project(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     keypoint_schema: Mapped[dict[str, Any]]
     settings: Mapped[dict[str, Any]]
+    # What an import learned that an export back to the same tool needs and the schema has
+    # no place for: {"name": the file's category/task name, "dlc": {"scorer", "config"}}.
+    format_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

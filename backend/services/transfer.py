@@ -21,8 +21,9 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -32,7 +33,7 @@ from backend.config import Settings
 from backend.errors import BadInput, KeyloopError
 from backend.formats import coco, cvat, dlc, sleap
 from backend.formats.bundle import Bundle
-from backend.formats.common import Dataset, Item, Keypoint
+from backend.formats.common import UNNAMED, Dataset, Item, Keypoint, image_name
 from backend.models import Annotation, Image, Project, User
 from backend.schemas.annotation import Point
 from backend.schemas.project import KeypointDef, KeypointSchema, ProjectCreate
@@ -104,16 +105,19 @@ class PreparedImport:
     notes: list[str]
     new_project: ProjectCreate | None  # None: into an existing project
     items: list[PreparedItem] = field(default_factory=list)
+    # The file's name for the animal and format details, kept for exports (format_metadata).
+    format_metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def read_dataset(
     fmt: Format, bundle: Bundle, workdir: Path, *, label: str | None, max_bytes: int
 ) -> Dataset:
-    """`label` picks the COCO category or CVAT skeleton label when a file has several."""
+    """`label` picks the COCO category or CVAT skeleton label when a file has several, and
+    the individual of a multi-animal DeepLabCut file."""
     if fmt is Format.coco:
         return coco.read(bundle, label, limit=max_bytes)
     if fmt is Format.dlc:
-        return dlc.read(bundle, limit=max_bytes)
+        return dlc.read(bundle, label, limit=max_bytes)
     if fmt is Format.cvat:
         return cvat.read(bundle, label, limit=max_bytes)
     return sleap.read(bundle, workdir)
@@ -198,7 +202,11 @@ def prepare_import(
         _check_schema(dataset.anchor, dataset.keypoint_names, target)
         new_project = None
     prepared = PreparedImport(
-        dataset.keypoint_names, dataset.anchor, list(dataset.notes), new_project
+        dataset.keypoint_names,
+        dataset.anchor,
+        list(dataset.notes),
+        new_project,
+        format_metadata=_format_metadata(dataset),
     )
     total = len(dataset.items)
     for done, item in enumerate(dataset.items, start=1):
@@ -219,13 +227,16 @@ def _store_item_image(
     settings: Settings,
 ) -> StoredImage:
     if item.load_image is not None:
-        name, data = item.file_name, item.load_image()
+        found, data = item.file_name, item.load_image()
     else:
-        found = bundle.resolve(item.file_name, dataset.anchor)
-        if found is None:
+        resolved = bundle.resolve(item.file_name, dataset.anchor)
+        if resolved is None:
             raise BadInput(f"image {item.file_name!r} is not in the upload")
-        name, data = found, bundle.read(found, settings.max_upload_bytes)
-    decoded = decode_file(name, data, max_pixels=settings.max_image_pixels)
+        found, data = resolved, bundle.read(resolved, settings.max_upload_bytes)
+    # The image keeps the file's relative path as its name (`data/exp_1/frame_1.jpg`), so
+    # same-named frames of different folders stay apart and exports restore the folders.
+    name = image_name(item.name or item.file_name, found)
+    decoded = replace(decode_file(found, data, max_pixels=settings.max_image_pixels), name=name)
     del data
     image = store_image(store, decoded, created_blobs)
     declared = (item.width, item.height)
@@ -246,9 +257,14 @@ def record_import(
     if project is None:
         assert prepared.new_project is not None, "prepared for an existing project"
         project = create_project(session, prepared.new_project)
+        project.format_metadata = prepared.format_metadata
     else:  # the schema may have changed since the prepare phase checked it
         target = Target(project.name, project.keypoint_names)
         _check_schema(prepared.anchor, prepared.keypoint_names, target)
+        # A project keeps what its first import of each format said (its DeepLabCut scorer);
+        # the animal's name stays the project's own.
+        details = {k: v for k, v in prepared.format_metadata.items() if k != "name"}
+        project.format_metadata = {**details, **project.format_metadata}
     report = ImportReport(project_id=project.id, notes=list(prepared.notes))
     rows = ImageRows(session, project)
     # Read once: `save_annotation` expires the session's objects after every save.
@@ -323,6 +339,11 @@ def _discard_blobs(sessions: Sessions, store: LocalBlobStore, checksums: list[st
                 remove_blob_if_orphaned(session, store, checksum)
     except Exception:
         log.exception("could not remove the %d blobs of a failed import", len(checksums))
+
+
+def _format_metadata(dataset: Dataset) -> dict[str, Any]:
+    named = {"name": dataset.name} if dataset.name != UNNAMED else {}
+    return {**named, **dataset.metadata}
 
 
 def _project_create(dataset: Dataset, name: str | None) -> ProjectCreate:

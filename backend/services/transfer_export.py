@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -19,9 +20,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.errors import BadInput, NotFound
-from backend.formats import coco, cvat, dlc, sleap
+from backend.formats import coco, cvat, dlc_export, sleap
 from backend.formats.bundle import Sink
-from backend.formats.common import UNLABELED, Dataset, Item, Keypoint
+from backend.formats.common import UNLABELED, Dataset, Item, Keypoint, relative_name
 from backend.models import (
     Annotation,
     Image,
@@ -36,6 +37,8 @@ from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format
 
 IMAGE_DIR = "images"
+# A DeepLabCut scorer becomes part of file names (CollectedData_<scorer>.csv).
+SCORER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
 @dataclass(frozen=True)
@@ -59,30 +62,63 @@ def _images(project: Project, where: ExportFilter) -> Select[Image]:
 def build_dataset(
     session: Session, project: Project, where: ExportFilter, *, predictions: bool = False
 ) -> tuple[Dataset, list[Image]]:
-    """The project's images (file names made unique) with their annotations, or with the
-    active model version's predictions and per-keypoint confidences."""
+    """The project's images (named by `export_names`) with their annotations, or with the
+    active model version's predictions and per-keypoint confidences. The animal keeps the
+    name its imported file gave it (COCO category, DeepLabCut Task), else the project's."""
     schema = project.keypoint_schema
     dataset = Dataset(
         keypoint_names=project.keypoint_names,
         skeleton=[(a, b) for a, b in schema.get("skeleton", [])],
-        name=_slug(project.name),
+        name=str((project.format_metadata or {}).get("name") or project.name),
     )
     images = list(session.scalars(_images(project, where)))
     ids = [i.id for i in images]
     points = _prediction_points(session, project, ids) if predictions else None
     if points is None:
         points = _annotation_points(session, project, ids)
-    used: set[str] = set()
-    for image in images:
-        name = image.original_name
-        if name in used:  # same name from different folders: keep both, distinguishable
-            name = f"{image.id}_{name}"
-        used.add(name)
+    for image, name in zip(images, export_names(images), strict=True):
         found = points.get(image.id)
         item = Item(name, found[0] if found else None, image.width, image.height)
         item.score = found[1] if found else None
         dataset.items.append(item)
     return dataset, images
+
+
+def export_names(images: list[Image]) -> list[str]:
+    """Each image's name as a safe relative path (its kept folders included). Names that
+    would clash in a zip (equal up to case) get the first 8 hex digits of their checksum:
+    the same in every export, unlike a database id."""
+    names = [relative_name(i.original_name) or _fallback_name(i) for i in images]
+    return unique_paths(names, [i.checksum for i in images])
+
+
+def _fallback_name(image: Image) -> str:
+    suffix = PurePosixPath(image.original_name.replace("\\", "/")).suffix
+    return f"image_{image.checksum[:8]}{suffix if relative_name(suffix) else ''}"
+
+
+def unique_paths(paths: list[str], checksums: list[str]) -> list[str]:
+    counts = Counter(p.lower() for p in paths)
+    out = []
+    for path, checksum in zip(paths, checksums, strict=True):
+        if counts[path.lower()] > 1:
+            p = PurePosixPath(path)
+            path = str(p.with_name(f"{p.stem}-{checksum[:8]}{p.suffix}"))
+        out.append(path)
+    return out
+
+
+def dlc_paths(dataset: Dataset, images: list[Image]) -> list[str]:
+    """`labeled-data/<video>/<file>`: the video is the image name's folder (`v1/img.png`),
+    nested folders joined by `_` (DeepLabCut has one level); loose images go under the
+    animal's name (the imported Task or category, else the project's name)."""
+    fallback = _slug(dataset.name)
+    paths = []
+    for item in dataset.items:
+        name = PurePosixPath(item.file_name)
+        folder = _slug("_".join(name.parent.parts)) if name.parent.parts else fallback
+        paths.append(f"labeled-data/{folder}/{name.name}")
+    return unique_paths(paths, [i.checksum for i in images])
 
 
 def _annotation_points(
@@ -157,9 +193,11 @@ def export(
     where: ExportFilter,
     *,
     predictions: bool = False,
-    scorer: str = "keyloop",
+    scorer: str | None = None,
 ) -> int:
-    """Write the annotation file(s) and the images in `fmt`'s layout; returns image count."""
+    """Write the annotation file(s) and the images in `fmt`'s layout; returns image count.
+    `scorer` names DeepLabCut's CollectedData_<scorer> (default: the scorer the project was
+    imported with, else `keyloop`)."""
     if predictions and fmt is not Format.coco:
         raise BadInput("predictions can be exported in COCO format only (it has scores)")
     dataset, images = build_dataset(session, project, where, predictions=predictions)
@@ -172,10 +210,13 @@ def export(
         sink.write_bytes("annotations.xml", cvat.dump(dataset))
         paths = [f"{IMAGE_DIR}/{i.file_name}" for i in dataset.items]
     elif fmt is Format.dlc:
-        video = dataset.name
-        for item in dataset.items:
-            item.file_name = f"labeled-data/{video}/{item.file_name}"
-        dlc.write(dataset, sink, scorer=_slug(scorer), video=video)
+        for item, path in zip(dataset.items, dlc_paths(dataset, images), strict=True):
+            item.file_name = path
+        details = (project.format_metadata or {}).get("dlc") or {}
+        if scorer is not None and not re.fullmatch(SCORER_PATTERN, scorer):
+            raise BadInput(f"scorer {scorer!r}: use letters, digits, '_', '.' and '-' only")
+        chosen = scorer or _slug(str(details.get("scorer") or "") or "keyloop")
+        dlc_export.write(dataset, sink, scorer=chosen, config=details.get("config") or {})
         paths = [i.file_name for i in dataset.items]
     else:
         _write_sleap(store, dataset, images, sink)

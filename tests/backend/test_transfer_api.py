@@ -150,12 +150,12 @@ def test_exports_download_zips_in_each_tool_layout(
     expected = {
         "coco?images=true": {"annotations.json", "images/a.png", "images/b.png"},
         "cvat": {"annotations.xml", "images/a.png", "images/b.png"},
-        "dlc": {
+        "dlc": {  # loose images go under the animal's (the COCO category's) name
             "config.yaml",
-            "labeled-data/exported/CollectedData_keyloop.csv",
-            "labeled-data/exported/CollectedData_keyloop.h5",
-            "labeled-data/exported/a.png",
-            "labeled-data/exported/b.png",
+            "labeled-data/mouse/CollectedData_keyloop.csv",
+            "labeled-data/mouse/CollectedData_keyloop.h5",
+            "labeled-data/mouse/a.png",
+            "labeled-data/mouse/b.png",
         },
         "sleap": {"labels.pkg.slp"},
     }
@@ -164,6 +164,20 @@ def test_exports_download_zips_in_each_tool_layout(
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "application/zip"
         assert set(zipfile.ZipFile(io.BytesIO(r.content)).namelist()) == names
+
+
+def test_dlc_export_takes_the_lab_s_scorer_and_refuses_one_that_is_not_a_file_name(
+    admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
+) -> None:
+    project_id = _imported(db, blob_dir, tmp_path)
+    r = admin.get(f"/api/v1/projects/{project_id}/export/dlc?scorer=Mackenzie")
+    assert r.status_code == 200, r.text
+    archive = zipfile.ZipFile(io.BytesIO(r.content))
+    assert "labeled-data/mouse/CollectedData_Mackenzie.h5" in archive.namelist()
+    assert b"scorer: Mackenzie" in archive.read("config.yaml")
+    for bad in ("../evil", "a/b", "", "x" * 65):
+        r = admin.get(f"/api/v1/projects/{project_id}/export/dlc", params={"scorer": bad})
+        assert r.status_code == 422, (bad, r.text)
 
 
 def test_export_refuses_what_it_cannot_do(

@@ -257,3 +257,32 @@ def test_the_admin_page_follows_an_import_that_was_running_before_it_opened(
         "10 images created, 4 annotations saved, 0 duplicates"
     )
     expect(bar).to_have_count(0)
+
+
+def test_the_deeplabcut_export_takes_a_scorer_and_refuses_one_that_is_not_a_file_name(
+    page: Page, api: Api, artifacts: Path
+) -> None:
+    schema = {"keypoints": [{"name": n} for n in KEYPOINTS], "skeleton": [], "flip_pairs": []}
+    project = api.post(
+        "/projects", {"name": f"Scorer {uuid.uuid4().hex[:6]}", "keypoint_schema": schema}
+    )
+    login(page)
+    exporter = open_transfer_section(page, project["id"]).get_by_role("form", name="Export")
+    expect(exporter.get_by_label("Scorer (DeepLabCut)")).to_have_count(0)  # DeepLabCut only
+    exporter.get_by_label("Format").select_option("dlc")
+    scorer = exporter.get_by_label("Scorer (DeepLabCut)")
+    scorer.fill("Mackenzie")
+    link = exporter.get_by_role("link", name="Download zip")
+    expect(link).to_have_attribute(
+        "href", f"/api/v1/projects/{project['id']}/export/dlc?scorer=Mackenzie"
+    )
+    with page.expect_download() as info:
+        link.click()
+    with zipfile.ZipFile(info.value.path()) as archive:
+        assert b"scorer: Mackenzie" in archive.read("config.yaml")
+    scorer.fill("../lab")
+    expect(exporter.get_by_role("alert")).to_have_text(
+        "A scorer is letters, digits, _ . and - only."
+    )
+    expect(exporter.get_by_role("link", name="Download zip")).to_have_count(0)
+    shot(page, artifacts, "36_export_scorer.png", exporter)

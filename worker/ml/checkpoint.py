@@ -7,6 +7,7 @@ cancelled job never leaves a truncated file where a reader expects a model.
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,15 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:
-    # weights_only=False: the payload holds RNG states and plain containers we wrote ourselves.
-    payload: dict[str, Any] = torch.load(path, map_location=device, weights_only=False)
-    if payload.get("format") != FORMAT:
+    """The payload, read without running code: `weights_only=True` lets torch's unpickler build
+    tensors and plain containers only, so a crafted `.pt` (a checkpoint given to
+    `keyloop-ml predict`, a model folder copied between machines) cannot execute anything.
+    Everything `save_checkpoint` writes (state dicts, RNG state tensors, lists of ints,
+    the config as a dict) is of those kinds."""
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"{path}: not a {FORMAT} checkpoint ({exc})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a {FORMAT} checkpoint")
     return payload

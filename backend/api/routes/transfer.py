@@ -30,7 +30,12 @@ from backend.schemas.training import JobRead
 from backend.services.import_jobs import create_import_job
 from backend.services.projects import get_project
 from backend.services.transfer import Format
-from backend.services.transfer_export import ExportFilter, coco_document, export
+from backend.services.transfer_export import (
+    SCORER_PATTERN,
+    ExportFilter,
+    coco_document,
+    export,
+)
 
 router = APIRouter(tags=["transfer"])
 
@@ -40,6 +45,16 @@ FilesField = Annotated[
 ]
 LabelQuery = Annotated[
     str | None, Query(description="COCO category or CVAT skeleton label, if the file has several")
+]
+
+ScorerQuery = Annotated[
+    str | None,
+    Query(
+        description="DeepLabCut: the scorer of CollectedData_<scorer> and config.yaml; "
+        "default: the scorer the project was imported with, else keyloop",
+        pattern=SCORER_PATTERN,
+        max_length=64,
+    ),
 ]
 
 
@@ -124,6 +139,7 @@ def export_project(
     image_id: Annotated[list[RowId] | None, Query(description="Only these images")] = None,
     predictions: bool = False,
     images: Annotated[bool, Query(description="COCO: a zip with the images, not JSON")] = False,
+    scorer: ScorerQuery = None,
 ) -> FileResponse | JSONResponse:
     """Download a zip in the tool's own layout (COCO: the JSON alone unless `images`)."""
     project = get_project(session, project_id)
@@ -136,7 +152,16 @@ def export_project(
     fd, tmp = tempfile.mkstemp(prefix="keyloop-export-", suffix=".zip")
     try:
         with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w") as archive:
-            export(session, store, project, fmt, ZipSink(archive), where, predictions=predictions)
+            export(
+                session,
+                store,
+                project,
+                fmt,
+                ZipSink(archive),
+                where,
+                predictions=predictions,
+                scorer=scorer,
+            )
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -40,7 +40,12 @@ export interface ExportOptions {
   predictions?: boolean;
   /** COCO only: a zip with the images instead of the JSON alone. */
   images?: boolean;
+  /** DeepLabCut only: the scorer of CollectedData_<scorer> (default: the imported project's). */
+  scorer?: string | undefined;
 }
+
+/** What DeepLabCut accepts as a scorer here: it becomes part of file names. */
+export const SCORER_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.\\-]*";
 
 /** The export path below the API base; options that do not apply to `fmt` are left out. */
 export function exportPath(projectId: number, fmt: TransferFormat, options: ExportOptions = {}): string {
@@ -49,6 +54,8 @@ export function exportPath(projectId: number, fmt: TransferFormat, options: Expo
   if (options.split) q.set("split", options.split);
   if (fmt === "coco" && options.predictions) q.set("predictions", "true");
   if (fmt === "coco" && options.images) q.set("images", "true");
+  const scorer = options.scorer?.trim();
+  if (fmt === "dlc" && scorer) q.set("scorer", scorer);
   const query = q.toString();
   return `/projects/${projectId}/export/${fmt}${query ? `?${query}` : ""}`;
 }

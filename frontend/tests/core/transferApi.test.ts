@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobRead } from "../../src/core/adminTypes";
 import { ApiClient, ApiError } from "../../src/core/api";
-import { exportKind, exportPath, importStatus, summarizeImport, TransferApi, type ImportResult } from "../../src/core/transferApi";
+import { SCORER_PATTERN, exportKind, exportPath, importStatus, summarizeImport, TransferApi, type ImportResult } from "../../src/core/transferApi";
 
 type Seen = { url: string; init: RequestInit }[];
 
@@ -43,6 +43,18 @@ describe("exportPath", () => {
       "/projects/3/export/coco?state=done&split=validation&predictions=true&images=true",
     );
     expect(exportPath(3, "dlc", { split: "train", predictions: true, images: true })).toBe("/projects/3/export/dlc?split=train");
+  });
+
+  it("passes a trimmed DeepLabCut scorer for DeepLabCut only", () => {
+    expect(exportPath(3, "dlc", { scorer: " Mackenzie " })).toBe("/projects/3/export/dlc?scorer=Mackenzie");
+    expect(exportPath(3, "dlc", { scorer: "  " })).toBe("/projects/3/export/dlc");
+    expect(exportPath(3, "coco", { scorer: "Mackenzie" })).toBe("/projects/3/export/coco");
+  });
+
+  it("accepts as a scorer what the API accepts (the input's pattern, compiled as browsers do)", () => {
+    const scorer = new RegExp(`^(?:${SCORER_PATTERN})$`, "v");
+    for (const ok of ["Mackenzie", "lab-2.v1", "A_b"]) expect(scorer.test(ok)).toBe(true);
+    for (const bad of ["../x", "a/b", "-x", "", "é"]) expect(scorer.test(bad)).toBe(false);
   });
 
   it("knows COCO without images is the JSON and everything else a zip", () => {

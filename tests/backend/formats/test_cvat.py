@@ -122,11 +122,11 @@ def test_import_with_a_missing_image_stores_nothing(
 def test_round_trip_of_generated_files(db: Session, store: LocalBlobStore, tmp_path: Path) -> None:
     user = make_user(db)
     first = run_import(db, store, Format.cvat, cvat_dir(tmp_path / "in"), user=user, name="c")
-    assert labels_of(db, first.project_id) == {
-        "a.png": [("occluded", 10.5, 20.0), ("unlabeled", None, None)]
+    assert labels_of(db, first.project_id) == {  # images keep their folders in their names
+        "frames/a.png": [("occluded", 10.5, 20.0), ("unlabeled", None, None)]
     }
     out = export_to(db, store, first.project_id, Format.cvat, tmp_path / "out")
-    assert (out / "images" / "a.png").is_file() and (out / "images" / "b.png").is_file()
+    assert (out / "images/frames/a.png").is_file() and (out / "images/frames/b.png").is_file()
     second = run_import(db, store, Format.cvat, out, user=user, name="c2")
     assert_same_labels(labels_of(db, first.project_id), labels_of(db, second.project_id))
 
@@ -162,7 +162,7 @@ def test_import_maps_onto_a_project_made_from_coco(
 
     project = db.get_one(Project, made.project_id)
     run_import(db, store, Format.cvat, cvat_dir(tmp_path / "x"), user=user, project=project)
-    assert labels_of(db, project.id)["a.png"] == [
+    assert labels_of(db, project.id)["frames/a.png"] == [
         ("unlabeled", None, None),
         ("occluded", 10.5, 20.0),
     ]

@@ -3,7 +3,7 @@
  * any of those formats. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { isActive } from "../../core/adminCharts";
-import { TRANSFER_FORMATS, exportKind, summarizeImport, type ExportOptions, type ImportResult, type TransferFormat } from "../../core/transferApi";
+import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, summarizeImport, type ExportOptions, type ImportResult, type TransferFormat } from "../../core/transferApi";
 import type { ImageState, ProjectRead, Split } from "../../core/types";
 import { transfer } from "../api";
 import { ImportProgress, useImportJob } from "../ImportJob";
@@ -79,7 +79,7 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
           <input ref={fileInput} type="file" multiple required disabled={job.busy}
             onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
         </label>
-        <label>Category / label (optional)
+        <label>Category / label / individual (optional)
           <input value={label} placeholder="if several" onInput={(e) => setLabel(e.currentTarget.value)} />
         </label>
         <div>
@@ -131,8 +131,10 @@ function ExportCard({ project }: { project: ProjectRead }) {
   const [split, setSplit] = useState<Split | "">("");
   const [predictions, setPredictions] = useState(false);
   const [images, setImages] = useState(false);
+  const [scorer, setScorer] = useState("");
   const coco = fmt === "coco";
-  const options: ExportOptions = { state: state || undefined, split: split || undefined, predictions, images };
+  const options: ExportOptions = { state: state || undefined, split: split || undefined, predictions, images, scorer };
+  const scorerValid = scorer.trim() === "" || new RegExp(`^${SCORER_PATTERN}$`).test(scorer.trim());
   const kind = exportKind(fmt, options);
   return (
     <div class="card">
@@ -165,10 +167,21 @@ function ExportCard({ project }: { project: ProjectRead }) {
             onChange={(e) => setImages(e.currentTarget.checked)} />
           Include image files
         </label>
+        {fmt === "dlc" && (
+          <label>Scorer (DeepLabCut)
+            <input value={scorer} maxLength={64} pattern={SCORER_PATTERN} aria-invalid={!scorerValid}
+              placeholder="as imported, else keyloop" title="letters, digits, _ . - (your DeepLabCut project's scorer, to merge the labels back)"
+              onInput={(e) => setScorer(e.currentTarget.value)} />
+          </label>
+        )}
         <div>
-          <a class="button primary" href={transfer.exportUrl(project.id, fmt, options)} download>
-            Download {kind === "json" ? "JSON" : "zip"}
-          </a>
+          {scorerValid ? (
+            <a class="button primary" href={transfer.exportUrl(project.id, fmt, options)} download>
+              Download {kind === "json" ? "JSON" : "zip"}
+            </a>
+          ) : (
+            <p role="alert" class="error">A scorer is letters, digits, _ . and - only.</p>
+          )}
         </div>
       </form>
     </div>
