@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
 from backend.errors import BadInput
 from backend.formats.bundle import Bundle
 from backend.formats.common import (
@@ -37,13 +40,15 @@ def read(bundle: Bundle, skeleton: str | None = None, limit: int = 1 << 30) -> D
 
 
 def _root(where: str, data: bytes) -> ET.Element:
-    # A DTD is never needed by CVAT files and is the door to entity-expansion attacks.
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise BadInput(f"{where}: DTDs and entities are not allowed")
+    # A DTD is never needed by CVAT files and is the door to entity-expansion attacks. The
+    # parser refuses it after decoding, so no encoding (UTF-16, UTF-32...) can hide it.
     try:
-        return ET.fromstring(data)
+        root: ET.Element = SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise BadInput(f"{where}: DTDs and entities are not allowed in CVAT files") from exc
     except ET.ParseError as exc:
         raise BadInput(f"{where}: malformed XML ({exc})") from exc
+    return root
 
 
 def parse(where: str, data: bytes, wanted: str | None = None) -> Dataset:

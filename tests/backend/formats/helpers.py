@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,12 @@ from backend.services.transfer import Format, ImportReport, import_files
 from backend.services.transfer_export import ExportFilter, export
 from backend.services.users import create_user
 
-SHARED_FORMATS = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "formats"
+# ../shared/data next to the checkout; KEYLOOP_SHARED_DATA points elsewhere (a git worktree).
+SHARED_DATA = (
+    os.environ.get("KEYLOOP_SHARED_DATA")
+    or Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+)
+SHARED_FORMATS = Path(SHARED_DATA) / "formats"
 NAMES = ["nose", "left_ear", "right_ear", "tail"]
 SKELETON = [("nose", "left_ear"), ("nose", "right_ear"), ("nose", "tail")]
 MAX_PIXELS, MAX_BYTES = 10_000_000, 50_000_000

@@ -107,6 +107,67 @@ def test_rejects_malformed_files_naming_the_element(xml: bytes, message: str) ->
         cvat.parse("annotations.xml", xml)
 
 
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'
+        for i in range(1, 10)
+    )
+    + "]><annotations>&lol9;</annotations>"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        BILLION_LAUGHS.encode(),
+        BILLION_LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>').encode("utf-16"),
+        BILLION_LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16BE"?>').encode("utf-16-be"),
+        '<!DOCTYPE a SYSTEM "file:///etc/passwd"><annotations/>'.encode("utf-16"),
+    ],
+    ids=["billion-laughs", "utf16-billion-laughs", "utf16be-no-bom", "utf16-external"],
+)
+def test_rejects_dtds_and_entities_in_any_encoding(data: bytes) -> None:
+    with pytest.raises(BadInput, match="annotations.xml: DTDs and entities are not allowed"):
+        cvat.parse("annotations.xml", data)
+
+
+def test_reads_a_utf16_file_without_dtd() -> None:
+    text = XML.decode().replace('encoding="utf-8"', 'encoding="UTF-16"')
+    dataset = cvat.parse("annotations.xml", text.encode("utf-16"))
+    assert dataset.keypoint_names == ["nose", "tail"]
+    assert [(p.visibility, p.x, p.y) for p in dataset.items[0].points or []] == [
+        ("occluded", 10.5, 20.0),
+        ("unlabeled", None, None),
+    ]
+
+
+def test_imports_a_utf16_file_through_the_import(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    text = XML.decode().replace('encoding="utf-8"', 'encoding="UTF-16"')
+    report = run_import(
+        db,
+        store,
+        Format.cvat,
+        cvat_dir(tmp_path, text.encode("utf-16")),
+        user=make_user(db),
+        name="u16",
+    )
+    assert report.images_created == 2 and report.annotations_saved == 1
+
+
+def test_refuses_a_utf16_dtd_through_the_import_storing_nothing(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    data = BILLION_LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>').encode("utf-16")
+    before = stored_counts(db)
+    with pytest.raises(BadInput, match="annotations.xml: DTDs and entities are not allowed"):
+        run_import(db, store, Format.cvat, cvat_dir(tmp_path, data), user=make_user(db), name="x")
+    db.rollback()
+    assert stored_counts(db)[1:] == before[1:] and blob_files(store.root) == []
+
+
 def test_import_with_a_missing_image_stores_nothing(
     db: Session, store: LocalBlobStore, tmp_path: Path
 ) -> None:
