@@ -40,7 +40,7 @@ def _sleap_io() -> Any:
     return sio
 
 
-def read(bundle: Bundle, workdir: Path) -> Dataset:
+def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
     """Read the bundle's one .slp; embedded frames are read lazily from a copy in `workdir`,
     which must outlive the returned dataset's use."""
     sio = _sleap_io()
@@ -49,8 +49,7 @@ def read(bundle: Bundle, workdir: Path) -> Dataset:
         raise BadInput(f"SLEAP import needs exactly one .slp file; found {found}")
     name = found[0]
     path = workdir / "labels.slp"
-    with bundle.open(name) as src, path.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
+    bundle.copy_to(name, path, limit)
     try:
         labels = sio.load_slp(str(path), open_videos=False)
     except Exception as exc:  # h5py and sleap-io raise many types for a bad file

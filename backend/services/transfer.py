@@ -116,7 +116,7 @@ def read_dataset(
         return dlc.read(bundle, limit=max_bytes)
     if fmt is Format.cvat:
         return cvat.read(bundle, label, limit=max_bytes)
-    return sleap.read(bundle, workdir)
+    return sleap.read(bundle, workdir, limit=max_bytes)
 
 
 def import_files(

@@ -16,7 +16,7 @@ from backend.services import transfer
 from backend.services.image_files import DecodedImage
 from backend.services.jobs import job_dir
 from tests.backend.conftest import SCHEMA, coco_upload, post_files
-from tests.backend.formats.helpers import blob_files, stored_counts, zip_of
+from tests.backend.formats.helpers import bad_crc_zip, blob_files, stored_counts, zip_of
 from worker.importing import run_import_job
 
 NEW = "/api/v1/projects/import/coco"
@@ -141,6 +141,21 @@ def test_a_malformed_import_fails_its_job_naming_the_element_and_stores_nothing(
     assert _counts(live_settings) == before, "no project, image, annotation or revision"
     assert blob_files(live_settings.files_dir) == [], "a.png's blob was written, then removed"
     assert list(live_settings.jobs_dir.iterdir()) == [], "no upload is kept"
+
+
+def test_a_zip_member_with_a_bad_crc_fails_the_job_naming_it_and_stores_nothing(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    before = _counts(live_settings)
+    entries = dict(coco_upload())
+    job = _run(live_admin, _start(live_admin, NEW, [("x.zip", bad_crc_zip(entries, "b.png"))]))
+    assert job["state"] == "failed"
+    assert job["error"].startswith(
+        "annotations.json: image 'b.png': x.zip: member 'b.png' is damaged"
+    )
+    assert "Bad CRC-32" in job["error"] and "\n" not in job["error"]
+    assert _counts(live_settings) == before
+    assert blob_files(live_settings.files_dir) == [], "a.png's blob was written, then removed"
 
 
 def test_cancelling_a_running_import_stops_it_before_anything_is_recorded(

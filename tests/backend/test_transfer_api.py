@@ -21,7 +21,14 @@ from backend.services.jobs import job_dir
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format
 from tests.backend.conftest import ClientFactory, coco_upload, post_files
-from tests.backend.formats.helpers import image_bytes, make_user, run_import, write_tree, zip_of
+from tests.backend.formats.helpers import (
+    image_bytes,
+    make_user,
+    patched_zip,
+    run_import,
+    write_tree,
+    zip_of,
+)
 
 
 def count(db: Session, model: type[Any]) -> int:
@@ -105,6 +112,45 @@ def test_an_upload_that_cannot_be_read_is_refused_before_a_job_exists(
     r = post_files(admin, into, coco_upload())
     assert r.status_code == 413, r.text
     assert "annotations.json: larger than the 100-byte upload limit" in r.json()["detail"]
+    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+
+
+def test_a_crafted_zip_is_refused_naming_the_member_before_a_job_exists(
+    app: FastAPI, admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    into = f"/api/v1/projects/{project['id']}/import/coco"
+    entries = dict(coco_upload())
+    folders = job_folders()
+    cases = [
+        (patched_zip(entries, flags=0x1), "x.zip: member 'annotations.json' is encrypted"),
+        (patched_zip(entries, method=9), "x.zip: member 'annotations.json' uses zip compression"),
+        (zip_of(entries | {"C:/evil.png": b"1"}), "x.zip: entry 'C:/evil.png' points outside"),
+        (zip_of(entries)[:-30], "x.zip: not a valid zip archive"),
+    ]
+    for data, message in cases:
+        r = post_files(admin, into, [("x.zip", data)])
+        assert r.status_code == 422, (message, r.text)
+        assert message in r.json()["detail"]
+    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+
+
+def test_a_zip_bomb_is_a_413_from_its_declared_sizes(
+    app: FastAPI, admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.png", b"\0" * 2_000_000)
+    limited = get_settings().model_copy(update={"max_import_bytes": 1_000_000})
+    app.dependency_overrides[get_settings] = lambda: limited
+    assert len(buf.getvalue()) < 10_000, "the upload itself is far under the limit"
+    folders = job_folders()
+    r = post_files(
+        admin, f"/api/v1/projects/{project['id']}/import/coco", [("b.zip", buf.getvalue())]
+    )
+    assert r.status_code == 413, r.text
+    assert (
+        "expands to 2000000 bytes once unzipped, more than the 1000000-byte" in r.json()["detail"]
+    )
     assert count(db, TrainingJob) == 0 and job_folders() <= folders
 
 

@@ -14,7 +14,7 @@ from backend.cli import app
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Image, Project
-from tests.backend.formats.helpers import coco_doc, image_bytes, write_tree
+from tests.backend.formats.helpers import bad_crc_zip, coco_doc, image_bytes, write_tree
 
 runner = CliRunner()
 KPS = [(10.0, 12.0, 2), (20.0, 22.0, 1), (0, 0, 0), (30.0, 40.0, 2)]
@@ -102,3 +102,17 @@ def test_needs_exactly_one_target_project(tmp_path: Path) -> None:
     _ready()
     result = runner.invoke(app, ["import", "coco", str(_coco(tmp_path))])
     assert result.exit_code == 2 and "exactly one of --project" in result.stderr
+
+
+def test_a_damaged_zip_member_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    _ready()
+    doc = coco_doc([{"file": "a.png", "w": 64, "h": 48, "kps": KPS}])
+    entries = {"annotations.json": json.dumps(doc).encode(), "a.png": image_bytes(1)}
+    (tmp_path / "in.zip").write_bytes(bad_crc_zip(entries, "a.png"))
+    before = _counts()
+    result = runner.invoke(app, ["import", "coco", str(tmp_path / "in.zip"), "--new-project", "z"])
+    assert result.exit_code == 2, result.output
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert line.startswith("error: annotations.json: annotation 1 (image 'a.png'): in.zip: member")
+    assert "'a.png' is damaged (Bad CRC-32" in line
+    assert _counts() == before
