@@ -197,7 +197,9 @@ def _h5_bytes(items: list[Item], names: list[str], scorer: str) -> bytes | None:
     columns = pd.MultiIndex.from_product(
         [[scorer], names, ["x", "y"]], names=["scorer", "bodyparts", "coords"]
     )
-    index = pd.MultiIndex.from_tuples([tuple(i.file_name.split("/", 2)) for i in items])
+    # From arrays, not tuples: an export with no annotated image is an empty, valid table.
+    parts = [i.file_name.split("/", 2) for i in items]
+    index = pd.MultiIndex.from_arrays([[p[k] for p in parts] for k in range(3)])
     data = [[c for p in i.points or [] for c in (p.x, p.y)] for i in items]
     df = pd.DataFrame(data, columns=columns, index=index, dtype="float64")
     with tempfile.TemporaryDirectory() as tmp:

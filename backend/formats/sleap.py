@@ -120,7 +120,9 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
     import numpy as np
 
     sio = _sleap_io()
-    skeleton = sio.Skeleton(dataset.keypoint_names, edges=dataset.skeleton, name=dataset.name)
+    # Copies: sleap-io turns the lists it is given into its Node objects in place.
+    names, edges = list(dataset.keypoint_names), list(dataset.skeleton)
+    skeleton = sio.Skeleton(names, edges=edges, name=dataset.name)
     with tempfile.TemporaryDirectory(prefix="keyloop-slp-") as tmp:
         # sleap-io opens frames by file name and extension; blobs have neither.
         paths = []
@@ -129,7 +131,8 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
                 # Names are unique (the exporter makes them so) and become the frames' names.
                 paths.append(Path(tmp) / PurePosixPath(item.file_name).name)
                 shutil.copyfile(source, paths[-1])
-        video = sio.Video.from_filename([str(p) for p in paths])
+        # No annotated frame: a valid labels file with the skeleton and no video.
+        videos = [sio.Video.from_filename([str(p) for p in paths])] if paths else []
         frames = []
         annotated = [i for i in dataset.items if i.points is not None]
         for frame_idx, item in enumerate(annotated):
@@ -137,6 +140,8 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
             xy = np.array([[p.x, p.y] if p.x is not None else [np.nan, np.nan] for p in points])
             instance = sio.Instance.from_numpy(xy.reshape(-1, 2), skeleton=skeleton)
             instance.points["visible"] = [p.visibility == "visible" for p in points]
-            frames.append(sio.LabeledFrame(video=video, frame_idx=frame_idx, instances=[instance]))
-        labels = sio.Labels(labeled_frames=frames, videos=[video], skeletons=[skeleton])
+            frames.append(
+                sio.LabeledFrame(video=videos[0], frame_idx=frame_idx, instances=[instance])
+            )
+        labels = sio.Labels(labeled_frames=frames, videos=videos, skeletons=[skeleton])
         sio.save_slp(labels, str(out), embed="user")

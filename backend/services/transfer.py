@@ -243,6 +243,7 @@ def record_import(
 ) -> ImportReport:
     """Phase 2, one unit of work (flushes only): rows for new images, duplicates reported,
     annotations saved. `project` None creates the project the file's schema describes."""
+    created = project is None
     if project is None:
         assert prepared.new_project is not None, "prepared for an existing project"
         project = create_project(session, prepared.new_project)
@@ -256,6 +257,15 @@ def record_import(
     for item in prepared.items:
         with _blamed(item.origin):
             _record_item(session, project, rows, names, item, report, author)
+    if not prepared.items:  # never a silent success with nothing in it
+        made = (
+            "only the project and its keypoint schema were created"
+            if created
+            else "nothing was imported"
+        )
+        report.notes.append(f"{prepared.anchor}: the file lists no images; {made}")
+    elif all(item.points is None for item in prepared.items):
+        report.notes.append(f"{prepared.anchor}: the file holds images but no annotations")
     return report
 
 

@@ -212,6 +212,24 @@ def test_exports_download_zips_in_each_tool_layout(
         assert set(zipfile.ZipFile(io.BytesIO(r.content)).namelist()) == names
 
 
+def test_exports_of_a_selection_with_no_annotated_image_are_valid_empty_files(
+    admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
+) -> None:
+    project_id = _imported(db, blob_dir, tmp_path)
+    images = admin.get(f"/api/v1/projects/{project_id}/images").json()["items"]
+    b_id = next(i["id"] for i in images if i["original_name"] == "b.png")  # not annotated
+    for fmt in ("coco", "coco?images=true", "cvat", "dlc", "sleap"):
+        for selection in (f"image_id={b_id}", "image_id=999999"):
+            url = f"/api/v1/projects/{project_id}/export/{fmt}"
+            r = admin.get(url + ("&" if "?" in url else "?") + selection)
+            assert r.status_code == 200, (fmt, selection, r.text)
+            if fmt == "coco":
+                assert r.json()["annotations"] == []
+            else:
+                names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+                assert any(n.endswith((".json", ".xml", ".csv", ".slp")) for n in names), names
+
+
 def test_export_refuses_what_it_cannot_do(
     admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
 ) -> None:
@@ -220,5 +238,5 @@ def test_export_refuses_what_it_cannot_do(
     assert r.status_code == 404 and "no active model version" in r.json()["detail"]
     r = admin.get(f"/api/v1/projects/{project_id}/export/dlc?predictions=true")
     assert r.status_code == 422 and "COCO format only" in r.json()["detail"]
-    assert admin.get(f"/api/v1/projects/{project_id}/export/yolo").status_code == 422
+    assert admin.get(f"/api/v1/projects/{project_id}/export/vott").status_code == 422
     assert admin.get("/api/v1/projects/999999/export/coco").status_code == 404

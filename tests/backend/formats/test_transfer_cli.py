@@ -116,3 +116,19 @@ def test_a_damaged_zip_member_exits_2_with_one_line_naming_it(tmp_path: Path) ->
     assert line.startswith("error: annotations.json: annotation 1 (image 'a.png'): in.zip: member")
     assert "'a.png' is damaged (Bad CRC-32" in line
     assert _counts() == before
+
+
+def test_exports_of_a_selection_with_nothing_annotated_succeed(tmp_path: Path) -> None:
+    user = _ready()
+    _coco(tmp_path / "in")
+    name = f"empty-{tmp_path.name}"
+    args = ["import", "coco", str(tmp_path / "in"), "--new-project", name, "--user", user]
+    assert runner.invoke(app, args).exit_code == 0
+    with session_scope(get_settings().database_url) as s:
+        project_id = s.scalar(select(Project.id).where(Project.name == name))
+    for fmt in ("coco", "cvat", "dlc", "sleap"):
+        out = tmp_path / f"{fmt}.zip"
+        args = ["export", fmt, str(out), "--project", str(project_id), "--image-id", "999999"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (fmt, result.output)
+        assert "exported 0 images" in result.stdout and zipfile.is_zipfile(out)
