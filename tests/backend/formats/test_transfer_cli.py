@@ -14,7 +14,13 @@ from backend.cli import app
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Image, Project
-from tests.backend.formats.helpers import bad_crc_zip, coco_doc, image_bytes, write_tree
+from tests.backend.formats.helpers import (
+    bad_crc_zip,
+    coco_doc,
+    image_bytes,
+    shared,
+    write_tree,
+)
 
 runner = CliRunner()
 KPS = [(10.0, 12.0, 2), (20.0, 22.0, 1), (0, 0, 0), (30.0, 40.0, 2)]
@@ -132,3 +138,21 @@ def test_exports_of_a_selection_with_nothing_annotated_succeed(tmp_path: Path) -
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (fmt, result.output)
         assert "exported 0 images" in result.stdout and zipfile.is_zipfile(out)
+
+
+def test_sleap_packages_import_and_a_file_without_its_video_exits_2_in_one_line(
+    tmp_path: Path,
+) -> None:
+    user = _ready()
+    cropped = shared("sleap_io_js", "slp", "cropped_format_2_3.pkg.slp")
+    args = ["import", "sleap", str(cropped), "--new-project", f"crop-{tmp_path.name}"]
+    result = runner.invoke(app, [*args, "--user", user])
+    assert result.exit_code == 0, result.output
+    assert "1 images and 1 annotations imported" in result.stdout
+    before = _counts()
+    clip = shared("sleap_io_js", "slp", "clip.2node.slp")
+    result = runner.invoke(app, ["import", "sleap", str(clip), "--new-project", "clip"])
+    assert result.exit_code == 2
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert line.startswith("error: clip.2node.slp: frames come from the video 'clip.mp4'")
+    assert _counts() == before
