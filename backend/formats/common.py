@@ -44,6 +44,9 @@ class Item:
     # Reads the encoded image when the annotation file embeds it (SLEAP .slp); called once,
     # when the item is imported, so embedded frames are never all in memory together.
     load_image: Callable[[], bytes] | None = None
+    # Coordinates are fractions of the image's width and height (YOLO), scaled to pixels
+    # once the image is decoded.
+    normalized: bool = False
 
 
 @dataclass

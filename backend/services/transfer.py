@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BadInput, KeyloopError
-from backend.formats import coco, cvat, dlc, sleap
+from backend.formats import coco, cvat, dlc, label_studio, sleap, yolo
 from backend.formats.bundle import Bundle
 from backend.formats.common import Dataset, Item, Keypoint
 from backend.models import Annotation, Image, Project, User
@@ -61,6 +61,8 @@ class Format(enum.StrEnum):
     dlc = "dlc"
     cvat = "cvat"
     sleap = "sleap"
+    label_studio = "label-studio"
+    yolo = "yolo"
 
 
 @dataclass
@@ -107,9 +109,20 @@ class PreparedImport:
 
 
 def read_dataset(
-    fmt: Format, bundle: Bundle, workdir: Path, *, label: str | None, max_bytes: int
+    fmt: Format,
+    bundle: Bundle,
+    workdir: Path,
+    *,
+    label: str | None,
+    max_bytes: int,
+    project_names: list[str] | None = None,
 ) -> Dataset:
-    """`label` picks the COCO category or CVAT skeleton label when a file has several."""
+    """`label` picks the COCO category, CVAT skeleton label or YOLO class when a file has
+    several; `project_names` name the keypoints of a YOLO file that does not."""
+    if fmt is Format.label_studio:
+        return label_studio.read(bundle, limit=max_bytes)
+    if fmt is Format.yolo:
+        return yolo.read(bundle, label, limit=max_bytes, project_names=project_names)
     if fmt is Format.coco:
         return coco.read(bundle, label, limit=max_bytes)
     if fmt is Format.dlc:
@@ -143,7 +156,12 @@ def import_files(
         # The temporary folder holds SLEAP's copy of the file its frames are read from.
         with tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp:
             dataset = read_dataset(
-                fmt, bundle, Path(tmp), label=label, max_bytes=settings.max_upload_bytes
+                fmt,
+                bundle,
+                Path(tmp),
+                label=label,
+                max_bytes=settings.max_upload_bytes,
+                project_names=target.keypoint_names if target is not None else None,
             )
             prepared = prepare_import(
                 store,
@@ -204,10 +222,19 @@ def prepare_import(
     for done, item in enumerate(dataset.items, start=1):
         with _blamed(item.origin):
             image = _store_item_image(store, dataset, bundle, item, created_blobs, settings)
-        prepared.items.append(PreparedItem(item.file_name, item.origin, image, item.points))
+        points = item.points
+        if item.normalized and points is not None:
+            points = [_scaled(p, image.width, image.height) for p in points]
+        prepared.items.append(PreparedItem(item.file_name, item.origin, image, points))
         if progress is not None:
             progress("preparing", done, total)
     return prepared
+
+
+def _scaled(p: Keypoint, width: int, height: int) -> Keypoint:
+    if p.x is None or p.y is None:
+        return p
+    return Keypoint(p.x * width, p.y * height, p.visibility, p.score)
 
 
 def _store_item_image(

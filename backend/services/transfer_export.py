@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.errors import BadInput, NotFound
-from backend.formats import coco, cvat, dlc, sleap
+from backend.formats import coco, cvat, dlc, label_studio, sleap, yolo
 from backend.formats.bundle import Sink
 from backend.formats.common import UNLABELED, Dataset, Item, Keypoint
 from backend.models import (
@@ -171,6 +171,10 @@ def export(
     elif fmt is Format.cvat:
         sink.write_bytes("annotations.xml", cvat.dump(dataset))
         paths = [f"{IMAGE_DIR}/{i.file_name}" for i in dataset.items]
+    elif fmt is Format.label_studio:
+        paths = label_studio.write(dataset, sink)
+    elif fmt is Format.yolo:
+        paths = yolo.write(dataset, sink)
     elif fmt is Format.dlc:
         video = dataset.name
         for item in dataset.items:

@@ -158,6 +158,35 @@ def test_a_zip_member_with_a_bad_crc_fails_the_job_naming_it_and_stores_nothing(
     assert blob_files(live_settings.files_dir) == [], "a.png's blob was written, then removed"
 
 
+def test_label_studio_and_yolo_exports_import_back_through_the_api(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    made = _run(live_admin, _start(live_admin, NEW, coco_upload()))
+    assert made["state"] == "succeeded", made["error"]
+    original = _labels(live_admin, made["project_id"])
+    assert {p["visibility"] for p in original} == {"visible", "occluded", "unlabeled"}
+    for fmt in ("label-studio", "yolo"):
+        r = live_admin.get(f"/api/v1/projects/{made['project_id']}/export/{fmt}")
+        assert r.status_code == 200, r.text
+        url = f"/api/v1/projects/import/{fmt}?name=again-{fmt}"
+        job = _run(live_admin, _start(live_admin, url, [("export.zip", r.content)]))
+        assert job["state"] == "succeeded", job["error"]
+        report = job["progress"]["report"]
+        assert (report["images_created"], report["annotations_saved"]) == (2, 1), fmt
+        again = _labels(live_admin, job["project_id"])
+        assert [p["name"] for p in again] == [p["name"] for p in original]
+        for p, q in zip(original, again, strict=True):
+            assert p["visibility"] == q["visibility"], (fmt, p, q)
+            if p["x"] is not None:
+                assert abs(p["x"] - q["x"]) < 1e-9 and abs(p["y"] - q["y"]) < 1e-9, (fmt, p, q)
+
+
+def _labels(client: TestClient, project_id: int) -> list[dict[str, Any]]:
+    images = client.get(f"/api/v1/projects/{project_id}/images").json()["items"]
+    a = next(i for i in images if i["original_name"] == "a.png")
+    return list(client.get(f"/api/v1/images/{a['id']}/annotation").json()["keypoints"])
+
+
 def test_cancelling_a_running_import_stops_it_before_anything_is_recorded(
     live_admin: TestClient, live_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

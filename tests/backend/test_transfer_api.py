@@ -204,6 +204,8 @@ def test_exports_download_zips_in_each_tool_layout(
             "labeled-data/exported/b.png",
         },
         "sleap": {"labels.pkg.slp"},
+        "label-studio": {"tasks.json", "config.xml", "images/a.png", "images/b.png"},
+        "yolo": {"data.yaml", "images/train/a.png", "images/train/b.png", "labels/train/a.txt"},
     }
     for fmt, names in expected.items():
         r = admin.get(f"/api/v1/projects/{project_id}/export/{fmt}")
@@ -218,7 +220,7 @@ def test_exports_of_a_selection_with_no_annotated_image_are_valid_empty_files(
     project_id = _imported(db, blob_dir, tmp_path)
     images = admin.get(f"/api/v1/projects/{project_id}/images").json()["items"]
     b_id = next(i["id"] for i in images if i["original_name"] == "b.png")  # not annotated
-    for fmt in ("coco", "coco?images=true", "cvat", "dlc", "sleap"):
+    for fmt in ("coco", "coco?images=true", "cvat", "dlc", "sleap", "label-studio", "yolo"):
         for selection in (f"image_id={b_id}", "image_id=999999"):
             url = f"/api/v1/projects/{project_id}/export/{fmt}"
             r = admin.get(url + ("&" if "?" in url else "?") + selection)
@@ -227,7 +229,7 @@ def test_exports_of_a_selection_with_no_annotated_image_are_valid_empty_files(
                 assert r.json()["annotations"] == []
             else:
                 names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
-                assert any(n.endswith((".json", ".xml", ".csv", ".slp")) for n in names), names
+                assert any(n.endswith((".json", ".xml", ".csv", ".slp", ".yaml")) for n in names)
 
 
 def test_export_refuses_what_it_cannot_do(
