@@ -156,3 +156,29 @@ def test_sleap_packages_import_and_a_file_without_its_video_exits_2_in_one_line(
     (line,) = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert line.startswith("error: clip.2node.slp: frames come from the video 'clip.mp4'")
     assert _counts() == before
+
+
+def test_label_studio_and_yolo_export_and_import_back_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    user = _ready()
+    _coco(tmp_path / "in")
+    name = f"ls-{tmp_path.name}"
+    made = runner.invoke(app, ["import", "coco", str(tmp_path / "in"), "--new-project", name])
+    assert made.exit_code == 0, made.output
+    project_id = made.output.split("project ")[1].split(":")[0]
+    for fmt in ("label-studio", "yolo"):
+        folder = tmp_path / fmt
+        done = runner.invoke(app, ["export", fmt, str(folder), "--project", project_id])
+        assert done.exit_code == 0 and "exported 2 images" in done.stdout, done.output
+        args = ["import", fmt, str(folder), "--new-project", f"{name}-{fmt}", "--user", user]
+        again = runner.invoke(app, args)
+        assert again.exit_code == 0, again.output
+        assert "2 images and 1 annotations imported" in again.stdout
+    (tmp_path / "yolo" / "labels" / "train" / "a.txt").write_text("0 0.5 0.5\n")
+    before = _counts()
+    bad = runner.invoke(app, ["import", "yolo", str(tmp_path / "yolo"), "--new-project", "bad"])
+    assert bad.exit_code == 2
+    (line,) = [ln for ln in bad.stderr.splitlines() if ln.strip()]
+    assert line.startswith("error: labels/train/a.txt: line 1: 3 values; expected 5 + 4x3")
+    assert _counts() == before
