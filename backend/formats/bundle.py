@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol, cast
 
 from backend.errors import BadInput, PayloadTooLarge
 
@@ -194,7 +194,9 @@ def _member_opener(label: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo)
             raw = archive.open(entry)
         except ZIP_ERRORS as exc:
             raise BadInput(f"{where} cannot be read ({exc})") from exc
-        return io.BufferedReader(_GuardedMember(where, raw))
+        # Not wrapped in a BufferedReader: its read(n) allocates n bytes up front, and
+        # callers read with the upload limit (hundreds of MB) to detect oversized files.
+        return cast(IO[bytes], _GuardedMember(where, raw))
 
     return open_member
 
@@ -208,12 +210,15 @@ class _GuardedMember(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
+    def read(self, size: int | None = -1) -> bytes:
         try:
-            data = self.raw.read(len(view))
+            return self.raw.read(-1 if size is None else size)
         except ZIP_ERRORS as exc:
             raise BadInput(f"{self.where} is damaged ({exc})") from exc
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
         view[: len(data)] = data
         return len(data)
 
