@@ -10,6 +10,8 @@ results in the order first seen. A region marked by a per-region `choices` resul
 `occluded` (as Keyloop exports) reads as occluded; other regions are visible; a keypoint
 without a region is unlabeled.
 
+The JSON-MIN export (one flat object per task, regions under the tag's name) reads too.
+
 Lossy: the first non-cancelled annotation of a task is kept (predictions are ignored), and
 of a keypoint placed twice in it, the first; other region types are ignored; a rotated image
 (`image_rotation`) is refused. Export writes `tasks.json` (one task per image, paths
@@ -57,6 +59,7 @@ def read(bundle: Bundle, limit: int = 1 << 30) -> Dataset:
         tasks = [tasks]
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
         raise BadInput(f"{where}: expected a list of Label Studio tasks")
+    tasks = [_from_min(t) for t in tasks]
     config_names = _config_names(bundle, limit)
     regions = [
         (f"{where}: task {t.get('id', n)}", t, _regions(where, t)) for n, t in enumerate(tasks)
@@ -74,6 +77,25 @@ def read(bundle: Bundle, limit: int = 1 << 30) -> Dataset:
     if repeated:
         dataset.notes.append(f"{where}: {repeated} repeated keypoints skipped (first kept)")
     return dataset
+
+
+def _from_min(task: dict[str, Any]) -> dict[str, Any]:
+    """A task of the JSON-MIN export (`{"image": ..., "<from_name>": [regions]}`) in the
+    shape of the full JSON export; a full task is returned as it is."""
+    if "data" in task or "annotations" in task:
+        return task
+    data = {k: v for k, v in task.items() if isinstance(v, str)}
+    results = []
+    for key, value in task.items():
+        if not isinstance(value, list):
+            continue
+        for n, r in enumerate(value):
+            if isinstance(r, dict) and "keypointlabels" in r:
+                size = {k: r.get(k) for k in ("original_width", "original_height")}
+                rid = f"{key}-{n}"
+                results.append({"id": rid, "type": "keypointlabels", **size, "value": r})
+    full: dict[str, Any] = {"data": data, "annotations": [{"result": results}]}
+    return full | ({"id": task["id"]} if "id" in task else {})
 
 
 def _config_names(bundle: Bundle, limit: int) -> list[str]:

@@ -230,3 +230,20 @@ def test_malformed_structures_are_refused_in_one_line(
             db, store, Format.label_studio, ls_dir(tmp_path, tasks), user=make_user(db), name="m"
         )
     assert refused.value.detail.startswith("export.json") and "\n" not in refused.value.detail
+
+
+def test_reads_the_json_min_export(db: Session, store: LocalBlobStore, tmp_path: Path) -> None:
+    def kp(label: str, x: float, y: float) -> dict[str, Any]:
+        return {"x": x, "y": y, "width": 0.6, "keypointlabels": [label],
+                "original_width": 64, "original_height": 48}  # fmt: skip
+
+    tasks = [
+        {"image": "/data/upload/3/4f1c2a9b-a.png", "id": 11, "kp-1": [kp("tail", 50.0, 50.0)],
+         "annotator": "a@example.com", "annotation_id": 21, "lead_time": 3.1},
+        {"image": "/data/local-files/?d=frames/b.png", "id": 12},
+    ]  # fmt: skip
+    report = run_import(db, store, Format.label_studio, ls_dir(tmp_path, tasks), user=make_user(db))
+    assert (report.images_created, report.annotations_saved) == (2, 1)
+    assert labels_of(db, report.project_id) == {
+        "a.png": [("unlabeled", None, None), ("unlabeled", None, None), ("visible", 32.0, 24.0)]
+    }
