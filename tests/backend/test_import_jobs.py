@@ -16,7 +16,7 @@ from backend.services import transfer
 from backend.services.image_files import DecodedImage
 from backend.services.jobs import job_dir
 from tests.backend.conftest import SCHEMA, coco_upload, post_files
-from tests.backend.formats.helpers import bad_crc_zip, blob_files, stored_counts, zip_of
+from tests.backend.formats.helpers import bad_crc_zip, blob_files, shared, stored_counts, zip_of
 from worker.importing import run_import_job
 
 NEW = "/api/v1/projects/import/coco"
@@ -179,6 +179,29 @@ def test_label_studio_and_yolo_exports_import_back_through_the_api(
             assert p["visibility"] == q["visibility"], (fmt, p, q)
             if p["x"] is not None:
                 assert abs(p["x"] - q["x"]) < 1e-9 and abs(p["y"] - q["y"]) < 1e-9, (fmt, p, q)
+
+
+def test_real_sleap_files_import_or_fail_their_job_in_one_line(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    slp = shared("sleap_io_js", "slp")
+    video = shared("sleap_io_js", "videos", "centered_pair_low_quality.mp4")
+    cases = [
+        ([slp / "cropped_format_2_3.pkg.slp"], None),
+        ([slp / "minimal_instance.pkg.slp"], None),
+        ([slp / "minimal_instance.slp", video], None),
+        ([slp / "clip.2node.slp"], "clip.2node.slp: frames come from the video 'clip.mp4'"),
+    ]
+    for n, (paths, error) in enumerate(cases):
+        files = [(p.name, p.read_bytes()) for p in paths]
+        url = f"/api/v1/projects/import/sleap?name=slp-{n}"
+        job = _run(live_admin, _start(live_admin, url, files))
+        if error is None:
+            assert job["state"] == "succeeded", (paths[0].name, job["error"])
+            assert job["progress"]["report"]["annotations_saved"] == 1
+        else:
+            assert job["state"] == "failed" and job["error"].startswith(error), job["error"]
+            assert "\n" not in job["error"]
 
 
 def _labels(client: TestClient, project_id: int) -> list[dict[str, Any]]:
