@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Protocol, cast
 
 from backend.errors import BadInput, PayloadTooLarge
+from backend.formats.common import one_line
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -113,7 +114,7 @@ class Bundle:
         try:
             archive = zipfile.ZipFile(source)
         except ZIP_ERRORS as exc:
-            raise BadInput(f"{label}: not a valid zip archive ({exc})") from exc
+            raise BadInput(f"{label}: not a valid zip archive ({one_line(exc)})") from exc
         self._archives.append(archive)
         for entry in archive.infolist():
             if entry.filename.endswith("/"):  # a directory (is_dir() fails on an empty name)
@@ -193,7 +194,7 @@ def _member_opener(label: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo)
         try:
             raw = archive.open(entry)
         except ZIP_ERRORS as exc:
-            raise BadInput(f"{where} cannot be read ({exc})") from exc
+            raise BadInput(f"{where} cannot be read ({one_line(exc)})") from exc
         # Not wrapped in a BufferedReader: its read(n) allocates n bytes up front, and
         # callers read with the upload limit (hundreds of MB) to detect oversized files.
         return cast(IO[bytes], _GuardedMember(where, raw))
@@ -214,7 +215,7 @@ class _GuardedMember(io.RawIOBase):
         try:
             return self.raw.read(-1 if size is None else size)
         except ZIP_ERRORS as exc:
-            raise BadInput(f"{self.where} is damaged ({exc})") from exc
+            raise BadInput(f"{self.where} is damaged ({one_line(exc)})") from exc
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         view = memoryview(buffer).cast("B")

@@ -91,6 +91,11 @@ def check_skeleton(where: str, names: list[str], edges: list[tuple[str, str]]) -
             raise BadInput(f"{where}: skeleton edge ({a}, {b}) names unknown keypoints {unknown}")
 
 
+def one_line(exc: BaseException) -> str:
+    """A library's error message on one line (YAML and HDF5 errors span several)."""
+    return " ".join(str(exc).split())
+
+
 def to_float(where: str, text: str) -> float:
     try:
         value = float(text)

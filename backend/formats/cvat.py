@@ -27,6 +27,7 @@ from backend.formats.common import (
     check_names,
     check_skeleton,
     labeled,
+    one_line,
     to_float,
 )
 
@@ -49,7 +50,7 @@ def _root(where: str, data: bytes) -> ET.Element:
     except DefusedXmlException as exc:
         raise BadInput(f"{where}: DTDs and entities are not allowed in CVAT files") from exc
     except ET.ParseError as exc:
-        raise BadInput(f"{where}: malformed XML ({exc})") from exc
+        raise BadInput(f"{where}: malformed XML ({one_line(exc)})") from exc
     return root
 
 

@@ -40,6 +40,7 @@ from backend.formats.common import (
     Keypoint,
     check_names,
     labeled,
+    one_line,
 )
 
 KEYPOINTS, OCCLUDED = "keypoints", "occluded"
@@ -54,7 +55,7 @@ def read(bundle: Bundle, limit: int = 1 << 30) -> Dataset:
     try:
         tasks = json.loads(bundle.read(where, limit))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{where}: not valid JSON ({exc})") from exc
+        raise BadInput(f"{where}: not valid JSON ({one_line(exc)})") from exc
     if isinstance(tasks, dict):  # one task exported alone
         tasks = [tasks]
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
@@ -103,7 +104,7 @@ def _config_names(bundle: Bundle, limit: int) -> list[str]:
         try:
             root = SafeET.fromstring(bundle.read(name, limit), forbid_dtd=True)
         except (DefusedXmlException, ET.ParseError) as exc:
-            raise BadInput(f"{name}: not a readable labeling config ({exc})") from exc
+            raise BadInput(f"{name}: not a readable labeling config ({one_line(exc)})") from exc
         tags = [e for e in root.iter() if e.tag.lower() == "keypointlabels"]
         if tags:
             return [str(lb.get("value", "")) for lb in tags[0].iter("Label")]

@@ -30,6 +30,7 @@ from backend.formats.common import (
     Keypoint,
     check_names,
     labeled,
+    one_line,
 )
 from backend.formats.sleap_frames import FrameSource, frame_source
 
@@ -55,7 +56,7 @@ def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
     try:
         labels = sio.load_slp(str(path), open_videos=False)
     except Exception as exc:  # h5py and sleap-io raise many types for a bad file
-        raise BadInput(f"{name}: not a readable SLEAP file ({exc})") from exc
+        raise BadInput(f"{name}: not a readable SLEAP file ({one_line(exc)})") from exc
     if not labels.skeletons:
         raise BadInput(
             f"{name}: the file holds no skeleton and {len(labels.labeled_frames)} labeled "

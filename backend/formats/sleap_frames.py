@@ -24,6 +24,7 @@ from typing import Any
 
 from backend.errors import BadInput
 from backend.formats.bundle import Bundle
+from backend.formats.common import one_line
 
 Loader = Callable[[], bytes]
 
@@ -65,7 +66,7 @@ class FrameSource:
                 return bytes(data.tobytes())
             return _png(self.video[frame_idx])
         except Exception as exc:  # h5py and the decoders raise many types for a bad file
-            raise BadInput(f"{origin}: the frame cannot be read ({exc})") from exc
+            raise BadInput(f"{origin}: the frame cannot be read ({one_line(exc)})") from exc
 
 
 def _png(pixels: Any) -> bytes:
@@ -96,7 +97,7 @@ def _embedded(name: str, video: Any, dataset: str) -> FrameSource:
         video.open()
     except Exception as exc:  # h5py raises many types for a damaged dataset
         raise BadInput(
-            f"{name}: the embedded frames in {dataset!r} cannot be read ({exc})"
+            f"{name}: the embedded frames in {dataset!r} cannot be read ({one_line(exc)})"
         ) from exc
     backend = video.backend
     inner = getattr(backend, "inner", backend)  # a virtual crop wraps the stored frames
@@ -135,7 +136,7 @@ def _media(name: str, video: Any, bundle: Bundle, workdir: Path, limit: int) -> 
         opened.open()
         count = len(opened)
     except Exception as exc:  # the video readers raise many types for a bad file
-        raise BadInput(f"{found}: not a readable video ({exc})") from exc
+        raise BadInput(f"{found}: not a readable video ({one_line(exc)})") from exc
     if count == 0:
         raise BadInput(f"{found}: the video has no frames")
     return FrameSource(opened, PurePosixPath(wanted).stem or "frame")

@@ -35,6 +35,7 @@ from backend.formats.common import (
     check_names,
     check_skeleton,
     labeled,
+    one_line,
     to_float,
 )
 
@@ -110,7 +111,7 @@ def _load_yaml(where: str, data: bytes) -> dict[str, Any]:
     try:
         config = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise BadInput(f"{where}: not valid YAML ({exc})") from exc
+        raise BadInput(f"{where}: not valid YAML ({one_line(exc)})") from exc
     if not isinstance(config, dict):
         raise BadInput(f"{where}: expected a mapping of settings")
     return config

@@ -131,6 +131,7 @@ def test_without_kpt_names_keypoints_take_the_projects_order(
             "data.yaml: 2 classes ['mouse', 'rat']; choose one",
         ),
         ({"data.yaml": b"names: [a]\n"}, "needs exactly one data.yaml with kpt_shape"),
+        ({"data.yaml": b"kpt_shape: [3, 3]\n\tnames: [\n"}, "data.yaml: not valid YAML (while"),
     ],
     ids=[
         "short-line",
@@ -139,6 +140,7 @@ def test_without_kpt_names_keypoints_take_the_projects_order(
         "bad-shape",
         "two-classes",
         "no-kpt-shape",
+        "bad-yaml",
     ],
 )
 def test_rejects_malformed_files_naming_file_and_line(
