@@ -1,7 +1,8 @@
 """`keyloop import FORMAT PATHS...` and `keyloop export FORMAT OUT`: other tools' files.
 
 PATHS are annotation files, image folders and zips, in any mix (a DeepLabCut project folder,
-`annotations.json images/`, a CVAT export zip, a SLEAP `.pkg.slp`). An import is one
+`annotations.json images/`, a CVAT export zip, a SLEAP `.pkg.slp`, a Label Studio JSON export
+with its images, a YOLO pose dataset folder). An import is one
 transaction: on any error nothing is stored and the command exits with code 2.
 """
 
@@ -42,7 +43,8 @@ NewProjectOpt = Annotated[
     str | None, typer.Option("--new-project", help="Create a project with the file's schema.")
 ]
 LabelOpt = Annotated[
-    str | None, typer.Option(help="COCO category / CVAT skeleton label when there are several.")
+    str | None,
+    typer.Option(help="COCO category / CVAT skeleton label / YOLO class when there are several."),
 ]
 UserOpt = Annotated[
     str | None, typer.Option("--user", help="Author of the annotations (default: first admin).")

@@ -3,20 +3,47 @@
 A bundle gathers loose files, directories and zip archives under relative POSIX names and
 reads them one at a time, so an import of thousands of images never holds more than one
 image's bytes. Every name is checked at the door: an absolute path or `..` (zip-slip) is
-refused before anything is read.
+refused before anything is read, and so is a zip member that is encrypted or compressed by a
+method Python cannot read. A member found damaged when it is read (bad CRC, corrupt deflate
+data, truncated) is a `BadInput` naming the archive and the member, never a crash. The
+members' declared sizes bound what reading them can produce (`zipfile` stops there), so
+`expanded_bytes` lets a caller refuse a zip bomb before anything is decompressed.
 """
 
 from __future__ import annotations
 
+import io
+import lzma
 import shutil
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol, cast
 
 from backend.errors import BadInput, PayloadTooLarge
+from backend.formats.common import one_line
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 Opener = Callable[[], IO[bytes]]
+
+# What `zipfile` can decompress; anything else (PKWARE's deflate64, implode...) is refused.
+READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+# The errors a damaged zip member raises while it is opened or read.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    struct.error,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    ValueError,  # a header offset that seeks before the file's start
+)
 
 
 def safe_name(container: str, name: str) -> str:
@@ -42,6 +69,9 @@ class Bundle:
         self._openers: dict[str, Opener] = {}
         self._archives: list[zipfile.ZipFile] = []
         self._by_basename: dict[str, list[str]] | None = None
+        # The sum of the zip members' declared (uncompressed) sizes: at most what reading
+        # them all can produce.
+        self.expanded_bytes = 0
 
     def __enter__(self) -> Bundle:
         return self
@@ -83,12 +113,25 @@ class Bundle:
         """Entries are listed now and read later, one at a time, while the bundle is open."""
         try:
             archive = zipfile.ZipFile(source)
-        except zipfile.BadZipFile as exc:
-            raise BadInput(f"{label}: not a valid zip archive") from exc
+        except ZIP_ERRORS as exc:
+            raise BadInput(f"{label}: not a valid zip archive ({one_line(exc)})") from exc
         self._archives.append(archive)
         for entry in archive.infolist():
-            if not entry.is_dir():
-                self._add(label, entry.filename, _member_opener(archive, entry))
+            if entry.filename.endswith("/"):  # a directory (is_dir() fails on an empty name)
+                continue
+            if entry.flag_bits & 0x1:
+                raise BadInput(
+                    f"{label}: member {entry.filename!r} is encrypted; "
+                    "zip it again without a password"
+                )
+            if entry.compress_type not in READABLE_METHODS:
+                raise BadInput(
+                    f"{label}: member {entry.filename!r} uses zip compression method "
+                    f"{entry.compress_type}, which cannot be read; zip it again with the "
+                    "standard (deflate) method"
+                )
+            self.expanded_bytes += entry.file_size
+            self._add(label, entry.filename, _member_opener(label, archive, entry))
 
     def names(self) -> list[str]:
         return list(self._openers)
@@ -102,6 +145,16 @@ class Bundle:
 
     def open(self, name: str) -> IO[bytes]:
         return self._openers[name]()
+
+    def copy_to(self, name: str, target: Path, limit: int) -> None:
+        """Copy a file to `target` in chunks, refusing it past `limit` bytes."""
+        copied = 0
+        with self._openers[name]() as src, target.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                copied += len(chunk)
+                if copied > limit:
+                    raise PayloadTooLarge(f"{name}: larger than the {limit}-byte limit")
+                dst.write(chunk)
 
     def with_suffix(self, *suffixes: str) -> list[str]:
         return [n for n in self._openers if n.lower().endswith(suffixes)]
@@ -135,8 +188,44 @@ def _file_opener(path: Path) -> Opener:
     return lambda: path.open("rb")
 
 
-def _member_opener(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Opener:
-    return lambda: archive.open(entry)
+def _member_opener(label: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Opener:
+    def open_member() -> IO[bytes]:
+        where = f"{label}: member {entry.filename!r}"
+        try:
+            raw = archive.open(entry)
+        except ZIP_ERRORS as exc:
+            raise BadInput(f"{where} cannot be read ({one_line(exc)})") from exc
+        # Not wrapped in a BufferedReader: its read(n) allocates n bytes up front, and
+        # callers read with the upload limit (hundreds of MB) to detect oversized files.
+        return cast(IO[bytes], _GuardedMember(where, raw))
+
+    return open_member
+
+
+class _GuardedMember(io.RawIOBase):
+    """A zip member whose read errors (bad CRC, corrupt data) become one-line BadInputs."""
+
+    def __init__(self, where: str, raw: IO[bytes]) -> None:
+        self.where, self.raw = where, raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self.raw.read(-1 if size is None else size)
+        except ZIP_ERRORS as exc:
+            raise BadInput(f"{self.where} is damaged ({one_line(exc)})") from exc
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 class Sink(Protocol):

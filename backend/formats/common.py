@@ -49,6 +49,9 @@ class Item:
     load_image: Callable[[], bytes] | None = None
     # The image's name in Keyloop when it is not `file_name` (DeepLabCut drops `labeled-data/`).
     name: str | None = None
+    # Coordinates are fractions of the image's width and height (YOLO), scaled to pixels
+    # once the image is decoded.
+    normalized: bool = False
 
 
 @dataclass
@@ -94,6 +97,11 @@ def check_skeleton(where: str, names: list[str], edges: list[tuple[str, str]]) -
         unknown = sorted({a, b} - set(names))
         if unknown:
             raise BadInput(f"{where}: skeleton edge ({a}, {b}) names unknown keypoints {unknown}")
+
+
+def one_line(exc: BaseException) -> str:
+    """A library's error message on one line (YAML and HDF5 errors span several)."""
+    return " ".join(str(exc).split())
 
 
 def to_float(where: str, text: str) -> float:

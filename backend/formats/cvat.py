@@ -4,13 +4,18 @@ A skeleton label in `<meta>` names its points through sub-labels (`<parent>`) an
 in the label's `<svg>` (`data-node-from`/`data-node-to` between `data-node-id`s). Per point:
 `outside="1"` reads as unlabeled, `occluded="1"` as occluded, otherwise visible; unlabeled
 points are written with `outside="1"` at (0, 0). Lossy: only the first skeleton of the label
-per image is kept; attributes, z_order, groups and other shapes are ignored.
+per image is kept; attributes, z_order, groups and other shapes are ignored. A "CVAT for
+video 1.1" file (tracks over a video's frames) is refused with a message saying how to export
+the task as CVAT for images instead.
 """
 
 from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 from backend.errors import BadInput
 from backend.formats.bundle import Bundle
@@ -22,6 +27,7 @@ from backend.formats.common import (
     check_names,
     check_skeleton,
     labeled,
+    one_line,
     to_float,
 )
 
@@ -37,19 +43,32 @@ def read(bundle: Bundle, skeleton: str | None = None, limit: int = 1 << 30) -> D
 
 
 def _root(where: str, data: bytes) -> ET.Element:
-    # A DTD is never needed by CVAT files and is the door to entity-expansion attacks.
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise BadInput(f"{where}: DTDs and entities are not allowed")
+    # A DTD is never needed by CVAT files and is the door to entity-expansion attacks. The
+    # parser refuses it after decoding, so no encoding (UTF-16, UTF-32...) can hide it.
     try:
-        return ET.fromstring(data)
+        root: ET.Element = SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise BadInput(f"{where}: DTDs and entities are not allowed in CVAT files") from exc
     except ET.ParseError as exc:
-        raise BadInput(f"{where}: malformed XML ({exc})") from exc
+        raise BadInput(f"{where}: malformed XML ({one_line(exc)})") from exc
+    return root
 
 
 def parse(where: str, data: bytes, wanted: str | None = None) -> Dataset:
     root = _root(where, data)
     if root.tag != "annotations":
         raise BadInput(f"{where}: root element is <{root.tag}>, expected <annotations>")
+    tracks = root.findall("track")
+    if tracks:
+        # Tracks are shapes interpolated between keyframes of a video; their frames are not
+        # in the file. Never read them as "no images" and succeed with nothing.
+        source = root.findtext("meta/source") or root.findtext("meta/task/source")
+        video = f" of the video {source.strip()!r}" if source and source.strip() else ""
+        raise BadInput(
+            f"{where}: a CVAT for video 1.1 file ({len(tracks)} <track> elements{video}); "
+            "its tracks hold the keyframes of a video, not images. In CVAT, export the task "
+            "as 'CVAT for images 1.1' with 'Save images' checked, and import that zip"
+        )
     labels = list(root.iter("label"))
     skeletons = [lb for lb in labels if lb.findtext("type") == "skeleton"]
     if wanted is not None:

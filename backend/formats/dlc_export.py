@@ -26,13 +26,17 @@ from backend.formats.common import UNLABELED, Dataset, Item, Keypoint
 _MULTI_ANIMAL_KEYS = ("individuals", "uniquebodyparts", "multianimalbodyparts")
 
 
-def write(dataset: Dataset, sink: Sink, *, scorer: str, config: dict[str, Any]) -> None:
+def write(
+    dataset: Dataset, sink: Sink, *, scorer: str, config: dict[str, Any], empty_video: str
+) -> None:
     """Items' `file_name` must already be `labeled-data/<video>/<frame>`; the caller writes
     the frames there. `config` is the imported config.yaml (or {}): its fields are kept,
-    only the scorer, body parts, skeleton and video_sets are Keyloop's."""
+    only the scorer, body parts, skeleton and video_sets are Keyloop's. With no items, the
+    header-only table goes to `labeled-data/<empty_video>/`, so the export still reads back."""
     names = dataset.keypoint_names
     annotated = [i for i in dataset.items if i.points is not None]
     folders = list(dict.fromkeys(PurePosixPath(i.file_name).parent.name for i in dataset.items))
+    folders = folders or [empty_video]
     document = _config(dataset, scorer, folders, config)
     sink.write_bytes("config.yaml", yaml.safe_dump(document, sort_keys=False).encode())
     for folder in folders:

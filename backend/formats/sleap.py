@@ -1,35 +1,38 @@
 """SLEAP labels (`.slp`), read and written through the maintained `sleap-io` library.
 
-Single animal: of each labeled frame the first user-labeled instance is kept (predicted
-instances and further animals are listed in `Dataset.notes`). Frames come either embedded in
-the file (a "labels package", `.pkg.slp`) or from image files named by the file's image-set
-videos, looked up next to it. Visibility: NaN coordinates read as unlabeled, a point with
-coordinates that SLEAP marks not visible reads as occluded. Video files (.mp4) are refused:
-export a labels package with embedded frames from SLEAP instead.
+Single animal: of each labeled frame the first user-labeled instance is kept (frames with
+only predicted instances and further animals are counted in `Dataset.notes`; a file with
+only predictions is refused). Frames come from the file itself (a labels package,
+`.pkg.slp`, as SLEAP 1.x or sleap-io wrote it, virtual crops applied), from image files
+named by the file's image-set videos, or from a video file uploaded beside the .slp; see
+`sleap_frames`. Visibility: NaN coordinates read as unlabeled, a point with coordinates that
+SLEAP marks not visible reads as occluded.
 
 Export writes a labels package (`labels.pkg.slp`) with the annotated frames embedded;
 sleap-io re-encodes them (PNG), so the embedded bytes are not the original files, and
 occluded points are written with coordinates and `visible=False`. Unannotated images are
-left out (SLEAP embeds labeled frames).
+left out (SLEAP embeds labeled frames); frames keep their file names, not their folders.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from backend.errors import BadInput
 from backend.formats.bundle import Bundle
 from backend.formats.common import (
+    UNLABELED,
     Dataset,
     Item,
     Keypoint,
     check_names,
     labeled,
+    one_line,
 )
+from backend.formats.sleap_frames import FrameSource, frame_source
 
 
 def _sleap_io() -> Any:
@@ -40,38 +43,69 @@ def _sleap_io() -> Any:
     return sio
 
 
-def read(bundle: Bundle, workdir: Path) -> Dataset:
-    """Read the bundle's one .slp; embedded frames are read lazily from a copy in `workdir`,
-    which must outlive the returned dataset's use."""
+def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
+    """Read the bundle's one .slp; frames are read lazily from copies in `workdir` (the file,
+    a video beside it), which must outlive the returned dataset's use."""
     sio = _sleap_io()
     found = bundle.with_suffix(".slp")
     if len(found) != 1:
         raise BadInput(f"SLEAP import needs exactly one .slp file; found {found}")
     name = found[0]
     path = workdir / "labels.slp"
-    with bundle.open(name) as src, path.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
+    bundle.copy_to(name, path, limit)
     try:
         labels = sio.load_slp(str(path), open_videos=False)
     except Exception as exc:  # h5py and sleap-io raise many types for a bad file
-        raise BadInput(f"{name}: not a readable SLEAP file ({exc})") from exc
+        raise BadInput(f"{name}: not a readable SLEAP file ({one_line(exc)})") from exc
+    if not labels.skeletons:
+        raise BadInput(
+            f"{name}: the file holds no skeleton and {len(labels.labeled_frames)} labeled "
+            "frames; nothing to import"
+        )
     if len(labels.skeletons) != 1:
-        raise BadInput(f"{name}: expected one skeleton, found {len(labels.skeletons)}")
+        frames = len(labels.labeled_frames)
+        raise BadInput(
+            f"{name}: expected one skeleton, found {len(labels.skeletons)} "
+            f"(and {frames} labeled frames)"
+        )
     skeleton = labels.skeletons[0]
     names = check_names(f"{name}: skeleton", list(skeleton.node_names))
     edges = [(str(a).strip(), str(b).strip()) for a, b in skeleton.edge_names]
     dataset = Dataset(names, edges, name=skeleton.name or "animal", anchor=name)
+    sources: dict[int, FrameSource] = {}
+    predicted_only = extra = outside = 0
     for n, lf in enumerate(labels.labeled_frames):
         origin = f"{name}: labeled frame {n} (frame {lf.frame_idx})"
         users = list(lf.user_instances)
         if not users:
-            dataset.notes.append(f"{origin}: no user-labeled instance; skipped")
+            predicted_only += 1
             continue
-        if len(users) > 1:
-            dataset.notes.append(f"{origin}: {len(users) - 1} further instances skipped")
-        file_name, loader = _frame(origin, lf.video, int(lf.frame_idx))
+        extra += len(users) - 1
+        source = sources.get(id(lf.video))
+        if source is None:
+            source = frame_source(name, path, lf.video, bundle, workdir, limit)
+            sources[id(lf.video)] = source
+        file_name, loader = source.frame(origin, int(lf.frame_idx))
         points = _points(users[0])
-        dataset.items.append(Item(file_name, points, origin=origin, load_image=loader))
+        if source.size is not None:
+            points, dropped = _inside(points, source.size)
+            outside += dropped
+        width, height = source.size or (None, None)
+        item = Item(file_name, points, width, height, origin=origin, load_image=loader)
+        dataset.items.append(item)
+    if predicted_only and not dataset.items:
+        raise BadInput(
+            f"{name}: its {predicted_only} labeled frames hold only predicted instances, no "
+            "user labels; nothing to import"
+        )
+    if predicted_only:
+        dataset.notes.append(f"{name}: {predicted_only} frames with only predictions skipped")
+    if extra:
+        dataset.notes.append(f"{name}: {extra} further instances skipped (one animal per image)")
+    if outside:
+        dataset.notes.append(
+            f"{name}: {outside} points outside the video's crop imported as unlabeled"
+        )
     return dataset
 
 
@@ -82,38 +116,14 @@ def _points(instance: Any) -> list[Keypoint]:
     return points
 
 
-def _frame(origin: str, video: Any, frame_idx: int) -> tuple[str, Callable[[], bytes] | None]:
-    kind = video.backend_metadata.get("type")
-    if kind == "HDF5Video" and video.backend_metadata.get("has_embedded_images"):
-        if video.backend is None:
-            video.open()
-        backend = video.backend
-        fmt = getattr(backend, "image_format", None) or "png"
-        # A package made from image files remembers them: keep the frame's own file name.
-        origin_files = getattr(video.source_video, "filename", None)
-        if isinstance(origin_files, list) and 0 <= frame_idx < len(origin_files):
-            name = PurePosixPath(str(origin_files[frame_idx]).replace("\\", "/")).name
-        else:
-            source = getattr(backend, "source_filename", None) or video.filename
-            stem = PurePosixPath(str(source).replace("\\", "/")).stem or "frame"
-            name = f"{stem}_{frame_idx:06d}.{fmt}"
-
-        def load() -> bytes:
-            raw = backend.get_frame_raw_bytes(frame_idx)
-            if raw is None:
-                raise BadInput(f"{origin}: the embedded frame is missing from the file")
-            return bytes(raw.tobytes())
-
-        return name, load
-    if kind == "ImageVideo" or isinstance(video.filename, list):
-        files = list(video.filename)
-        if not 0 <= frame_idx < len(files):
-            raise BadInput(f"{origin}: frame index outside the video's {len(files)} images")
-        return str(files[frame_idx]), None
-    raise BadInput(
-        f"{origin}: frames come from the video {video.filename!r}; only embedded frames or "
-        "image files are supported (export a labels package with embedded images in SLEAP)"
-    )
+def _inside(points: list[Keypoint], size: tuple[int, int]) -> tuple[list[Keypoint], int]:
+    """Points within a (cropped) frame of `size`; the others become unlabeled and are counted."""
+    width, height = size
+    kept = [
+        p if p.x is None or p.y is None or (0 <= p.x <= width and 0 <= p.y <= height) else UNLABELED
+        for p in points
+    ]
+    return kept, sum(1 for a, b in zip(points, kept, strict=True) if a is not b)
 
 
 def write(dataset: Dataset, images: list[Path], out: Path) -> None:
@@ -121,10 +131,12 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
     import numpy as np
 
     sio = _sleap_io()
-    skeleton = sio.Skeleton(dataset.keypoint_names, edges=dataset.skeleton, name=dataset.name)
+    # Copies: sleap-io turns the lists it is given into its Node objects in place.
+    names, edges = list(dataset.keypoint_names), list(dataset.skeleton)
+    skeleton = sio.Skeleton(names, edges=edges, name=dataset.name)
     with tempfile.TemporaryDirectory(prefix="keyloop-slp-") as tmp:
         # sleap-io opens frames by file name and extension; blobs have neither.
-        paths = []
+        paths: list[Path] = []
         for item, source in zip(dataset.items, images, strict=True):
             if item.points is not None:
                 # Names are unique safe relative paths (the exporter makes them so), folders
@@ -132,7 +144,8 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
                 paths.append(Path(tmp, *PurePosixPath(item.file_name).parts))
                 paths[-1].parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, paths[-1])
-        video = sio.Video.from_filename([str(p) for p in paths])
+        # No annotated frame: a valid labels file with the skeleton and no video.
+        videos = [sio.Video.from_filename([str(p) for p in paths])] if paths else []
         frames = []
         annotated = [i for i in dataset.items if i.points is not None]
         for frame_idx, item in enumerate(annotated):
@@ -140,6 +153,8 @@ def write(dataset: Dataset, images: list[Path], out: Path) -> None:
             xy = np.array([[p.x, p.y] if p.x is not None else [np.nan, np.nan] for p in points])
             instance = sio.Instance.from_numpy(xy.reshape(-1, 2), skeleton=skeleton)
             instance.points["visible"] = [p.visibility == "visible" for p in points]
-            frames.append(sio.LabeledFrame(video=video, frame_idx=frame_idx, instances=[instance]))
-        labels = sio.Labels(labeled_frames=frames, videos=[video], skeletons=[skeleton])
+            frames.append(
+                sio.LabeledFrame(video=videos[0], frame_idx=frame_idx, instances=[instance])
+            )
+        labels = sio.Labels(labeled_frames=frames, videos=videos, skeletons=[skeleton])
         sio.save_slp(labels, str(out), embed="user")

@@ -43,6 +43,16 @@ def _check_total_size(sizes: list[int], settings: Settings) -> None:
         )
 
 
+def _check_expanded_size(total: int, settings: Settings) -> None:
+    """The files of one import, zips expanded, are limited as loose files are."""
+    limit = settings.max_import_bytes
+    if total > limit:
+        raise PayloadTooLarge(
+            f"the upload expands to {total} bytes once unzipped, more than the {limit}-byte "
+            "limit of one import (KEYLOOP_MAX_IMPORT_BYTES); split it into several imports"
+        )
+
+
 def create_import_job(
     session: Session,
     settings: Settings,
@@ -78,8 +88,11 @@ def create_import_job(
         for n, (_, f) in enumerate(uploads):
             with (inputs / _stored_name(n)).open("wb") as out:
                 shutil.copyfileobj(f, out, COPY_CHUNK)
-        with open_inputs(inputs, files):
-            pass  # a broken zip or an entry outside its archive is a 422 now, not a failed job
+        # A broken zip, an entry outside its archive, an encrypted member: a 422 now, not a
+        # failed job. A zip bomb: a 413, from the sizes its members declare.
+        with open_inputs(inputs, files) as bundle:
+            loose = sum(int(f["bytes"]) for f in files if not f["zip"])
+            _check_expanded_size(loose + bundle.expanded_bytes, settings)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

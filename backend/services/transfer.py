@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BadInput, KeyloopError
-from backend.formats import coco, cvat, dlc, sleap
+from backend.formats import coco, cvat, dlc, label_studio, sleap, yolo
 from backend.formats.bundle import Bundle
 from backend.formats.common import UNNAMED, Dataset, Item, Keypoint, image_name
 from backend.models import Annotation, Image, Project, User
@@ -62,6 +62,8 @@ class Format(enum.StrEnum):
     dlc = "dlc"
     cvat = "cvat"
     sleap = "sleap"
+    label_studio = "label-studio"
+    yolo = "yolo"
 
 
 @dataclass
@@ -110,17 +112,28 @@ class PreparedImport:
 
 
 def read_dataset(
-    fmt: Format, bundle: Bundle, workdir: Path, *, label: str | None, max_bytes: int
+    fmt: Format,
+    bundle: Bundle,
+    workdir: Path,
+    *,
+    label: str | None,
+    max_bytes: int,
+    project_names: list[str] | None = None,
 ) -> Dataset:
-    """`label` picks the COCO category or CVAT skeleton label when a file has several, and
-    the individual of a multi-animal DeepLabCut file."""
+    """`label` picks the COCO category, CVAT skeleton label or YOLO class when a file has
+    several, and the individual of a multi-animal DeepLabCut file; `project_names` name the
+    keypoints of a YOLO file that does not."""
+    if fmt is Format.label_studio:
+        return label_studio.read(bundle, limit=max_bytes)
+    if fmt is Format.yolo:
+        return yolo.read(bundle, label, limit=max_bytes, project_names=project_names)
     if fmt is Format.coco:
         return coco.read(bundle, label, limit=max_bytes)
     if fmt is Format.dlc:
         return dlc.read(bundle, label, limit=max_bytes)
     if fmt is Format.cvat:
         return cvat.read(bundle, label, limit=max_bytes)
-    return sleap.read(bundle, workdir)
+    return sleap.read(bundle, workdir, limit=max_bytes)
 
 
 def import_files(
@@ -147,7 +160,12 @@ def import_files(
         # The temporary folder holds SLEAP's copy of the file its frames are read from.
         with tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp:
             dataset = read_dataset(
-                fmt, bundle, Path(tmp), label=label, max_bytes=settings.max_upload_bytes
+                fmt,
+                bundle,
+                Path(tmp),
+                label=label,
+                max_bytes=settings.max_upload_bytes,
+                project_names=target.keypoint_names if target is not None else None,
             )
             prepared = prepare_import(
                 store,
@@ -212,10 +230,19 @@ def prepare_import(
     for done, item in enumerate(dataset.items, start=1):
         with _blamed(item.origin):
             image = _store_item_image(store, dataset, bundle, item, created_blobs, settings)
-        prepared.items.append(PreparedItem(item.file_name, item.origin, image, item.points))
+        points = item.points
+        if item.normalized and points is not None:
+            points = [_scaled(p, image.width, image.height) for p in points]
+        prepared.items.append(PreparedItem(item.file_name, item.origin, image, points))
         if progress is not None:
             progress("preparing", done, total)
     return prepared
+
+
+def _scaled(p: Keypoint, width: int, height: int) -> Keypoint:
+    if p.x is None or p.y is None:
+        return p
+    return Keypoint(p.x * width, p.y * height, p.visibility, p.score)
 
 
 def _store_item_image(
@@ -254,6 +281,7 @@ def record_import(
 ) -> ImportReport:
     """Phase 2, one unit of work (flushes only): rows for new images, duplicates reported,
     annotations saved. `project` None creates the project the file's schema describes."""
+    created = project is None
     if project is None:
         assert prepared.new_project is not None, "prepared for an existing project"
         project = create_project(session, prepared.new_project)
@@ -272,6 +300,15 @@ def record_import(
     for item in prepared.items:
         with _blamed(item.origin):
             _record_item(session, project, rows, names, item, report, author)
+    if not prepared.items:  # never a silent success with nothing in it
+        made = (
+            "only the project and its keypoint schema were created"
+            if created
+            else "nothing was imported"
+        )
+        report.notes.append(f"{prepared.anchor}: the file lists no images; {made}")
+    elif all(item.points is None for item in prepared.items):
+        report.notes.append(f"{prepared.anchor}: the file holds images but no annotations")
     return report
 
 

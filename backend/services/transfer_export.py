@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.errors import BadInput, NotFound
-from backend.formats import coco, cvat, dlc_export, sleap
+from backend.formats import coco, cvat, dlc_export, label_studio, sleap, yolo
 from backend.formats.bundle import Sink
 from backend.formats.common import UNLABELED, Dataset, Item, Keypoint, relative_name
 from backend.models import (
@@ -209,6 +209,10 @@ def export(
     elif fmt is Format.cvat:
         sink.write_bytes("annotations.xml", cvat.dump(dataset))
         paths = [f"{IMAGE_DIR}/{i.file_name}" for i in dataset.items]
+    elif fmt is Format.label_studio:
+        paths = label_studio.write(dataset, sink)
+    elif fmt is Format.yolo:
+        paths = yolo.write(dataset, sink)
     elif fmt is Format.dlc:
         for item, path in zip(dataset.items, dlc_paths(dataset, images), strict=True):
             item.file_name = path
@@ -216,7 +220,13 @@ def export(
         if scorer is not None and not re.fullmatch(SCORER_PATTERN, scorer):
             raise BadInput(f"scorer {scorer!r}: use letters, digits, '_', '.' and '-' only")
         chosen = scorer or _slug(str(details.get("scorer") or "") or "keyloop")
-        dlc_export.write(dataset, sink, scorer=chosen, config=details.get("config") or {})
+        dlc_export.write(
+            dataset,
+            sink,
+            scorer=chosen,
+            config=details.get("config") or {},
+            empty_video=_slug(dataset.name),
+        )
         paths = [i.file_name for i in dataset.items]
     else:
         _write_sleap(store, dataset, images, sink)

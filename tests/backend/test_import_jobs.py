@@ -16,7 +16,7 @@ from backend.services import transfer
 from backend.services.image_files import DecodedImage
 from backend.services.jobs import job_dir
 from tests.backend.conftest import SCHEMA, coco_upload, post_files
-from tests.backend.formats.helpers import blob_files, stored_counts, zip_of
+from tests.backend.formats.helpers import bad_crc_zip, blob_files, shared, stored_counts, zip_of
 from worker.importing import run_import_job
 
 NEW = "/api/v1/projects/import/coco"
@@ -141,6 +141,73 @@ def test_a_malformed_import_fails_its_job_naming_the_element_and_stores_nothing(
     assert _counts(live_settings) == before, "no project, image, annotation or revision"
     assert blob_files(live_settings.files_dir) == [], "a.png's blob was written, then removed"
     assert list(live_settings.jobs_dir.iterdir()) == [], "no upload is kept"
+
+
+def test_a_zip_member_with_a_bad_crc_fails_the_job_naming_it_and_stores_nothing(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    before = _counts(live_settings)
+    entries = dict(coco_upload())
+    job = _run(live_admin, _start(live_admin, NEW, [("x.zip", bad_crc_zip(entries, "b.png"))]))
+    assert job["state"] == "failed"
+    assert job["error"].startswith(
+        "annotations.json: image 'b.png': x.zip: member 'b.png' is damaged"
+    )
+    assert "Bad CRC-32" in job["error"] and "\n" not in job["error"]
+    assert _counts(live_settings) == before
+    assert blob_files(live_settings.files_dir) == [], "a.png's blob was written, then removed"
+
+
+def test_label_studio_and_yolo_exports_import_back_through_the_api(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    made = _run(live_admin, _start(live_admin, NEW, coco_upload()))
+    assert made["state"] == "succeeded", made["error"]
+    original = _labels(live_admin, made["project_id"])
+    assert {p["visibility"] for p in original} == {"visible", "occluded", "unlabeled"}
+    for fmt in ("label-studio", "yolo"):
+        r = live_admin.get(f"/api/v1/projects/{made['project_id']}/export/{fmt}")
+        assert r.status_code == 200, r.text
+        url = f"/api/v1/projects/import/{fmt}?name=again-{fmt}"
+        job = _run(live_admin, _start(live_admin, url, [("export.zip", r.content)]))
+        assert job["state"] == "succeeded", job["error"]
+        report = job["progress"]["report"]
+        assert (report["images_created"], report["annotations_saved"]) == (2, 1), fmt
+        again = _labels(live_admin, job["project_id"])
+        assert [p["name"] for p in again] == [p["name"] for p in original]
+        for p, q in zip(original, again, strict=True):
+            assert p["visibility"] == q["visibility"], (fmt, p, q)
+            if p["x"] is not None:
+                assert abs(p["x"] - q["x"]) < 1e-9 and abs(p["y"] - q["y"]) < 1e-9, (fmt, p, q)
+
+
+def test_real_sleap_files_import_or_fail_their_job_in_one_line(
+    live_admin: TestClient, live_settings: Settings
+) -> None:
+    slp = shared("sleap_io_js", "slp")
+    video = shared("sleap_io_js", "videos", "centered_pair_low_quality.mp4")
+    cases = [
+        ([slp / "cropped_format_2_3.pkg.slp"], None),
+        ([slp / "minimal_instance.pkg.slp"], None),
+        ([slp / "minimal_instance.slp", video], None),
+        ([slp / "clip.2node.slp"], "clip.2node.slp: frames come from the video 'clip.mp4'"),
+    ]
+    for n, (paths, error) in enumerate(cases):
+        files = [(p.name, p.read_bytes()) for p in paths]
+        url = f"/api/v1/projects/import/sleap?name=slp-{n}"
+        job = _run(live_admin, _start(live_admin, url, files))
+        if error is None:
+            assert job["state"] == "succeeded", (paths[0].name, job["error"])
+            assert job["progress"]["report"]["annotations_saved"] == 1
+        else:
+            assert job["state"] == "failed" and job["error"].startswith(error), job["error"]
+            assert "\n" not in job["error"]
+
+
+def _labels(client: TestClient, project_id: int) -> list[dict[str, Any]]:
+    images = client.get(f"/api/v1/projects/{project_id}/images").json()["items"]
+    a = next(i for i in images if i["original_name"] == "a.png")
+    return list(client.get(f"/api/v1/images/{a['id']}/annotation").json()["keypoints"])
 
 
 def test_cancelling_a_running_import_stops_it_before_anything_is_recorded(

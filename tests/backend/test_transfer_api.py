@@ -21,7 +21,14 @@ from backend.services.jobs import job_dir
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format
 from tests.backend.conftest import ClientFactory, coco_upload, post_files
-from tests.backend.formats.helpers import image_bytes, make_user, run_import, write_tree, zip_of
+from tests.backend.formats.helpers import (
+    image_bytes,
+    make_user,
+    patched_zip,
+    run_import,
+    write_tree,
+    zip_of,
+)
 
 
 def count(db: Session, model: type[Any]) -> int:
@@ -108,6 +115,45 @@ def test_an_upload_that_cannot_be_read_is_refused_before_a_job_exists(
     assert count(db, TrainingJob) == 0 and job_folders() <= folders
 
 
+def test_a_crafted_zip_is_refused_naming_the_member_before_a_job_exists(
+    app: FastAPI, admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    into = f"/api/v1/projects/{project['id']}/import/coco"
+    entries = dict(coco_upload())
+    folders = job_folders()
+    cases = [
+        (patched_zip(entries, flags=0x1), "x.zip: member 'annotations.json' is encrypted"),
+        (patched_zip(entries, method=9), "x.zip: member 'annotations.json' uses zip compression"),
+        (zip_of(entries | {"C:/evil.png": b"1"}), "x.zip: entry 'C:/evil.png' points outside"),
+        (zip_of(entries)[:-30], "x.zip: not a valid zip archive"),
+    ]
+    for data, message in cases:
+        r = post_files(admin, into, [("x.zip", data)])
+        assert r.status_code == 422, (message, r.text)
+        assert message in r.json()["detail"]
+    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+
+
+def test_a_zip_bomb_is_a_413_from_its_declared_sizes(
+    app: FastAPI, admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.png", b"\0" * 2_000_000)
+    limited = get_settings().model_copy(update={"max_import_bytes": 1_000_000})
+    app.dependency_overrides[get_settings] = lambda: limited
+    assert len(buf.getvalue()) < 10_000, "the upload itself is far under the limit"
+    folders = job_folders()
+    r = post_files(
+        admin, f"/api/v1/projects/{project['id']}/import/coco", [("b.zip", buf.getvalue())]
+    )
+    assert r.status_code == 413, r.text
+    assert (
+        "expands to 2000000 bytes once unzipped, more than the 1000000-byte" in r.json()["detail"]
+    )
+    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+
+
 def test_imports_have_their_own_queue_and_serve_runs_a_worker_for_it() -> None:
     assert make_celery(get_settings()).conf.task_routes[TASK_IMPORT] == {"queue": QUEUE_IMPORTS}
     workers = [c.argv for c in child_commands(get_settings(), "127.0.0.1", 8000, worker=True)]
@@ -158,6 +204,8 @@ def test_exports_download_zips_in_each_tool_layout(
             "labeled-data/mouse/b.png",
         },
         "sleap": {"labels.pkg.slp"},
+        "label-studio": {"tasks.json", "config.xml", "images/a.png", "images/b.png"},
+        "yolo": {"data.yaml", "images/train/a.png", "images/train/b.png", "labels/train/a.txt"},
     }
     for fmt, names in expected.items():
         r = admin.get(f"/api/v1/projects/{project_id}/export/{fmt}")
@@ -180,6 +228,24 @@ def test_dlc_export_takes_the_lab_s_scorer_and_refuses_one_that_is_not_a_file_na
         assert r.status_code == 422, (bad, r.text)
 
 
+def test_exports_of_a_selection_with_no_annotated_image_are_valid_empty_files(
+    admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
+) -> None:
+    project_id = _imported(db, blob_dir, tmp_path)
+    images = admin.get(f"/api/v1/projects/{project_id}/images").json()["items"]
+    b_id = next(i["id"] for i in images if i["original_name"] == "b.png")  # not annotated
+    for fmt in ("coco", "coco?images=true", "cvat", "dlc", "sleap", "label-studio", "yolo"):
+        for selection in (f"image_id={b_id}", "image_id=999999"):
+            url = f"/api/v1/projects/{project_id}/export/{fmt}"
+            r = admin.get(url + ("&" if "?" in url else "?") + selection)
+            assert r.status_code == 200, (fmt, selection, r.text)
+            if fmt == "coco":
+                assert r.json()["annotations"] == []
+            else:
+                names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+                assert any(n.endswith((".json", ".xml", ".csv", ".slp", ".yaml")) for n in names)
+
+
 def test_export_refuses_what_it_cannot_do(
     admin: TestClient, db: Session, blob_dir: Path, tmp_path: Path
 ) -> None:
@@ -188,5 +254,5 @@ def test_export_refuses_what_it_cannot_do(
     assert r.status_code == 404 and "no active model version" in r.json()["detail"]
     r = admin.get(f"/api/v1/projects/{project_id}/export/dlc?predictions=true")
     assert r.status_code == 422 and "COCO format only" in r.json()["detail"]
-    assert admin.get(f"/api/v1/projects/{project_id}/export/yolo").status_code == 422
+    assert admin.get(f"/api/v1/projects/{project_id}/export/vott").status_code == 422
     assert admin.get("/api/v1/projects/999999/export/coco").status_code == 404

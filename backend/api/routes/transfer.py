@@ -1,4 +1,5 @@
-"""Import from and export to other annotation tools (COCO, DeepLabCut, CVAT, SLEAP).
+"""Import from and export to other annotation tools (COCO, DeepLabCut, CVAT, SLEAP, Label
+Studio, Ultralytics YOLO pose).
 
 An import is a job (`services/import_jobs.py`): the request stores the upload in the job's
 folder and answers 202 with the job; the worker imports it in one transaction and the job
@@ -44,7 +45,8 @@ FilesField = Annotated[
     File(description="The annotation file and images, or a zip holding them (or both)"),
 ]
 LabelQuery = Annotated[
-    str | None, Query(description="COCO category or CVAT skeleton label, if the file has several")
+    str | None,
+    Query(description="COCO category, CVAT skeleton label or YOLO class, if the file has several"),
 ]
 
 ScorerQuery = Annotated[

@@ -10,13 +10,15 @@ import type { JobRead } from "./adminTypes";
 import type { ApiClient } from "./api";
 import type { ImageState, Split } from "./types";
 
-export type TransferFormat = "coco" | "dlc" | "cvat" | "sleap";
+export type TransferFormat = "coco" | "dlc" | "cvat" | "sleap" | "label-studio" | "yolo";
 
 export const TRANSFER_FORMATS: readonly { value: TransferFormat; label: string }[] = [
   { value: "coco", label: "COCO keypoints" },
   { value: "dlc", label: "DeepLabCut" },
   { value: "cvat", label: "CVAT 1.1" },
   { value: "sleap", label: "SLEAP" },
+  { value: "label-studio", label: "Label Studio JSON" },
+  { value: "yolo", label: "Ultralytics YOLO pose" },
 ];
 
 export interface ImportDuplicate {

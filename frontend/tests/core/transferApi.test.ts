@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobRead } from "../../src/core/adminTypes";
 import { ApiClient, ApiError } from "../../src/core/api";
-import { SCORER_PATTERN, exportKind, exportPath, importStatus, summarizeImport, TransferApi, type ImportResult } from "../../src/core/transferApi";
+import { SCORER_PATTERN, exportKind, exportPath, importStatus, summarizeImport, TRANSFER_FORMATS, TransferApi, type ImportResult } from "../../src/core/transferApi";
 
 type Seen = { url: string; init: RequestInit }[];
 
@@ -61,6 +61,13 @@ describe("exportPath", () => {
     expect(exportKind("coco")).toBe("json");
     expect(exportKind("coco", { images: true })).toBe("zip");
     expect(exportKind("sleap")).toBe("zip");
+    expect(exportKind("label-studio")).toBe("zip");
+    expect(exportKind("yolo", { images: false })).toBe("zip");
+  });
+
+  it("lists every format the API imports and exports", () => {
+    expect(TRANSFER_FORMATS.map((f) => f.value)).toEqual(["coco", "dlc", "cvat", "sleap", "label-studio", "yolo"]);
+    expect(exportPath(3, "label-studio", { predictions: true })).toBe("/projects/3/export/label-studio");
   });
 });
 

@@ -169,3 +169,33 @@ def coco_doc(items: list[dict[str, Any]], names: list[str] = NAMES) -> dict[str,
         "annotations": anns,
         "categories": [{"id": 1, "name": "mouse", "keypoints": names, "skeleton": skeleton}],
     }
+
+
+def patched_zip(entries: dict[str, bytes], *, method: int | None = None, flags: int = 0) -> bytes:
+    """A stored (uncompressed) zip whose headers are patched afterwards, as a crafted file
+    would be: `method` replaces every member's compression method, `flags` is OR-ed into the
+    general-purpose flags (bit 0: encrypted), in both the local and the central headers."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    raw = bytearray(buf.getvalue())
+    for magic, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = raw.find(magic)
+        while at >= 0:
+            old = int.from_bytes(raw[at + flag_at : at + flag_at + 2], "little")
+            raw[at + flag_at : at + flag_at + 2] = (old | flags).to_bytes(2, "little")
+            if method is not None:
+                raw[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+            at = raw.find(magic, at + 4)
+    return bytes(raw)
+
+
+def bad_crc_zip(entries: dict[str, bytes], damaged: str) -> bytes:
+    """A stored zip in which one byte of member `damaged` is changed after its CRC was
+    written (the member's bytes must occur once in the archive)."""
+    raw = bytearray(patched_zip(entries))
+    at = raw.find(entries[damaged])
+    assert at >= 0 and raw.count(entries[damaged]) == 1
+    raw[at + len(entries[damaged]) // 2] ^= 0xFF
+    return bytes(raw)

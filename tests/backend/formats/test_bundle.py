@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import io
+import random
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle, DirSink, safe_name
-from tests.backend.formats.helpers import write_tree, zip_of
+from tests.backend.formats.helpers import (
+    bad_crc_zip,
+    image_bytes,
+    patched_zip,
+    write_tree,
+    zip_of,
+)
 
 
 @pytest.mark.parametrize("name", ["../x.png", "/etc/passwd", "a/../../x", "C:/x.png", "..\\x"])
@@ -69,3 +77,89 @@ def test_a_directory_sink_refuses_escaping_names(tmp_path: Path) -> None:
     assert (tmp_path / "sub/x.txt").read_bytes() == b"ok"
     with pytest.raises(BadInput):
         sink.write_bytes("../escape.txt", b"no")
+
+
+def _read_all(label: str, data: bytes, limit: int = 1 << 20) -> None:
+    with Bundle() as bundle:
+        bundle.add_zip(label, io.BytesIO(data))
+        for name in bundle.names():
+            bundle.read(name, limit)
+
+
+def test_a_member_with_a_bad_crc_is_refused_naming_archive_and_member() -> None:
+    data = bad_crc_zip({"ok.png": image_bytes(1), "img/a.png": image_bytes(2)}, "img/a.png")
+    with pytest.raises(BadInput, match=r"^up\.zip: member 'img/a\.png' is damaged \(Bad CRC-32"):
+        _read_all("up.zip", data)
+
+
+def test_a_member_with_corrupt_deflate_data_is_refused_naming_it() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.csv", b"x,y\n" * 1000)
+    raw = bytearray(buf.getvalue())
+    raw[40:60] = b"\xff" * 20  # inside the compressed stream, after the local header
+    with pytest.raises(BadInput, match=r"^up\.zip: member 'a\.csv' (is damaged|cannot be read)"):
+        _read_all("up.zip", bytes(raw))
+
+
+def test_an_encrypted_member_is_refused_when_the_zip_is_listed() -> None:
+    data = patched_zip({"a.png": image_bytes(1)}, flags=0x1)
+    with Bundle() as bundle, pytest.raises(BadInput, match=r"up\.zip: member 'a\.png' is encr"):
+        bundle.add_zip("up.zip", io.BytesIO(data))
+
+
+@pytest.mark.parametrize("method", [9, 6, 99])  # deflate64, implode, an unknown number
+def test_an_unreadable_compression_method_is_refused_when_the_zip_is_listed(method: int) -> None:
+    data = patched_zip({"a.png": image_bytes(1)}, method=method)
+    with (
+        Bundle() as bundle,
+        pytest.raises(BadInput, match=f"member 'a.png' uses zip compr.* {method}"),
+    ):
+        bundle.add_zip("up.zip", io.BytesIO(data))
+
+
+def test_members_declared_sizes_are_counted_before_anything_is_decompressed() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.bin", b"\0" * 5_000_000)
+        zf.writestr("b.png", image_bytes(1))
+    assert len(buf.getvalue()) < 20_000
+    with Bundle() as bundle:
+        bundle.add_zip("up.zip", io.BytesIO(buf.getvalue()))
+        assert bundle.expanded_bytes == 5_000_000 + len(image_bytes(1))
+        with pytest.raises(PayloadTooLarge, match=r"bomb\.bin: larger than the 1000-byte limit"):
+            bundle.read("bomb.bin", 1000)
+
+
+def test_a_copy_stops_at_its_limit(tmp_path: Path) -> None:
+    with Bundle() as bundle:
+        bundle.add_zip("up.zip", io.BytesIO(zip_of({"a.slp": b"x" * 5000})))
+        with pytest.raises(PayloadTooLarge, match=r"a\.slp: larger than the 4096-byte limit"):
+            bundle.copy_to("a.slp", tmp_path / "copy", 4096)
+        bundle.copy_to("a.slp", tmp_path / "copy", 5000)
+    assert (tmp_path / "copy").read_bytes() == b"x" * 5000
+
+
+def test_a_fuzzed_zip_is_read_or_refused_but_never_crashes() -> None:
+    """Random byte changes anywhere in a zip (headers, sizes, data): every outcome is the
+    archive read, or a BadInput / PayloadTooLarge naming it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.png", image_bytes(1), compress_type=zipfile.ZIP_STORED)
+        zf.writestr("d/b.csv", b"x,y\n1,2\n" * 200, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("c.txt", b"hello" * 100, compress_type=zipfile.ZIP_BZIP2)
+    original = buf.getvalue()
+    rng = random.Random(14)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(400):
+        raw = bytearray(original)
+        for _ in range(rng.randint(1, 4)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        try:
+            _read_all("up.zip", bytes(raw), limit=100_000)
+            outcomes["read"] += 1
+        except (BadInput, PayloadTooLarge) as exc:
+            assert exc.detail.startswith(("up.zip", "a.png", "d/b.csv", "c.txt")), exc.detail
+            assert "\n" not in exc.detail
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 50 and outcomes["read"] > 10, outcomes

@@ -107,6 +107,124 @@ def test_rejects_malformed_files_naming_the_element(xml: bytes, message: str) ->
         cvat.parse("annotations.xml", xml)
 
 
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'
+        for i in range(1, 10)
+    )
+    + "]><annotations>&lol9;</annotations>"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        BILLION_LAUGHS.encode(),
+        BILLION_LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>').encode("utf-16"),
+        BILLION_LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16BE"?>').encode("utf-16-be"),
+        '<!DOCTYPE a SYSTEM "file:///etc/passwd"><annotations/>'.encode("utf-16"),
+    ],
+    ids=["billion-laughs", "utf16-billion-laughs", "utf16be-no-bom", "utf16-external"],
+)
+def test_rejects_dtds_and_entities_in_any_encoding(data: bytes) -> None:
+    with pytest.raises(BadInput, match=r"annotations\.xml: DTDs and entities are not allowed"):
+        cvat.parse("annotations.xml", data)
+
+
+def test_reads_a_utf16_file_without_dtd() -> None:
+    text = XML.decode().replace('encoding="utf-8"', 'encoding="UTF-16"')
+    dataset = cvat.parse("annotations.xml", text.encode("utf-16"))
+    assert dataset.keypoint_names == ["nose", "tail"]
+    assert [(p.visibility, p.x, p.y) for p in dataset.items[0].points or []] == [
+        ("occluded", 10.5, 20.0),
+        ("unlabeled", None, None),
+    ]
+
+
+def test_imports_a_utf16_file_through_the_import(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    text = XML.decode().replace('encoding="utf-8"', 'encoding="UTF-16"')
+    report = run_import(
+        db,
+        store,
+        Format.cvat,
+        cvat_dir(tmp_path, text.encode("utf-16")),
+        user=make_user(db),
+        name="u16",
+    )
+    assert report.images_created == 2 and report.annotations_saved == 1
+
+
+def test_refuses_a_utf16_dtd_through_the_import_storing_nothing(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    data = BILLION_LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>').encode("utf-16")
+    before = stored_counts(db)
+    with pytest.raises(BadInput, match=r"annotations\.xml: DTDs and entities are not allowed"):
+        run_import(db, store, Format.cvat, cvat_dir(tmp_path, data), user=make_user(db), name="x")
+    db.rollback()
+    assert stored_counts(db)[1:] == before[1:] and blob_files(store.root) == []
+
+
+VIDEO_XML = b"""<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <id>7</id><name>mice</name><size>300</size><mode>interpolation</mode><overlap>5</overlap>
+      <labels>
+        <label><name>mouse</name><type>skeleton</type><attributes/><svg></svg></label>
+        <label><name>nose</name><type>points</type><parent>mouse</parent></label>
+      </labels>
+      <original_size><width>640</width><height>480</height></original_size>
+    </task>
+    <dumped>2024-03-01 10:00:00.000000+00:00</dumped>
+    <source>arena_cam1.mp4</source>
+  </meta>
+  <track id="0" label="mouse" source="manual">
+    <skeleton frame="0" keyframe="1" z_order="0">
+      <points label="nose" outside="0" occluded="0" keyframe="1" points="10.00,20.00"/>
+    </skeleton>
+    <skeleton frame="10" keyframe="1" z_order="0">
+      <points label="nose" outside="0" occluded="0" keyframe="1" points="12.00,21.00"/>
+    </skeleton>
+  </track>
+</annotations>
+"""
+
+
+def test_refuses_a_cvat_for_video_file_saying_how_to_export_images(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    before = stored_counts(db)
+    root = write_tree(tmp_path, {"annotations.xml": VIDEO_XML})
+    with pytest.raises(BadInput) as refused:
+        run_import(db, store, Format.cvat, root, user=make_user(db), name="video")
+    detail = refused.value.detail
+    assert detail.startswith(
+        "annotations.xml: a CVAT for video 1.1 file (1 <track> elements of the video "
+        "'arena_cam1.mp4')"
+    )
+    assert "export the task as 'CVAT for images 1.1'" in detail and "\n" not in detail
+    db.rollback()
+    assert stored_counts(db)[1:] == before[1:]
+
+
+def test_a_cvat_file_without_images_imports_with_a_note(
+    db: Session, store: LocalBlobStore, tmp_path: Path
+) -> None:
+    xml = XML.split(b"  <image ")[0] + b"</annotations>\n"
+    root = write_tree(tmp_path, {"annotations.xml": xml})
+    report = run_import(db, store, Format.cvat, root, user=make_user(db), name="schema-only")
+    assert report.images_created == 0
+    assert report.notes == [
+        "annotations.xml: the file lists no images; "
+        "only the project and its keypoint schema were created"
+    ]
+
+
 def test_import_with_a_missing_image_stores_nothing(
     db: Session, store: LocalBlobStore, tmp_path: Path
 ) -> None:

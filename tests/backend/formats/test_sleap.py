@@ -109,7 +109,7 @@ def test_frames_with_only_predicted_instances_are_skipped_and_noted(tmp_path: Pa
     with bundle_of(tmp_path) as bundle:
         dataset = sleap.read(bundle, tmp_path)
     assert [i.file_name.rsplit("/", 1)[-1] for i in dataset.items] == ["a.png"]
-    assert "no user-labeled instance; skipped" in dataset.notes[0]
+    assert dataset.notes == ["l.slp: 1 frames with only predictions skipped"]
 
 
 def test_rejects_a_file_that_is_not_slp(db: Session, store: LocalBlobStore, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
-/** Import / export: bring COCO, DeepLabCut, CVAT or SLEAP files into this project (a job
- * with a progress bar; one transaction: an error stores nothing), and download the project in
- * any of those formats. */
+/** Import / export: bring COCO, DeepLabCut, CVAT, SLEAP, Label Studio or YOLO pose files into
+ * this project (a job with a progress bar; one transaction: an error stores nothing), and
+ * download the project in any of those formats. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { isActive } from "../../core/adminCharts";
 import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, summarizeImport, type ExportOptions, type ImportResult, type TransferFormat } from "../../core/transferApi";
