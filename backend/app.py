@@ -20,6 +20,7 @@ from backend.api.routes import (
     training,
     transfer,
     users,
+    videos,
 )
 from backend.api.routes import annotations as annotation_routes
 from backend.config import get_settings
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
         admin.router,
         labeling_queue.router,
         predict.router,
+        videos.router,
     ):
         api.include_router(router)
 

@@ -10,6 +10,8 @@ from backend.config import get_settings
 from backend.queue import make_celery
 
 celery_app = make_celery(
-    get_settings(), "keyloop-imports", include=["worker.tasks.imports", "worker.tasks.maintenance"]
+    get_settings(),
+    "keyloop-imports",
+    include=["worker.tasks.imports", "worker.tasks.maintenance", "worker.tasks.videos"],
 )
 app = celery_app

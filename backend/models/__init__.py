@@ -13,6 +13,7 @@ from backend.models.ml import (
 )
 from backend.models.project import Project
 from backend.models.user import ApiToken, Role, User, UserSession
+from backend.models.video import Video
 
 __all__ = [
     "Annotation",
@@ -32,4 +33,5 @@ __all__ = [
     "TrainingJob",
     "User",
     "UserSession",
+    "Video",
 ]

@@ -71,6 +71,10 @@ def list_images(
         str | None,
         Query(max_length=255, description="Part of the file name, any case"),
     ] = None,
+    video_id: Annotated[
+        int | None,
+        Query(ge=0, description="Only frames of this video (0: only images not from a video)"),
+    ] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ImagePage:
@@ -82,6 +86,7 @@ def list_images(
         split=split,
         has_prediction=has_prediction,
         name=name,
+        video_id=video_id,
         offset=offset,
         limit=limit,
     )
