@@ -6,9 +6,8 @@ What becomes garbage, and why it is not removed at once:
   cascade cannot delete files). Blobs are shared by content between projects, so only the
   absence of every reference makes one garbage.
 - Thumbnails of such blobs, and `.tmp-*` files a crash left mid-write.
-- Video blobs no video row holds, decoded frames cached for the annotator
-  (`video-frames/<video checksum>/`) of such videos, and staged uploads (`tmp/`) a crash
-  left behind.
+- Video blobs no video row holds, and decoded frames cached for the annotator
+  (`video-frames/<video checksum>/`) of such videos.
 - Job folders (`jobs/job-<id>`: bulk-prediction inputs and results, import uploads) of jobs
   that ended more than `job_retention` ago, or whose row is gone.
 - Model folders of deleted projects and versions, and training work folders (`job-<id>.work`,
@@ -82,9 +81,6 @@ def collect_garbage(
                 report.add(path)
     for path in _files(settings.data_dir / "video-frames"):
         if path.parent.name not in videos and old_enough(path):
-            report.add(path)
-    for path in _files(settings.data_dir / "tmp"):
-        if old_enough(path):
             report.add(path)
 
     ended = _ended_before(session, now - job_retention)

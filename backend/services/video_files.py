@@ -78,6 +78,8 @@ def probe(path: Path, name: str, *, time_limit_s: float = 20.0) -> VideoInfo:
     deadline = time.monotonic() + time_limit_s
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
+            if _is_still_image(container):
+                raise BadInput(f"{name}: a still image, not a video; upload it as an image")
             stream = _video_stream(container, name)
             fps = _fps(stream, name)
             first = next(container.decode(stream), None)
@@ -96,6 +98,12 @@ def probe(path: Path, name: str, *, time_limit_s: float = 20.0) -> VideoInfo:
             )
     except av.FFmpegError as exc:
         raise BadInput(f"{name}: not a readable video ({exc.strerror or exc})") from exc
+
+
+def _is_still_image(container: av.container.InputContainer) -> bool:
+    # FFmpeg opens PNG, JPEG, … as one-frame "videos" through its image demuxers.
+    names = set(container.format.name.split(","))
+    return any(n == "image2" or n.endswith("_pipe") for n in names)
 
 
 def _video_stream(container: av.container.InputContainer, name: str) -> av.video.stream.VideoStream:

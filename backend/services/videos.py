@@ -41,12 +41,15 @@ class StagedVideo:
     size: int
 
 
-def stage_upload(settings: Settings, name: str, source: IO[bytes]) -> StagedVideo:
-    """Copy the upload to a temporary file in chunks, hashing it; 413 past the limit."""
+def stage_upload(
+    settings: Settings, store: LocalBlobStore, name: str, source: IO[bytes]
+) -> StagedVideo:
+    """Copy the upload to a temporary file in chunks, hashing it; 413 past the limit. The
+    file is staged in the store's own folder (so adopting it is a rename on one file system)
+    under a `.tmp-` name, which `keyloop gc` removes if a crash leaves it."""
     limit = settings.max_video_bytes
-    folder = settings.data_dir / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="video-")
+    store.root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".tmp-video-")
     digest, size = hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as out:

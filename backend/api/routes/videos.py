@@ -54,7 +54,7 @@ async def upload_video(
     nothing stored); frames are extracted later, by a job."""
     project = get_project(session, project_id)
     name = file.filename or "video"
-    staged = await asyncio.to_thread(videos.stage_upload, settings, name, file.file)
+    staged = await asyncio.to_thread(videos.stage_upload, settings, store, name, file.file)
     info = await asyncio.to_thread(videos.probe_staged, staged)
     video, created = videos.add_video(session, store, project, staged, info)
     try:
