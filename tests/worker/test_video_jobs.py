@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from backend.app import create_app
 from backend.config import Settings
 from backend.db.session import session_scope
-from backend.models import ModelVersion
+from backend.models import ModelVersion, Role
+from backend.services.users import create_user
 from backend.services.video_files import FrameReader, probe
-from tests.backend.conftest import live_admin  # noqa: F401  (the fixture)
+from tests.backend.conftest import PASSWORD
 from tests.test_layering import _assert_no_torch_after
 from tests.video_support import shared_video, write_video
 from worker import job_state
@@ -33,6 +36,18 @@ SCHEMA = {
     "keypoints": [{"name": "nose", "color": "#ff0000"}, {"name": "tail", "color": "#00ff00"}],
     "skeleton": [["nose", "tail"]],
 }
+
+
+@pytest.fixture
+def live_admin(live_settings: Settings) -> Iterator[TestClient]:
+    """An admin's client of an app on `live_settings`' database (what the jobs see)."""
+    with session_scope(live_settings.database_url) as session:
+        create_user(session, "admin@example.com", PASSWORD, Role.admin)
+    with TestClient(create_app()) as client:
+        login = {"email": "admin@example.com", "password": PASSWORD}
+        r = client.post("/api/v1/auth/login", json=login)
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        yield client
 
 
 @pytest.fixture
