@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.video_common import OUT, keyloop_data_dir, project_with_video, record, synth_video
+from video_common import OUT, keyloop_data_dir, project_with_video, record, synth_video
 
 
 def main() -> None:
@@ -31,10 +32,10 @@ def main() -> None:
     print(f"video ready in {time.monotonic() - started:.1f} s: {video}")
     keyloop_data_dir()
 
+    from backend.config import get_settings
     from backend.db.session import session_scope
     from backend.models import JobKind, JobState, Project, TrainingJob
     from backend.services.jobs import create_job
-    from backend.config import get_settings
     from worker.frame_extraction import run_extract_job
 
     project_id, video_id = project_with_video(video, {"keypoints": [{"name": "nose"}]})
