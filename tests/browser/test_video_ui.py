@@ -34,7 +34,7 @@ def test_upload_extract_label_and_step_to_a_neighbour_frame(
     item.get_by_role("button", name="Extract frames…").click()
     form = item.get_by_role("form", name="Extract frames")
     form.get_by_label("Method").select_option("uniform")
-    form.get_by_label("Frames").fill("3")
+    form.get_by_label("Frames", exact=True).fill("3")
     form.get_by_role("button", name="Extract").click()
     expect(form.get_by_role("status")).to_contain_text("Added 3 frame(s)", timeout=JOB_TIMEOUT_MS)
 
@@ -57,8 +57,11 @@ def test_upload_extract_label_and_step_to_a_neighbour_frame(
     page.wait_for_function(
         f"() => document.querySelector('.video-neighbour img')?.naturalWidth === {W}"
     )
+    first_url = page.url
     neighbour.get_by_role("button", name="Add this frame to the project").click()
-    expect(page.get_by_label("Video frame")).to_contain_text("frame 9 · 00:00.90")
+    page.wait_for_url(lambda url: url != first_url)
+    expect(bar.locator(".muted").first).to_contain_text("arena cam.mp4 · frame 9 · 00:00.90")
+    expect(neighbour).to_be_hidden()
     new_id = int(re.sub(r".*/images/", "", page.url))
     image = api.get(f"/images/{new_id}")
     assert (image["frame_index"], image["original_name"]) == (9, "arena cam/img00009.png")
