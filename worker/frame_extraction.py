@@ -10,9 +10,10 @@ cancel or error the blobs this job created are deleted again.
 
 The k-means pick follows DeepLabCut's `kmeans` extraction: downsampled grayscale frames,
 MiniBatchKMeans with one cluster per wanted frame, one frame per cluster (here the frame
-nearest its centre). It streams: candidates (at most `MAX_CANDIDATES`, evenly spaced) are
-reduced to `THUMB_WIDTH`-wide luma as they are decoded, so memory does not grow with the
-video, and a long video is sampled by seeking rather than decoded end to end.
+nearest its centre). It streams: frames are reduced to `THUMB_WIDTH`-wide luma (576 bytes)
+as they are decoded, and the pass decodes only keyframes or referenced frames
+(`kmeans_pick`), so a 20-minute video is not decoded frame by frame; at most
+`MAX_CANDIDATES` evenly spaced candidates are clustered.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from backend.errors import KeyloopError
 from backend.models import JobState, Project, TrainingJob, Video
 from backend.services.images import StoredImage
 from backend.services.storage import LocalBlobStore
-from backend.services.video_files import SEEK_GAP, Frame, FrameReader, frame_png
+from backend.services.video_files import Frame, FrameReader, frame_png
 from backend.services.videos import StoredFrame, add_frame_images, existing_frames, frame_name
 from worker import job_state
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 1500
 THUMB_WIDTH = 32  # DeepLabCut resizes to 30 px wide for its k-means
+KEYFRAMES_PER_CLUSTER = 4
 
 
 class ExtractionCancelled(Exception):
@@ -176,20 +178,27 @@ def candidates(free: list[int], limit: int) -> list[int]:
 def kmeans_pick(
     source: VideoSource, indices: list[int], count: int, progress: Progress
 ) -> list[int]:
-    """One frame per MiniBatchKMeans cluster of downsampled grayscale candidates."""
+    """One frame per MiniBatchKMeans cluster of downsampled grayscale candidates.
+
+    The candidates come from one cheap pass over the range (`FrameReader.scan`): its
+    keyframes when there are `KEYFRAMES_PER_CLUSTER` per wanted frame (long videos: decoding
+    one frame per GOP), else the frames other frames reference (about half, at half the
+    decoding cost); a short range with too few of either is decoded frame by frame.
+    """
     from sklearn.cluster import MiniBatchKMeans  # type: ignore[import-untyped]
 
     if len(indices) <= count:
         return indices
-    features, kept = [], []
-    for n, frame in enumerate(_read(source, indices)):
-        features.append(frame.small_gray(THUMB_WIDTH).astype(np.float32).ravel() / 255.0)
-        kept.append(frame.index)
-        if n % 25 == 0:
-            progress.step("scanning", n, len(indices))
+    free = set(indices)
+    lo, hi = indices[0], indices[-1] + 1
+    features, kept = _scan(source, free, lo, hi, count, progress)
+    if len(kept) <= 2 * count:  # too few to choose from: every free frame, as candidates
+        features, kept = _dense(source, candidates(indices, MAX_CANDIDATES), progress)
     if len(kept) <= count:
         return kept
-    data = np.stack(features)
+    sample = uniform(list(range(len(kept))), MAX_CANDIDATES)
+    data = np.stack([features[i] for i in sample]).astype(np.float32) / 255.0
+    kept = [kept[i] for i in sample]
     model = MiniBatchKMeans(
         n_clusters=count, batch_size=max(256, 3 * count), n_init=3, random_state=0
     )
@@ -202,15 +211,35 @@ def kmeans_pick(
     return sorted(picked)
 
 
-def _read(source: VideoSource, indices: list[int]) -> Any:
-    """Dense candidates are decoded in one pass; sparse ones by seeking (`FrameReader`)."""
-    reader = FrameReader(source.path, source.fps)
-    step = indices[1] - indices[0] if len(indices) > 1 else 1
-    with reader:
-        if step < SEEK_GAP and len(set(np.diff(indices))) <= 1:
-            yield from reader.sequential(indices[0], indices[-1] + 1, step)
-        else:
-            yield from reader.frames(indices)
+Features = tuple[list[np.ndarray[Any, Any]], list[int]]
+
+
+def _scan(
+    source: VideoSource, free: set[int], lo: int, hi: int, count: int, progress: Progress
+) -> Features:
+    features: list[np.ndarray[Any, Any]] = []
+    kept: list[int] = []
+    with FrameReader(source.path, source.fps) as reader:
+        keyframes_only = reader.keyframes(lo, hi) >= KEYFRAMES_PER_CLUSTER * count
+        for frame in reader.scan(lo, hi, keyframes_only):
+            if frame.index in free:
+                features.append(frame.small_gray(THUMB_WIDTH).ravel())
+                kept.append(frame.index)
+            if len(kept) % 50 == 0:
+                progress.step("scanning", frame.index - lo, hi - lo)
+    return features, kept
+
+
+def _dense(source: VideoSource, indices: list[int], progress: Progress) -> Features:
+    features: list[np.ndarray[Any, Any]] = []
+    kept: list[int] = []
+    with FrameReader(source.path, source.fps) as reader:
+        for n, frame in enumerate(reader.frames(indices)):
+            features.append(frame.small_gray(THUMB_WIDTH).ravel())
+            kept.append(frame.index)
+            if n % 50 == 0:
+                progress.step("scanning", n, len(indices))
+    return features, kept
 
 
 def _store_frames(
