@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.video_support import write_video
 
 from .annotating import click_image, expect_saved, login
-from .conftest import H, W, Api
+from .conftest import Api, H, W
 
 pytestmark = pytest.mark.browser
 
