@@ -29,7 +29,7 @@ def test_upload_extract_label_and_step_to_a_neighbour_frame(
     page.goto(f"/projects/{project['id']}")
     page.get_by_label("Upload video").set_input_files(str(clip))
     item = page.get_by_role("listitem", name="Video arena cam.mp4")
-    expect(item).to_contain_text(f"{W}×{H} · 10.00 fps · 40 frames")
+    expect(item).to_contain_text(f"{W}\N{MULTIPLICATION SIGN}{H} · 10.00 fps · 40 frames")
 
     item.get_by_role("button", name="Extract frames…").click()
     form = item.get_by_role("form", name="Extract frames")
