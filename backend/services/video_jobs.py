@@ -10,7 +10,7 @@ job writes its results under its job folder (`RESULT_FILES`), kept like other jo
 from __future__ import annotations
 
 import math
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from backend.models import JobKind, JobState, Project, TrainingJob, User, Video
 from backend.schemas.video import ExtractFramesRequest, PredictVideoRequest
 from backend.services import bulk_predict
 from backend.services.jobs import create_job, fresh_job_dir, job_dir, version_for_prediction
+from backend.services.videos import safe_stem
 
 # Download name suffix -> (file in the job folder, media type).
 RESULT_FILES = {
@@ -82,7 +83,7 @@ def create_predict_job(
         "model_version_id": version.id,
         "every_nth": body.every_nth,
         "preview": body.preview,
-        "video_stem": PurePath(video.original_name).stem or f"video-{video.id}",
+        "video_stem": safe_stem(video.original_name, video.id),
     }
     job = create_job(session, project, JobKind.predict_video, options, user)
     fresh_job_dir(settings, job.id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -148,8 +149,14 @@ def remove_blob_if_orphaned(session: Session, store: LocalBlobStore, checksum: s
 
 def frame_name(video_name: str, video_id: int, index: int) -> str:
     """`<video stem>/img<index>.png`, as DeepLabCut names extracted frames (5+ digits)."""
-    stem = PurePath(video_name).stem or f"video-{video_id}"
-    return f"{stem}/img{index:05d}.png"
+    return f"{safe_stem(video_name, video_id)}/img{index:05d}.png"
+
+
+def safe_stem(video_name: str, video_id: int) -> str:
+    """The file name without its suffix, as a folder (DLC's labeled-data/<stem>/) or download
+    name: nothing path-like and no quotes in it."""
+    stem = re.sub(r"[^\w\- .]", "_", PurePath(video_name).stem).strip(" .")
+    return stem or f"video-{video_id}"
 
 
 def check_frame_index(video: Video, index: int) -> None:

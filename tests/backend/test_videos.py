@@ -221,3 +221,20 @@ def test_a_real_recording_is_probed_exactly(admin: TestClient, project: dict[str
     assert (video["frame_count"], video["fps"], video["width"]) == (1100, 15, 384)
     r = admin.get(f"/api/v1/videos/{video['id']}/frames/1099")
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("video_name", "expected"),
+    [
+        ("mouse arena.mp4", "mouse arena/img00007.png"),
+        ("../../etc.mp4", "etc/img00007.png"),
+        ('cam"1".avi', "cam_1_/img00007.png"),
+        ("..mp4", "video-3/img00007.png"),
+    ],
+)
+def test_frame_names_are_deeplabcut_folders_with_nothing_path_like(
+    video_name: str, expected: str
+) -> None:
+    from backend.services.videos import frame_name
+
+    assert frame_name(video_name, 3, 7) == expected

@@ -53,6 +53,7 @@ async def upload_video(
     """Store a video after checking it opens and its first frame decodes (422 otherwise,
     nothing stored); frames are extracted later, by a job."""
     project = get_project(session, project_id)
+    session.rollback()  # no transaction held open while a large file streams in and is probed
     name = file.filename or "video"
     staged = await asyncio.to_thread(videos.stage_upload, settings, store, name, file.file)
     info = await asyncio.to_thread(videos.probe_staged, staged)
