@@ -67,3 +67,32 @@ def test_upload_extract_label_and_step_to_a_neighbour_frame(
     assert (image["frame_index"], image["original_name"]) == (9, "arena cam/img00009.png")
     first = api.get(f"/projects/{project['id']}/images?video_id={image['video_id']}")["items"][0]
     assert first["labeled_count"] == 1, "the label on frame 0 was saved"
+
+
+def drop_file(page: Page, target: Any, name: str, data: bytes, mime: str) -> None:
+    """Drop a file on `target` as a user dragging it from their file manager would."""
+    transfer = page.evaluate_handle(
+        """([name, bytes, mime]) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([new Uint8Array(bytes)], name, { type: mime }));
+            return dt;
+        }""",
+        [name, list(data), mime],
+    )
+    target.dispatch_event("dragover", {"dataTransfer": transfer})
+    target.dispatch_event("drop", {"dataTransfer": transfer})
+
+
+def test_a_dropped_video_is_uploaded_and_a_broken_one_is_refused_by_name(
+    page: Page, project: dict[str, Any], tmp_path: Path
+) -> None:
+    clip = write_video(tmp_path / "dropped.mp4", frames=12, width=64, height=48, fps=12)
+    login(page)
+    page.goto(f"/projects/{project['id']}")
+    zone = page.get_by_label("Drop videos here")
+    drop_file(page, zone, "dropped.mp4", clip.read_bytes(), "video/mp4")
+    expect(page.get_by_role("listitem", name="Video dropped.mp4")).to_contain_text("12 frames")
+
+    drop_file(page, zone, "broken.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(3000), "video/mp4")
+    expect(page.get_by_role("alert")).to_have_text(re.compile(r"^broken.mp4: not a readable video"))
+    expect(page.get_by_role("listitem", name="Video broken.mp4")).to_have_count(0)

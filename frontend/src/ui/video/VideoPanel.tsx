@@ -51,7 +51,8 @@ export function VideoPanel({ projectId, canEdit, onVideos, onShowFrames, onFrame
       try {
         await videoApi.upload(projectId, file, (fraction) => setUpload({ name: file.name, fraction }));
       } catch (e) {
-        setError(`${file.name}: ${errorText(e)}`);
+        const text = errorText(e); // the server's message names the file already
+        setError(text.startsWith(file.name) ? text : `${file.name}: ${text}`);
       }
     }
     setUpload(null);
