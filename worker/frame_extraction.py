@@ -123,7 +123,8 @@ def _extract(
             video.original_name,
         )
         have = set(existing_frames(session, video.id))
-    progress = Progress(job_state.ProgressReporter(job_id, interval_s=1.0))
+    # Counts only: the latest values are the progress, a history would repeat them.
+    progress = Progress(job_state.ProgressReporter(job_id, interval_s=1.0, keep_history=False))
     start, end = int(options["start_frame"]), int(options["end_frame"])
     count, method = int(options["count"]), str(options["method"])
     # Frames already in the project are not candidates: asking again gives new ones.

@@ -56,7 +56,7 @@ def run_predict_video_job(job_id: int) -> str:
     folder = job_dir(get_settings(), job_id)
     try:
         plan = _plan(options)
-        reporter = job_state.ProgressReporter(job_id)
+        reporter = job_state.ProgressReporter(job_id, keep_history=False)  # counts only
         count = predict_video(plan, folder, reporter)
         reporter.set_phase("writing", predicted=count)
         write_results(folder, plan.names, plan.skeleton, plan.video, f"Keyloop_v{plan.version_id}")
