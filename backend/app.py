@@ -21,6 +21,7 @@ from backend.api.routes import (
     training,
     transfer,
     users,
+    videos,
 )
 from backend.api.routes import annotations as annotation_routes
 from backend.api.security_headers import SecurityHeaders
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
         admin.router,
         labeling_queue.router,
         predict.router,
+        videos.router,
     ):
         api.include_router(router)
 

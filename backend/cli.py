@@ -17,6 +17,7 @@ from backend.errors import KeyloopError
 from backend.models import Role
 from backend.services import users
 from backend.transfer_cli import transfer_app
+from backend.video_cli import videos_app
 
 app = typer.Typer(
     help="Keyloop: keypoint annotation with a semi-supervised model in the loop.",
@@ -27,6 +28,7 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(transfer_app)
+app.add_typer(videos_app, name="videos")
 
 
 def _fail(message: str, code: int = 1) -> None:

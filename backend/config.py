@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # An import through the API (annotation files, images and zips together), refused with
     # 413 before anything is stored; each file in it still obeys `max_upload_bytes`.
     max_import_bytes: int = 4 * 1024**3
+    # One uploaded video (streamed to disk, never held in memory), and how many single-frame
+    # decodes (the annotator's neighbour frames) the API runs at once.
+    max_video_bytes: int = 4 * 1024**3
+    video_frame_concurrency: int = 2
     session_max_age_s: int = 14 * 24 * 3600
     # Requests using the database at once (each API process; its connection pool has one
     # connection per slot), how many more may wait for a slot, and for how long, before the

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.models import JobKind, JobState, TrainingJob
-from backend.queue import TASK_EVALUATE, TASK_IMPORT, TASK_PREDICT, TASK_RETRAIN, make_celery
+from backend.queue import (
+    TASK_EVALUATE,
+    TASK_EXTRACT_FRAMES,
+    TASK_EXTRACT_UNCERTAIN_FRAMES,
+    TASK_IMPORT,
+    TASK_PREDICT,
+    TASK_PREDICT_VIDEO,
+    TASK_RETRAIN,
+    make_celery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +33,15 @@ TASK_FOR_KIND = {
     JobKind.predict: TASK_PREDICT,
     JobKind.evaluate: TASK_EVALUATE,
     JobKind.import_: TASK_IMPORT,
+    JobKind.extract_frames: TASK_EXTRACT_FRAMES,
+    JobKind.predict_video: TASK_PREDICT_VIDEO,
 }
+
+
+def task_for(job: TrainingJob) -> str:
+    if job.kind == JobKind.extract_frames and job.options.get("method") == "uncertain":
+        return TASK_EXTRACT_UNCERTAIN_FRAMES  # needs the model: the main worker
+    return TASK_FOR_KIND[job.kind]
 
 
 @lru_cache(maxsize=4)
@@ -40,7 +57,7 @@ def celery_client(settings: Settings) -> Celery:
 def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:
     """Call after the commit that made `job` visible to workers."""
     try:
-        result = celery_client(settings).send_task(TASK_FOR_KIND[job.kind], args=[job.id])
+        result = celery_client(settings).send_task(task_for(job), args=[job.id])
     except Exception as exc:  # any broker failure: record it on the job, never lose it
         log.exception("could not send job %s", job.id)
         job.state = JobState.failed

@@ -21,6 +21,11 @@ TASK_EVALUATE = "evaluation.run"
 TASK_CHECK_POLICY = "training.check_policy"
 TASK_IMPORT = "transfer.import"
 TASK_COLLECT_GARBAGE = "maintenance.collect_garbage"
+# Videos: uniform and k-means frame extraction need no model (light worker); frames picked by
+# model uncertainty need one (main worker); whole-video prediction waits with bulk jobs.
+TASK_EXTRACT_FRAMES = "video.extract_frames"
+TASK_EXTRACT_UNCERTAIN_FRAMES = "video.extract_uncertain_frames"
+TASK_PREDICT_VIDEO = "video.predict"
 
 QUEUE_TRAINING = "training"
 QUEUE_INFERENCE = "inference"
@@ -55,6 +60,9 @@ def make_celery(
             TASK_IMPORT: {"queue": QUEUE_IMPORTS},
             # File housekeeping needs no model either: the light worker takes it.
             TASK_COLLECT_GARBAGE: {"queue": QUEUE_IMPORTS},
+            TASK_EXTRACT_FRAMES: {"queue": QUEUE_IMPORTS},
+            TASK_EXTRACT_UNCERTAIN_FRAMES: {"queue": QUEUE_INFERENCE},
+            TASK_PREDICT_VIDEO: {"queue": QUEUE_BULK},
         },
         "result_expires": 7 * 24 * 3600,
     }

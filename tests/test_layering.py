@@ -36,7 +36,9 @@ def test_the_import_worker_loads_its_tasks_but_never_torch() -> None:
         "from worker.import_app import celery_app\n"
         "celery_app.loader.import_default_modules()\n"
         "assert TASK_IMPORT in celery_app.tasks, sorted(celery_app.tasks)\n"
-        "assert TASK_COLLECT_GARBAGE in celery_app.tasks, sorted(celery_app.tasks)"
+        "assert TASK_COLLECT_GARBAGE in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "from backend.queue import TASK_EXTRACT_FRAMES\n"
+        "assert TASK_EXTRACT_FRAMES in celery_app.tasks, sorted(celery_app.tasks)"
     )
 
 
@@ -48,6 +50,9 @@ def test_the_main_worker_process_and_beat_load_their_tasks_but_never_torch() -> 
         "from worker.celery_app import celery_app\n"
         "celery_app.loader.import_default_modules()\n"
         "assert TASK_RETRAIN in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "from backend.queue import TASK_PREDICT_VIDEO, TASK_EXTRACT_UNCERTAIN_FRAMES\n"
+        "assert TASK_PREDICT_VIDEO in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "assert TASK_EXTRACT_UNCERTAIN_FRAMES in celery_app.tasks, sorted(celery_app.tasks)\n"
         "assert celery_app.conf.worker_max_tasks_per_child == 1\n"
         "from worker.beat_app import celery_app as beat\n"
         "beat.loader.import_default_modules()\n"

@@ -21,6 +21,8 @@ TASK_MODULES = [
     "worker.tasks.policy",
     "worker.tasks.imports",  # usually served by the light worker (`worker/import_app.py`)
     "worker.tasks.maintenance",  # likewise
+    "worker.tasks.videos",  # likewise (uniform and k-means frame extraction)
+    "worker.tasks.video_model",  # frames picked by uncertainty, whole-video prediction
 ]
 
 celery_app = make_celery(get_settings(), "keyloop-worker", include=TASK_MODULES)

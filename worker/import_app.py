@@ -11,7 +11,9 @@ from backend.queue import make_celery
 from worker import orphans
 
 celery_app = make_celery(
-    get_settings(), "keyloop-imports", include=["worker.tasks.imports", "worker.tasks.maintenance"]
+    get_settings(),
+    "keyloop-imports",
+    include=["worker.tasks.imports", "worker.tasks.maintenance", "worker.tasks.videos"],
 )
 app = celery_app
 orphans.requeue_when_ready()

@@ -13,8 +13,9 @@ buffer the body) sits in front of the API and, for a request with a body:
 - counts the bytes as they stream and stops at the limit: the request's total, and in a
   multipart upload each file (`max_upload_bytes`, found by its boundaries), answering 413.
 
-Limits: an import (`.../import/{fmt}`) may carry `max_import_bytes` in all; another multipart
-upload the same in all and `max_upload_bytes` per file; any other body `MAX_PLAIN_BODY_BYTES`.
+Limits: an import (`.../import/{fmt}`) may carry `max_import_bytes` in all; a video upload
+(`/projects/{id}/videos`) `max_video_bytes`; another multipart upload `max_import_bytes` in all
+and `max_upload_bytes` per file; any other body `MAX_PLAIN_BODY_BYTES`.
 Each limit has a little slack for multipart framing, so the routes' exact checks (and their
 messages naming the file) still decide at the boundary.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -44,6 +46,8 @@ FRAMING_SLACK = 1024 * 1024  # multipart boundaries and part headers of a whole 
 PART_SLACK = 16 * 1024  # one part's headers
 # Anonymous requests with a body that are not refused for it (all of them small JSON).
 ANONYMOUS_PATHS = {f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/logout"}
+# One file, checked exactly by the route (`services/videos.py`) as it streams to disk.
+_VIDEO_UPLOAD = re.compile(rf"{API_PREFIX}/projects/[^/]+/videos/?")
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -112,9 +116,10 @@ class BodyGuard:
         length = _content_length(headers)
         content_type = headers.get("content-type", "")
         multipart = content_type.startswith("multipart/form-data")
-        total_limit, part_limit = _limits(path, multipart, settings)
+        limit = _limits(path, multipart, settings)
+        total_limit, part_limit = limit.total, limit.part
         if length is not None and length > total_limit:
-            await _refuse(scope, receive, send, 413, _too_large(length, total_limit, multipart))
+            await _refuse(scope, receive, send, 413, _too_large(length, limit))
             return
         large = multipart or length is None or length > SMALL_BODY_BYTES
         if large and path not in ANONYMOUS_PATHS:
@@ -136,7 +141,7 @@ class BodyGuard:
                 chunk = message.get("body", b"")
                 received += len(chunk)
                 if received > total_limit:
-                    raise BodyTooLarge(_too_large(received, total_limit, multipart))
+                    raise BodyTooLarge(_too_large(received, limit))
                 if parts is not None and (name := parts.feed(chunk)) is not None:
                     raise BodyTooLarge(
                         f"{name}: larger than the {settings.max_upload_bytes}-byte upload "
@@ -147,18 +152,29 @@ class BodyGuard:
         await self.app(scope, limited_receive, send)
 
 
-def _limits(path: str, multipart: bool, settings: Settings) -> tuple[int, int | None]:
-    """(the whole body's limit, each uploaded file's limit or None)."""
+@dataclass(frozen=True)
+class Limit:
+    total: int  # the whole body
+    part: int | None  # each uploaded file, when checked here
+    setting: str  # what sets `total`, for the message
+
+
+def _limits(path: str, multipart: bool, settings: Settings) -> Limit:
     if "/import/" in path:
-        return settings.max_import_bytes + FRAMING_SLACK, None
+        return Limit(settings.max_import_bytes + FRAMING_SLACK, None, "KEYLOOP_MAX_IMPORT_BYTES")
+    if _VIDEO_UPLOAD.fullmatch(path):
+        return Limit(settings.max_video_bytes + FRAMING_SLACK, None, "KEYLOOP_MAX_VIDEO_BYTES")
     if multipart:
-        return settings.max_import_bytes + FRAMING_SLACK, settings.max_upload_bytes + PART_SLACK
-    return MAX_PLAIN_BODY_BYTES, None
+        total = settings.max_import_bytes + FRAMING_SLACK
+        return Limit(total, settings.max_upload_bytes + PART_SLACK, "KEYLOOP_MAX_IMPORT_BYTES")
+    return Limit(MAX_PLAIN_BODY_BYTES, None, "the limit of a non-upload body")
 
 
-def _too_large(size: int, limit: int, multipart: bool) -> str:
-    setting = "KEYLOOP_MAX_IMPORT_BYTES" if multipart else "the limit of a non-upload body"
-    return f"the request body is {size} bytes or more, over the {limit}-byte limit ({setting})"
+def _too_large(size: int, limit: Limit) -> str:
+    return (
+        f"the request body is {size} bytes or more, over the {limit.total}-byte limit "
+        f"({limit.setting})"
+    )
 
 
 def _content_length(headers: Headers) -> int | None:

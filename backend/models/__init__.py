@@ -14,6 +14,7 @@ from backend.models.ml import (
 )
 from backend.models.project import Project
 from backend.models.user import ApiToken, Role, User, UserSession
+from backend.models.video import Video
 
 __all__ = [
     "Annotation",
@@ -34,4 +35,5 @@ __all__ = [
     "TrainingJob",
     "User",
     "UserSession",
+    "Video",
 ]

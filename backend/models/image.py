@@ -27,6 +27,8 @@ class Image(TimestampMixin, Base):
     __tablename__ = "images"
     __table_args__ = (
         UniqueConstraint("project_id", "checksum", name="uq_images_project_checksum"),
+        # One image per frame of a video: re-extracting skips frames already taken.
+        UniqueConstraint("video_id", "frame_index", name="uq_images_video_frame"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +47,14 @@ class Image(TimestampMixin, Base):
     # Region of interest [x, y, w, h] in image pixels; the model crops to it when set.
     roi: Mapped[list[Any] | None]
     labeled_count: Mapped[int] = mapped_column(default=0)
+    # A frame extracted from a video: which one, its index (0-based, presentation order) and
+    # time in seconds. Deleting the video keeps the frame and its labels (SET NULL): labels
+    # are the expensive part, and the frame's own PNG blob does not need the video.
+    video_id: Mapped[int | None] = mapped_column(
+        ForeignKey("videos.id", ondelete="SET NULL"), index=True
+    )
+    frame_index: Mapped[int | None]
+    frame_time: Mapped[float | None]
 
     @validates("roi")
     def _finite_roi(self, _key: str, roi: list[Any] | None) -> list[Any] | None:

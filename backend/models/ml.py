@@ -19,6 +19,10 @@ class JobKind(enum.StrEnum):
     # Annotated files from another tool (`backend/services/import_jobs.py`). `import` is a
     # Python keyword, hence the underscore; the stored value is "import".
     import_ = "import"
+    # Videos (`backend/services/videos.py`): frames extracted from a video into project
+    # images, and predictions for the frames of a whole video (results are files).
+    extract_frames = "extract_frames"
+    predict_video = "predict_video"
 
 
 class JobState(enum.StrEnum):

@@ -23,6 +23,10 @@ class ImageRead(BaseModel):
     roi: list[float] | None
     labeled_count: int
     created_at: datetime
+    # Set when the image is a frame extracted from one of the project's videos.
+    video_id: int | None = None
+    frame_index: int | None = None
+    frame_time: float | None = None
 
 
 class ImageUpdate(BaseModel):

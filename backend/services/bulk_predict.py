@@ -50,7 +50,8 @@ def check_capacity(session: Session, project: Project, settings: Settings) -> No
     active = session.scalar(
         select(func.count(TrainingJob.id)).where(
             TrainingJob.project_id == project.id,
-            TrainingJob.kind == JobKind.predict,
+            # Whole-video predictions share the bound: they wait on the same queue.
+            TrainingJob.kind.in_((JobKind.predict, JobKind.predict_video)),
             TrainingJob.state.in_(ACTIVE_JOB_STATES),
         )
     )

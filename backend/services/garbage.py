@@ -6,6 +6,8 @@ What becomes garbage, and why it is not removed at once:
   cascade cannot delete files). Blobs are shared by content between projects, so only the
   absence of every reference makes one garbage.
 - Thumbnails of such blobs, and `.tmp-*` files a crash left mid-write.
+- Video blobs no video row holds, and decoded frames cached for the annotator
+  (`video-frames/<video checksum>/`) of such videos.
 - Job folders (`jobs/job-<id>`: bulk-prediction inputs and results, import uploads) of jobs
   that ended more than `job_retention` ago, or whose row is gone.
 - Model folders of deleted projects and versions, and training work folders (`job-<id>.work`,
@@ -33,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.models import Image, JobState, ModelVersion, Project, TrainingJob
+from backend.models import Image, JobState, ModelVersion, Project, TrainingJob, Video
 from backend.services.login_throttle import delete_stale
 from backend.services.user_sessions import delete_expired
 
@@ -69,6 +71,8 @@ def collect_garbage(
     old_enough = _older_than(now - grace)
     report = GcReport(dry_run=dry_run)
     referenced = set(session.scalars(select(Image.checksum).distinct()))
+    videos = set(session.scalars(select(Video.checksum).distinct()))
+    referenced |= videos
 
     for blob in _files(settings.files_dir):
         orphan = blob.name not in referenced or blob.name.startswith(".tmp-")
@@ -78,6 +82,9 @@ def collect_garbage(
         for path in _files(derived):
             if path.stem not in referenced and old_enough(path):
                 report.add(path)
+    for path in _files(settings.data_dir / "video-frames"):
+        if path.parent.name not in videos and old_enough(path):
+            report.add(path)
 
     ended = _ended_before(session, now - job_retention)
     live_jobs = set(session.scalars(select(TrainingJob.id)))

@@ -180,8 +180,12 @@ def list_images(
     offset: int,
     limit: int,
     name: str | None = None,
+    video_id: int | None = None,
 ) -> tuple[list[Image], int]:
     query = select(Image).where(Image.project_id == project_id)
+    if video_id is not None:
+        # Frames in video order; 0 (never an id) asks for the images that are not frames.
+        query = query.where(Image.video_id == video_id if video_id else Image.video_id.is_(None))
     if name:
         # A file name as typed: % and _ are characters here, not LIKE wildcards.
         query = query.where(Image.original_name.icontains(name, autoescape=True))
@@ -193,7 +197,8 @@ def list_images(
         predicted = select(Prediction.id).where(Prediction.image_id == Image.id).exists()
         query = query.where(predicted if has_prediction else ~predicted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(Image.id).offset(offset).limit(limit)).all()
+    order = (Image.frame_index, Image.id) if video_id else (Image.id,)
+    items = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
     return list(items), total
 
 

@@ -37,6 +37,18 @@ class LocalBlobStore:
         write_atomic(path, data)
         return checksum, True
 
+    def adopt(self, source: Path, checksum: str) -> bool:
+        """Move a finished temporary file (hashed by the caller while writing it) into place;
+        returns whether this call created the blob (else `source` is removed). For files too
+        big for memory: videos."""
+        path = self.path_for(checksum)
+        if path.is_file():
+            source.unlink(missing_ok=True)
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, path)
+        return True
+
     def delete(self, checksum: str) -> None:
         self.path_for(checksum).unlink(missing_ok=True)
 

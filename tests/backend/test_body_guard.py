@@ -30,10 +30,10 @@ class Outcome:
     read: int  # body bytes the server took from `receive`
 
 
-def multipart(file_bytes: int, filename: str = "big.zip") -> Iterator[bytes]:
+def multipart(file_bytes: int, filename: str = "big.zip", field: str = "files") -> Iterator[bytes]:
     """A multipart body with one file of `file_bytes` zeros, generated as it is read."""
     yield (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; '
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; '
         f'filename="{filename}"\r\nContent-Type: application/zip\r\n\r\n'
     ).encode()
     for start in range(0, file_bytes, CHUNK):
@@ -179,3 +179,26 @@ def test_part_sizes_follow_boundaries_split_across_chunks() -> None:
         parts = PartSizes(BOUNDARY.encode(), limit=4000)
         over = [parts.feed(body[i : i + step]) for i in range(0, len(body), step)]
         assert {name for name in over if name} == {"a.png"}, step
+
+
+def test_a_video_upload_is_bounded_by_the_video_limit_not_the_image_one(
+    app: FastAPI, admin: TestClient, project: dict[str, Any]
+) -> None:
+    limited = get_settings().model_copy(
+        update={"max_upload_bytes": MiB, "max_video_bytes": 4 * MiB}
+    )
+    app.dependency_overrides[get_settings] = lambda: limited
+    path = f"/api/v1/projects/{project['id']}/videos"
+    # 2 MiB of zeros: past the image limit, within the video one, so the route sees it (and
+    # refuses it as no video, 422) rather than the guard cutting it off.
+    within = call(
+        app, path, multipart(2 * MiB, "clip.mp4", "file"), content_length=None, client=admin
+    )
+    assert within.status == 422, within.body
+    assert within.read > 2 * MiB
+    over = call(
+        app, path, multipart(64 * MiB, "clip.mp4", "file"), content_length=None, client=admin
+    )
+    assert over.status == 413, over.body
+    assert "KEYLOOP_MAX_VIDEO_BYTES" in over.body["detail"] or "video" in over.body["detail"]
+    assert over.read < 4 * MiB + FRAMING_SLACK + 2 * CHUNK

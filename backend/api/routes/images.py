@@ -14,6 +14,7 @@ from backend.api.uploads import read_limited
 from backend.config import Settings
 from backend.errors import BadInput, NotFound
 from backend.models import ImageSplit, ImageState
+from backend.schemas.common import MAX_ID
 from backend.schemas.image import DuplicateUpload, ImagePage, ImageRead, ImageUpdate, UploadResult
 from backend.services import images
 from backend.services.image_files import (
@@ -78,6 +79,14 @@ def list_images(
         str | None,
         Query(max_length=255, description="Part of the file name, any case"),
     ] = None,
+    video_id: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_ID,
+            description="Only frames of this video (0: only images not from a video)",
+        ),
+    ] = None,
     offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ImagePage:
@@ -89,6 +98,7 @@ def list_images(
         split=split,
         has_prediction=has_prediction,
         name=name,
+        video_id=video_id,
         offset=offset,
         limit=limit,
     )

@@ -62,6 +62,8 @@ export interface ImageFilter {
   split?: Split | undefined;
   /** Part of the file name, any case; blank means no filter. */
   name?: string | undefined;
+  /** Only frames of this video; 0: only images that are not video frames. */
+  videoId?: number | undefined;
   offset?: number;
   limit?: number;
 }
@@ -174,6 +176,7 @@ export class ApiClient {
     if (filter.split) q.set("split", filter.split);
     const name = filter.name?.trim();
     if (name) q.set("name", name);
+    if (filter.videoId !== undefined) q.set("video_id", String(filter.videoId));
     q.set("offset", String(filter.offset ?? 0));
     q.set("limit", String(filter.limit ?? 50));
     return this.request("GET", `/projects/${projectId}/images?${q.toString()}`);
@@ -209,6 +212,11 @@ export class ApiClient {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;
     }
+  }
+
+  /** The CSRF token for requests this client does not send itself (an upload with progress). */
+  csrfToken(): string | null {
+    return readCookie(this.cookies(), "keyloop_csrf") ?? this.csrfFallback;
   }
 
   // --- plumbing

@@ -78,6 +78,10 @@ export interface ImageRead {
   roi: [number, number, number, number] | null;
   labeled_count: number;
   created_at: string;
+  /** Set when the image is a frame of one of the project's videos. */
+  video_id?: number | null;
+  frame_index?: number | null;
+  frame_time?: number | null;
 }
 export interface ImagePage {
   items: ImageRead[];

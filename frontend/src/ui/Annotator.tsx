@@ -34,6 +34,7 @@ import { findNextImage, queueCache } from "./nextImage";
 import { navigate } from "./router";
 import { SaveIndicator } from "./SaveIndicator";
 import { Viewport, type ViewportController } from "./Viewport";
+import { VideoFrameBar } from "./video/VideoFrameBar";
 
 interface Loaded {
   project: ProjectRead;
@@ -255,6 +256,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         <button type="button" class="primary" onClick={() => void goNext()} title="Next image (N)">Next image</button>
         <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">?</button>
       </header>
+      <VideoFrameBar image={image} canEdit={canEdit} />
       {notice && (
         <p class="notice" role="alert">
           {notice} <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss">×</button>

@@ -4,6 +4,8 @@ import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
 import { findNextImage } from "./nextImage";
 import { linkClick, navigate } from "./router";
+import type { VideoRead } from "../core/videoApi";
+import { VideoPanel } from "./video/VideoPanel";
 
 const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
 export const STATE_LABEL: Record<ImageState, string> = {
@@ -23,6 +25,8 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   const [split, setSplit] = useState<Split | "">("");
   const [search, setSearch] = useState(""); // as typed
   const [name, setName] = useState(""); // as searched, once typing pauses
+  const [videoId, setVideoId] = useState<number | "">(""); // 0: images not from a video
+  const [videos, setVideos] = useState<VideoRead[]>([]);
   const latest = useRef(0);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -32,7 +36,10 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
     async (offset: number) => {
       const request = ++latest.current;
       try {
-        const filter = { state: state || undefined, split: split || undefined, name, offset, limit: PAGE };
+        const filter = {
+          state: state || undefined, split: split || undefined, name, offset, limit: PAGE,
+          videoId: videoId === "" ? undefined : videoId,
+        };
         const [p, page] = await Promise.all([api.getProject(projectId), api.listImages(projectId, filter)]);
         if (request !== latest.current) return; // a newer search or filter answered or will
         setProject(p);
@@ -42,7 +49,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
         if (request === latest.current) setError(errorText(e));
       }
     },
-    [projectId, state, split, name],
+    [projectId, state, split, name, videoId],
   );
 
   useEffect(() => {
@@ -123,6 +130,17 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
               <option value="validation">validation</option>
             </select>
           </label>
+          {videos.length > 0 && (
+            <label>
+              Video
+              <select value={String(videoId)} aria-label="Filter by video"
+                onChange={(e) => setVideoId(e.currentTarget.value === "" ? "" : Number(e.currentTarget.value))}>
+                <option value="">all images</option>
+                <option value="0">not from a video</option>
+                {videos.map((v) => <option key={v.id} value={String(v.id)}>{v.original_name}</option>)}
+              </select>
+            </label>
+          )}
           {user.role !== "viewer" && (
             <label class="button upload">
               {uploading ? "Uploading…" : "Upload images"}
@@ -135,9 +153,14 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
             <a class="button" href={`/projects/${projectId}/admin`} onClick={linkClick}>Admin: model and data</a>
           )}
         </section>
+        <VideoPanel projectId={projectId} canEdit={user.role !== "viewer"} onVideos={setVideos}
+          onShowFrames={(id) => setVideoId(id)} onFramesAdded={() => void load(0)} />
         {message && <p role="status" class="message">{message}</p>}
         {error && <p role="alert" class="error">{error}</p>}
-        <p class="muted">{total} image(s){state || split || name ? " match the filters" : ""}</p>
+        <p class="muted">
+          {total} image(s){state || split || name || videoId !== "" ? " match the filters" : ""}
+          {typeof videoId === "number" && videoId > 0 && `, frames of ${videos.find((v) => v.id === videoId)?.original_name ?? "the video"} in video order`}
+        </p>
         <ul class="image-grid" aria-label="Images">
           {images.map((img) => (
             <li key={img.id} class="image-card">
@@ -146,6 +169,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
                 <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
                 <span class="image-name" title={img.original_name}>{img.original_name}</span>
                 <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
+                {img.frame_index != null && <span class="muted frame-of">🎞 frame {img.frame_index}</span>}
               </a>
             </li>
           ))}

@@ -1,0 +1,220 @@
+"""Videos: upload, list, single frames, frames into the project, extraction and prediction
+jobs, and the files those jobs produce (`services/videos.py`, `services/video_jobs.py`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, UploadFile
+from fastapi.responses import FileResponse
+
+from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
+from backend.api.downloads import attachment
+from backend.api.params import IdPath
+from backend.dispatch import send_job
+from backend.errors import NotFound
+from backend.models import Video
+from backend.schemas.common import MAX_ID
+from backend.schemas.image import ImageRead
+from backend.schemas.training import JobRead
+from backend.schemas.video import (
+    AddFramesRequest,
+    AddFramesResult,
+    ExistingFrame,
+    ExtractFramesRequest,
+    PredictVideoRequest,
+    VideoRead,
+)
+from backend.services import video_jobs, videos
+from backend.services.images import StoredImage
+from backend.services.jobs import get_job
+from backend.services.projects import get_project
+from backend.services.video_frame_cache import frame_file
+
+router = APIRouter(tags=["videos"])
+
+_IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
+FrameIndex = Annotated[int, Path(ge=0, le=MAX_ID, description="0-based, in presentation order")]
+
+
+def _read(video: Video, frame_images: int = 0) -> VideoRead:
+    read = VideoRead.model_validate(video)
+    read.frame_images = frame_images
+    return read
+
+
+@router.post("/projects/{project_id}/videos", status_code=201)
+async def upload_video(
+    project_id: IdPath,
+    file: Annotated[UploadFile, File(description="A video (MP4, AVI, MOV, MKV, …)")],
+    _: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: BlobStoreDep,
+) -> VideoRead:
+    """Store a video after checking it opens and its first frame decodes (422 otherwise,
+    nothing stored); frames are extracted later, by a job."""
+    project = get_project(session, project_id)
+    session.rollback()  # no transaction held open while a large file streams in and is probed
+    name = file.filename or "video"
+    staged = await asyncio.to_thread(videos.stage_upload, settings, store, name, file.file)
+    info = await asyncio.to_thread(videos.probe_staged, staged)
+    video, created = videos.add_video(session, store, project, staged, info)
+    try:
+        session.commit()
+    except BaseException:
+        if created:
+            store.delete(staged.checksum)
+        raise
+    return _read(video)
+
+
+@router.get("/projects/{project_id}/videos")
+def list_videos(project_id: IdPath, _: Viewer, session: SessionDep) -> list[VideoRead]:
+    get_project(session, project_id)
+    return [_read(v, n) for v, n in videos.list_videos(session, project_id)]
+
+
+@router.get("/videos/{video_id}")
+def get_video(video_id: IdPath, _: Viewer, session: SessionDep) -> VideoRead:
+    video = videos.get_video(session, video_id)
+    return _read(video, len(videos.existing_frames(session, video.id)))
+
+
+@router.delete("/videos/{video_id}", status_code=204)
+def delete_video(video_id: IdPath, _: Admin, session: SessionDep, store: BlobStoreDep) -> None:
+    """The video goes; its extracted frames stay project images (with their labels)."""
+    video = videos.get_video(session, video_id)
+    checksum = video.checksum
+    session.delete(video)
+    session.commit()
+    videos.remove_blob_if_orphaned(session, store, checksum)
+
+
+@router.get("/videos/{video_id}/file", response_class=FileResponse)
+def video_file(
+    video_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep
+) -> FileResponse:
+    video = videos.get_video(session, video_id)
+    path = store.path_for(video.checksum)
+    if not path.is_file():
+        raise NotFound(f"the file of video {video_id} is missing from storage")
+    disposition = {"Content-Disposition": attachment(video.original_name)}
+    return FileResponse(path, headers=_IMMUTABLE | disposition)
+
+
+@router.get("/videos/{video_id}/frames/{index}", response_class=FileResponse)
+def video_frame(
+    video_id: IdPath,
+    index: FrameIndex,
+    _: Viewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: BlobStoreDep,
+) -> FileResponse:
+    """One frame as PNG, decoded on demand (and cached): the annotator's neighbour frames."""
+    video = videos.get_video(session, video_id)
+    videos.check_frame_index(video, index)
+    session.close()  # no transaction held open while decoding
+    path = frame_file(settings, store, video, index)
+    return FileResponse(path, media_type="image/png", headers=_IMMUTABLE)
+
+
+@router.post("/videos/{video_id}/frames", status_code=201)
+def add_frames(
+    video_id: IdPath,
+    body: AddFramesRequest,
+    _: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: BlobStoreDep,
+) -> AddFramesResult:
+    """Make these frames project images (one action from the annotator's neighbour view);
+    frames already in the project are named, not added twice."""
+    video = videos.get_video(session, video_id)
+    project = get_project(session, video.project_id)
+    for index in body.frame_indices:
+        videos.check_frame_index(video, index)
+    have = videos.existing_frames(session, video.id)
+    wanted = sorted(set(body.frame_indices) - set(have))
+    created_blobs: list[str] = []
+    try:
+        stored = []
+        for index in wanted:
+            data = frame_file(settings, store, video, index).read_bytes()
+            checksum, created = store.put(data)
+            if created:
+                created_blobs.append(checksum)
+            image = StoredImage(
+                filename=f"{video.original_name} frame {index}",
+                original_name=videos.frame_name(video.original_name, video.id, index),
+                checksum=checksum,
+                media_type="image/png",
+                width=video.width,
+                height=video.height,
+            )
+            stored.append(videos.StoredFrame(index, index / video.fps, image))
+        rows = videos.add_frame_images(session, project, video, stored)
+        session.commit()
+    except BaseException:
+        for checksum in created_blobs:
+            store.delete(checksum)
+        raise
+    present = [i for i in body.frame_indices if i in have]
+    return AddFramesResult(
+        created=[ImageRead.model_validate(i) for i in rows.created],
+        already_present=[ExistingFrame(frame_index=i, image_id=have[i]) for i in present],
+        same_content=rows.same_content,
+    )
+
+
+@router.post("/videos/{video_id}/extract-frames", status_code=202)
+def extract_frames(
+    video_id: IdPath,
+    body: ExtractFramesRequest,
+    user: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> JobRead:
+    """Start a job that picks `count` frames and adds them as project images; poll
+    `GET /jobs/{id}` (its `progress.report` says what was added), cancel with
+    `POST /jobs/{id}/cancel`."""
+    video = videos.get_video(session, video_id)
+    project = get_project(session, video.project_id)
+    job = video_jobs.create_extract_job(session, project, video, body, user)
+    session.commit()
+    send_job(session, settings, job)
+    return JobRead.model_validate(job)
+
+
+@router.post("/videos/{video_id}/predictions", status_code=202)
+def predict_video(
+    video_id: IdPath,
+    body: PredictVideoRequest,
+    user: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> JobRead:
+    """Start a job that predicts every (Nth) frame; when it succeeds, download the results
+    from `GET /jobs/{id}/video-results/{csv|h5|slp|json|mp4}`."""
+    video = videos.get_video(session, video_id)
+    project = get_project(session, video.project_id)
+    job = video_jobs.create_predict_job(session, settings, project, video, body, user)
+    session.commit()
+    send_job(session, settings, job)
+    return JobRead.model_validate(job)
+
+
+@router.get("/jobs/{job_id}/video-results/{fmt}", response_class=FileResponse)
+def video_results(
+    job_id: IdPath, fmt: str, _: Viewer, session: SessionDep, settings: SettingsDep
+) -> FileResponse:
+    """DeepLabCut CSV / HDF5, SLEAP `.slp`, JSON, or the labeled preview (`mp4`)."""
+    job = get_job(session, job_id)
+    path, media_type, name = video_jobs.result_file(settings, job, fmt)
+    if fmt == "mp4":  # watched in the page, not downloaded
+        return FileResponse(path, media_type=media_type)
+    return FileResponse(
+        path, media_type=media_type, headers={"Content-Disposition": attachment(name)}
+    )

@@ -1,0 +1,115 @@
+"""Jobs on videos: frame extraction (`extract_frames`) and whole-video prediction
+(`predict_video`), rows first and tasks by name, like every job (`services/jobs.py`).
+
+Options carry everything the worker needs: `video_id`, and for extraction `method`, `count`,
+`start_frame`, `end_frame` (the time range converted once, here) and `model_version_id`
+(`uncertain`); for prediction `model_version_id`, `every_nth` and `preview`. A prediction
+job writes its results under its job folder (`RESULT_FILES`), kept like other jobs' results.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.errors import BadInput, Conflict, NotFound
+from backend.models import JobKind, JobState, Project, TrainingJob, User, Video
+from backend.schemas.video import ExtractFramesRequest, PredictVideoRequest
+from backend.services import bulk_predict
+from backend.services.jobs import create_job, fresh_job_dir, job_dir, version_for_prediction
+from backend.services.videos import safe_stem
+
+# Download name suffix -> (file in the job folder, media type).
+RESULT_FILES = {
+    "csv": ("predictions.csv", "text/csv"),
+    "h5": ("predictions.h5", "application/x-hdf5"),
+    "slp": ("predictions.slp", "application/octet-stream"),
+    "json": ("predictions.json", "application/json"),
+    "mp4": ("preview.mp4", "video/mp4"),
+}
+FRAMES_FILE = "frames.jsonl"  # one line per predicted frame, appended as the job goes
+
+
+def frame_range(video: Video, start_s: float | None, end_s: float | None) -> tuple[int, int]:
+    """[start, end) frame indices of a time range, or 422 when it holds no frame."""
+    start = 0 if start_s is None else math.ceil(start_s * video.fps - 1e-9)
+    end = (
+        video.frame_count if end_s is None else min(video.frame_count, math.ceil(end_s * video.fps))
+    )
+    if start >= end:
+        raise BadInput(
+            f"the range holds no frame of video {video.id} ({video.duration_s:.2f} s, "
+            f"{video.frame_count} frames)"
+        )
+    return start, end
+
+
+def create_extract_job(
+    session: Session, project: Project, video: Video, body: ExtractFramesRequest, user: User
+) -> TrainingJob:
+    start, end = frame_range(video, body.start_s, body.end_s)
+    options: dict[str, Any] = {
+        "video_id": video.id,
+        "method": body.method,
+        "count": body.count,
+        "start_frame": start,
+        "end_frame": end,
+    }
+    if body.method == "uncertain":
+        options["model_version_id"] = version_for_prediction(
+            session, project, body.model_version_id
+        ).id
+    elif body.model_version_id is not None:
+        raise BadInput("model_version_id is only used by the 'uncertain' method")
+    return create_job(session, project, JobKind.extract_frames, options, user)
+
+
+def create_predict_job(
+    session: Session,
+    settings: Settings,
+    project: Project,
+    video: Video,
+    body: PredictVideoRequest,
+    user: User,
+) -> TrainingJob:
+    version = version_for_prediction(session, project, body.model_version_id)
+    bulk_predict.check_capacity(session, project, settings)
+    options = {
+        "video_id": video.id,
+        "model_version_id": version.id,
+        "every_nth": body.every_nth,
+        "preview": body.preview,
+        "video_stem": safe_stem(video.original_name, video.id),
+    }
+    job = create_job(session, project, JobKind.predict_video, options, user)
+    fresh_job_dir(settings, job.id)
+    return job
+
+
+def result_file(settings: Settings, job: TrainingJob, fmt: str) -> tuple[Path, str, str]:
+    """(path, media type, download name) of a finished video prediction's result."""
+    if job.kind != JobKind.predict_video:
+        raise BadInput(f"job {job.id} is a {job.kind.value} job, not a video prediction")
+    if fmt not in RESULT_FILES:
+        raise NotFound(f"no result format {fmt!r}; one of {', '.join(RESULT_FILES)}")
+    if job.state != JobState.succeeded:
+        detail = f": {job.error}" if job.error else ""
+        raise Conflict(
+            f"job {job.id} is {job.state.value}{detail}; results are available once it succeeds",
+            extra={"state": job.state.value},
+        )
+    name, media_type = RESULT_FILES[fmt]
+    path = job_dir(settings, job.id) / name
+    if not path.is_file():
+        if fmt == "mp4" and not job.options.get("preview", True):
+            raise NotFound(f"job {job.id} was run without a preview video")
+        raise Conflict(
+            f"job {job.id}'s results are gone (finished jobs keep them "
+            f"{settings.job_retention_days:g} days); run it again"
+        )
+    stem = str(job.options.get("video_stem", f"video-{job.options['video_id']}"))
+    return path, media_type, f"{stem}.keyloop-job{job.id}.{fmt}"
