@@ -57,6 +57,12 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 /** Asked on a 401: resolve true once signed in again to send the request again, false to fail. */
 export type Reauthenticate = (error: ApiError) => Promise<boolean>;
 
+export interface QueuePage {
+  offset?: number;
+  limit?: number;
+  seed?: number;
+}
+
 export interface ImageFilter {
   state?: ImageState | undefined;
   split?: Split | undefined;
@@ -157,10 +163,17 @@ export class ApiClient {
   createProject(body: ProjectCreate): Promise<ProjectRead> {
     return this.request("POST", "/projects", body);
   }
-  /** The suggested next image; null when the server has no queue endpoint (404) or it is empty. */
-  async getQueue(projectId: number): Promise<QueueRead | null> {
+  /**
+   * A page of the labeling queue (images not done, in the project's order); null when the
+   * project is gone (404). `seed` keeps a random order the same from page to page.
+   */
+  async getQueue(projectId: number, page: QueuePage = {}): Promise<QueueRead | null> {
+    const q = new URLSearchParams();
+    q.set("offset", String(page.offset ?? 0));
+    q.set("limit", String(page.limit ?? 10));
+    if (page.seed !== undefined) q.set("seed", String(page.seed));
     try {
-      return await this.request<QueueRead>("GET", `/projects/${projectId}/queue`);
+      return await this.request<QueueRead>("GET", `/projects/${projectId}/queue?${q.toString()}`);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;

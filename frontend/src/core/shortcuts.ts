@@ -1,4 +1,3 @@
-import type { QueueRead } from "./types";
 /**
  * Keyboard shortcuts of the annotation view: one table drives both the key handler and the
  * help overlay, so the overlay can never list a shortcut that does not exist. To add one, add
@@ -25,6 +24,7 @@ export type Action =
   | "accept-all-predictions"
   | "toggle-done"
   | "next-image"
+  | "skip-image"
   | "fit"
   | "zoom-in"
   | "zoom-out"
@@ -63,7 +63,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "P", description: "Show / hide predictions" },
   { keys: "L", description: "Show the names of all keypoints / of the selected one only" },
   { keys: "D", description: "Mark image done / not done" },
-  { keys: "N", description: "Save and go to the next suggested image" },
+  { keys: "N", description: "Save and go to the next image of the queue (walks forward; unfinished images come back at the end)" },
+  { keys: "S", description: "Skip: leave this image until the rest of the queue has been seen" },
   { keys: "F or 0", description: "Fit image to window" },
   { keys: "+ / -", description: "Zoom in / out" },
   { keys: "Ctrl + Z", description: "Undo" },
@@ -109,6 +110,8 @@ export function actionForKey(e: KeyInput): Action | null {
       return "toggle-done";
     case "n":
       return "next-image";
+    case "s":
+      return "skip-image";
     case "f":
     case "0":
       return "fit";
@@ -145,10 +148,4 @@ export function nudgeDelta(action: Action): [number, number] | null {
     "nudge-down-big": [0, 10],
   };
   return table[action] ?? null;
-}
-
-/** The first suggested image other than `exclude`, from GET /projects/{id}/queue. */
-export function queueImageId(queue: QueueRead | null, exclude: number): number | null {
-  const next = queue?.items.find((item) => item.image.id !== exclude);
-  return next ? next.image.id : null;
 }

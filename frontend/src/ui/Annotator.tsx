@@ -30,7 +30,7 @@ import { ConflictDialog, HelpOverlay, ReloginDialog } from "./Dialogs";
 import { ImageAdjustMenu, useImageAdjust } from "./ImageAdjustMenu";
 import { KeypointPanel } from "./KeypointPanel";
 import { useReauthGate, useSubscribe } from "./hooks";
-import { findNextImage, queueCache } from "./nextImage";
+import { findNextImage, labelingSession, queueCache } from "./nextImage";
 import { navigate } from "./router";
 import { SaveIndicator } from "./SaveIndicator";
 import { Viewport, type ViewportController } from "./Viewport";
@@ -128,16 +128,19 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
     }
   };
 
-  const goNext = async () => {
+  /** Leave for the next image of the queue; `skip` sends this one to the end of the session. */
+  const goNext = async (skip = false) => {
     await saver.flush();
     if (saver.hasUnsaved) {
       setNotice("Resolve the save problem before leaving this image.");
       return;
     }
-    const next = await findNextImage(project.id, image.id).catch((e: unknown) => {
+    const done = store.current.done;
+    const next = await findNextImage(project.id, image.id, !done).catch((e: unknown) => {
       setNotice(errorText(e));
       return null;
     });
+    labelingSession(project.id).leave(image.id, done ? "done" : skip ? "skipped" : "next");
     if (next !== null) navigate(`/projects/${project.id}/images/${next}`);
     else setNotice("No other image left to annotate.");
   };
@@ -180,6 +183,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
       case "toggle-labels": setAllLabels((a) => !a); break;
       case "toggle-done": apply({ done: !store.current.done }, store.current.done ? "mark not done" : "mark done"); break;
       case "next-image": void goNext(); break;
+      case "skip-image": void goNext(true); break;
       case "fit": viewport.current?.fit(); break;
       case "zoom-in": viewport.current?.zoomBy(1.25); break;
       case "zoom-out": viewport.current?.zoomBy(0.8); break;
@@ -252,6 +256,8 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
             {state.done ? "✓ Done" : "Mark done"}
           </button>
         )}
+        <button type="button" onClick={() => void goNext(true)}
+          title="Skip: leave this image for the end of the session (S)">Skip</button>
         <button type="button" class="primary" onClick={() => void goNext()} title="Next image (N)">Next image</button>
         <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">?</button>
       </header>

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ImageRead, QueueRead } from "../../src/core/types";
-import { actionForKey, nudgeDelta, queueImageId, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
+import { actionForKey, nudgeDelta, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
   key: k,
@@ -54,17 +53,5 @@ describe("shortcuts", () => {
     for (const letter of ["V", "O", "A", "P", "L", "D", "N"]) {
       expect(SHORTCUTS.some((s) => s.keys.split(" ").includes(letter))).toBe(true);
     }
-  });
-
-  it("reads the next image from the shapes a queue endpoint may return, skipping the current one", () => {
-    const item = (id: number) => ({ image: { id } as ImageRead, rank: 0, score: null, uncertain_keypoints: [] });
-    const queue = (...ids: number[]): QueueRead => ({
-      strategy: "uncertainty", requested_strategy: "uncertainty", fallback_reason: null,
-      model_version_id: 1, remaining: ids.length, items: ids.map(item),
-    });
-    expect(queueImageId(queue(3, 4), 3)).toBe(4);
-    expect(queueImageId(queue(9), 1)).toBe(9);
-    expect(queueImageId(queue(), 1)).toBeNull();
-    expect(queueImageId(null, 1)).toBeNull();
   });
 });
