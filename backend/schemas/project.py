@@ -86,6 +86,9 @@ class ProjectSettings(BaseModel):
     retrain_threshold: int = Field(10, ge=1)
     promote_policy: Literal["not_worse", "always", "manual"] = "not_worse"
     queue_strategy: Literal["uncertainty", "random", "sequential"] = "uncertainty"
+    # The annotator marks an image done in the same step as the edit that places its last
+    # keypoint (occluded counts as placed); off, "done" is always the annotator's own choice.
+    auto_done: bool = False
 
 
 class ProjectCreate(BaseModel):

@@ -16,7 +16,7 @@ from backend.db.session import session_scope
 from backend.models import Prediction
 from tests.support import insert_prediction
 
-from .annotating import login, open_image
+from .annotating import click_image, expect_saved, keypoint, login, open_image, upload
 from .conftest import Api, AppServer
 
 pytestmark = pytest.mark.browser
@@ -72,3 +72,101 @@ def test_next_walks_forward_and_skipped_images_come_back_at_the_end(
     expect_image(page, pid, order[2])
     page.keyboard.press("s")
     expect_image(page, pid, order[3])
+
+
+def annotation(api: Api, image_id: int) -> dict[str, Any]:
+    result: dict[str, Any] = api.get(f"/images/{image_id}/annotation")
+    return result
+
+
+def test_done_and_next_asks_before_dropping_predictions_and_accept_rest_is_one_key(
+    page: Page,
+    app_server: AppServer,
+    api: Api,
+    project: dict[str, Any],
+    images: list[dict[str, Any]],
+    artifacts: Path,
+) -> None:
+    pid = project["id"]
+    predicted, asked, plain = (upload(api, pid, seed) for seed in (40, 41, 42))
+    for image_id in (predicted, asked):
+        insert_prediction(
+            app_server.database_url,
+            image_id,
+            [[120.0, 80.0], [280.0, 80.0], [200.0, 160.0], [200.0, 280.0]],
+            [0.9, 0.8, 0.3, 0.7],
+        )
+    login(page)
+
+    # Enter ("done and next") with confident predictions not accepted: asked first.
+    open_image(page, pid, predicted)
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Finish with predictions not accepted?")
+    expect(dialog).to_be_visible()
+    left = dialog.get_by_role("list", name="Predictions not accepted").get_by_role("listitem")
+    expect(left).to_have_text(
+        ["eye_left — predicted 90 %", "eye_right — predicted 80 %", "tail — predicted 70 %"]
+    )
+    page.screenshot(path=artifacts / "21_finish_asks.png")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Mark done")).to_be_visible()
+
+    # Shift+Enter: the rest above the threshold accepted, beak (30 %) left unlabeled, done, next.
+    page.keyboard.press("Shift+Enter")
+    expect(page).not_to_have_url(re.compile(rf"/images/{predicted}$"))
+    saved = annotation(api, predicted)
+    assert saved["done"] is True
+    assert [(p["visibility"], p["source"]) for p in saved["keypoints"]] == [
+        ("visible", "prediction"),
+        ("visible", "prediction"),
+        ("unlabeled", "human"),
+        ("visible", "prediction"),
+    ]
+
+    # D with the same predictions: "Finish without them" marks done and stays.
+    open_image(page, pid, asked)
+    page.keyboard.press("d")
+    page.get_by_role("button", name="Finish without them").click()
+    expect(page.get_by_role("button", name="✓ Done")).to_be_visible()
+    expect_saved(page)
+    assert annotation(api, asked)["done"] is True
+    assert all(p["visibility"] == "unlabeled" for p in annotation(api, asked)["keypoints"])
+
+    # No prediction: Enter marks done and goes on without a question.
+    open_image(page, pid, plain)
+    click_image(page, 100, 100)
+    page.keyboard.press("Enter")
+    expect(page).not_to_have_url(re.compile(rf"/images/{plain}$"))
+    saved = annotation(api, plain)
+    assert saved["done"] is True and saved["keypoints"][0]["visibility"] == "visible"
+
+
+def test_a_project_can_mark_images_done_when_every_keypoint_is_placed(
+    page: Page, api: Api, project: dict[str, Any], images: list[dict[str, Any]]
+) -> None:
+    pid = project["id"]
+    image_id = upload(api, pid, 43)
+    login(page)
+    page.goto(f"/projects/{pid}/admin#project")
+    form = page.get_by_role("form", name="Labeling settings")
+    form.get_by_label("Mark an image done as soon as every keypoint is placed").check()
+    form.get_by_role("button", name="Save labeling settings").click()
+    expect(form.get_by_role("status")).to_have_text("Saved.")
+    try:
+        open_image(page, pid, image_id)
+        for x in (100, 150, 200):
+            click_image(page, x, 100)
+        expect(page.get_by_role("button", name="Mark done")).to_be_visible()
+        page.keyboard.down("Shift")  # the last one, occluded: the image is complete
+        click_image(page, 250, 100)
+        page.keyboard.up("Shift")
+        expect(page.get_by_role("button", name="✓ Done")).to_be_visible()
+        expect_saved(page)
+        assert annotation(api, image_id)["done"] is True
+        page.keyboard.press("Control+z")  # one step: the point and the done flag together
+        expect(page.get_by_role("button", name="Mark done")).to_be_visible()
+        expect(keypoint(page, "tail")).to_have_attribute("data-state", "unlabeled")
+    finally:
+        settings = {**project["settings"], "auto_done": False}
+        api.http.patch(f"/projects/{pid}", json={"settings": settings}).raise_for_status()

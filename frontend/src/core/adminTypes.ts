@@ -169,6 +169,7 @@ export interface ProjectSettings {
   retrain_threshold: number;
   promote_policy: PromotePolicy;
   queue_strategy: "uncertainty" | "random" | "sequential";
+  auto_done: boolean;
 }
 
 export interface TokenRead {

@@ -23,6 +23,8 @@ export type Action =
   | "accept-prediction"
   | "accept-all-predictions"
   | "toggle-done"
+  | "done-next"
+  | "accept-rest-next"
   | "next-image"
   | "skip-image"
   | "fit"
@@ -62,7 +64,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "Shift + A", description: "Accept all predictions above the confidence threshold" },
   { keys: "P", description: "Show / hide predictions" },
   { keys: "L", description: "Show the names of all keypoints / of the selected one only" },
-  { keys: "D", description: "Mark image done / not done" },
+  { keys: "Enter", description: "Done and next: mark the image done and go to the next one" },
+  { keys: "Shift + Enter", description: "Accept the rest and next: accept predictions above the threshold, leave the others unlabeled, mark done, go on" },
+  { keys: "D", description: "Mark image done / not done (asks first when confident predictions are not accepted)" },
   { keys: "N", description: "Save and go to the next image of the queue (walks forward; unfinished images come back at the end)" },
   { keys: "S", description: "Skip: leave this image until the rest of the queue has been seen" },
   { keys: "F or 0", description: "Fit image to window" },
@@ -108,6 +112,8 @@ export function actionForKey(e: KeyInput): Action | null {
       return "toggle-labels";
     case "d":
       return "toggle-done";
+    case "Enter":
+      return e.shiftKey ? "accept-rest-next" : "done-next";
     case "n":
       return "next-image";
     case "s":

@@ -18,6 +18,7 @@ import {
   predictionByName,
   setVisibility,
 } from "../core/keypoints";
+import { finishPatch, unacceptedPredictions, withAutoDone, type Unaccepted } from "../core/finishing";
 import type { QueueReason } from "../core/queueReason";
 import type { ReauthGate } from "../core/reauth";
 import { cssFilter } from "../core/imageAdjust";
@@ -27,6 +28,7 @@ import type { Patch } from "../core/store";
 import type { ImageRead, PredictionRead, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { ConflictDialog, HelpOverlay, ReloginDialog } from "./Dialogs";
+import { FinishDialog } from "./FinishDialog";
 import { ImageAdjustMenu, useImageAdjust } from "./ImageAdjustMenu";
 import { KeypointPanel } from "./KeypointPanel";
 import { useReauthGate, useSubscribe } from "./hooks";
@@ -110,16 +112,19 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   const [threshold, setThreshold] = useState(0.5);
   const [help, setHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  // "Done" would leave confident predictions out: asked first; `next` goes on after the answer.
+  const [finishing, setFinishing] = useState<{ left: Unaccepted[]; next: boolean } | null>(null);
   const [adjust, setAdjust] = useImageAdjust(project.id);
   const viewport = useRef<ViewportController | null>(null);
   const canEdit = user.role !== "viewer";
+  const autoDone = project.settings["auto_done"] === true;
   const state = store.current;
   const predictions = showPredictions ? predictionByName(prediction) : new Map();
   const nameOf = (i: number) => state.points[i]?.name ?? "?";
 
   const apply = (patch: Patch | null, label: string): boolean => {
     if (!patch || !canEdit) return false;
-    return store.apply(patch, "user", label) !== null;
+    return store.apply(withAutoDone(store.current, patch, autoDone), "user", label) !== null;
   };
 
   const place = (xy: Vec2, occluded: boolean) => {
@@ -145,6 +150,19 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
     else setNotice("No other image left to annotate.");
   };
 
+  /** Mark done, first asking when confident predictions would stay unaccepted; `next`: then go on. */
+  const finish = (next: boolean, acceptRest: boolean) => {
+    const left = acceptRest || !canEdit ? [] : unacceptedPredictions(store.current, prediction, threshold);
+    if (left.length > 0) setFinishing({ left, next });
+    else complete(next, acceptRest);
+  };
+  const complete = (next: boolean, acceptRest: boolean) => {
+    setFinishing(null);
+    const patch = finishPatch(store.current, prediction, threshold, image, acceptRest);
+    apply(patch, acceptRest ? `accept predictions ≥ ${threshold} and mark done` : "mark done");
+    if (next) void goNext();
+  };
+
   const back = async () => {
     await saver.flush();
     navigate(`/projects/${project.id}`);
@@ -152,6 +170,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
 
   const run = (action: Action, e: KeyboardEvent | null) => {
     if (help && action !== "help" && action !== "escape") return; // the overlay is modal
+    if (finishing) return;
     const n = state.points.length;
     const select = selectedIndex(action);
     if (select !== null) {
@@ -181,7 +200,12 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         break;
       case "toggle-predictions": setShowPredictions((s) => !s); break;
       case "toggle-labels": setAllLabels((a) => !a); break;
-      case "toggle-done": apply({ done: !store.current.done }, store.current.done ? "mark not done" : "mark done"); break;
+      case "toggle-done":
+        if (store.current.done) apply({ done: false }, "mark not done");
+        else finish(false, false);
+        break;
+      case "done-next": finish(true, false); break;
+      case "accept-rest-next": finish(true, true); break;
       case "next-image": void goNext(); break;
       case "skip-image": void goNext(true); break;
       case "fit": viewport.current?.fit(); break;
@@ -204,12 +228,18 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
 
   const runRef = useRef(run);
   runRef.current = run;
+  const finishingRef = useRef(false);
+  finishingRef.current = finishing !== null;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
       if (saver.status === "conflict" || gate.expired) return; // the dialog decides first
+      if (finishingRef.current) {
+        if (e.key === "Escape") setFinishing(null); // Enter and Tab stay with the dialog's buttons
+        return;
+      }
       const action = actionForKey(e);
       if (!action) return;
       e.preventDefault();
@@ -258,7 +288,12 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         )}
         <button type="button" onClick={() => void goNext(true)}
           title="Skip: leave this image for the end of the session (S)">Skip</button>
-        <button type="button" class="primary" onClick={() => void goNext()} title="Next image (N)">Next image</button>
+        <button type="button" onClick={() => void goNext()} title="Next image, leaving this one as it is (N)">Next</button>
+        {canEdit && (
+          <button type="button" class="primary" onClick={() => run("done-next", null)} title="Mark done and go to the next image (Enter)">
+            Done &amp; next
+          </button>
+        )}
         <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">?</button>
       </header>
       {notice && (
@@ -294,11 +329,16 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
           onSelect={setActive}
           onThreshold={setThreshold}
           onAcceptAll={() => run("accept-all-predictions", null)}
+          onAcceptRestAndNext={() => run("accept-rest-next", null)}
           onAccept={() => run("accept-prediction", null)}
           onVisibility={(v) => run(v === "visible" ? "set-visible" : v === "occluded" ? "set-occluded" : "set-unlabeled", null)}
         />
       </div>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {finishing && (
+        <FinishDialog left={finishing.left} threshold={threshold} onCancel={() => setFinishing(null)}
+          onAcceptAndFinish={() => complete(finishing.next, true)} onFinish={() => complete(finishing.next, false)} />
+      )}
       {saver.status === "conflict" && saver.conflict && (
         <ConflictDialog
           mine={state}

@@ -1,4 +1,4 @@
-import { confidenceColor, isPlaced } from "../core/keypoints";
+import { confidenceColor, isOffered, isPlaced } from "../core/keypoints";
 import { keypointHint, reasonText, type QueueReason } from "../core/queueReason";
 import type { KeypointSchema, Point, PredictedPoint } from "../core/types";
 
@@ -14,6 +14,7 @@ interface Props {
   onSelect: (index: number) => void;
   onThreshold: (t: number) => void;
   onAcceptAll: () => void;
+  onAcceptRestAndNext: () => void;
   onVisibility: (v: "visible" | "occluded" | "unlabeled") => void;
   onAccept: () => void;
 }
@@ -29,7 +30,10 @@ export function KeypointPanel(props: Props) {
   const unsure = new Map(reason?.keypoints.map((k) => [k.name, k]));
   const activePoint = points[active];
   const activePred = activePoint ? predictions.get(activePoint.name) : undefined;
-  const above = points.filter((p) => !isPlaced(p) && (predictions.get(p.name)?.confidence ?? -1) >= props.threshold).length;
+  const above = points.filter((p) => {
+    const pred = predictions.get(p.name);
+    return !isPlaced(p) && pred !== undefined && isOffered(pred) && pred.confidence >= props.threshold;
+  }).length;
   return (
     <aside class="panel" aria-label="Keypoint panel">
       <h2 id="kp-heading">Keypoints</h2>
@@ -74,9 +78,15 @@ export function KeypointPanel(props: Props) {
             <input type="range" min={0} max={1} step={0.05} value={props.threshold}
               onInput={(e) => props.onThreshold(Number(e.currentTarget.value))} />
           </label>
-          <button type="button" onClick={props.onAcceptAll} disabled={above === 0} title="Shift+A">
-            Accept {above} above threshold
-          </button>
+          <div class="threshold-actions">
+            <button type="button" onClick={props.onAcceptAll} disabled={above === 0} title="Shift+A">
+              Accept {above} above threshold
+            </button>
+            <button type="button" class="primary" onClick={props.onAcceptRestAndNext}
+              title="Accept those above the threshold, leave the rest unlabeled, mark done and go to the next image (Shift+Enter)">
+              Accept rest &amp; next
+            </button>
+          </div>
         </div>
       )}
       <p class="legend muted">

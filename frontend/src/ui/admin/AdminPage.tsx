@@ -13,6 +13,7 @@ import { linkClick } from "../router";
 import { admin } from "./common";
 import { EvaluationPanel } from "./EvaluationPanel";
 import { HealthPanel } from "./HealthPanel";
+import { ProjectPanel } from "./ProjectPanel";
 import { TrainingPanel } from "./TrainingPanel";
 import { TransferPanel } from "./TransferPanel";
 import { UsersPanel } from "./UsersPanel";
@@ -27,6 +28,7 @@ const SECTIONS = [
   ["health", "Dataset health"],
   ["transfer", "Import / export"],
   ["users", "Users"],
+  ["project", "Project"],
 ] as const;
 
 export function AdminPage({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
@@ -101,6 +103,7 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
             <HealthPanel health={health} />
             <TransferPanel project={project} onImported={() => void refresh()} />
             <UsersPanel me={user} />
+            <ProjectPanel project={project} onProjectChange={setProject} />
           </>
         )}
       </main>
