@@ -83,7 +83,10 @@ class ProjectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     validation_fraction: float = Field(0.2, ge=0.0, le=0.9)
-    retrain_threshold: int = Field(10, ge=1)
+    # Beat's retraining policy (worker/policy.py): "once_a_model_exists" keeps it off until the
+    # first version (an admin's first training) exists; 0 new annotations also means never.
+    auto_retrain: Literal["off", "once_a_model_exists", "on"] = "once_a_model_exists"
+    retrain_threshold: int = Field(10, ge=0)
     promote_policy: Literal["not_worse", "always", "manual"] = "not_worse"
     queue_strategy: Literal["uncertainty", "random", "sequential"] = "uncertainty"
     # The annotator marks an image done in the same step as the edit that places its last

@@ -122,7 +122,7 @@ def test_admin_retrains_watches_evaluates_promotes_and_rolls_back(
     # A new version must not replace the active one by itself: promotion is ours to do.
     policy = page.get_by_role("form", name="Retraining policy")
     policy.get_by_label("Promote a new version").select_option("manual")
-    policy.get_by_label("Retrain after this many new annotations").fill("25")
+    policy.get_by_label("after this many newly annotated images").fill("25")
     policy.get_by_role("button", name="Save policy").click()
     expect(policy.get_by_role("status")).to_have_text("Saved.")
     settings = stack.api.get(f"/projects/{pid}").json()["settings"]

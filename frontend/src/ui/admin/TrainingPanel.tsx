@@ -124,10 +124,9 @@ export function TrainingPanel({ project, onProjectChange, onTrained }: {
 
 function optionsText(options: Record<string, unknown>): string {
   const shown = ["backbone", "input_size", "max_steps", "max_minutes", "batch_size", "semi_supervised"];
-  return shown
-    .filter((k) => options[k] !== null && options[k] !== undefined)
-    .map((k) => `${k}=${String(options[k])}`)
-    .join(", ");
+  const parts = shown.filter((k) => options[k] !== null && options[k] !== undefined).map((k) => `${k}=${String(options[k])}`);
+  if (options["trigger"] === "policy") parts.unshift("automatic");
+  return parts.join(", ");
 }
 
 function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => Promise<void> }) {
@@ -209,6 +208,12 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
       <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step}>
         <div class="progress-bar" style={{ width: `${total ? Math.min(100, (100 * step) / total) : 0}%` }} />
       </div>
+      {job.options["trigger"] === "policy" && (
+        <p class="muted job-reason" data-testid="job-reason">
+          Started automatically by the retraining policy
+          {typeof job.options["reason"] === "string" ? `: ${job.options["reason"]}` : ""}.
+        </p>
+      )}
       {job.error && <p class="error">{job.error}</p>}
       <div class="admin-grid">
         <div>
