@@ -170,3 +170,49 @@ def test_a_project_can_mark_images_done_when_every_keypoint_is_placed(
     finally:
         settings = {**project["settings"], "auto_done": False}
         api.http.patch(f"/projects/{pid}", json={"settings": settings}).raise_for_status()
+
+
+def test_confidences_stay_within_100_percent_and_border_points_are_not_accepted(
+    page: Page,
+    app_server: AppServer,
+    api: Api,
+    project: dict[str, Any],
+    images: list[dict[str, Any]],
+    artifacts: Path,
+) -> None:
+    pid = project["id"]
+    image_id = upload(api, pid, 44)
+    # A version from before calibration stored a raw peak of 1.29; the worker now flags a peak
+    # on the image border and one below the floor.
+    insert_prediction(
+        app_server.database_url,
+        image_id,
+        [[120.0, 80.0], [399.0, 80.0], [200.0, 160.0], [200.0, 250.0]],
+        [1.29, 0.9, 0.8, 0.6],
+    )
+    with session_scope(app_server.database_url) as session:
+        prediction = session.scalars(
+            select(Prediction).where(Prediction.image_id == image_id)
+        ).one()
+        doubts = [None, "border", None, "weak_peak"]
+        prediction.keypoints = [
+            {**p, "doubt": d} for p, d in zip(prediction.keypoints, doubts, strict=True)
+        ]
+    served = api.get(f"/images/{image_id}/prediction")["keypoints"]
+    assert [p["confidence"] for p in served] == [1.0, 0.9, 0.8, 0.6]
+    login(page)
+    open_image(page, pid, image_id)
+    expect(keypoint(page, "eye_left")).to_have_attribute("data-state", "predicted 100%")
+    expect(keypoint(page, "eye_right")).to_have_attribute(
+        "data-state", "predicted 90%, on the border"
+    )
+    expect(keypoint(page, "tail")).to_have_attribute("data-state", "predicted 60%, weak")
+    expect(page.get_by_role("button", name="Accept 2 above threshold")).to_be_visible()
+    page.screenshot(path=artifacts / "23_calibrated_confidence.png")
+    page.keyboard.press("Shift+A")
+    expect(keypoint(page, "eye_left")).to_have_attribute("data-state", "visible, accepted")
+    expect(keypoint(page, "beak")).to_have_attribute("data-state", "visible, accepted")
+    expect(keypoint(page, "eye_right")).to_have_attribute(
+        "data-state", "predicted 90%, on the border"
+    )
+    expect(keypoint(page, "tail")).to_have_attribute("data-state", "predicted 60%, weak")

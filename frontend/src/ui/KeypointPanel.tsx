@@ -21,7 +21,9 @@ interface Props {
 
 export function stateText(p: Point, pred: PredictedPoint | undefined): string {
   if (isPlaced(p)) return p.source === "prediction" ? `${p.visibility}, accepted` : p.visibility;
-  return pred ? `predicted ${Math.round(pred.confidence * 100)}%` : "unlabeled";
+  if (!pred) return "unlabeled";
+  const doubt = pred.doubt === "border" ? ", on the border" : pred.doubt === "weak_peak" ? ", weak" : "";
+  return `predicted ${Math.round(pred.confidence * 100)}%${doubt}`;
 }
 
 export function KeypointPanel(props: Props) {
