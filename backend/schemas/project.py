@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import colorsys
+import itertools
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Literal
 
@@ -25,6 +28,17 @@ _PALETTE = [
     "#800000",
     "#aaffc3",
 ]
+
+
+def _default_colors() -> Iterator[str]:
+    """The palette, then hues a golden angle apart: never the same colour twice (a 17th
+    keypoint is not red again like the first)."""
+    yield from _PALETTE
+    for i in itertools.count():
+        hue = (20 + i * 137.508) % 360 / 360
+        light = (0.5, 0.38, 0.62)[i % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, light, 0.8)
+        yield f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 class KeypointDef(BaseModel):
@@ -69,9 +83,12 @@ class KeypointSchema(BaseModel):
         flipped = [n for pair in self.flip_pairs for n in pair]
         if len(set(flipped)) != len(flipped):
             raise ValueError("a keypoint appears in more than one flip pair")
-        for i, k in enumerate(self.keypoints):
+        used = {k.color.lower() for k in self.keypoints if k.color is not None}
+        generated = (c for c in _default_colors() if c not in used)
+        for k in self.keypoints:
             if k.color is None:
-                k.color = _PALETTE[i % len(_PALETTE)]
+                k.color = next(generated)
+                used.add(k.color)
         return self
 
     @property

@@ -145,3 +145,14 @@ export function confidenceColor(confidence: number): string {
 export function countPlaced(points: readonly Point[]): number {
   return points.filter(isPlaced).length;
 }
+
+/**
+ * Which marker a click on a stack of overlapping markers selects: the one after the selected
+ * keypoint in the stack (topmost first), so clicking again walks through all of them; the
+ * topmost when the selected one is not under the cursor.
+ */
+export function nextInStack(stack: readonly number[], active: number): number | null {
+  if (stack.length === 0) return null;
+  const at = stack.indexOf(active);
+  return at < 0 ? stack[0]! : stack[(at + 1) % stack.length]!;
+}

@@ -33,6 +33,7 @@ export type Action =
   | "toggle-predictions"
   | "toggle-labels"
   | "help"
+  | "find-keypoint"
   | "escape"
   | `select-${number}`;
 
@@ -55,7 +56,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "Drag point", description: "Move a keypoint (a predicted point becomes a human point)" },
   { keys: "Drag background / wheel / pinch", description: "Pan / zoom about the cursor" },
   { keys: "Tab / Shift + Tab", description: "Select next / previous keypoint" },
-  { keys: "1 … 9", description: "Select keypoint 1 … 9 of the list" },
+  { keys: "1 … 9, Q W E R T Y U I G H J K Z X C B M", description: "Select keypoint 1 … 26 (each row of the list shows its key)" },
+  { keys: "/", description: "Go to a keypoint by typing part of its name" },
+  { keys: "Click a stack of markers", description: "Click again to select the next marker under the cursor" },
   { keys: "Arrows (Shift = 10 px)", description: "Nudge the selected keypoint by 1 image pixel" },
   { keys: "V", description: "Mark selected keypoint visible" },
   { keys: "O", description: "Mark selected keypoint occluded" },
@@ -76,6 +79,16 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "?", description: "Show / hide this help" },
   { keys: "Esc", description: "Close dialogs" },
 ];
+
+/**
+ * The key that selects each keypoint: 1-9, then letters no other shortcut uses (26 in all);
+ * a longer schema reaches the rest with Tab or the panel's "Go to" box.
+ */
+export const KEYPOINT_KEYS: readonly string[] = [..."123456789", ..."qwertyuighjkzxcbm"];
+
+export function keypointKey(index: number): string | null {
+  return KEYPOINT_KEYS[index] ?? null;
+}
 
 export function actionForKey(e: KeyInput): Action | null {
   const mod = e.ctrlKey || e.metaKey;
@@ -129,10 +142,15 @@ export function actionForKey(e: KeyInput): Action | null {
       return "zoom-out";
     case "?":
       return "help";
+    case "/":
+      return "find-keypoint";
     case "Escape":
       return "escape";
-    default:
-      return /^[1-9]$/.test(key) ? `select-${Number(key) - 1}` : null;
+    default: {
+      if (e.shiftKey && key.length === 1 && /[a-z]/.test(key)) return null; // Shift+letter is not a keypoint key
+      const index = KEYPOINT_KEYS.indexOf(key);
+      return index >= 0 ? `select-${index}` : null;
+    }
   }
 }
 

@@ -212,6 +212,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
       case "zoom-in": viewport.current?.zoomBy(1.25); break;
       case "zoom-out": viewport.current?.zoomBy(0.8); break;
       case "help": setHelp((h) => !h); break;
+      case "find-keypoint": document.getElementById("kp-find")?.focus(); break;
       case "escape": setHelp(false); break;
     }
     e?.preventDefault();

@@ -1,4 +1,7 @@
+import { useState } from "preact/hooks";
+import { colorsByName } from "../core/colors";
 import { confidenceColor, isOffered, isPlaced } from "../core/keypoints";
+import { keypointKey } from "../core/shortcuts";
 import { keypointHint, reasonText, type QueueReason } from "../core/queueReason";
 import type { KeypointSchema, Point, PredictedPoint } from "../core/types";
 
@@ -28,7 +31,17 @@ export function stateText(p: Point, pred: PredictedPoint | undefined): string {
 
 export function KeypointPanel(props: Props) {
   const { schema, points, predictions, active, reason } = props;
-  const colorOf = new Map(schema.keypoints.map((k) => [k.name, k.color]));
+  const colorOf = colorsByName(schema.keypoints);
+  const [find, setFind] = useState("");
+  const goTo = (e: Event) => {
+    e.preventDefault();
+    const text = find.trim().toLowerCase();
+    const i = points.findIndex((p) => p.name.toLowerCase().startsWith(text));
+    const j = i >= 0 ? i : points.findIndex((p) => p.name.toLowerCase().includes(text));
+    if (text && j >= 0) props.onSelect(j);
+    setFind("");
+    (document.activeElement as HTMLElement | null)?.blur(); // keys go back to the image
+  };
   const unsure = new Map(reason?.keypoints.map((k) => [k.name, k]));
   const activePoint = points[active];
   const activePred = activePoint ? predictions.get(activePoint.name) : undefined;
@@ -38,7 +51,14 @@ export function KeypointPanel(props: Props) {
   }).length;
   return (
     <aside class="panel" aria-label="Keypoint panel">
-      <h2 id="kp-heading">Keypoints</h2>
+      <div class="kp-head">
+        <h2 id="kp-heading">Keypoints</h2>
+        <form class="kp-find" onSubmit={goTo} role="search">
+          <input id="kp-find" type="search" aria-label="Go to keypoint" placeholder="Go to… (/)" value={find}
+            onInput={(e) => setFind(e.currentTarget.value)}
+            onKeyDown={(e) => e.key === "Escape" && (setFind(""), e.currentTarget.blur())} />
+        </form>
+      </div>
       {reason && (
         <p class="queue-reason" role="note" aria-label="Why this image">
           <strong>Asked for:</strong> {reasonText(reason)}
@@ -55,8 +75,13 @@ export function KeypointPanel(props: Props) {
               class={`kp state-${isPlaced(p) ? p.visibility : pred ? "predicted" : "unlabeled"}${i === active ? " active" : ""}${doubt ? " unsure" : ""}`}
               data-name={p.name} data-state={text} onClick={() => props.onSelect(i)}>
               <span class="swatch" style={{ background: colorOf.get(p.name) ?? "#888" }} />
-              <span class="kp-name">{i + 1}. {p.name}</span>
-              {hint && <span class="kp-unsure" title={hint}>unsure</span>}
+              <kbd class="kp-key" title={keypointKey(i) ? `Key ${keypointKey(i)!.toUpperCase()}` : "Tab or Go to"}>
+                {keypointKey(i)?.toUpperCase() ?? "·"}
+              </kbd>
+              <span class="kp-name">
+                {p.name}
+                {hint && <> <span class="kp-unsure" title={hint}>unsure</span></>}
+              </span>
               <span class="kp-state">
                 {!isPlaced(p) && pred && <span class="conf-dot" style={{ background: confidenceColor(pred.confidence) }} />}
                 {text}
