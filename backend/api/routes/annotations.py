@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Response
 from sqlalchemy import select
 
 from backend.api.deps import Annotator, SessionDep, Viewer
-from backend.errors import BadInput, NotFound
+from backend.errors import BadInput
 from backend.models import ModelVersion, Prediction
 from backend.schemas.annotation import (
     AnnotationRead,
@@ -78,7 +78,9 @@ def get_revisions(image_id: int, _: Viewer, session: SessionDep) -> list[Revisio
 
 
 @router.get("/prediction")
-def get_prediction(image_id: int, _: Viewer, session: SessionDep) -> PredictionRead:
+def get_prediction(image_id: int, _: Viewer, session: SessionDep) -> PredictionRead | None:
+    """The active version's prediction; `null` while there is none (no model yet, or not
+    predicted yet): the annotator asks for every image it opens, so that is no error."""
     image = get_image(session, image_id)
     project = get_project(session, image.project_id)
     pred = session.scalar(
@@ -87,7 +89,7 @@ def get_prediction(image_id: int, _: Viewer, session: SessionDep) -> PredictionR
         .where(Prediction.image_id == image.id, ModelVersion.is_active.is_(True))
     )
     if pred is None:
-        raise NotFound(f"no prediction of the active model for image {image_id}")
+        return None
     points = [
         PredictedPoint(name=name, **p)
         for name, p in zip(project.keypoint_names, pred.keypoints, strict=False)

@@ -64,6 +64,8 @@ export interface VersionMetrics {
 export interface ModelVersionRead {
   id: number;
   project_id: number;
+  /** 1, 2, … within the project: shown as "v1". */
+  number: number;
   training_job_id: number | null;
   backbone: string;
   config: Record<string, unknown>;

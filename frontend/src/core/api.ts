@@ -214,14 +214,9 @@ export class ApiClient {
   putAnnotation(imageId: number, body: AnnotationWrite): Promise<AnnotationRead> {
     return this.request("PUT", `/images/${imageId}/annotation`, body);
   }
-  /** The active model's prediction, or null when there is none (404). */
+  /** The active model's prediction, or null when there is none (the server answers null). */
   async getPrediction(imageId: number): Promise<PredictionRead | null> {
-    try {
-      return await this.request<PredictionRead>("GET", `/images/${imageId}/prediction`);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return null;
-      throw e;
-    }
+    return (await this.request<PredictionRead | null>("GET", `/images/${imageId}/prediction`)) ?? null;
   }
 
   // --- plumbing

@@ -267,10 +267,13 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         <button type="button" onClick={() => void back()} aria-label="Back to images">← Images</button>
         <span class="image-title" title={image.original_name}>
           <strong>{image.original_name}</strong>
-          <span class="muted"> {image.width}×{image.height} · {image.split}</span>
+          <span class="muted"> {image.width}×{image.height} · </span>
+          <span class="muted" title={image.split === "validation"
+            ? "Validation image: its labels measure the model (PCK) and are never trained on"
+            : "Training image: its labels train the model"}>{image.split}</span>
         </span>
         <span class="labeled" aria-label="Labeled keypoints">{placedCount}/{state.points.length} labeled</span>
-        <SaveIndicator status={saver.status} error={saver.error} signedOut={gate.expired} />
+        <SaveIndicator status={saver.status} error={saver.error} retrying={saver.retrying} signedOut={gate.expired} />
         <span class="spacer" />
         <button type="button" onClick={() => undo.undo()} disabled={!undo.canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" onClick={() => undo.redo()} disabled={!undo.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>

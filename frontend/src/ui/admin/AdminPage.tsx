@@ -64,7 +64,7 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
     setMessage(null);
     try {
       const promoted = await admin.promote(version.id);
-      setMessage(`v${promoted.id} is now the active model.`);
+      setMessage(`v${promoted.number} is now the active model.`);
       await refresh();
     } catch (e) {
       setError(errorText(e));
@@ -97,7 +97,7 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
         {message && <p role="status" class="message">{message}</p>}
         {project && (
           <>
-            <TrainingPanel project={project} onProjectChange={setProject} onTrained={() => void refresh()} />
+            <TrainingPanel project={project} versions={versions} onProjectChange={setProject} onTrained={() => void refresh()} />
             <VersionsPanel project={project} versions={versions} efficiency={efficiency} onPromote={promote} />
             <EvaluationPanel project={project} versions={versions} />
             <HealthPanel health={health} />
