@@ -66,6 +66,7 @@ def test_every_keypoint_has_a_key_a_colour_and_a_readable_name(
         page = context.new_page()
         login(page)
         open_image(page, body["id"], body["image_id"])
+        page.screenshot(path=artifacts / f"24_predicted_{width}x{height}.png")
         page.keyboard.press("p")  # predictions off: the panel shows plain keypoints
         for key, name in (("q", "left_wrist"), ("i", "right_ankle"), ("5", "right_ear")):
             page.keyboard.press(key)

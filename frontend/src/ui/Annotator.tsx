@@ -292,7 +292,8 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         )}
         <button type="button" onClick={() => void goNext(true)}
           title="Skip: leave this image for the end of the session (S)">Skip</button>
-        <button type="button" onClick={() => void goNext()} title="Next image, leaving this one as it is (N)">Next</button>
+        <button type="button" onClick={() => void goNext()} aria-label="Next image"
+          title="Next image, leaving this one as it is (N)">Next</button>
         {canEdit && (
           <button type="button" class="primary" onClick={() => run("done-next", null)} title="Mark done and go to the next image (Enter)">
             Done &amp; next
