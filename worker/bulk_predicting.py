@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
+from backend.calibration import Calibration, predicted_point
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
@@ -25,7 +26,7 @@ from backend.services.bulk_predict import RESULTS_FILE
 from backend.services.image_files import rgb_pixels
 from backend.services.jobs import job_dir
 from worker.device import pick_device
-from worker.predicting import CHUNK, finite, load_predictor
+from worker.predicting import CHUNK, load_predictor, mean_confidence
 
 
 def predict_uploads(
@@ -38,6 +39,7 @@ def predict_uploads(
         if version is None:
             raise LookupError(f"model version {version_id} no longer exists")
         path = version.path
+        calibration = Calibration.from_dict(version.metrics.get("calibration"))
     predictor = load_predictor(path, pick_device())
     names = predictor.schema.names
     folder = job_dir(settings, job_id)
@@ -49,16 +51,17 @@ def predict_uploads(
         for offset, (entry, result) in enumerate(
             zip(chunk, predictor.predict(pixels), strict=True)
         ):
+            width, height = entry["width"], entry["height"]
             keypoints = [
-                {"name": n, "x": float(x), "y": float(y), "confidence": float(c)}
+                {"name": n, **predicted_point(calibration, c, x, y, width, height)}
                 for n, (x, y), c in zip(
                     names, result.xy.tolist(), result.confidence.tolist(), strict=True
                 )
             ]
             row = {
                 "index": start + offset, "image_id": None, "filename": entry["filename"],
-                "width": entry["width"], "height": entry["height"],
-                "score": finite(float(result.confidence.mean())), "keypoints": keypoints,
+                "width": width, "height": height,
+                "score": mean_confidence(keypoints), "keypoints": keypoints,
             }  # fmt: skip
             lines.append(json.dumps(row))
         if on_chunk is not None:

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from backend.calibration import fit
 from worker.ml.data import LabeledSample
 from worker.ml.metrics import pck
-from worker.ml.predict import Predictor
+from worker.ml.predict import Prediction, Predictor
 from worker.predicting import finite
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,10 @@ def evaluate_samples(
     with_embedding: bool = False,
 ) -> dict[str, Any]:
     """{"pck", "per_keypoint": {name: pck}, "mean_error_px", "median_error_px", "count",
-    "alpha", "per_image_normalized_error": [one per sample]}; None where nothing was labeled.
+    "alpha", "per_image_normalized_error": [one per sample], "calibration"}; None where nothing
+    was labeled. "calibration" is the curve raw heatmap peak -> rate of keypoints within
+    PCK@alpha on these samples (backend/calibration.py; None with too few), which every
+    prediction of the version then reports as its confidence.
 
     per_image_points adds "predicted_xy" and "true_xy": per sample, K [x, y] pairs in image
     pixels ([x, y] of an unlabeled true point is null). with_embedding adds "embedding"."""
@@ -58,6 +62,7 @@ def evaluate_samples(
         "count": result.count,
         "alpha": alpha,
         "per_image_normalized_error": [finite(v) for v in per_image],
+        "calibration": _calibration(predictions, errors, labeled, alpha),
     }
     if per_image_points:
         metrics["predicted_xy"] = [_points(p.xy, None) for p in predictions]
@@ -72,6 +77,18 @@ def evaluate_samples(
             log.exception("keypoint embedding failed")
             metrics["embedding"] = {"method": "failed", "error": str(exc), "points": []}
     return metrics
+
+
+def _calibration(
+    predictions: Sequence[Prediction],
+    normalized_errors: NDArray[np.float64],
+    labeled: NDArray[np.bool_],
+    alpha: float,
+) -> dict[str, Any] | None:
+    peaks = np.stack([p.confidence for p in predictions])  # (N, K) raw heatmap peaks
+    correct = normalized_errors <= alpha  # PCK@alpha per keypoint, as `pck` counts it
+    curve = fit(peaks[labeled].tolist(), correct[labeled].tolist(), alpha)
+    return curve.to_dict() if curve is not None else None
 
 
 def _mean_or_nan(values: NDArray[np.float64]) -> float:

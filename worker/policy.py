@@ -1,9 +1,14 @@
 """The retraining policy, checked periodically by Celery beat.
 
-A project is retrained when at least `retrain_threshold` annotations were saved since its
-last model version (or since ever) and no training job is queued or running. Running jobs
-whose worker on this host is dead are queued again (they resume); those whose worker stopped
-sending heartbeats are marked failed, so a dead worker never blocks a project forever.
+A project is retrained when its `auto_retrain` setting allows it and at least
+`retrain_threshold` images had an annotation saved by an editor (the annotator or an API
+client, never an import) since its last training job or model version, and no training job
+is queued or running. `auto_retrain` is "once_a_model_exists" by default, so a new project
+(or one that just imported a labeled dataset) trains only when an admin asks first; "on" and
+"off" override that, and a threshold of 0 also means never. The job's options say why it
+started. Running jobs whose worker on this host is dead are queued again first (they
+resume); those whose worker stopped sending heartbeats are marked failed, so a dead worker
+never blocks a project forever.
 """
 
 from __future__ import annotations
@@ -16,22 +21,38 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.dispatch import send_job
-from backend.models import Annotation, Image, JobKind, ModelVersion, Project, TrainingJob
+from backend.models import AnnotationRevision, Image, JobKind, ModelVersion, Project, TrainingJob
 from backend.schemas.project import ProjectSettings
 from backend.services.jobs import active_training_job, create_job
 from worker import job_state
 
 
 def changed_annotations_since(session: Session, project_id: int, since: datetime | None) -> int:
+    """Images with a label whose annotation an editor saved since `since` (imports excluded)."""
     query = (
-        select(func.count())
-        .select_from(Annotation)
-        .join(Image, Image.id == Annotation.image_id)
-        .where(Image.project_id == project_id, Image.labeled_count > 0)
+        select(func.count(func.distinct(AnnotationRevision.image_id)))
+        .join(Image, Image.id == AnnotationRevision.image_id)
+        .where(
+            Image.project_id == project_id,
+            Image.labeled_count > 0,
+            AnnotationRevision.origin == "editor",
+        )
     )
     if since is not None:
-        query = query.where(Annotation.updated_at > since)
+        query = query.where(AnnotationRevision.created_at > since)
     return session.scalar(query) or 0
+
+
+def policy_applies(session: Session, project: Project, settings: ProjectSettings) -> bool:
+    """Whether the project retrains automatically at all (its count aside)."""
+    if settings.retrain_threshold == 0 or settings.auto_retrain == "off":
+        return False
+    if settings.auto_retrain == "on":
+        return True
+    has_model = session.scalar(
+        select(ModelVersion.id).where(ModelVersion.project_id == project.id).limit(1)
+    )
+    return has_model is not None
 
 
 def check_retraining() -> list[int]:
@@ -42,8 +63,11 @@ def check_retraining() -> list[int]:
     started: list[int] = []
     with session_scope(settings.database_url) as session:
         for project in session.scalars(select(Project).order_by(Project.id)):
-            threshold = ProjectSettings.model_validate(project.settings).retrain_threshold
+            project_settings = ProjectSettings.model_validate(project.settings)
+            threshold = project_settings.retrain_threshold
             if active_training_job(session, project.id) is not None:
+                continue
+            if not policy_applies(session, project, project_settings):
                 continue
             last = session.scalar(
                 select(func.max(TrainingJob.created_at)).where(
@@ -56,9 +80,15 @@ def check_retraining() -> list[int]:
                 )
             )
             since = max((t for t in (last, last_version) if t is not None), default=None)
-            if changed_annotations_since(session, project.id, since) < threshold:
+            changed = changed_annotations_since(session, project.id, since)
+            if changed < threshold:
                 continue
-            job = create_job(session, project, JobKind.train, {"trigger": "policy"}, None)
+            after = "the last training" if since is not None else "the project began"
+            reason = (
+                f"{changed} images annotated since {after} (the policy retrains after {threshold})"
+            )
+            options = {"trigger": "policy", "reason": reason}
+            job = create_job(session, project, JobKind.train, options, None)
             session.commit()
             send_job(session, settings, job)
             started.append(job.id)

@@ -6,12 +6,14 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from backend.calibration import Calibration, predicted_point
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Image, ImageState, ModelVersion, Prediction, Project
@@ -57,6 +59,7 @@ def predict_and_store(
         if version is None:
             raise LookupError(f"model version {version_id} no longer exists")
         path, active = version.path, version.is_active
+        calibration = Calibration.from_dict(version.metrics.get("calibration"))
         project = session.get(Project, version.project_id)
         assert project is not None
         project_names = project.keypoint_names
@@ -68,25 +71,35 @@ def predict_and_store(
     for start in range(0, len(images), CHUNK):
         chunk = images[start : start + CHUNK]
         results = predictor.predict([p for _, p, _ in chunk], [r for _, _, r in chunk])
-        rows = [
-            {
-                "image_id": image_id,
-                "model_version_id": version_id,
-                "keypoints": [
-                    MISSING_POINT
-                    if i is None
-                    else {
-                        "x": float(result.xy[i, 0]),
-                        "y": float(result.xy[i, 1]),
-                        "confidence": float(result.confidence[i]),
-                        "uncertainty": None,
-                    }
-                    for i in order
-                ],
-                "score": finite(float(result.confidence.mean())),
-            }
-            for (image_id, _, _), result in zip(chunk, results, strict=True)
-        ]
+        with session_scope(settings.database_url) as session:
+            sizes = image_sizes(session, [image_id for image_id, _, _ in chunk])
+        rows = []
+        for (image_id, _, _), result in zip(chunk, results, strict=True):
+            if image_id not in sizes:  # deleted meanwhile: nothing to store it on
+                continue
+            width, height = sizes[image_id]
+            points = [
+                {
+                    **predicted_point(
+                        calibration,
+                        float(result.confidence[i]),
+                        float(result.xy[i, 0]),
+                        float(result.xy[i, 1]),
+                        width,
+                        height,
+                    ),
+                    "uncertainty": None,
+                }
+                for i in range(len(result.confidence))
+            ]
+            rows.append(
+                {
+                    "image_id": image_id,
+                    "model_version_id": version_id,
+                    "keypoints": [MISSING_POINT if i is None else points[i] for i in order],
+                    "score": mean_confidence(points),
+                }
+            )
         with session_scope(settings.database_url) as session:
             _upsert(session, rows)
             if active:
@@ -99,6 +112,19 @@ def predict_and_store(
         if on_chunk is not None:
             on_chunk(done, len(images))
     return done
+
+
+def image_sizes(session: Session, image_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    rows = session.execute(
+        select(Image.id, Image.width, Image.height).where(Image.id.in_(image_ids))
+    )
+    return {image_id: (width, height) for image_id, width, height in rows}
+
+
+def mean_confidence(points: Sequence[Mapping[str, Any]]) -> float | None:
+    """An image's score: the mean calibrated confidence of its keypoints."""
+    values = [float(p["confidence"]) for p in points]
+    return finite(sum(values) / len(values)) if values else None
 
 
 def _upsert(session: Session, rows: Sequence[Mapping[str, object]]) -> None:

@@ -121,6 +121,7 @@ def _train_and_publish(
         validation=len(snap.validation),
         device=device,
         backbone=config.model.backbone,
+        max_minutes=config.max_minutes,  # the admin page shows elapsed / budget and an ETA
     )
 
     def on_progress(p: Progress) -> None:
@@ -153,7 +154,9 @@ def _train_and_publish(
     metrics["train_status"] = result.status
     metrics["steps"] = result.step
     version_id, active = _register_version(job_id, snap, config, metrics, final_dir)
-    reporter.set_phase("predicting", model_version_id=version_id, active=active)
+    reporter.set_phase(
+        "predicting", model_version_id=version_id, active=active, pck=metrics.get("pck")
+    )
     predict_and_store(
         version_id,
         snap.all_images,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from backend.db.base import Base, TimestampMixin, check_points_finite, utcnow
@@ -44,6 +44,9 @@ class AnnotationRevision(TimestampMixin, Base):
     keypoints: Mapped[list[Any]]
     done: Mapped[bool]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "editor" (the annotator or an API client) or "import": the retraining policy counts
+    # only editor saves, so importing a labeled dataset does not start a training by itself.
+    origin: Mapped[str] = mapped_column(String(16), default="editor", server_default="editor")
 
     @validates("keypoints")
     def _finite(self, _key: str, points: list[Any]) -> list[Any]:

@@ -6,8 +6,19 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.db.base import Base, TimestampMixin
 
@@ -81,11 +92,17 @@ class ModelVersion(TimestampMixin, Base):
     """An immutable trained model: its files are promoted into place before this row exists."""
 
     __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number", name="uq_model_versions_project_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
+    # "v1, v2, …" within the project (the id counts across projects). Left unset, it is
+    # filled at flush with the project's next number (`_number_new_versions`).
+    number: Mapped[int]
     training_job_id: Mapped[int | None] = mapped_column(
         ForeignKey("training_jobs.id", ondelete="SET NULL")
     )
@@ -136,3 +153,24 @@ class Evaluation(TimestampMixin, Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("training_jobs.id", ondelete="SET NULL"))
     alpha: Mapped[float]
     metrics: Mapped[dict[str, Any]]
+
+
+@event.listens_for(Session, "before_flush")
+def _number_new_versions(session: Session, _context: object, _instances: object) -> None:
+    """Number new versions per project, after the project's highest number so far. Training
+    jobs of one project never overlap (a partial unique index), and the unique constraint
+    turns a race between two writers into an error rather than two equal numbers."""
+    pending = [v for v in session.new if isinstance(v, ModelVersion) and v.number is None]
+    taken: dict[int, int] = {}
+    with session.no_autoflush:
+        for version in pending:
+            project_id = version.project_id
+            if project_id not in taken:
+                highest = session.scalar(
+                    select(func.max(ModelVersion.number)).where(
+                        ModelVersion.project_id == project_id
+                    )
+                )
+                taken[project_id] = highest or 0
+            taken[project_id] += 1
+            version.number = taken[project_id]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from backend.calibration import Doubt
 from backend.schemas.common import Counter, FiniteFloat
 
 Visibility = Literal["unlabeled", "visible", "occluded"]
@@ -48,8 +49,11 @@ class PredictedPoint(BaseModel):
     name: str
     x: float
     y: float
-    confidence: float
+    # Calibrated, in [0, 1] (backend/calibration.py); predictions stored before calibration
+    # existed hold the raw heatmap peak, clipped here.
+    confidence: Annotated[float, AfterValidator(lambda c: min(1.0, max(0.0, c)))]
     uncertainty: float | None = None
+    doubt: Doubt | None = None  # "border" | "weak_peak": shown, never accepted in bulk
 
 
 class PredictionRead(BaseModel):

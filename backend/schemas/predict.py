@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from backend.calibration import Doubt
+
 
 class KeypointPrediction(BaseModel):
     name: str
     x: float  # image pixels (EXIF orientation applied)
     y: float
-    confidence: float  # heatmap peak value, ~1 for a confident well-formed peak
+    # Calibrated on the version's validation images (backend/calibration.py), in [0, 1]: the
+    # rate at which such predictions were within PCK@alpha of the truth.
+    confidence: float
+    doubt: Doubt | None = None  # not offered as an answer: peak on the border or too weak
 
 
 class ImagePrediction(BaseModel):

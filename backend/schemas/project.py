@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import colorsys
+import itertools
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Literal
 
@@ -25,6 +28,17 @@ _PALETTE = [
     "#800000",
     "#aaffc3",
 ]
+
+
+def _default_colors() -> Iterator[str]:
+    """The palette, then hues a golden angle apart: never the same colour twice (a 17th
+    keypoint is not red again like the first)."""
+    yield from _PALETTE
+    for i in itertools.count():
+        hue = (20 + i * 137.508) % 360 / 360
+        light = (0.5, 0.38, 0.62)[i % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, light, 0.8)
+        yield f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 class KeypointDef(BaseModel):
@@ -69,9 +83,12 @@ class KeypointSchema(BaseModel):
         flipped = [n for pair in self.flip_pairs for n in pair]
         if len(set(flipped)) != len(flipped):
             raise ValueError("a keypoint appears in more than one flip pair")
-        for i, k in enumerate(self.keypoints):
+        used = {k.color.lower() for k in self.keypoints if k.color is not None}
+        generated = (c for c in _default_colors() if c not in used)
+        for k in self.keypoints:
             if k.color is None:
-                k.color = _PALETTE[i % len(_PALETTE)]
+                k.color = next(generated)
+                used.add(k.color)
         return self
 
     @property
@@ -83,9 +100,15 @@ class ProjectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     validation_fraction: float = Field(0.2, ge=0.0, le=0.9)
-    retrain_threshold: int = Field(10, ge=1)
+    # Beat's retraining policy (worker/policy.py): "once_a_model_exists" keeps it off until the
+    # first version (an admin's first training) exists; 0 new annotations also means never.
+    auto_retrain: Literal["off", "once_a_model_exists", "on"] = "once_a_model_exists"
+    retrain_threshold: int = Field(10, ge=0)
     promote_policy: Literal["not_worse", "always", "manual"] = "not_worse"
     queue_strategy: Literal["uncertainty", "random", "sequential"] = "uncertainty"
+    # The annotator marks an image done in the same step as the edit that places its last
+    # keypoint (occluded counts as placed); off, "done" is always the annotator's own choice.
+    auto_done: bool = False
 
 
 class ProjectCreate(BaseModel):

@@ -49,6 +49,7 @@ class ModelVersionRead(BaseModel):
 
     id: int
     project_id: int
+    number: int  # 1, 2, … within the project: shown as "v1"
     training_job_id: int | None
     backbone: str
     config: dict[str, Any]

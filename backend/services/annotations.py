@@ -96,8 +96,10 @@ def save_annotation(
     done: bool,
     expected_version: int,
     author: User,
+    origin: str = "editor",
 ) -> AnnotationRead:
     """Save if the stored version is still `expected_version`, else raise VersionConflict.
+    `origin` ("editor" or "import") is kept on the revision for the retraining policy.
 
     The version check is a conditional UPDATE (compare-and-set), so two concurrent saves
     of the same version cannot both succeed even across processes.
@@ -132,7 +134,12 @@ def save_annotation(
         )
     session.add(
         AnnotationRevision(
-            image_id=image.id, version=new_version, keypoints=stored, done=done, author_id=author.id
+            image_id=image.id,
+            version=new_version,
+            keypoints=stored,
+            done=done,
+            author_id=author.id,
+            origin=origin,
         )
     )
     labeled = sum(p["visibility"] != "unlabeled" for p in stored)

@@ -177,7 +177,13 @@ def results(
             "height": image.height,
             "score": prediction.score,
             "keypoints": [
-                {"name": name, "x": p["x"], "y": p["y"], "confidence": p["confidence"]}
+                {
+                    "name": name,
+                    "x": p["x"],
+                    "y": p["y"],
+                    "confidence": min(1.0, max(0.0, p["confidence"])),  # older rows: raw peaks
+                    "doubt": p.get("doubt"),
+                }
                 for name, p in zip(names, prediction.keypoints, strict=False)
                 if p.get("x") is not None
             ],

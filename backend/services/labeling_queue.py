@@ -50,7 +50,10 @@ def next_images(
     limit: int,
     strategy: str | None = None,
     seed: int | None = None,
+    offset: int = 0,
 ) -> Queue:
+    """A page of the queue: `limit` images from position `offset` of the whole order (a
+    `random` order is the same for every page only with the same `seed`)."""
     requested = strategy or project_settings(project).queue_strategy
     pending = (Image.project_id == project.id, Image.state != ImageState.done)
     remaining = session.scalar(select(func.count(Image.id)).where(*pending)) or 0
@@ -58,18 +61,23 @@ def next_images(
     if requested == "uncertainty" and version is None:
         reason = "no active model version yet: showing images in upload order"
         return Queue(
-            "sequential", requested, reason, None, remaining, _sequential(session, pending, limit)
+            "sequential",
+            requested,
+            reason,
+            None,
+            remaining,
+            _sequential(session, pending, offset, limit),
         )
     if requested == "random":
         ids = list(session.scalars(select(Image.id).where(*pending).order_by(Image.id)))
-        chosen = random.Random(seed).sample(ids, min(limit, len(ids)))
+        # The whole order is shuffled, so pages with one seed never overlap nor miss an image.
+        chosen = random.Random(seed).sample(ids, len(ids))[offset : offset + limit]
         by_id = {i.id: i for i in session.scalars(select(Image).where(Image.id.in_(chosen)))}
         entries = [QueueEntry(by_id[i]) for i in chosen]
         return Queue("random", requested, None, None, remaining, entries)
     if requested == "sequential":
-        return Queue(
-            "sequential", requested, None, None, remaining, _sequential(session, pending, limit)
-        )
+        entries = _sequential(session, pending, offset, limit)
+        return Queue("sequential", requested, None, None, remaining, entries)
     assert version is not None
     rows = session.execute(
         select(Image, Prediction, Annotation)
@@ -81,6 +89,7 @@ def next_images(
         .where(*pending)
         # Ranked images first by rank; unranked after them in upload order.
         .order_by(Prediction.queue_rank.is_(None), Prediction.queue_rank, Image.id)
+        .offset(offset)
         .limit(limit)
     ).all()
     names = project.keypoint_names
@@ -95,8 +104,8 @@ def next_images(
     return Queue("uncertainty", requested, None, version.id, remaining, entries)
 
 
-def _sequential(session: Session, pending: Any, limit: int) -> list[QueueEntry]:
-    query = select(Image).where(*pending).order_by(Image.id).limit(limit)
+def _sequential(session: Session, pending: Any, offset: int, limit: int) -> list[QueueEntry]:
+    query = select(Image).where(*pending).order_by(Image.id).offset(offset).limit(limit)
     return [QueueEntry(i) for i in session.scalars(query)]
 
 

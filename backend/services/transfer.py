@@ -348,7 +348,7 @@ def _record_item(
         x, y = (p.x, p.y) if p is not None else (None, None)
         points.append(Point(name=name, x=x, y=y, visibility=visibility, source="human"))
     done = any(p.visibility != "unlabeled" for p in points)
-    save_annotation(session, project, image, points, done, 0, author)
+    save_annotation(session, project, image, points, done, 0, author, origin="import")
     report.annotations_saved += 1
 
 

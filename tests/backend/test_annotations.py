@@ -128,7 +128,10 @@ def test_visible_point_needs_coordinates(admin: TestClient, project: dict[str, A
     assert r.status_code == 422 and "no coordinates" in r.json()["detail"]
 
 
-def test_no_prediction_gives_404(admin: TestClient, project: dict[str, Any]) -> None:
+def test_no_prediction_is_a_quiet_null_and_an_unknown_image_a_404(
+    admin: TestClient, project: dict[str, Any]
+) -> None:
     image_id = _image(admin, project)
     r = admin.get(f"/api/v1/images/{image_id}/prediction")
-    assert r.status_code == 404 and "no prediction" in r.json()["detail"]
+    assert r.status_code == 200 and r.json() is None
+    assert admin.get("/api/v1/images/999999/prediction").status_code == 404

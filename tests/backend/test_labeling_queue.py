@@ -89,6 +89,23 @@ def test_random_samples_only_images_not_done_and_repeats_with_a_seed(
     assert len(orders) > 1, "different seeds give different orders"
 
 
+def test_pages_of_every_strategy_add_up_to_the_whole_order_once(
+    admin: TestClient, db: Session, project: dict[str, Any]
+) -> None:
+    ids = _images(admin, project)
+    version = _active_version(db, project["id"])
+    for rank, image_id in enumerate(reversed(ids)):
+        _predict(db, version, image_id, rank=rank, uncertainty=[0.5] * 4)
+    for params in ({"strategy": "sequential"}, {"strategy": "random", "seed": 7}, {}):
+        whole = _ids(_queue(admin, project, limit=6, **params))
+        pages = [_queue(admin, project, limit=2, offset=o, **params) for o in (0, 2, 4)]
+        assert [i for page in pages for i in _ids(page)] == whole, params
+        assert [item["rank"] for page in pages for item in page["items"]] == list(range(6))
+    assert _ids(_queue(admin, project, limit=6)) == list(reversed(ids))
+    r = admin.get(f"/api/v1/projects/{project['id']}/queue", params={"offset": -1})
+    assert r.status_code == 422
+
+
 def test_uncertainty_follows_the_workers_rank_and_says_why(
     admin: TestClient, db: Session, project: dict[str, Any]
 ) -> None:

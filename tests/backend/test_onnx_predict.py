@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from backend.calibration import Calibration
 from backend.models import ModelVersion
 from backend.services.onnx_predict import ONNX_FILE, OnnxPredictor, decode, letterbox
 from tests.backend.conftest import png_bytes
@@ -73,9 +74,11 @@ def test_onnx_prediction_equals_eager_pytorch(exported: tuple[Path, KeypointMode
         assert np.abs(confidence - expected.confidence).max() < 1e-4
 
 
-def _version(db: Session, project_id: int, path: Path | str) -> ModelVersion:
+def _version(
+    db: Session, project_id: int, path: Path | str, metrics: dict[str, Any] | None = None
+) -> ModelVersion:
     version = ModelVersion(
-        project_id=project_id, backbone="efficientnet_lite0", config={}, metrics={},
+        project_id=project_id, backbone="efficientnet_lite0", config={}, metrics=metrics or {},
         labeled_count=1, unlabeled_count=0, labels_snapshot={}, path=str(path), is_active=True,
     )  # fmt: skip
     db.add(version)
@@ -90,7 +93,9 @@ def _post(client: TestClient, url: str, data: bytes, **form: str) -> Any:
 def test_predict_endpoint_returns_keypoints_in_image_pixels(
     admin: TestClient, project: dict[str, Any], db: Session, exported: tuple[Path, KeypointModel]
 ) -> None:
-    version = _version(db, project["id"], exported[0])
+    # The version's calibration (fitted by the worker on validation images): 0.1 + 0.3 * peak.
+    curve = Calibration(peaks=(0.0, 2.0), probabilities=(0.1, 0.7), samples=50, alpha=0.1)
+    version = _version(db, project["id"], exported[0], {"calibration": curve.to_dict()})
     buf = io.BytesIO()
     Image.fromarray(photo()).save(buf, "PNG")
     r = _post(admin, f"/api/v1/model-versions/{version.id}/predict", buf.getvalue())
@@ -100,7 +105,9 @@ def test_predict_endpoint_returns_keypoints_in_image_pixels(
     assert [k["name"] for k in body["keypoints"]] == NAMES
     xy, confidence = OnnxPredictor(exported[0] / ONNX_FILE, threads=1).predict(photo())
     assert np.allclose([[k["x"], k["y"]] for k in body["keypoints"]], xy, atol=1e-3)
-    assert np.allclose([k["confidence"] for k in body["keypoints"]], confidence, atol=1e-5)
+    calibrated = [0.1 + 0.3 * min(2.0, max(0.0, c)) for c in confidence]
+    assert np.allclose([k["confidence"] for k in body["keypoints"]], calibrated, atol=1e-5)
+    assert body["score"] == pytest.approx(float(np.mean(calibrated)), abs=1e-5)
     by_project = _post(admin, f"/api/v1/projects/{project['id']}/predict", buf.getvalue())
     assert by_project.status_code == 200 and by_project.json()["keypoints"] == body["keypoints"]
 

@@ -122,7 +122,7 @@ def test_admin_retrains_watches_evaluates_promotes_and_rolls_back(
     # A new version must not replace the active one by itself: promotion is ours to do.
     policy = page.get_by_role("form", name="Retraining policy")
     policy.get_by_label("Promote a new version").select_option("manual")
-    policy.get_by_label("Retrain after this many new annotations").fill("25")
+    policy.get_by_label("after this many newly annotated images").fill("25")
     policy.get_by_role("button", name="Save policy").click()
     expect(policy.get_by_role("status")).to_have_text("Saved.")
     settings = stack.api.get(f"/projects/{pid}").json()["settings"]
@@ -141,7 +141,11 @@ def test_admin_retrains_watches_evaluates_promotes_and_rolls_back(
     assert len(points) >= 2 and points == sorted(points), f"loss chart did not grow: {points}"
     mark = page.get_by_test_id("loss-chart").locator("canvas").get_attribute("data-mark")
     assert mark == "first", "the live chart is updated in place, not rebuilt"
-    expect(card.get_by_test_id("job-step")).to_have_text("step 60 / 60")
+    expect(card.get_by_test_id("job-step")).to_contain_text("finished: 60 steps in")
+    expect(card.get_by_test_id("job-step")).to_contain_text("(all 60 steps)")
+    expect(card.get_by_role("progressbar", name="Training progress")).to_have_attribute(
+        "aria-valuenow", "100"
+    )
     expect(page.get_by_test_id("pck-chart")).to_be_visible()
 
     # The first version is active (nothing was before); its PCK is shown.
@@ -190,23 +194,24 @@ def test_admin_retrains_watches_evaluates_promotes_and_rolls_back(
     v2 = int(rows.first.get_attribute("data-version-id") or 0)
     api_v2 = stack.api.get(f"/model-versions/{v2}").json()
     assert v2 > v1 and not api_v2["is_active"]
+    assert (api_v1["number"], api_v2["number"]) == (1, 2), "numbered within the project"
     assert api_v2["unlabeled_count"] == 0, "supervised only"
 
-    page.get_by_role("button", name=f"Promote v{v2}").click()
+    page.get_by_role("button", name="Promote v2").click()
     expect(
-        page.get_by_role("status").filter(has_text=f"v{v2} is now the active model.")
+        page.get_by_role("status").filter(has_text="v2 is now the active model.")
     ).to_be_visible()
     assert _active(stack, pid) == v2
-    expect(page.get_by_role("button", name=f"Roll back to v{v1}")).to_be_visible()
+    expect(page.get_by_role("button", name="Roll back to v1")).to_be_visible()
     shot(page, artifacts, "24_promoted.png")
 
-    page.get_by_role("button", name=f"Roll back to v{v1}").click()
+    page.get_by_role("button", name="Roll back to v1").click()
     expect(
-        page.get_by_role("status").filter(has_text=f"v{v1} is now the active model.")
+        page.get_by_role("status").filter(has_text="v1 is now the active model.")
     ).to_be_visible()
     assert _active(stack, pid) == v1
     expect(page.locator(f'tr[data-version-id="{v1}"]')).to_contain_text("active")
-    expect(page.get_by_role("button", name=f"Promote v{v2}")).to_be_visible()
+    expect(page.get_by_role("button", name="Promote v2")).to_be_visible()
     shot(page, artifacts, "25_rolled_back.png")
 
 

@@ -52,6 +52,16 @@ def test_queue_interactive_predict_and_bulk_job_after_a_retraining(stack: Stack)
     assert one.status_code == 200, one.text
     assert [k["name"] for k in one.json()["keypoints"]] == KEYPOINTS
 
+    # Confidences are calibrated, in [0, 1], and the API's ONNX path gives the worker's.
+    assert all(0 <= p["confidence"] <= 1 for p in prediction["keypoints"])
+    stored = stack.api.get(f"/images/{image_ids[-1]}/file").content
+    again = stack.api.post(
+        f"/model-versions/{version_id}/predict", files={"file": ("same.png", stored, "image/png")}
+    ).json()
+    for mine, worker in zip(again["keypoints"], prediction["keypoints"], strict=True):
+        assert mine["confidence"] == pytest.approx(worker["confidence"], abs=1e-3)
+        assert mine["doubt"] == worker["doubt"]
+
     files = [("files", (f"new{i}.png", synthetic_image(200 + i)[0], "image/png")) for i in (0, 1)]
     r = stack.api.post(f"/projects/{pid}/predictions/upload", files=files)
     assert r.status_code == 202, r.text
@@ -62,6 +72,8 @@ def test_queue_interactive_predict_and_bulk_job_after_a_retraining(stack: Stack)
     assert [k["name"] for k in page["items"][0]["keypoints"]] == KEYPOINTS
     coco = stack.api.get(f"/jobs/{bulk['id']}/results.coco.json").json()
     assert len(coco["annotations"]) == 2 and len(coco["annotations"][0]["keypoint_scores"]) == 2
+    scores = [s for a in coco["annotations"] for s in a["keypoint_scores"]]
+    assert all(0 <= s <= 1 for s in scores), scores
     images = stack.api.get(f"/projects/{pid}/images").json()
     assert images["total"] == len(image_ids), "uploaded files did not join the project"
 

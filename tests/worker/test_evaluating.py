@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from backend.calibration import Calibration, calibrate
 from worker.embedding import embed_keypoints
 from worker.evaluating import evaluate_samples
 from worker.ml.data import LabeledSample
@@ -112,3 +113,29 @@ def test_embedding_of_tiny_or_huge_sets() -> None:
     big = embed_keypoints(many, np.ones(many.shape[:2], bool), max_points=50)
     assert len(big["points"]) == 50, "a subsample of at most max_points"
     assert len({(p[2], p[3]) for p in big["points"]}) == 50
+
+
+class PeakStub:
+    """Predicts each keypoint right (peak 0.9) or 30 px off (peak 0.3), alternately."""
+
+    def predict(
+        self, images: Sequence[Any], rois: Sequence[Any], return_z: bool = False
+    ) -> list[Prediction]:
+        out = []
+        for i in range(len(images)):
+            right = i % 2 == 0
+            xy = np.array([[50.0, 50.0] if right else [80.0, 50.0]] * 2)
+            out.append(Prediction(xy=xy, confidence=np.full(2, 0.9 if right else 0.3)))
+        return out
+
+
+def test_the_version_keeps_a_confidence_calibrated_on_its_validation_images() -> None:
+    samples = [_sample([(50, 50), (50, 50)], [2, 2]) for _ in range(10)]
+    metrics = evaluate_samples(PeakStub(), samples, ["a", "b"], 0.1)  # type: ignore[arg-type]
+    curve = Calibration.from_dict(metrics["calibration"])
+    assert curve is not None and curve.samples == 20 and curve.alpha == 0.1
+    assert calibrate(curve, 0.9) == pytest.approx(11 / 12, abs=1e-5)  # 10 of 10 right, shrunk
+    assert calibrate(curve, 0.3) == pytest.approx(1 / 12, abs=1e-5)  # 0 of 10 right
+    json.dumps(metrics, allow_nan=False)
+    few = evaluate_samples(PeakStub(), samples[:2], ["a", "b"], 0.1)  # type: ignore[arg-type]
+    assert few["calibration"] is None  # 4 keypoints: too few to say what a peak means

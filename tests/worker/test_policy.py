@@ -7,17 +7,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.models import (
     Annotation,
+    AnnotationRevision,
     Image,
     ImageSplit,
     JobKind,
     JobState,
+    ModelVersion,
     Project,
     Role,
     TrainingJob,
@@ -35,13 +37,20 @@ from worker.policy import check_retraining
 from worker.training_run import should_activate
 
 
-def _project(settings: Settings, annotated: int, threshold: int = 3) -> int:
+def _project(
+    settings: Settings,
+    annotated: int,
+    threshold: int = 3,
+    auto_retrain: str = "on",
+    origin: str = "editor",
+) -> int:
+    """A project with `annotated` labeled images, each saved once with `origin`."""
     with session_scope(settings.database_url) as s:
         project = Project(
             name="p",
             description="",
             keypoint_schema={"keypoints": [{"name": "a"}]},
-            settings={"retrain_threshold": threshold},
+            settings={"retrain_threshold": threshold, "auto_retrain": auto_retrain},
         )
         s.add(project)
         s.flush()
@@ -60,12 +69,18 @@ def _project(settings: Settings, annotated: int, threshold: int = 3) -> int:
             )
             s.add(image)
             s.flush()
+            keypoints = [{"x": 1, "y": 1, "visibility": "visible", "source": "human"}]
             s.add(
-                Annotation(
+                Annotation(image_id=image.id, version=1, updated_by_id=user.id, keypoints=keypoints)
+            )
+            s.add(
+                AnnotationRevision(
                     image_id=image.id,
                     version=1,
-                    updated_by_id=user.id,
-                    keypoints=[{"x": 1, "y": 1, "visibility": "visible", "source": "human"}],
+                    keypoints=keypoints,
+                    done=False,
+                    author_id=user.id,
+                    origin=origin,
                 )
             )
         return project.id
@@ -88,7 +103,38 @@ def test_policy_starts_one_job_and_not_a_second_while_it_runs(worker_settings: S
     assert check_retraining() == []
     (job,) = _jobs(worker_settings)
     assert job.kind == JobKind.train and job.state == JobState.queued
-    assert job.options == {"trigger": "policy"}
+    assert job.options == {
+        "trigger": "policy",
+        "reason": "3 images annotated since the project began (the policy retrains after 3)",
+    }
+
+
+def test_policy_is_off_until_the_project_has_a_model(worker_settings: Settings) -> None:
+    project_id = _project(worker_settings, annotated=5, auto_retrain="once_a_model_exists")
+    assert check_retraining() == []
+    with session_scope(worker_settings.database_url) as s:
+        s.add(
+            ModelVersion(
+                project_id=project_id, backbone="b", config={}, metrics={}, labeled_count=1,
+                unlabeled_count=0, labels_snapshot={}, path="", is_active=True,
+            )
+        )  # fmt: skip
+        s.flush()
+        s.execute(update(ModelVersion).values(created_at=utcnow() - timedelta(hours=1)))
+    assert len(check_retraining()) == 1
+
+
+def test_imported_annotations_never_start_a_training(worker_settings: Settings) -> None:
+    _project(worker_settings, annotated=30, origin="import")
+    assert check_retraining() == []
+
+
+@pytest.mark.parametrize(("auto_retrain", "threshold"), [("off", 3), ("on", 0)])
+def test_policy_can_be_turned_off(
+    worker_settings: Settings, auto_retrain: str, threshold: int
+) -> None:
+    _project(worker_settings, annotated=5, threshold=threshold, auto_retrain=auto_retrain)
+    assert check_retraining() == []
 
 
 def test_policy_counts_only_annotations_saved_since_the_last_training(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backend.api.deps import Annotator, SessionDep, Viewer
 from backend.api.params import IdPath
-from backend.errors import BadInput, NotFound
+from backend.errors import BadInput
 from backend.models import ModelVersion, Prediction
 from backend.schemas.annotation import (
     AnnotationRead,
@@ -82,7 +82,9 @@ def get_revisions(image_id: IdPath, _: Viewer, session: SessionDep) -> list[Revi
 
 
 @router.get("/prediction")
-def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> PredictionRead:
+def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> PredictionRead | None:
+    """The active version's prediction; `null` while there is none (no model yet, or not
+    predicted yet): the annotator asks for every image it opens, so that is no error."""
     image = get_image(session, image_id)
     project = get_project(session, image.project_id)
     pred = session.scalar(
@@ -91,7 +93,7 @@ def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> Predicti
         .where(Prediction.image_id == image.id, ModelVersion.is_active.is_(True))
     )
     if pred is None:
-        raise NotFound(f"no prediction of the active model for image {image_id}")
+        return None
     points = [
         PredictedPoint(name=name, **p)
         for name, p in zip(project.keypoint_names, pred.keypoints, strict=False)

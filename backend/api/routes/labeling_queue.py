@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import SessionDep, Viewer
-from backend.api.params import IdPath
+from backend.api.params import IdPath, OffsetQuery
 from backend.schemas.image import ImageRead
 from backend.schemas.queue import QueueItem, QueueRead, Strategy, UncertainKeypoint
 from backend.services.labeling_queue import next_images
@@ -20,11 +20,13 @@ def get_queue(
     _: Viewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
+    offset: OffsetQuery = 0,
     strategy: Annotated[Strategy | None, Query(description="override the project setting")] = None,
     seed: Annotated[int | None, Query(description="repeatable order for `random`")] = None,
 ) -> QueueRead:
     """The next images to annotate (not done), in order, each with why it was chosen."""
-    queue = next_images(session, get_project(session, project_id), limit, strategy, seed)
+    project = get_project(session, project_id)
+    queue = next_images(session, project, limit, strategy, seed, offset)
     return QueueRead(
         strategy=queue.strategy,
         requested_strategy=queue.requested_strategy,
@@ -34,7 +36,7 @@ def get_queue(
         items=[
             QueueItem(
                 image=ImageRead.model_validate(e.image),
-                rank=position,
+                rank=offset + position,
                 score=e.score,
                 uncertain_keypoints=[UncertainKeypoint(**k) for k in e.uncertain_keypoints],
             )

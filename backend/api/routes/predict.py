@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from backend.api.deps import Annotator, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath, OffsetQuery, OptionalIdForm
 from backend.api.uploads import read_limited
+from backend.calibration import Calibration, predicted_point
 from backend.config import Settings
 from backend.dispatch import send_job
 from backend.errors import BadInput, PayloadTooLarge
@@ -143,15 +144,24 @@ def _predict_one(
     names = predictor.keypoint_names  # the names the version was trained with
     if len(names) != len(confidence):
         names = [f"keypoint_{i}" for i in range(len(confidence))]
+    # The same calibrated confidence as the worker stores (backend/calibration.py).
+    calibration = Calibration.from_dict(version.metrics.get("calibration"))
+    height, width = pixels.shape[:2]
+    points = [
+        predicted_point(calibration, c, x, y, width, height)
+        for (x, y), c in zip(xy.tolist(), confidence.tolist(), strict=True)
+    ]
     return ImagePrediction(
         model_version_id=version.id,
-        width=pixels.shape[1],
-        height=pixels.shape[0],
+        width=width,
+        height=height,
         keypoints=[
-            KeypointPrediction(name=n, x=float(x), y=float(y), confidence=float(c))
-            for n, (x, y), c in zip(names, xy.tolist(), confidence.tolist(), strict=True)
+            KeypointPrediction(
+                name=n, x=p["x"], y=p["y"], confidence=p["confidence"], doubt=p["doubt"]
+            )
+            for n, p in zip(names, points, strict=True)
         ],
-        score=float(confidence.mean()),
+        score=sum(p["confidence"] for p in points) / len(points) if points else 0.0,
         elapsed_ms=round(elapsed, 1),
     )
 

@@ -39,6 +39,9 @@ export class AdminApi {
   updateSettings(projectId: number, settings: ProjectSettings): Promise<ProjectRead> {
     return this.client.request("PATCH", `/projects/${projectId}`, { settings });
   }
+  deleteProject(projectId: number): Promise<void> {
+    return this.client.request("DELETE", `/projects/${projectId}`);
+  }
 
   // --- model versions and evaluations
   listVersions(projectId: number): Promise<ModelVersionRead[]> {

@@ -160,3 +160,17 @@ export function trainingOptions(form: TrainingForm): TrainingOptions {
 function finiteOrNull(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
+
+type MaybeXy = readonly [number, number] | readonly number[] | null | undefined;
+
+/** An image's mean keypoint error in image pixels over its labeled keypoints (null when none
+ * is both labeled and predicted): the unit of the evaluation header, for the worst examples. */
+export function meanErrorPx(truth: readonly MaybeXy[] | null | undefined, predicted: readonly MaybeXy[] | null | undefined): number | null {
+  const errors: number[] = [];
+  (truth ?? []).forEach((t, i) => {
+    const p = predicted?.[i];
+    if (!t || !p || t.length < 2 || p.length < 2) return;
+    errors.push(Math.hypot(p[0]! - t[0]!, p[1]! - t[1]!));
+  });
+  return errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
+}

@@ -64,6 +64,8 @@ export interface VersionMetrics {
 export interface ModelVersionRead {
   id: number;
   project_id: number;
+  /** 1, 2, … within the project: shown as "v1". */
+  number: number;
   training_job_id: number | null;
   backbone: string;
   config: Record<string, unknown>;
@@ -164,11 +166,16 @@ export interface ProjectHealth {
 }
 
 export type PromotePolicy = "not_worse" | "always" | "manual";
+export type AutoRetrain = "off" | "once_a_model_exists" | "on";
 export interface ProjectSettings {
   validation_fraction: number;
+  /** Beat's policy: "once_a_model_exists" (default) keeps it off until a first version exists. */
+  auto_retrain: AutoRetrain;
+  /** Images annotated in the editor since the last training; 0 = never. */
   retrain_threshold: number;
   promote_policy: PromotePolicy;
   queue_strategy: "uncertainty" | "random" | "sequential";
+  auto_done: boolean;
 }
 
 export interface TokenRead {

@@ -57,6 +57,12 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 /** Asked on a 401: resolve true once signed in again to send the request again, false to fail. */
 export type Reauthenticate = (error: ApiError) => Promise<boolean>;
 
+export interface QueuePage {
+  offset?: number;
+  limit?: number;
+  seed?: number;
+}
+
 export interface ImageFilter {
   state?: ImageState | undefined;
   split?: Split | undefined;
@@ -159,10 +165,17 @@ export class ApiClient {
   createProject(body: ProjectCreate): Promise<ProjectRead> {
     return this.request("POST", "/projects", body);
   }
-  /** The suggested next image; null when the server has no queue endpoint (404) or it is empty. */
-  async getQueue(projectId: number): Promise<QueueRead | null> {
+  /**
+   * A page of the labeling queue (images not done, in the project's order); null when the
+   * project is gone (404). `seed` keeps a random order the same from page to page.
+   */
+  async getQueue(projectId: number, page: QueuePage = {}): Promise<QueueRead | null> {
+    const q = new URLSearchParams();
+    q.set("offset", String(page.offset ?? 0));
+    q.set("limit", String(page.limit ?? 10));
+    if (page.seed !== undefined) q.set("seed", String(page.seed));
     try {
-      return await this.request<QueueRead>("GET", `/projects/${projectId}/queue`);
+      return await this.request<QueueRead>("GET", `/projects/${projectId}/queue?${q.toString()}`);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;
@@ -204,14 +217,9 @@ export class ApiClient {
   putAnnotation(imageId: number, body: AnnotationWrite): Promise<AnnotationRead> {
     return this.request("PUT", `/images/${imageId}/annotation`, body);
   }
-  /** The active model's prediction, or null when there is none (404). */
+  /** The active model's prediction, or null when there is none (the server answers null). */
   async getPrediction(imageId: number): Promise<PredictionRead | null> {
-    try {
-      return await this.request<PredictionRead>("GET", `/images/${imageId}/prediction`);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return null;
-      throw e;
-    }
+    return (await this.request<PredictionRead | null>("GET", `/images/${imageId}/prediction`)) ?? null;
   }
 
   /** The CSRF token for requests this client does not send itself (an upload with progress). */

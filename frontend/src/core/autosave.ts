@@ -47,6 +47,7 @@ export class Autosaver {
   private _version: number;
   private _conflict: Conflict | null = null;
   private _error: string | null = null;
+  private _retrying = false;
   private dirty = false;
   private inFlight: Promise<void> | null = null;
   private timer: unknown = null;
@@ -72,6 +73,11 @@ export class Autosaver {
   get conflict(): Conflict | null {
     return this._conflict;
   }
+  /** The last save failed for a transient reason (network, 5xx) and will be tried again. */
+  get retrying(): boolean {
+    return this._retrying;
+  }
+
   get error(): string | null {
     return this._error;
   }
@@ -154,6 +160,7 @@ export class Autosaver {
         (saved) => {
           this._version = saved.version;
           this._error = null;
+          this._retrying = false;
           this.opts.onSaved?.(saved);
         },
         (err: unknown) => {
@@ -165,6 +172,7 @@ export class Autosaver {
             this._error = err instanceof ApiError ? err.detail : String(err);
             // Retry only what is transient: no response at all, or the server being unwell.
             const transient = err instanceof NetworkError || (err instanceof ApiError && err.status >= 500);
+            this._retrying = transient;
             if (transient && !this.disposed) this.schedule(this.retryMs);
           }
         },

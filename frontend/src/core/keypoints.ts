@@ -111,7 +111,15 @@ export function acceptPrediction(
   return one(index, accepted(p, pred, image));
 }
 
-/** Accept every predicted point at or above `threshold` whose keypoint is still unlabeled. */
+/**
+ * Whether a prediction is offered as an answer: the server flags a peak on the image border or
+ * below its confidence floor (`doubt`), which is shown but never accepted in bulk.
+ */
+export function isOffered(pred: PredictedPoint): boolean {
+  return !pred.doubt;
+}
+
+/** Accept every offered prediction at or above `threshold` whose keypoint is still unlabeled. */
 export function acceptAllAbove(
   state: AnnotationState,
   prediction: PredictionRead | null,
@@ -122,7 +130,7 @@ export function acceptAllAbove(
   const points = new Map<number, Point>();
   state.points.forEach((p, i) => {
     const pred = preds.get(p.name);
-    if (pred && !isPlaced(p) && pred.confidence >= threshold) points.set(i, accepted(p, pred, image));
+    if (pred && !isPlaced(p) && isOffered(pred) && pred.confidence >= threshold) points.set(i, accepted(p, pred, image));
   });
   return points.size > 0 ? { points } : null;
 }
@@ -136,4 +144,15 @@ export function confidenceColor(confidence: number): string {
 
 export function countPlaced(points: readonly Point[]): number {
   return points.filter(isPlaced).length;
+}
+
+/**
+ * Which marker a click on a stack of overlapping markers selects: the one after the selected
+ * keypoint in the stack (topmost first), so clicking again walks through all of them; the
+ * topmost when the selected one is not under the cursor.
+ */
+export function nextInStack(stack: readonly number[], active: number): number | null {
+  if (stack.length === 0) return null;
+  const at = stack.indexOf(active);
+  return at < 0 ? stack[0]! : stack[(at + 1) % stack.length]!;
 }

@@ -1,4 +1,3 @@
-import type { QueueRead } from "./types";
 /**
  * Keyboard shortcuts of the annotation view: one table drives both the key handler and the
  * help overlay, so the overlay can never list a shortcut that does not exist. To add one, add
@@ -24,13 +23,17 @@ export type Action =
   | "accept-prediction"
   | "accept-all-predictions"
   | "toggle-done"
+  | "done-next"
+  | "accept-rest-next"
   | "next-image"
+  | "skip-image"
   | "fit"
   | "zoom-in"
   | "zoom-out"
   | "toggle-predictions"
   | "toggle-labels"
   | "help"
+  | "find-keypoint"
   | "escape"
   | `select-${number}`;
 
@@ -53,7 +56,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "Drag point", description: "Move a keypoint (a predicted point becomes a human point)" },
   { keys: "Drag background / wheel / pinch", description: "Pan / zoom about the cursor" },
   { keys: "Tab / Shift + Tab", description: "Select next / previous keypoint" },
-  { keys: "1 … 9", description: "Select keypoint 1 … 9 of the list" },
+  { keys: "1 … 9, Q W E R T Y U I G H J K Z X C B M", description: "Select keypoint 1 … 26 (each row of the list shows its key)" },
+  { keys: "/", description: "Go to a keypoint by typing part of its name" },
+  { keys: "Click a stack of markers", description: "Click again to select the next marker under the cursor" },
   { keys: "Arrows (Shift = 10 px)", description: "Nudge the selected keypoint by 1 image pixel" },
   { keys: "V", description: "Mark selected keypoint visible" },
   { keys: "O", description: "Mark selected keypoint occluded" },
@@ -62,8 +67,11 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "Shift + A", description: "Accept all predictions above the confidence threshold" },
   { keys: "P", description: "Show / hide predictions" },
   { keys: "L", description: "Show the names of all keypoints / of the selected one only" },
-  { keys: "D", description: "Mark image done / not done" },
-  { keys: "N", description: "Save and go to the next suggested image" },
+  { keys: "Enter", description: "Done and next: mark the image done and go to the next one" },
+  { keys: "Shift + Enter", description: "Accept the rest and next: accept predictions above the threshold, leave the others unlabeled, mark done, go on" },
+  { keys: "D", description: "Mark image done / not done (asks first when confident predictions are not accepted)" },
+  { keys: "N", description: "Save and go to the next image of the queue (walks forward; unfinished images come back at the end)" },
+  { keys: "S", description: "Skip: leave this image until the rest of the queue has been seen" },
   { keys: "F or 0", description: "Fit image to window" },
   { keys: "+ / -", description: "Zoom in / out" },
   { keys: "Ctrl + Z", description: "Undo" },
@@ -71,6 +79,16 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "?", description: "Show / hide this help" },
   { keys: "Esc", description: "Close dialogs" },
 ];
+
+/**
+ * The key that selects each keypoint: 1-9, then letters no other shortcut uses (26 in all);
+ * a longer schema reaches the rest with Tab or the panel's "Go to" box.
+ */
+export const KEYPOINT_KEYS: readonly string[] = [..."123456789", ..."qwertyuighjkzxcbm"];
+
+export function keypointKey(index: number): string | null {
+  return KEYPOINT_KEYS[index] ?? null;
+}
 
 export function actionForKey(e: KeyInput): Action | null {
   const mod = e.ctrlKey || e.metaKey;
@@ -107,8 +125,12 @@ export function actionForKey(e: KeyInput): Action | null {
       return "toggle-labels";
     case "d":
       return "toggle-done";
+    case "Enter":
+      return e.shiftKey ? "accept-rest-next" : "done-next";
     case "n":
       return "next-image";
+    case "s":
+      return "skip-image";
     case "f":
     case "0":
       return "fit";
@@ -120,10 +142,15 @@ export function actionForKey(e: KeyInput): Action | null {
       return "zoom-out";
     case "?":
       return "help";
+    case "/":
+      return "find-keypoint";
     case "Escape":
       return "escape";
-    default:
-      return /^[1-9]$/.test(key) ? `select-${Number(key) - 1}` : null;
+    default: {
+      if (e.shiftKey && key.length === 1 && /[a-z]/.test(key)) return null; // Shift+letter is not a keypoint key
+      const index = KEYPOINT_KEYS.indexOf(key);
+      return index >= 0 ? `select-${index}` : null;
+    }
   }
 }
 
@@ -145,10 +172,4 @@ export function nudgeDelta(action: Action): [number, number] | null {
     "nudge-down-big": [0, 10],
   };
   return table[action] ?? null;
-}
-
-/** The first suggested image other than `exclude`, from GET /projects/{id}/queue. */
-export function queueImageId(queue: QueueRead | null, exclude: number): number | null {
-  const next = queue?.items.find((item) => item.image.id !== exclude);
-  return next ? next.image.id : null;
 }

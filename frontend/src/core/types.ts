@@ -118,12 +118,17 @@ export interface AnnotationWrite {
   done: boolean;
 }
 
+/** Why a predicted point is not offered as an answer: its peak is on the image border or too weak. */
+export type PredictionDoubt = "border" | "weak_peak";
 export interface PredictedPoint {
   name: string;
   x: number;
   y: number;
+  /** Calibrated: the share of such predictions that were within PCK@0.1 on validation images, in [0, 1]. */
   confidence: number;
   uncertainty: number | null;
+  /** Set when the point is shown but never accepted in bulk; absent on older predictions. */
+  doubt?: PredictionDoubt | null;
 }
 export interface PredictionRead {
   model_version_id: number;

@@ -18,6 +18,7 @@ import {
   predictionByName,
   setVisibility,
 } from "../core/keypoints";
+import { finishPatch, unacceptedPredictions, withAutoDone, type Unaccepted } from "../core/finishing";
 import type { QueueReason } from "../core/queueReason";
 import type { ReauthGate } from "../core/reauth";
 import { cssFilter } from "../core/imageAdjust";
@@ -27,10 +28,11 @@ import type { Patch } from "../core/store";
 import type { ImageRead, PredictionRead, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { ConflictDialog, HelpOverlay, ReloginDialog } from "./Dialogs";
+import { FinishDialog } from "./FinishDialog";
 import { ImageAdjustMenu, useImageAdjust } from "./ImageAdjustMenu";
 import { KeypointPanel } from "./KeypointPanel";
 import { useReauthGate, useSubscribe } from "./hooks";
-import { findNextImage, queueCache } from "./nextImage";
+import { findNextImage, labelingSession, queueCache } from "./nextImage";
 import { navigate } from "./router";
 import { SaveIndicator } from "./SaveIndicator";
 import { Viewport, type ViewportController } from "./Viewport";
@@ -111,16 +113,19 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   const [threshold, setThreshold] = useState(0.5);
   const [help, setHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  // "Done" would leave confident predictions out: asked first; `next` goes on after the answer.
+  const [finishing, setFinishing] = useState<{ left: Unaccepted[]; next: boolean } | null>(null);
   const [adjust, setAdjust] = useImageAdjust(project.id);
   const viewport = useRef<ViewportController | null>(null);
   const canEdit = user.role !== "viewer";
+  const autoDone = project.settings["auto_done"] === true;
   const state = store.current;
   const predictions = showPredictions ? predictionByName(prediction) : new Map();
   const nameOf = (i: number) => state.points[i]?.name ?? "?";
 
   const apply = (patch: Patch | null, label: string): boolean => {
     if (!patch || !canEdit) return false;
-    return store.apply(patch, "user", label) !== null;
+    return store.apply(withAutoDone(store.current, patch, autoDone), "user", label) !== null;
   };
 
   const place = (xy: Vec2, occluded: boolean) => {
@@ -129,18 +134,34 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
     }
   };
 
-  const goNext = async () => {
+  /** Leave for the next image of the queue; `skip` sends this one to the end of the session. */
+  const goNext = async (skip = false) => {
     await saver.flush();
     if (saver.hasUnsaved) {
       setNotice("Resolve the save problem before leaving this image.");
       return;
     }
-    const next = await findNextImage(project.id, image.id).catch((e: unknown) => {
+    const done = store.current.done;
+    const next = await findNextImage(project.id, image.id, !done).catch((e: unknown) => {
       setNotice(errorText(e));
       return null;
     });
+    labelingSession(project.id).leave(image.id, done ? "done" : skip ? "skipped" : "next");
     if (next !== null) navigate(`/projects/${project.id}/images/${next}`);
     else setNotice("No other image left to annotate.");
+  };
+
+  /** Mark done, first asking when confident predictions would stay unaccepted; `next`: then go on. */
+  const finish = (next: boolean, acceptRest: boolean) => {
+    const left = acceptRest || !canEdit ? [] : unacceptedPredictions(store.current, prediction, threshold);
+    if (left.length > 0) setFinishing({ left, next });
+    else complete(next, acceptRest);
+  };
+  const complete = (next: boolean, acceptRest: boolean) => {
+    setFinishing(null);
+    const patch = finishPatch(store.current, prediction, threshold, image, acceptRest);
+    apply(patch, acceptRest ? `accept predictions ≥ ${threshold} and mark done` : "mark done");
+    if (next) void goNext();
   };
 
   const back = async () => {
@@ -150,6 +171,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
 
   const run = (action: Action, e: KeyboardEvent | null) => {
     if (help && action !== "help" && action !== "escape") return; // the overlay is modal
+    if (finishing) return;
     const n = state.points.length;
     const select = selectedIndex(action);
     if (select !== null) {
@@ -179,12 +201,19 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         break;
       case "toggle-predictions": setShowPredictions((s) => !s); break;
       case "toggle-labels": setAllLabels((a) => !a); break;
-      case "toggle-done": apply({ done: !store.current.done }, store.current.done ? "mark not done" : "mark done"); break;
+      case "toggle-done":
+        if (store.current.done) apply({ done: false }, "mark not done");
+        else finish(false, false);
+        break;
+      case "done-next": finish(true, false); break;
+      case "accept-rest-next": finish(true, true); break;
       case "next-image": void goNext(); break;
+      case "skip-image": void goNext(true); break;
       case "fit": viewport.current?.fit(); break;
       case "zoom-in": viewport.current?.zoomBy(1.25); break;
       case "zoom-out": viewport.current?.zoomBy(0.8); break;
       case "help": setHelp((h) => !h); break;
+      case "find-keypoint": document.getElementById("kp-find")?.focus(); break;
       case "escape": setHelp(false); break;
     }
     e?.preventDefault();
@@ -201,12 +230,18 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
 
   const runRef = useRef(run);
   runRef.current = run;
+  const finishingRef = useRef(false);
+  finishingRef.current = finishing !== null;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
       if (saver.status === "conflict" || gate.expired) return; // the dialog decides first
+      if (finishingRef.current) {
+        if (e.key === "Escape") setFinishing(null); // Enter and Tab stay with the dialog's buttons
+        return;
+      }
       const action = actionForKey(e);
       if (!action) return;
       e.preventDefault();
@@ -233,10 +268,13 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
         <button type="button" onClick={() => void back()} aria-label="Back to images">← Images</button>
         <span class="image-title" title={image.original_name}>
           <strong>{image.original_name}</strong>
-          <span class="muted"> {image.width}×{image.height} · {image.split}</span>
+          <span class="muted"> {image.width}×{image.height} · </span>
+          <span class="muted" title={image.split === "validation"
+            ? "Validation image: its labels measure the model (PCK) and are never trained on"
+            : "Training image: its labels train the model"}>{image.split}</span>
         </span>
         <span class="labeled" aria-label="Labeled keypoints">{placedCount}/{state.points.length} labeled</span>
-        <SaveIndicator status={saver.status} error={saver.error} signedOut={gate.expired} />
+        <SaveIndicator status={saver.status} error={saver.error} retrying={saver.retrying} signedOut={gate.expired} />
         <span class="spacer" />
         <button type="button" onClick={() => undo.undo()} disabled={!undo.canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" onClick={() => undo.redo()} disabled={!undo.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
@@ -253,7 +291,15 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
             {state.done ? "✓ Done" : "Mark done"}
           </button>
         )}
-        <button type="button" class="primary" onClick={() => void goNext()} title="Next image (N)">Next image</button>
+        <button type="button" onClick={() => void goNext(true)}
+          title="Skip: leave this image for the end of the session (S)">Skip</button>
+        <button type="button" onClick={() => void goNext()} aria-label="Next image"
+          title="Next image, leaving this one as it is (N)">Next</button>
+        {canEdit && (
+          <button type="button" class="primary" onClick={() => run("done-next", null)} title="Mark done and go to the next image (Enter)">
+            Done &amp; next
+          </button>
+        )}
         <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">?</button>
       </header>
       <VideoFrameBar image={image} canEdit={canEdit} />
@@ -290,11 +336,16 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
           onSelect={setActive}
           onThreshold={setThreshold}
           onAcceptAll={() => run("accept-all-predictions", null)}
+          onAcceptRestAndNext={() => run("accept-rest-next", null)}
           onAccept={() => run("accept-prediction", null)}
           onVisibility={(v) => run(v === "visible" ? "set-visible" : v === "occluded" ? "set-occluded" : "set-unlabeled", null)}
         />
       </div>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {finishing && (
+        <FinishDialog left={finishing.left} threshold={threshold} onCancel={() => setFinishing(null)}
+          onAcceptAndFinish={() => complete(finishing.next, true)} onFinish={() => complete(finishing.next, false)} />
+      )}
       {saver.status === "conflict" && saver.conflict && (
         <ConflictDialog
           mine={state}

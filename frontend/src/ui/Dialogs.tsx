@@ -6,7 +6,7 @@ import { samePoint } from "../core/store";
 import type { AnnotationRead, Point, UserRead } from "../core/types";
 import { LoginForm } from "./Login";
 
-function Modal({ title, children, onClose }: { title: string; children: ComponentChildren; onClose?: () => void }) {
+export function Modal({ title, children, onClose }: { title: string; children: ComponentChildren; onClose?: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   // The field marked autofocus when there is one (a dynamically added one is not focused by the browser).
   useEffect(() => (ref.current?.querySelector<HTMLElement>("[autofocus]") ?? ref.current)?.focus(), []);

@@ -1,10 +1,12 @@
 /**
  * SVG markers in screen space. Shapes tell where a point came from:
- *   human point            filled circle in the keypoint's colour (hollow dashed = occluded)
+ *   human point            filled circle in the keypoint's colour (occluded: dark, with a dashed
+ *                          ring in its colour over a white halo, visible on dark and light frames)
  *   accepted prediction    filled square in the keypoint's colour (source "prediction", unmoved)
  *   prediction (proposed)  hollow dashed diamond coloured by confidence (red → green)
  */
 import type { Vec2 } from "../core/geometry";
+import { colorsByName } from "../core/colors";
 import { confidenceColor, isPlaced } from "../core/keypoints";
 import type { KeypointSchema, Point, PredictedPoint } from "../core/types";
 
@@ -28,7 +30,7 @@ interface Props {
 const R = 7;
 
 export function Markers({ schema, points, predictions, active, allLabels, drag, toScreen }: Props) {
-  const colorOf = new Map(schema.keypoints.map((k) => [k.name, k.color]));
+  const colorOf = colorsByName(schema.keypoints);
   const indexOf = new Map(points.map((p, i) => [p.name, i]));
 
   // Image position of each placed point, with the point being dragged shown where it is now.
@@ -95,6 +97,8 @@ export function Markers({ schema, points, predictions, active, allLabels, drag, 
         aria-label={`${p.name} ${p.visibility}${p.source === "prediction" ? " (accepted prediction)" : ""}`} role="img">
         <title>{`${p.name}: ${p.visibility}${fromPrediction ? ", accepted prediction" : ""}`}</title>
         <circle class="hit" cx={s.x} cy={s.y} r={R * 2} />
+        {/* An occluded point has a white halo under its dashed ring, so it shows on dark frames too. */}
+        {occluded && <circle class="occluded-halo" cx={s.x} cy={s.y} r={R + 1} fill="none" stroke="#fff" stroke-width={5} />}
         {fromPrediction ? (
           <rect x={s.x - R} y={s.y - R} width={2 * R} height={2 * R} fill={fill} stroke={occluded ? color : "#fff"}
             stroke-width={occluded ? 2.5 : 1.5} />

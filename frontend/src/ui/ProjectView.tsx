@@ -70,7 +70,11 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
     try {
       const res = await api.uploadImages(projectId, files);
       const dup = res.duplicates.length ? `, ${res.duplicates.length} duplicate(s) skipped` : "";
-      setMessage(`Uploaded ${res.created.length} image(s)${dup}.`);
+      const held = res.created.filter((i) => i.split === "validation").length;
+      const split = held
+        ? ` ${held} of them went to the validation split: labeled, they measure the model (PCK) and are never trained on.`
+        : "";
+      setMessage(`Uploaded ${res.created.length} image(s)${dup}.${split}`);
       await load(0);
     } catch (e) {
       setError(`Upload failed: ${errorText(e)}`);

@@ -19,7 +19,7 @@ import {
   type Vec2,
   type ViewTransform,
 } from "../core/geometry";
-import { isPlaced, predictionByName } from "../core/keypoints";
+import { isPlaced, nextInStack, predictionByName } from "../core/keypoints";
 import type { ImageRead, KeypointSchema, Point, PredictedPoint, PredictionRead } from "../core/types";
 import { Markers, type DragPreview } from "./Markers";
 
@@ -186,7 +186,7 @@ export function Viewport(props: Props) {
       if (inside) props.onPlace(xy, g.shift);
     } else if (g.kind === "drag") {
       setDrag(null);
-      if (!g.moved) props.onSelect(g.index);
+      if (!g.moved) props.onSelect(nextInStack(markersAt(e.clientX, e.clientY), props.active) ?? g.index);
       else {
         const xy = screenToImage(viewRef.current, at);
         if (g.target === "point") props.onMove(g.index, xy);
@@ -247,6 +247,17 @@ export function Viewport(props: Props) {
       )}
     </div>
   );
+}
+
+/** Keypoint indices of the markers under a point of the page, topmost first, each once. */
+function markersAt(clientX: number, clientY: number): number[] {
+  const stack: number[] = [];
+  for (const el of document.elementsFromPoint(clientX, clientY)) {
+    const marker = el.closest<SVGElement>(".overlay [data-index]");
+    const index = marker ? Number(marker.dataset["index"]) : NaN;
+    if (Number.isInteger(index) && !stack.includes(index)) stack.push(index);
+  }
+  return stack;
 }
 
 function local(el: HTMLElement, e: MouseEvent): Vec2 {

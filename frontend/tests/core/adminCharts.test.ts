@@ -3,6 +3,7 @@ import {
   embeddingGroups,
   fitImage,
   formatPck,
+  meanErrorPx,
   labelEfficiencyCurves,
   lossLabel,
   trainingOptions,
@@ -132,5 +133,13 @@ describe("lossLabel", () => {
   it("names the paper's loss terms and passes unknown ones through", () => {
     expect(lossLabel("ti")).toBe("transformation invariance");
     expect(lossLabel("my_new_loss")).toBe("my_new_loss");
+  });
+});
+
+describe("worst examples in pixels", () => {
+  it("averages the pixel error over keypoints both labeled and predicted", () => {
+    expect(meanErrorPx([[0, 0], [10, 10], null], [[3, 4], [10, 10], [5, 5]])).toBe(2.5);
+    expect(meanErrorPx([null], [[1, 1]])).toBeNull();
+    expect(meanErrorPx(null, null)).toBeNull();
   });
 });

@@ -38,8 +38,10 @@ describe("ApiClient", () => {
   });
 
   it("returns null for a missing prediction and throws typed errors otherwise", async () => {
-    const none = new ApiClient(fakeFetch(404, { detail: "no prediction", code: "not_found" }, []), "/api/v1", () => "");
+    const none = new ApiClient(fakeFetch(200, null, []), "/api/v1", () => "");
     expect(await none.getPrediction(1)).toBeNull();
+    const gone = new ApiClient(fakeFetch(404, { detail: "no image 1", code: "not_found" }, []), "/api/v1", () => "");
+    expect(await gone.getPrediction(1).catch((e: unknown) => e)).toBeInstanceOf(ApiError);
     const denied = new ApiClient(fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []), "/api/v1", () => "");
     const err = await denied.getProject(1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);

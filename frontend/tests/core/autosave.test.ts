@@ -134,8 +134,10 @@ describe("Autosaver", () => {
     place(0, 1);
     await vi.advanceTimersByTimeAsync(500);
     expect(saver.status).toBe("error");
+    expect(saver.retrying).toBe(true); // the view says "retrying; your changes are kept"
     await vi.advanceTimersByTimeAsync(2000);
     expect(saver.status).toBe("saved");
+    expect(saver.retrying).toBe(false);
     expect(server.calls).toHaveLength(2);
 
     server.failNext = new ApiError(422, "invalid", "outside the image", {});
@@ -143,6 +145,7 @@ describe("Autosaver", () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(saver.status).toBe("error");
     expect(saver.error).toBe("outside the image");
+    expect(saver.retrying).toBe(false);
     await vi.advanceTimersByTimeAsync(10000);
     expect(server.calls).toHaveLength(3);
     expect(saver.hasUnsaved).toBe(true);

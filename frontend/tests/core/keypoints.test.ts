@@ -4,6 +4,7 @@ import {
   acceptPrediction,
   emptyPoints,
   movePoint,
+  nextInStack,
   nextUnlabeled,
   placePoint,
   setVisibility,
@@ -65,5 +66,15 @@ describe("keypoint operations", () => {
     expect(s.current.points[1]?.visibility).toBe("occluded");
     s.apply(setVisibility(s.current, 1, "unlabeled")!, "user");
     expect(s.current.points[1]).toMatchObject({ x: null, y: null, visibility: "unlabeled" });
+  });
+});
+
+describe("stacked markers", () => {
+  it("walks through the markers under the cursor, starting from the topmost", () => {
+    expect(nextInStack([4, 2, 7], 0)).toBe(4); // the selected one is elsewhere: the topmost
+    expect(nextInStack([4, 2, 7], 4)).toBe(2);
+    expect(nextInStack([4, 2, 7], 7)).toBe(4);
+    expect(nextInStack([3], 3)).toBe(3);
+    expect(nextInStack([], 3)).toBeNull();
   });
 });

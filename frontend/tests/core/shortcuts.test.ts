@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ImageRead, QueueRead } from "../../src/core/types";
-import { actionForKey, nudgeDelta, queueImageId, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
+import { actionForKey, KEYPOINT_KEYS, keypointKey, nudgeDelta, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
   key: k,
@@ -45,26 +44,28 @@ describe("shortcuts", () => {
     expect(selectedIndex("undo")).toBeNull();
   });
 
+  it("gives each of 26 keypoints its own key, none taken from another shortcut", () => {
+    expect(KEYPOINT_KEYS).toHaveLength(26);
+    expect(new Set(KEYPOINT_KEYS).size).toBe(26);
+    KEYPOINT_KEYS.forEach((k, i) => {
+      expect(actionForKey(key(k))).toBe(`select-${i}`);
+      expect(keypointKey(i)).toBe(k);
+    });
+    expect(selectedIndex(actionForKey(key("q"))!)).toBe(9);
+    expect(selectedIndex(actionForKey(key("m"))!)).toBe(25);
+    expect(keypointKey(26)).toBeNull();
+    expect(actionForKey(key("Q", { shiftKey: true }))).toBeNull();
+    expect(actionForKey(key("/"))).toBe("find-keypoint");
+  });
+
   it("leaves browser shortcuts alone", () => {
     expect(actionForKey(key("c", { ctrlKey: true }))).toBeNull();
     expect(actionForKey(key("v", { altKey: true }))).toBeNull();
   });
 
   it("documents every single-letter action in the help table", () => {
-    for (const letter of ["V", "O", "A", "P", "L", "D", "N"]) {
+    for (const letter of ["V", "O", "A", "P", "L", "D", "N", "S", "/"]) {
       expect(SHORTCUTS.some((s) => s.keys.split(" ").includes(letter))).toBe(true);
     }
-  });
-
-  it("reads the next image from the shapes a queue endpoint may return, skipping the current one", () => {
-    const item = (id: number) => ({ image: { id } as ImageRead, rank: 0, score: null, uncertain_keypoints: [] });
-    const queue = (...ids: number[]): QueueRead => ({
-      strategy: "uncertainty", requested_strategy: "uncertainty", fallback_reason: null,
-      model_version_id: 1, remaining: ids.length, items: ids.map(item),
-    });
-    expect(queueImageId(queue(3, 4), 3)).toBe(4);
-    expect(queueImageId(queue(9), 1)).toBe(9);
-    expect(queueImageId(queue(), 1)).toBeNull();
-    expect(queueImageId(null, 1)).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ import { linkClick } from "../router";
 import { admin } from "./common";
 import { EvaluationPanel } from "./EvaluationPanel";
 import { HealthPanel } from "./HealthPanel";
+import { ProjectPanel } from "./ProjectPanel";
 import { TrainingPanel } from "./TrainingPanel";
 import { TransferPanel } from "./TransferPanel";
 import { UsersPanel } from "./UsersPanel";
@@ -27,6 +28,7 @@ const SECTIONS = [
   ["health", "Dataset health"],
   ["transfer", "Import / export"],
   ["users", "Users"],
+  ["project", "Project"],
 ] as const;
 
 export function AdminPage({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
@@ -62,7 +64,7 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
     setMessage(null);
     try {
       const promoted = await admin.promote(version.id);
-      setMessage(`v${promoted.id} is now the active model.`);
+      setMessage(`v${promoted.number} is now the active model.`);
       await refresh();
     } catch (e) {
       setError(errorText(e));
@@ -95,12 +97,13 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
         {message && <p role="status" class="message">{message}</p>}
         {project && (
           <>
-            <TrainingPanel project={project} onProjectChange={setProject} onTrained={() => void refresh()} />
+            <TrainingPanel project={project} versions={versions} onProjectChange={setProject} onTrained={() => void refresh()} />
             <VersionsPanel project={project} versions={versions} efficiency={efficiency} onPromote={promote} />
             <EvaluationPanel project={project} versions={versions} />
             <HealthPanel health={health} />
             <TransferPanel project={project} onImported={() => void refresh()} />
             <UsersPanel me={user} />
+            <ProjectPanel project={project} onProjectChange={setProject} />
           </>
         )}
       </main>

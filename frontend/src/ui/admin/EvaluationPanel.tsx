@@ -2,7 +2,7 @@
  * worst-predicted images (prediction vs ground truth), and the keypoint-embedding map. */
 import type { ChartData, ChartOptions } from "chart.js";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
-import { embeddingGroups, fitImage, formatPck, isActive } from "../../core/adminCharts";
+import { embeddingGroups, fitImage, formatPck, isActive, meanErrorPx } from "../../core/adminCharts";
 import type { EmbeddingRead, EvaluationSummary, ExampleImage, JobRead, ModelVersionRead } from "../../core/adminTypes";
 import type { ProjectRead } from "../../core/types";
 import { api, errorText } from "../api";
@@ -78,7 +78,7 @@ export function EvaluationPanel({ project, versions }: { project: ProjectRead; v
             <label>Version
               <select aria-label="Version to evaluate" value={String(versionId ?? "")} onChange={(e) => setVersionId(Number(e.currentTarget.value))}>
                 {versions.map((v) => (
-                  <option key={v.id} value={String(v.id)}>v{v.id}{v.is_active ? " (active)" : ""} · {v.backbone} · {v.labeled_count} labeled</option>
+                  <option key={v.id} value={String(v.id)}>v{v.number}{v.is_active ? " (active)" : ""} · {v.backbone} · {v.labeled_count} labeled</option>
                 ))}
               </select>
             </label>
@@ -181,6 +181,7 @@ function ExampleFigure({ example, names, colors, projectId }: {
   projectId: number;
 }) {
   const fit = fitImage(example.width, example.height, BOX, BOX);
+  const errorPx = meanErrorPx(example.true_xy, example.predicted_xy);
   const marks = names.map((name, i) => {
     const truth = example.true_xy?.[i] ?? null;
     const pred = example.predicted_xy?.[i] ?? null;
@@ -209,7 +210,7 @@ function ExampleFigure({ example, names, colors, projectId }: {
         </div>
       </a>
       <span class="worst-caption" title={example.original_name}>
-        {example.original_name} · error {example.normalized_error === null ? "—" : example.normalized_error.toFixed(3)}
+        {example.original_name} · mean error {errorPx === null ? "—" : `${errorPx.toFixed(1)} px`}
       </span>
     </li>
   );

@@ -2,7 +2,7 @@
  * retraining policy (stored in the project's settings). */
 import { useState } from "preact/hooks";
 import type { TrainingForm } from "../../core/adminCharts";
-import type { Backbone, ProjectSettings, PromotePolicy } from "../../core/adminTypes";
+import type { AutoRetrain, Backbone, ProjectSettings, PromotePolicy } from "../../core/adminTypes";
 import type { ProjectRead } from "../../core/types";
 import { errorText } from "../api";
 import { admin } from "./common";
@@ -69,6 +69,7 @@ export function StartForm({ busy, onStart }: { busy: boolean; onStart: (f: Train
 export function PolicyForm({ project, onSaved }: { project: ProjectRead; onSaved: (p: ProjectRead) => void }) {
   const settings = project.settings as unknown as ProjectSettings;
   const [threshold, setThreshold] = useState(String(settings.retrain_threshold));
+  const [auto, setAuto] = useState<AutoRetrain>(settings.auto_retrain);
   const [policy, setPolicy] = useState<PromotePolicy>(settings.promote_policy);
   const [status, setStatus] = useState<string | null>(null);
   const save = async (e: Event) => {
@@ -77,6 +78,7 @@ export function PolicyForm({ project, onSaved }: { project: ProjectRead; onSaved
       const updated = await admin.updateSettings(project.id, {
         ...settings,
         retrain_threshold: Number.parseInt(threshold, 10),
+        auto_retrain: auto,
         promote_policy: policy,
       });
       onSaved(updated);
@@ -87,9 +89,18 @@ export function PolicyForm({ project, onSaved }: { project: ProjectRead; onSaved
   };
   return (
     <form class="form-grid" onSubmit={(e) => void save(e)} aria-label="Retraining policy">
-      <label>Retrain after this many new annotations
-        <input type="number" min={1} required value={threshold} onInput={(e) => setThreshold(e.currentTarget.value)} />
+      <label>Retrain automatically
+        <select value={auto} onChange={(e) => setAuto(e.currentTarget.value as AutoRetrain)}>
+          <option value="once_a_model_exists">once a model exists</option>
+          <option value="on">on</option>
+          <option value="off">off</option>
+        </select>
       </label>
+      <label>after this many newly annotated images
+        <input type="number" min={0} required value={threshold} disabled={auto === "off"}
+          onInput={(e) => setThreshold(e.currentTarget.value)} />
+      </label>
+      <p class="muted wide">{policyText(auto, Number.parseInt(threshold, 10))}</p>
       <label>Promote a new version
         <select value={policy} onChange={(e) => setPolicy(e.currentTarget.value as PromotePolicy)}>
           <option value="not_worse">if PCK is not worse</option>
@@ -100,4 +111,11 @@ export function PolicyForm({ project, onSaved }: { project: ProjectRead; onSaved
       <div><button type="submit">Save policy</button> {status && <span role="status" class="muted">{status}</span>}</div>
     </form>
   );
+}
+
+/** What the policy does, in words (imports never count as new annotations). */
+export function policyText(auto: AutoRetrain, threshold: number): string {
+  if (auto === "off" || threshold === 0) return "Training starts only when an admin starts it.";
+  const when = `after every ${threshold} images annotated in the editor (imports do not count)`;
+  return auto === "on" ? `Retrains ${when}.` : `Retrains ${when}, once a first model exists; until then only by hand.`;
 }

@@ -4,8 +4,9 @@ import type { ChartData, ChartOptions } from "chart.js";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError } from "../../core/api";
 import { formatPck, isActive, lossLabel, type TrainingForm, trainingOptions, trainingSeries } from "../../core/adminCharts";
-import type { JobRead } from "../../core/adminTypes";
+import type { JobRead, ModelVersionRead } from "../../core/adminTypes";
 import { lastSeq, mergeJobUpdate } from "../../core/jobProgress";
+import { trainingProgress } from "../../core/trainingProgress";
 import type { ProjectRead } from "../../core/types";
 import { errorText } from "../api";
 import { ChartView } from "./Chart";
@@ -16,8 +17,10 @@ const POLL_MS = 1500; // the selected running job
 const LIST_POLL_MS = 10_000; // the job list, for jobs started elsewhere
 const TICK_FORMAT = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 2 });
 
-export function TrainingPanel({ project, onProjectChange, onTrained }: {
+export function TrainingPanel({ project, versions, onProjectChange, onTrained }: {
   project: ProjectRead;
+  /** For the versions' per-project numbers ("v1"). */
+  versions: readonly ModelVersionRead[];
   onProjectChange: (p: ProjectRead) => void;
   onTrained: () => void;
 }) {
@@ -112,7 +115,7 @@ export function TrainingPanel({ project, onProjectChange, onTrained }: {
                 <td>{formatTime(job.created_at)}</td>
                 <td>{durationText(job.started_at, job.finished_at)}</td>
                 <td class="muted">{optionsText(job.options)}</td>
-                <td>{typeof job.progress.model_version_id === "number" ? `v${job.progress.model_version_id}` : "—"}</td>
+                <td>{versionLabel(versions, job.progress.model_version_id)}</td>
               </tr>
             ))}
           </tbody>
@@ -122,12 +125,17 @@ export function TrainingPanel({ project, onProjectChange, onTrained }: {
   );
 }
 
+function versionLabel(versions: readonly ModelVersionRead[], id: number | undefined): string {
+  if (typeof id !== "number") return "—";
+  const number = versions.find((v) => v.id === id)?.number;
+  return number === undefined ? "…" : `v${number}`;
+}
+
 function optionsText(options: Record<string, unknown>): string {
   const shown = ["backbone", "input_size", "max_steps", "max_minutes", "batch_size", "semi_supervised"];
-  return shown
-    .filter((k) => options[k] !== null && options[k] !== undefined)
-    .map((k) => `${k}=${String(options[k])}`)
-    .join(", ");
+  const parts = shown.filter((k) => options[k] !== null && options[k] !== undefined).map((k) => `${k}=${String(options[k])}`);
+  if (options["trigger"] === "policy") parts.unshift("automatic");
+  return parts.join(", ");
 }
 
 function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => Promise<void> }) {
@@ -191,13 +199,15 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
   const total = last?.total ?? (typeof job.progress.total === "number" ? job.progress.total : 0);
   const step = last?.step ?? 0;
   const lastPck = series.pck[series.pck.length - 1]?.pck;
+  const versionPck = typeof job.progress["pck"] === "number" ? job.progress["pck"] : null;
+  const view = trainingProgress(job, step, total, Date.now());
   return (
     <div class="card job-detail" aria-label={`Job ${job.id}`} data-job-id={job.id} data-state={job.state} data-step={step}>
       <div class="job-head">
         <h3>Job #{job.id}</h3>
         <span class={`badge job-${job.state}`} data-testid="job-state">{job.state}</span>
         {job.progress.phase && <span class="muted">phase: {job.progress.phase}</span>}
-        <span class="muted" data-testid="job-step">step {step} / {total}</span>
+        <span class="muted" data-testid="job-step">{view.text}</span>
         {lastPck !== undefined && <span class="muted">last val PCK {formatPck(lastPck)}</span>}
         <span class="spacer" />
         {isActive(job.state) && (
@@ -206,9 +216,16 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
           </button>
         )}
       </div>
-      <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step}>
-        <div class="progress-bar" style={{ width: `${total ? Math.min(100, (100 * step) / total) : 0}%` }} />
+      <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100}
+        aria-valuenow={Math.round(view.fraction * 100)} aria-valuetext={view.text}>
+        <div class="progress-bar" style={{ width: `${Math.round(view.fraction * 100)}%` }} />
       </div>
+      {job.options["trigger"] === "policy" && (
+        <p class="muted job-reason" data-testid="job-reason">
+          Started automatically by the retraining policy
+          {typeof job.options["reason"] === "string" ? `: ${job.options["reason"]}` : ""}.
+        </p>
+      )}
       {job.error && <p class="error">{job.error}</p>}
       <div class="admin-grid">
         <div>
@@ -224,7 +241,11 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
           {series.pck.length ? (
             <ChartView type="line" data={pckData} options={pckOptions} label="Validation PCK over steps" testId="pck-chart" />
           ) : (
-            <p class="muted chart-empty">No validation step yet: it runs periodically and at the last step, on labeled validation images.</p>
+            <p class="muted chart-empty">
+              {versionPck !== null
+                ? `PCK of the new version on the validation images: ${formatPck(versionPck)} (evaluated after training; the run ended before a periodic validation step).`
+                : "No validation step yet: it runs periodically and at the last step, on labeled validation images."}
+            </p>
           )}
         </div>
       </div>

@@ -35,7 +35,7 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
             <tbody>
               {versions.map((v) => (
                 <tr key={v.id} data-version-id={v.id} class={v.is_active ? "active-row" : ""}>
-                  <td>v{v.id}</td>
+                  <td>v{v.number}</td>
                   <td>{formatTime(v.created_at)}</td>
                   <td>{v.backbone}</td>
                   <td>{v.labeled_count}</td>
@@ -45,7 +45,7 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
                   <td>{v.is_active ? <span class="badge job-succeeded">active</span> : <span class="muted">—</span>}</td>
                   <td>
                     {!v.is_active && (
-                      <button type="button" onClick={() => void onPromote(v)} aria-label={`${promoteVerb(v, active)} v${v.id}`}>
+                      <button type="button" onClick={() => void onPromote(v)} aria-label={`${promoteVerb(v, active)} v${v.number}`}>
                         {promoteVerb(v, active)}
                       </button>
                     )}

@@ -1,5 +1,6 @@
 /** Shared bits of the admin page: the admin API client, polling, dates, keypoint colours. */
 import { AdminApi } from "../../core/adminApi";
+import { colorsByName } from "../../core/colors";
 import { parseServerTime } from "../../core/time";
 import type { ProjectRead } from "../../core/types";
 import { api } from "../api";
@@ -17,8 +18,9 @@ export function durationText(start: string | null, end: string | null): string {
 
 const FALLBACK = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
 
+/** Keypoint colours as the annotator draws them: the schema's, never two alike (core/colors). */
 export function keypointColors(project: ProjectRead): Map<string, string> {
-  return new Map(project.keypoint_schema.keypoints.map((k, i) => [k.name, k.color || FALLBACK[i % FALLBACK.length]!]));
+  return colorsByName(project.keypoint_schema.keypoints);
 }
 
 export function seriesColor(i: number): string {
