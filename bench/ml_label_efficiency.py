@@ -27,6 +27,7 @@ import json
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,11 @@ def options_for(variant: str, seed: int, overrides: dict[str, Any]) -> RetrainOp
 
 
 def bench_config(options: RetrainOptions, has_unlabeled: bool) -> TrainConfig:
-    """What the worker would train on this CPU for these options (no HRNet weights here)."""
-    return build_config(options, "cpu", has_unlabeled, device_defaults("cpu"))
+    """What the worker would train on this CPU for these options (no HRNet weights here),
+    without the worker's safety time cap: on a shared machine a cap would end runs at
+    different steps, so the bench always runs the default's full step count."""
+    config = build_config(options, "cpu", has_unlabeled, device_defaults("cpu"))
+    return replace(config, max_minutes=None)
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:

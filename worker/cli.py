@@ -139,7 +139,8 @@ def evaluate(
     alpha: float = 0.1,
     device: str = "cpu",
 ) -> None:
-    """Print PCK@alpha (bbox longest side), per keypoint, and pixel errors."""
+    """Print PCK@alpha (bbox's longest side, else the keypoints' extent), per keypoint, and
+    pixel errors."""
     import numpy as np
 
     from worker.ml.data import read_coco
@@ -158,7 +159,11 @@ def evaluate(
         np.array([s.normalizer() for s in samples]),
         alpha,
     )
-    typer.echo(f"PCK@{alpha}: {result.pck:.4f} over {result.count} keypoints")
+    kinds = {s.normalizer_kind() for s in samples}
+    typer.echo(
+        f"PCK@{alpha} ({kinds.pop() if len(kinds) == 1 else 'mixed'} normaliser): "
+        f"{result.pck:.4f} over {result.count} keypoints"
+    )
     typer.echo(f"mean error {result.mean_error_px:.2f} px, median {result.median_error_px:.2f} px")
     for name, value in zip(schema.names, result.per_keypoint, strict=True):
         typer.echo(f"  {name:<24} {value:.4f}")

@@ -9,6 +9,7 @@ import type {
   HistoryEntry,
   JobState,
   LabelEfficiencyPoint,
+  PckNormalizer,
   TrainingOptions,
   XY,
 } from "./adminTypes";
@@ -159,4 +160,17 @@ export function trainingOptions(form: TrainingForm): TrainingOptions {
 
 function finiteOrNull(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+const NORMALIZER_WORDS: Record<PckNormalizer, string> = {
+  bbox: "bbox",
+  roi: "ROI",
+  extent: "keypoint extent",
+  mixed: "mixed normalisers",
+};
+
+/** "PCK@0.1 (bbox)": the metric named by the length it normalises by, when known. */
+export function pckLabel(alpha: number, normalizer: unknown): string {
+  const word = typeof normalizer === "string" ? NORMALIZER_WORDS[normalizer as PckNormalizer] : undefined;
+  return word ? `PCK@${alpha} (${word})` : `PCK@${alpha}`;
 }

@@ -3,6 +3,7 @@ import {
   embeddingGroups,
   fitImage,
   formatPck,
+  pckLabel,
   labelEfficiencyCurves,
   lossLabel,
   trainingOptions,
@@ -132,5 +133,17 @@ describe("lossLabel", () => {
   it("names the paper's loss terms and passes unknown ones through", () => {
     expect(lossLabel("ti")).toBe("transformation invariance");
     expect(lossLabel("my_new_loss")).toBe("my_new_loss");
+  });
+});
+
+describe("pckLabel", () => {
+  it("names the length PCK was normalised by", () => {
+    expect(pckLabel(0.1, "bbox")).toBe("PCK@0.1 (bbox)");
+    expect(pckLabel(0.05, "roi")).toBe("PCK@0.05 (ROI)");
+    expect(pckLabel(0.1, "extent")).toBe("PCK@0.1 (keypoint extent)");
+  });
+  it("falls back to the bare name for versions stored before the normaliser was", () => {
+    expect(pckLabel(0.1, undefined)).toBe("PCK@0.1");
+    expect(pckLabel(0.1, "something")).toBe("PCK@0.1");
   });
 });
