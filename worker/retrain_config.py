@@ -74,6 +74,7 @@ class RetrainOptions:
     lr: float | None = None
     seed: int = 0
     eval_interval: int | None = None
+    patience: int | None = None
     use_sc: bool = True
     use_te: bool = True
     use_ti: bool = True
@@ -138,7 +139,7 @@ def build_config(
         sigma=options.sigma or 2.0,
         seed=options.seed,
         eval_interval=options.eval_interval or budget.eval_interval,
-        patience=budget.patience,
+        patience=options.patience or budget.patience,
         rampup_steps=options.rampup_steps,
         device=device,
     )
