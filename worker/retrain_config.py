@@ -49,6 +49,11 @@ GPU_BUDGET = DeviceBudget(
 )  # fmt: skip
 
 
+# An admin's time budget without a step budget is a time budget: the default step count
+# would otherwise end it first.
+UNBOUNDED_STEPS = 200_000
+
+
 def budget_for(device: str) -> DeviceBudget:
     return GPU_BUDGET if device.startswith("cuda") else CPU_BUDGET
 
@@ -131,7 +136,8 @@ def build_config(
         model=model,
         loss=_loss(options, method),
         augment=_augment(options),
-        max_steps=options.max_steps or budget.max_steps,
+        max_steps=options.max_steps
+        or (UNBOUNDED_STEPS if options.max_minutes else budget.max_steps),
         max_minutes=options.max_minutes or default_minutes,
         batch_size=batch_size,
         labeled_fraction_in_batch=options.labeled_fraction_in_batch,

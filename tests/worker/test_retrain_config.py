@@ -87,6 +87,11 @@ def test_explicit_steps_replace_the_time_cap() -> None:
     assert build_config(RetrainOptions(max_steps=40), "cpu", True).max_minutes is None
 
 
+def test_a_time_budget_alone_is_not_cut_short_by_the_default_step_count() -> None:
+    config = build_config(RetrainOptions(max_minutes=30.0), "cpu", True)
+    assert config.max_minutes == 30.0 and config.max_steps > 10 * CPU_BUDGET.max_steps
+
+
 def test_rejects_a_semi_run_with_every_unsupervised_loss_off() -> None:
     with pytest.raises(ValueError, match="SC, TE and TI all off"):
         build_config(RetrainOptions(use_sc=False, use_te=False, use_ti=False), "cpu", True)
