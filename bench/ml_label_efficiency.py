@@ -1,18 +1,23 @@
-"""Label efficiency on tiger_pose: supervised vs semi-supervised at 5-100% labels.
+"""Label efficiency on any COCO keypoints dataset: methods and ablations, paired by seed.
 
-Split by frame number (the source's train/val split interleaves frames of the same videos):
-frames 0-199 train, 200-262 test. A fraction of the train frames keeps its labels; the rest
-of the train frames plus the 997 images of `unlabeled/` form the unlabeled pool (§4.1 discards
-labels the same way). Both methods get the same backbone, step budget and number of labeled
-images per step: supervised batches hold `--batch-size` labeled images, semi-supervised ones
-that many labeled plus as many unlabeled (§4.2's 50/50 split), unless `--semi-batch-size`
-says otherwise. The model after the last step is scored once on the test frames (no test-set
-model selection) at PCK@0.1 and, since 0.1 of a tiger's bbox is lenient (about 87 px at
-1280x720), also at PCK@0.05.
+The test set is fixed by `--split`: `frame:N` puts images whose file name's last number is >= N
+in the test set (frames of one video are near-duplicates, so a random split would leak),
+`random:F` a seeded random fraction F. Per seed, a fraction of the train images keeps its
+labels; the rest of the train images (labels hidden) plus the images of `--unlabeled` form the
+unlabeled pool (§4.1). Every run's TrainConfig comes from the worker's builder
+(`worker.retrain_config.build_config`) with the CPU defaults the worker ships, so the bench
+measures what a retraining does; only the named switches of a variant differ. The model after
+the last step is scored once on the test images (no test-set model selection) at PCK@0.1 and
+PCK@0.05 (normaliser: bbox when the annotations have one, else the keypoints' extent), with
+mean and median pixel errors.
 
-    .venv/bin/python bench/ml_label_efficiency.py --steps 300 --input-size 128 --seeds 0 1
+    D=../shared/data/tiger_pose
+    .venv/bin/python bench/ml_label_efficiency.py --coco $D/annotations.json \
+        --images $D/images --unlabeled $D/unlabeled \
+        --split frame:200 --fractions 0.1 --seeds 0 1 2 3 --variants supervised_matched semi
+    .venv/bin/python bench/ml_label_efficiency.py --table bench/results/label_efficiency.jsonl
 
-Results are appended to --out (JSON lines) as each run ends, so a cut-off run keeps its rows.
+Rows are appended to --out (JSON lines) as each run ends, so a cut-off run keeps its rows.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,116 +36,208 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worker.ml.config import LossConfig, ModelConfig, TrainConfig
-from worker.ml.data import UnlabeledSample, list_images, prepare_labeled, read_coco
+from worker.ml.config import TrainConfig, device_defaults
+from worker.ml.data import (
+    KeypointSchema,
+    LabeledSample,
+    UnlabeledSample,
+    list_images,
+    prepare_labeled,
+    read_coco,
+)
 from worker.ml.predict import Predictor
 from worker.ml.train import evaluate, train
+from worker.retrain_config import RetrainOptions, build_config
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tiger_pose"
+# Each variant is RetrainOptions with a few switches changed (docs/MODEL.md, "Attribution").
+VARIANTS: dict[str, dict[str, Any]] = {
+    "supervised": {"method": "supervised"},
+    "supervised_matched": {"method": "supervised_matched"},
+    "semi": {},
+    "no_sc": {"use_sc": False},
+    "no_te": {"use_te": False},
+    "no_ti": {"use_ti": False},
+    "no_gt": {"gt_in_unsupervised": False},
+    "ti_raw": {"ti_normalize": False},
+    "ti_sum": {"ti_reduction": "sum"},  # Eq. 4's sum at the paper's λ4: K·C times the mean's
+    "rampup": {"rampup_steps": 150},
+    "unlabeled_75": {"labeled_fraction_in_batch": 0.25},
+    "warp_weak": {"perspective_jitter": 0.08},
+    "sigma_1_5": {"sigma": 1.5},
+}
 
 
 def frame_number(name: str) -> int:
-    match = re.search(r"(\d+)", Path(name).stem)
-    if match is None:
+    numbers = re.findall(r"(\d+)", Path(name).stem)
+    if not numbers:
         raise ValueError(f"no frame number in {name}")
-    return int(match.group(1))
+    return int(numbers[-1])
+
+
+def split(
+    samples: list[LabeledSample], files: list[str], rule: str
+) -> tuple[list[LabeledSample], list[LabeledSample]]:
+    kind, _, value = rule.partition(":")
+    if kind == "frame":
+        test = [frame_number(f) >= int(value) for f in files]
+    elif kind == "random":
+        order = np.random.default_rng(12345).permutation(len(samples))
+        chosen = set(order[: round(float(value) * len(samples))].tolist())
+        test = [i in chosen for i in range(len(samples))]
+    else:
+        raise SystemExit(f"--split must be frame:N or random:F, got {rule!r}")
+    train_set = [s for s, t in zip(samples, test, strict=True) if not t]
+    test_set = [s for s, t in zip(samples, test, strict=True) if t]
+    if not train_set or not test_set:
+        raise SystemExit(f"--split {rule} leaves {len(train_set)} train, {len(test_set)} test")
+    return train_set, test_set
+
+
+def options_for(variant: str, seed: int, overrides: dict[str, Any]) -> RetrainOptions:
+    values = {**VARIANTS[variant], **overrides, "seed": seed}
+    return RetrainOptions(**values)
+
+
+def bench_config(options: RetrainOptions, has_unlabeled: bool) -> TrainConfig:
+    """What the worker would train on this CPU for these options (no HRNet weights here),
+    without the worker's safety time cap: on a shared machine a cap would end runs at
+    different steps, so the bench always runs the default's full step count."""
+    config = build_config(options, "cpu", has_unlabeled, device_defaults("cpu"))
+    return replace(config, max_minutes=None)
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, raw = item.partition("=")
+        out[key] = json.loads(raw) if raw[:1] in "0123456789-[{tf" else raw
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fractions", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.5, 1.0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--steps", type=int, default=150)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--semi-batch-size", type=int, default=None, help="default: 2x batch")
-    parser.add_argument("--input-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--coco", type=Path, required=True)
+    parser.add_argument("--images", type=Path, required=True)
+    parser.add_argument("--unlabeled", type=Path, default=None)
+    parser.add_argument("--split", default="frame:200", help="frame:N or random:F")
+    parser.add_argument("--name", default=None, help="dataset name in the rows")
+    parser.add_argument("--fractions", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--variants", nargs="+", default=["supervised_matched", "semi"])
+    parser.add_argument("--set", nargs="*", default=[], help="RetrainOptions overrides k=v")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench/results/label_efficiency.jsonl"))
     args = parser.parse_args()
-    semi_batch = args.semi_batch_size or 2 * args.batch_size
-    if not DATA.exists():
-        sys.exit(f"tiger_pose data not found at {DATA}; see ../shared/data/README.md")
-
-    schema, samples, files = read_coco(DATA / "annotations.json", DATA / "images")
-    train_set = [s for s, f in zip(samples, files, strict=True) if frame_number(f) < 200]
-    test_set = [s for s, f in zip(samples, files, strict=True) if frame_number(f) >= 200]
-    extra_pool = [UnlabeledSample(p) for p in list_images(DATA / "unlabeled")]
-    prepared_test = prepare_labeled(test_set, args.input_size, "supervise")
+    unknown = [v for v in args.variants if v not in VARIANTS]
+    if unknown:
+        sys.exit(f"unknown variants {unknown}; known: {sorted(VARIANTS)}")
+    torch.set_num_threads(args.threads)
+    overrides = parse_overrides(args.set)
+    name = args.name or args.coco.parent.name
+    schema, samples, files = read_coco(args.coco, args.images)
+    train_set, test_set = split(samples, files, args.split)
+    extra_pool = [UnlabeledSample(p) for p in list_images(args.unlabeled)] if args.unlabeled else []
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    print(f"train {len(train_set)}, test {len(test_set)}, unlabeled {len(extra_pool)}")
-
+    print(f"{name}: train {len(train_set)}, test {len(test_set)}, unlabeled {len(extra_pool)}")
     for fraction in args.fractions:
         for seed in args.seeds:
-            order = np.random.default_rng(seed).permutation(len(train_set))
-            count = max(1, round(fraction * len(train_set)))
-            labeled = [train_set[i] for i in order[:count]]
-            pool = [UnlabeledSample(train_set[i].image) for i in order[count:]] + extra_pool
-            for method, loss, batch_size in (
-                ("supervised", LossConfig.supervised_only(), args.batch_size),
-                ("semi", LossConfig(), semi_batch),
-            ):
-                config = TrainConfig(
-                    model=ModelConfig(backbone="efficientnet_lite0", input_size=args.input_size),
-                    loss=loss,
-                    max_steps=args.steps,
-                    batch_size=batch_size,
-                    lr=args.lr,
-                    seed=seed,
-                    eval_interval=args.steps,
-                    patience=10**6,
-                )
-                started = time.monotonic()
-                result = train(
-                    config, schema, labeled, pool, test_set,
-                    checkpoint_dir=Path("/tmp/keyloop_bench") / f"{method}_{fraction}_{seed}",
-                )  # fmt: skip
-                model = Predictor.from_checkpoint(result.last_checkpoint).model
-                strict = evaluate(model, prepared_test, torch.device("cpu"), 0.05).pck
-                row = {
-                    "fraction": fraction, "labeled": count, "seed": seed, "method": method,
-                    "steps": result.step, "test_pck": result.best_val_pck, "test_pck05": strict,
-                    "seconds": round(time.monotonic() - started, 1),
-                    "input_size": args.input_size, "batch_size": batch_size,
-                }  # fmt: skip
+            for variant in args.variants:
+                row = run_one(args, name, schema, (train_set, test_set, extra_pool), fraction,
+                              seed, variant, overrides)  # fmt: skip
                 print(json.dumps(row), flush=True)
                 with args.out.open("a") as file:
                     file.write(json.dumps(row) + "\n")
     print_table(args.out)
 
 
-def print_table(*paths: Path) -> None:
-    rows = [
+def run_one(
+    args: argparse.Namespace,
+    name: str,
+    schema: KeypointSchema,
+    data: tuple[list[LabeledSample], list[LabeledSample], list[UnlabeledSample]],
+    fraction: float,
+    seed: int,
+    variant: str,
+    overrides: dict[str, Any],
+) -> dict[str, Any]:
+    train_set, test_set, extra_pool = data
+    order = np.random.default_rng(seed).permutation(len(train_set))
+    count = max(1, round(fraction * len(train_set)))
+    labeled = [train_set[i] for i in order[:count]]
+    pool = [UnlabeledSample(train_set[i].image) for i in order[count:]] + extra_pool
+    options = options_for(variant, seed, overrides)
+    config = bench_config(options, bool(pool))
+    started = time.monotonic()
+    result = train(
+        config, schema, labeled, pool if config.loss.semi_supervised else [], [],
+        checkpoint_dir=Path("/tmp/keyloop_bench") / f"{name}_{variant}_{fraction}_{seed}",
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    model = Predictor.from_checkpoint(result.last_checkpoint).model
+    prepared = prepare_labeled(test_set, config.model.input_size, "supervise")
+    loose = evaluate(model, prepared, torch.device("cpu"), 0.1)
+    strict = evaluate(model, prepared, torch.device("cpu"), 0.05)
+    return {
+        "dataset": name, "split": args.split, "fraction": fraction, "labeled": count,
+        "seed": seed, "variant": variant, "overrides": overrides, "steps": result.step,
+        "status": result.status, "pck10": loose.pck, "pck05": strict.pck,
+        "mean_px": loose.mean_error_px, "median_px": loose.median_error_px,
+        "normalizer": "bbox" if test_set[0].bbox is not None else "extent",
+        "seconds": round(seconds, 1), "threads": args.threads,
+        "input_size": config.model.input_size, "batch_size": config.batch_size,
+        "labeled_per_step": config.labeled_per_batch, "lr": config.lr,
+    }  # fmt: skip
+
+
+def load_rows(*paths: Path) -> list[dict[str, Any]]:
+    return [
         json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()
     ]
-    for key, alpha in (("test_pck", 0.1), ("test_pck05", 0.05)):
-        print_metric([r for r in rows if key in r], key, alpha)
 
 
-def print_metric(rows: list[dict[str, Any]], key: str, alpha: float) -> None:
-    fractions = sorted({r["fraction"] for r in rows})
-    print(f"\nPCK@{alpha} on frames 200-262 (mean ± std over seeds)")
-    print("method      " + "".join(f"{f * 100:>16.0f}%" for f in fractions))
-    for method in ("supervised", "semi"):
-        cells = []
-        for fraction in fractions:
-            values = [r[key] for r in rows if r["method"] == method and r["fraction"] == fraction]
-            cell = f"{np.mean(values):.3f}±{np.std(values):.3f}({len(values)})" if values else "-"
-            cells.append(f"{cell:>17}")
-        print(f"{method:<12}" + "".join(cells))
-    print(f"{'semi - sup':<12}" + "".join(f"{paired_gain(rows, key, f):>17}" for f in fractions))
-    print("(semi - sup: per seed, both methods on the same labeled frames; mean±std, ahead/seeds)")
+def row_key(row: dict[str, Any]) -> str:
+    """Variant name plus its overrides, so runs with different --set never pool."""
+    extra = row.get("overrides") or {}
+    return str(row["variant"]) + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
 
 
-def paired_gain(rows: list[dict[str, Any]], key: str, fraction: float) -> str:
-    by_seed: dict[int, dict[str, float]] = {}
-    for r in rows:
-        if r["fraction"] == fraction:
-            by_seed.setdefault(r["seed"], {})[r["method"]] = r[key]
-    gains = [m["semi"] - m["supervised"] for m in by_seed.values() if len(m) == 2]
-    if not gains:
+def print_table(*paths: Path, baseline: str = "supervised_matched") -> None:
+    rows = load_rows(*paths)
+    for dataset in sorted({r["dataset"] for r in rows}):
+        for fraction in sorted({r["fraction"] for r in rows if r["dataset"] == dataset}):
+            subset = [r for r in rows if r["dataset"] == dataset and r["fraction"] == fraction]
+            print(markdown_table(subset, baseline, f"{dataset}, {fraction:.0%} labels"))
+
+
+def markdown_table(rows: list[dict[str, Any]], baseline: str, title: str) -> str:
+    """Mean ± std over seeds, and the gain over `baseline` paired by seed (ahead/seeds)."""
+    keys = sorted({row_key(r) for r in rows}, key=lambda k: (not k.startswith(baseline), k))
+    lines = [
+        f"\n**{title}** (labeled {rows[0]['labeled']}; paired gain vs {baseline})\n",
+        "| variant | n | PCK@0.1 | PCK@0.05 | mean px | Δ PCK@0.1 | Δ PCK@0.05 | Δ mean px |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key in keys:
+        mine = [r for r in rows if row_key(r) == key]
+        same = mine[0].get("overrides") or {}
+        base = {
+            r["seed"]: r
+            for r in rows
+            if r["variant"] == baseline and (r.get("overrides") or {}) == same
+        }
+        cells = [f"{np.mean([r[m] for r in mine]):.3f} ± {np.std([r[m] for r in mine]):.3f}"
+                 for m in ("pck10", "pck05", "mean_px")]  # fmt: skip
+        gains = [paired(mine, base, m) for m in ("pck10", "pck05", "mean_px")]
+        lines.append(f"| {key} | {len(mine)} | " + " | ".join(cells + gains) + " |")
+    return "\n".join(lines)
+
+
+def paired(mine: list[dict[str, Any]], base: dict[int, dict[str, Any]], metric: str) -> str:
+    diffs = [r[metric] - base[r["seed"]][metric] for r in mine if r["seed"] in base]
+    if not diffs or all(r is base.get(r["seed"]) for r in mine):
         return "-"
-    ahead = sum(g > 0 for g in gains)
-    return f"{np.mean(gains):+.3f}±{np.std(gains):.3f} {ahead}/{len(gains)}"
+    better = sum(d < 0 if metric == "mean_px" else d > 0 for d in diffs)
+    return f"{np.mean(diffs):+.3f} ± {np.std(diffs):.3f} ({better}/{len(diffs)})"
 
 
 if __name__ == "__main__":

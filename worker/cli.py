@@ -26,50 +26,72 @@ def train(
     seed: int = 0,
     backbone: Annotated[str | None, typer.Option(help="default: by device")] = None,
     input_size: Annotated[int | None, typer.Option(help="default: by device")] = None,
+    method: Annotated[
+        str,
+        typer.Option(help="semi, supervised (x only) or supervised_matched (x and g(x))"),
+    ] = "semi",
     no_sc: bool = False,
     no_te: bool = False,
     no_ti: bool = False,
-    supervised_only: bool = False,
-    max_steps: int = 2000,
+    no_gt: Annotated[bool, typer.Option(help="predictions, not ground truth, in SC/TE/TI")] = False,
+    ti_raw: Annotated[bool, typer.Option(help="TI on raw z (the paper), not unit z")] = False,
+    ti_sum: Annotated[bool, typer.Option(help="TI summed over K·C (Eq. 4), not averaged")] = False,
+    rampup_steps: Annotated[int, typer.Option(min=0, help="SC/TE/TI weight ramp-up")] = 0,
+    labeled_share: Annotated[float, typer.Option(min=0.05, max=1.0)] = 0.5,
+    perspective_jitter: float | None = None,
+    sigma: float | None = None,
+    supervised_only: Annotated[bool, typer.Option(help="same as --method supervised")] = False,
+    max_steps: Annotated[int | None, typer.Option(help="default: by device")] = None,
     max_minutes: float | None = None,
-    batch_size: int = 16,
-    lr: float = 1e-4,
-    eval_interval: int = 100,
+    batch_size: Annotated[int | None, typer.Option(help="default: by device")] = None,
+    lr: Annotated[float | None, typer.Option(help="default: by device")] = None,
+    eval_interval: int | None = None,
     device: Annotated[str | None, typer.Option(help="cpu, cuda; default: cuda if present")] = None,
     resume: bool = False,
 ) -> None:
-    """Train on a COCO file; labels beyond --labeled-fraction are used as unlabeled images."""
-    from dataclasses import replace
+    """Train on a COCO file; labels beyond --labeled-fraction are used as unlabeled images.
 
+    Defaults are the worker's for the device (worker/retrain_config.py); the switches are the
+    ablations of docs/MODEL.md."""
     import numpy as np
     import torch
     from tqdm import tqdm
 
     from worker.device import default_model
-    from worker.ml.config import LossConfig, TrainConfig
     from worker.ml.data import UnlabeledSample, list_images, read_coco
     from worker.ml.train import Progress
     from worker.ml.train import train as run_training
+    from worker.retrain_config import METHODS, RetrainOptions, build_config
 
+    if method not in METHODS:
+        raise typer.BadParameter(f"--method must be one of {', '.join(METHODS)}")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model = default_model(device, backbone)  # type: ignore[arg-type]
-    if input_size is not None:
-        model = replace(model, input_size=input_size)
-    semi = not supervised_only
-    loss = LossConfig(
-        use_sc=semi and not no_sc, use_te=semi and not no_te, use_ti=semi and not no_ti
-    )
-    config = TrainConfig(
-        model=model,
-        loss=loss,
-        max_steps=max_steps,
-        max_minutes=max_minutes,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        eval_interval=eval_interval,
-        device=device,
-    )
+    try:
+        options = RetrainOptions(
+            method="supervised" if supervised_only else method,
+            backbone=backbone,  # type: ignore[arg-type]
+            input_size=input_size,
+            max_steps=max_steps,
+            max_minutes=max_minutes,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            eval_interval=eval_interval,
+            use_sc=not no_sc,
+            use_te=not no_te,
+            use_ti=not no_ti,
+            gt_in_unsupervised=not no_gt,
+            ti_normalize=not ti_raw,
+            ti_reduction="sum" if ti_sum else "mean",
+            labeled_fraction_in_batch=labeled_share,
+            perspective_jitter=perspective_jitter,
+            rampup_steps=rampup_steps,
+            sigma=sigma,
+        )
+        config = build_config(options, device, True, default_model(device, options.backbone))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    loss = config.loss
     schema, samples, _ = read_coco(coco, images)
     order = np.random.default_rng(seed).permutation(len(samples))
     n_val = round(validation_fraction * len(samples)) if len(samples) > 1 else 0
@@ -83,7 +105,7 @@ def train(
     if loss.semi_supervised and not pool:
         raise typer.BadParameter("semi-supervised training needs --unlabeled or a fraction < 1")
     typer.echo(f"{len(labeled)} labeled, {len(pool)} unlabeled, {len(validation)} validation")
-    bar = tqdm(total=max_steps, desc="train")
+    bar = tqdm(total=config.max_steps, desc="train")
 
     def progress(p: Progress) -> None:
         bar.update(p.step - bar.n)
@@ -117,7 +139,8 @@ def evaluate(
     alpha: float = 0.1,
     device: str = "cpu",
 ) -> None:
-    """Print PCK@alpha (bbox longest side), per keypoint, and pixel errors."""
+    """Print PCK@alpha (bbox's longest side, else the keypoints' extent), per keypoint, and
+    pixel errors."""
     import numpy as np
 
     from worker.ml.data import read_coco
@@ -136,7 +159,11 @@ def evaluate(
         np.array([s.normalizer() for s in samples]),
         alpha,
     )
-    typer.echo(f"PCK@{alpha}: {result.pck:.4f} over {result.count} keypoints")
+    kinds = {s.normalizer_kind() for s in samples}
+    typer.echo(
+        f"PCK@{alpha} ({kinds.pop() if len(kinds) == 1 else 'mixed'} normaliser): "
+        f"{result.pck:.4f} over {result.count} keypoints"
+    )
     typer.echo(f"mean error {result.mean_error_px:.2f} px, median {result.median_error_px:.2f} px")
     for name, value in zip(schema.names, result.per_keypoint, strict=True):
         typer.echo(f"  {name:<24} {value:.4f}")

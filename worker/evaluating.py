@@ -18,11 +18,12 @@ from numpy.typing import NDArray
 
 from backend.calibration import fit
 from worker.ml.data import LabeledSample
-from worker.ml.metrics import pck
+from worker.ml.metrics import head_keypoints, pck, pckh
 from worker.ml.predict import Prediction, Predictor
 from worker.predicting import finite
 
 log = logging.getLogger(__name__)
+PCKH_ALPHA = 0.5  # MPII's PCKh@0.5
 
 
 def evaluate_samples(
@@ -34,11 +35,13 @@ def evaluate_samples(
     per_image_points: bool = False,
     with_embedding: bool = False,
 ) -> dict[str, Any]:
-    """{"pck", "per_keypoint": {name: pck}, "mean_error_px", "median_error_px", "count",
-    "alpha", "per_image_normalized_error": [one per sample], "calibration"}; None where nothing
-    was labeled. "calibration" is the curve raw heatmap peak -> rate of keypoints within
-    PCK@alpha on these samples (backend/calibration.py; None with too few), which every
-    prediction of the version then reports as its confidence.
+    """{"pck", "normalizer", "per_keypoint": {name: pck}, "mean_error_px", "median_error_px",
+    "count", "alpha", "per_image_normalized_error": [one per sample], "calibration"}; None
+    where nothing was labeled. "normalizer" names PCK's length (`LabeledSample.normalizer_kind`);
+    "pckh" (with "pckh_alpha", "pckh_keypoints") is added when the schema names head keypoints.
+    "calibration" is the curve raw heatmap peak -> rate of keypoints within PCK@alpha on these
+    samples (backend/calibration.py; None with too few), which every prediction of the version
+    then reports as its confidence.
 
     per_image_points adds "predicted_xy" and "true_xy": per sample, K [x, y] pairs in image
     pixels ([x, y] of an unlabeled true point is null). with_embedding adds "embedding"."""
@@ -54,7 +57,10 @@ def evaluate_samples(
     result = pck(predicted, truth, labeled, norm, alpha)
     errors = np.linalg.norm(predicted - truth, axis=-1) / norm[:, None]
     per_image = [_mean_or_nan(errors[i][labeled[i]]) for i in range(len(samples))]
+    kinds = {s.normalizer_kind() for s in samples}
     metrics: dict[str, Any] = {
+        # What PCK's length l is: "bbox", "roi", "extent", or "mixed" across images.
+        "normalizer": kinds.pop() if len(kinds) == 1 else "mixed",
         "pck": finite(result.pck),
         "per_keypoint": {n: finite(v) for n, v in zip(names, result.per_keypoint, strict=True)},
         "mean_error_px": finite(result.mean_error_px),
@@ -64,6 +70,11 @@ def evaluate_samples(
         "per_image_normalized_error": [finite(v) for v in per_image],
         "calibration": _calibration(predictions, errors, labeled, alpha),
     }
+    head = pckh(predicted, truth, labeled, names, PCKH_ALPHA)
+    if head is not None:
+        metrics["pckh"] = finite(head.pck)
+        metrics["pckh_alpha"] = PCKH_ALPHA
+        metrics["pckh_keypoints"] = [names[i] for i in head_keypoints(names)]
     if per_image_points:
         metrics["predicted_xy"] = [_points(p.xy, None) for p in predictions]
         metrics["true_xy"] = [_points(s.keypoints_xy, s.visibility > 0) for s in samples]

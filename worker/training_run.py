@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,56 +29,21 @@ from worker.active_learning import score_version
 from worker.device import default_model, pick_device
 from worker.evaluating import evaluate_samples
 from worker.interactive_model import export_interactive_model
-from worker.ml.config import LossConfig, TrainConfig
+from worker.ml.config import TrainConfig
 from worker.ml.train import Progress, train
 from worker.predicting import load_predictor, predict_and_store
+from worker.retrain_config import RetrainOptions
+from worker.retrain_config import build_config as retrain_config
 from worker.snapshot import ProjectSnapshot, take_snapshot
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class DeviceBudget:
-    """What a retraining uses when the admin sets nothing.
-
-    CPU: a run must end in minutes on two cores, so a time budget ends it and the learning
-    rate is 1e-3: at the paper's 1e-4 a pretrained EfficientNet-Lite0 reached PCK .79 after 80
-    steps against 1.0 at 1e-3 (docs/MODEL.md). GPU: the paper's setting, lr 1e-4 until
-    validation PCK stops improving.
-    """
-
-    max_steps: int
-    max_minutes: float | None
-    lr: float
-    batch_size: int
-    eval_interval: int
-
-
-CPU_BUDGET = DeviceBudget(max_steps=3000, max_minutes=8.0, lr=1e-3, batch_size=8, eval_interval=50)
-GPU_BUDGET = DeviceBudget(
-    max_steps=50_000, max_minutes=None, lr=1e-4, batch_size=16, eval_interval=200
-)
-
-
 def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> TrainConfig:
-    model = default_model(device, options.get("backbone") or None)
-    if options.get("input_size"):
-        model = replace(model, input_size=int(options["input_size"]))
-    semi = bool(options.get("semi_supervised", True)) and has_unlabeled
-    budget = CPU_BUDGET if device == "cpu" else GPU_BUDGET
-    # An explicit step budget replaces the default time budget rather than racing it.
-    default_minutes = None if options.get("max_steps") else budget.max_minutes
-    return TrainConfig(
-        model=model,
-        loss=LossConfig() if semi else LossConfig.supervised_only(),
-        max_steps=int(options.get("max_steps") or budget.max_steps),
-        max_minutes=options.get("max_minutes") or default_minutes,
-        batch_size=int(options.get("batch_size") or budget.batch_size),
-        lr=budget.lr,
-        seed=int(options.get("seed", 0)),
-        device=device,
-        eval_interval=int(options.get("eval_interval") or budget.eval_interval),
-    )
+    """The job's options over the device defaults (`worker.retrain_config`, shared with the
+    CLI and the label-efficiency bench)."""
+    retrain = RetrainOptions.from_job(options)
+    return retrain_config(retrain, device, has_unlabeled, default_model(device, retrain.backbone))
 
 
 def project_dir(project_id: int) -> Path:

@@ -77,6 +77,8 @@ class EvaluationSummary(BaseModel):
     alpha: float
     created_at: datetime
     pck: float | None
+    # PCK's length: "bbox", "roi", "extent" (labeled keypoints), "mixed"; None before it was stored.
+    normalizer: str | None = None
     per_keypoint: dict[str, float | None]
     mean_error_px: float | None
     count: int  # labeled keypoints scored

@@ -30,6 +30,7 @@ def summarize(evaluation: Evaluation) -> EvaluationSummary:
         alpha=evaluation.alpha,
         created_at=evaluation.created_at,
         pck=_number(metrics.get("pck")),
+        normalizer=str(metrics["normalizer"]) if metrics.get("normalizer") else None,
         per_keypoint={str(k): _number(v) for k, v in per_keypoint.items()},
         mean_error_px=_number(metrics.get("mean_error_px")),
         count=int(metrics.get("count") or 0),

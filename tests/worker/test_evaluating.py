@@ -139,3 +139,40 @@ def test_the_version_keeps_a_confidence_calibrated_on_its_validation_images() ->
     json.dumps(metrics, allow_nan=False)
     few = evaluate_samples(PeakStub(), samples[:2], ["a", "b"], 0.1)  # type: ignore[arg-type]
     assert few["calibration"] is None  # 4 keypoints: too few to say what a peak means
+
+
+def test_stored_metrics_name_the_bbox_normaliser_when_annotations_have_one() -> None:
+    metrics, _ = _evaluate()
+    assert metrics["normalizer"] == "bbox"
+
+
+def test_normaliser_is_the_roi_without_a_bbox_and_the_extent_without_either() -> None:
+    xy = np.array([[10.0, 10.0], [30.0, 50.0]])
+    visible = np.array([2, 2])
+    image = np.zeros((100, 100, 3), dtype=np.uint8)
+    with_bbox = LabeledSample(image, xy, visible, bbox=(0, 0, 80, 60), roi=(0, 0, 90, 90))
+    with_roi = LabeledSample(image, xy, visible, roi=(5.0, 5.0, 70.0, 90.0))
+    bare = LabeledSample(image, xy, visible)
+    assert (with_bbox.normalizer_kind(), with_bbox.normalizer()) == ("bbox", 80.0)
+    assert (with_roi.normalizer_kind(), with_roi.normalizer()) == ("roi", 90.0)
+    assert (bare.normalizer_kind(), bare.normalizer()) == ("extent", 40.0)
+    stub = StubPredictor([xy + np.array([0.0, 3.5])] * 2, [np.zeros((2, 4), dtype=np.float32)] * 2)
+    # An error of 3.5 px is within 0.1 of the extent (4 px) but shown per kind in the metrics.
+    extent = evaluate_samples(stub, [bare, bare], ["a", "b"], 0.1)  # type: ignore[arg-type]
+    assert extent["normalizer"] == "extent" and extent["pck"] == 1.0
+    mixed = evaluate_samples(stub, [bare, with_roi], ["a", "b"], 0.1)  # type: ignore[arg-type]
+    assert mixed["normalizer"] == "mixed"
+
+
+def test_pckh_is_stored_when_the_schema_names_head_keypoints() -> None:
+    image = np.zeros((100, 100, 3), dtype=np.uint8)
+    names = ["nose", "head_top", "tail_base"]
+    xy = np.array([[10.0, 10.0], [10.0, 30.0], [90.0, 90.0]])  # head box diagonal 20 -> l = 12
+    sample = LabeledSample(image, xy, np.array([2, 2, 2]), bbox=(0, 0, 100, 100))
+    off = xy + np.array([[0.0, 5.0], [0.0, 7.0], [0.0, 5.0]])  # 5 px <= 0.5 * 12 < 7 px
+    stub = StubPredictor([off], [np.zeros((3, 4), dtype=np.float32)])
+    metrics = evaluate_samples(stub, [sample], names, 0.1)  # type: ignore[arg-type]
+    assert metrics["pckh_keypoints"] == ["nose", "head_top"] and metrics["pckh_alpha"] == 0.5
+    assert metrics["pckh"] == pytest.approx(2 / 3)
+    headless, _ = _evaluate()  # keypoints "a", "b", "c"
+    assert "pckh" not in headless

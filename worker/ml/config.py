@@ -7,12 +7,14 @@ where it is used. `to_dict`/`from_dict` keep checkpoints self-describing.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Backbone = Literal["hrnet_w32", "hrnet_w18_small", "efficientnet_lite0"]
 BACKBONES: tuple[Backbone, ...] = ("hrnet_w32", "hrnet_w18_small", "efficientnet_lite0")
 OccludedPolicy = Literal["supervise", "ignore"]
+Reduction = Literal["mean", "sum"]
 Pretrained = Literal["auto", "none"] | str  # "auto": best available offline source; else a path
 
 
@@ -58,12 +60,21 @@ class LossConfig:
     gt_in_unsupervised: bool = True
     # TI on unit-length z_i: raw z lets TI collapse F and silence SC (see losses.py).
     ti_normalize: bool = True
+    # Eq. 4 sums over the K·C entries of an image's z (then we average over the batch); "mean"
+    # also divides by K·C, so the same λ4 weighs TI K·C times less (768x for K=12, C=64):
+    # "mean" with λ4 equals the paper's "sum" with λ4 / (K·C).
+    ti_reduction: Reduction = "mean"
+    # Supervise the perspective-warped view g(x) of labeled images too. Semi-supervised runs
+    # always build g(x); a supervised run with this on forwards both views with the same warps
+    # (the augmentation-matched baseline), with it off forwards x only (the plain baseline).
+    supervise_warped_view: bool = True
 
     def __post_init__(self) -> None:
         _require(len(self.lambdas) == 4, "lambdas holds (λ_sup, λ_sc, λ_te, λ_ti)")
         _require(all(w >= 0 for w in self.lambdas), "loss weights must be >= 0")
         _require(self.occluded in ("supervise", "ignore"), f"bad occluded policy {self.occluded!r}")
         _require(self.use_supervised, "the supervised loss is what anchors keypoint identity")
+        _require(self.ti_reduction in ("mean", "sum"), f"bad TI reduction {self.ti_reduction!r}")
         for on, weight, name in zip(
             (self.use_sc, self.use_te, self.use_ti),
             self.lambdas[1:],
@@ -76,9 +87,15 @@ class LossConfig:
     def semi_supervised(self) -> bool:
         return self.use_sc or self.use_te or self.use_ti
 
+    @property
+    def two_views(self) -> bool:
+        """Whether a step forwards x and g(x)."""
+        return self.semi_supervised or self.supervise_warped_view
+
     @staticmethod
-    def supervised_only() -> LossConfig:
-        return LossConfig(use_sc=False, use_te=False, use_ti=False)
+    def supervised_only(matched: bool = False) -> LossConfig:
+        """No SC/TE/TI. `matched`: also supervise g(x), the augmentation a semi run sees."""
+        return LossConfig(use_sc=False, use_te=False, use_ti=False, supervise_warped_view=matched)
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,9 @@ class TrainConfig:
     seed: int = 0
     eval_interval: int = 100
     patience: int = 10  # evaluations without val PCK improvement before stopping
+    # SC/TE/TI weights rise from 0 to their λ over these steps (exp(-5(1-t)^2), Laine & Aila
+    # 2017), so the unsupervised losses act on heatmaps that already localize; 0 = off (paper).
+    rampup_steps: int = 0
     pck_alpha: float = 0.1
     device: str = "cpu"
     amp: bool = True  # only takes effect on CUDA
@@ -125,6 +145,14 @@ class TrainConfig:
         _require(self.sigma > 0, "sigma must be positive")
         _require(self.eval_interval > 0 and self.patience > 0, "eval_interval, patience > 0")
         _require(0 < self.pck_alpha <= 1, "pck_alpha must be in (0, 1]")
+        _require(self.rampup_steps >= 0, "rampup_steps must be >= 0")
+
+    def unsupervised_weight(self, step: int) -> float:
+        """Multiplier of λ2..λ4 at `step` (0-based): 1 without ramp-up."""
+        if self.rampup_steps == 0 or step >= self.rampup_steps:
+            return 1.0
+        t = step / self.rampup_steps
+        return math.exp(-5.0 * (1.0 - t) ** 2)
 
     @property
     def labeled_per_batch(self) -> int:

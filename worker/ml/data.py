@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -25,6 +26,7 @@ ImageSource = str | Path | NDArray[np.uint8]
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 WIDE_INTEGER_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 UNLABELED, OCCLUDED, VISIBLE = 0, 1, 2  # COCO visibility flags
+NormalizerKind = Literal["bbox", "roi", "extent"]
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,20 @@ class LabeledSample:
         if not np.isin(self.visibility, (UNLABELED, OCCLUDED, VISIBLE)).all():
             raise ValueError("visibility must be 0, 1 or 2")
 
+    def normalizer_kind(self) -> NormalizerKind:
+        """What `normalizer` measures: the annotated bbox, else the image's ROI (the crop the
+        annotator drew around the animal), else the labeled keypoints' extent."""
+        if self.bbox is not None:
+            return "bbox"
+        return "roi" if self.roi is not None else "extent"
+
     def normalizer(self) -> float:
-        """Longest side of the bbox, or of the labeled keypoints' extent when there is none."""
+        """The PCK length l: longest side of the bbox, else of the ROI, else of the labeled
+        keypoints' extent (stricter than a bbox: a median 1.14x on tiger_pose)."""
         if self.bbox is not None:
             return float(max(self.bbox[2], self.bbox[3]))
+        if self.roi is not None:
+            return float(max(self.roi[2], self.roi[3], 1.0))
         labeled = self.keypoints_xy[self.visibility > 0]
         if len(labeled) < 2:
             return 1.0

@@ -12,9 +12,9 @@ Choices where the paper is silent:
   supervised (§4.2), before z and the TE target are computed (see `with_ground_truth`).
 - TE is a mean squared error over the pixels that g maps from inside the image (Eq. 2 with
   the out-of-image region masked); gradients flow through both f(g(x)) and g(f(x)).
-- TI is the mean (not sum) of squared differences of the concatenated z (Eq. 4), the scale
-  that λ4 = 1e2 was tuned for with MSE-style losses, on unit-length z_i by default (see
-  `TransformationInvarianceLoss`; `LossConfig.ti_normalize=False` gives the paper's raw z).
+- TI is by default the mean (not the paper's sum) of squared differences of the concatenated
+  z (Eq. 4), on unit-length z_i: `LossConfig.ti_reduction="sum"` gives Eq. 4's sum (K·C times
+  larger at the same λ4), `LossConfig.ti_normalize=False` the paper's raw z.
 
 To add a loss: write a class with `__call__(self, batch: LossBatch) -> Tensor`, a switch and
 weight in `LossConfig`, and an entry in `build_losses`.
@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as nnf
 from torch import Tensor
 
-from worker.ml.config import LossConfig
+from worker.ml.config import LossConfig, Reduction
 from worker.ml.transforms import warp
 
 
@@ -114,28 +114,36 @@ class TransformationInvarianceLoss:
     satisfy λ4 = 1e2 is to shrink F towards zero, which also erases what SC needs: measured on
     the synthetic dots task, raw TI held SC at chance (ln K) for 100 steps while SC alone
     reached 0.03 in 60. Unit vectors cannot shrink, so TI only asks for the same direction.
+
+
+    `reduction="sum"` is Eq. 4 as written (sum over the K·C entries of an image, averaged over
+    the batch); "mean" also averages over K·C, i.e. it is "sum" / (K·C).
     """
 
-    def __init__(self, normalize: bool = True) -> None:
+    def __init__(self, normalize: bool = True, reduction: Reduction = "mean") -> None:
         self.normalize = normalize
+        self.reduction = reduction
 
     def __call__(self, batch: LossBatch) -> Tensor:
         z, z_warped, _, _ = batch.representations()
         z, z_warped = z.float(), z_warped.float()
         if self.normalize:
             z, z_warped = nnf.normalize(z, dim=-1), nnf.normalize(z_warped, dim=-1)
-        return ((z - z_warped) ** 2).mean()
+        squared = (z - z_warped) ** 2
+        if self.reduction == "sum":
+            return squared.sum(dim=(1, 2)).mean()
+        return squared.mean()
 
 
 def build_losses(config: LossConfig) -> dict[str, tuple[Loss, float]]:
     sup, sc, te, ti = config.lambdas
     losses: dict[str, tuple[Loss, float]] = {
-        "supervised": (SupervisedLoss(warped_view=config.semi_supervised), sup)
+        "supervised": (SupervisedLoss(warped_view=config.supervise_warped_view), sup)
     }
     if config.use_sc:
         losses["sc"] = (SemanticConsistencyLoss(), sc)
     if config.use_te:
         losses["te"] = (TransformationEquivarianceLoss(), te)
     if config.use_ti:
-        losses["ti"] = (TransformationInvarianceLoss(config.ti_normalize), ti)
+        losses["ti"] = (TransformationInvarianceLoss(config.ti_normalize, config.ti_reduction), ti)
     return losses

@@ -1,11 +1,14 @@
 """PCK@alpha (Yang & Ramanan) and pixel errors; unlabeled ground truth is ignored.
 
 PCK counts a keypoint correct when its error is within alpha * l: l is the longest side of the
-object's bbox (PCK, §4.1) or 60% of the head box diagonal (PCKh, MPII).
+object's bbox (PCK, §4.1) or 60% of the head box diagonal (PCKh, MPII). Our schemas carry no
+head box, so PCKh uses the box of the labeled head keypoints (`head_keypoints`: names that
+contain a head word), on images with at least two of them labeled.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,3 +63,48 @@ def pck(
         median_error_px=float(np.median(labeled_errors)) if total else float("nan"),
         count=total,
     )
+
+
+HEAD_WORDS = ("head", "neck", "nose", "snout", "muzzle", "eye", "ear", "chin", "mouth", "beak")
+
+
+def head_keypoints(names: list[str]) -> list[int]:
+    """Indices of keypoints whose name contains a head word as a word (`left_ear`, `Nose`;
+    not `hearing` or `year`). Fewer than two means the schema has no head for PCKh."""
+    pattern = re.compile(r"(?:^|[^a-z])(" + "|".join(HEAD_WORDS) + r")s?(?:[^a-z]|$)")
+    found = [i for i, name in enumerate(names) if pattern.search(name.lower())]
+    return found if len(found) >= 2 else []
+
+
+def head_boxes(true_xy: FloatArray, labeled: NDArray[np.bool_], head: list[int]) -> FloatArray:
+    """(N, 4) xyxy box of each image's labeled head keypoints; nan rows where fewer than 2."""
+    truth = np.asarray(true_xy, dtype=np.float64)[:, head]
+    mask = np.asarray(labeled, dtype=bool)[:, head]
+    boxes = np.full((len(truth), 4), np.nan)
+    for i in range(len(truth)):
+        points = truth[i][mask[i]]
+        if len(points) >= 2:
+            boxes[i] = [*points.min(axis=0), *points.max(axis=0)]
+    return boxes
+
+
+def pckh(
+    predicted_xy: FloatArray,
+    true_xy: FloatArray,
+    labeled: NDArray[np.bool_],
+    names: list[str],
+    alpha: float = 0.5,
+) -> PckResult | None:
+    """PCKh@alpha over the images whose head box exists; None when the schema has no head."""
+    head = head_keypoints(names)
+    if not head:
+        return None
+    boxes = head_boxes(true_xy, labeled, head)
+    usable = ~np.isnan(boxes[:, 0])
+    norm = head_normalizer(boxes[usable])
+    if not usable.any() or not (norm > 0).all():
+        return None
+    return pck(
+        np.asarray(predicted_xy)[usable], np.asarray(true_xy)[usable],
+        np.asarray(labeled)[usable], norm, alpha,
+    )  # fmt: skip

@@ -2,8 +2,10 @@
 
 Each step draws `labeled_per_batch` labeled and the rest unlabeled images (§4.2: 50/50),
 builds x and g(x) (`augment.make_views`), runs one forward over both views, substitutes
-ground truth for labeled heatmaps before z and TE (§4.2) and sums the enabled losses.
-Supervised-only runs spend the whole batch on labeled images and forward one view.
+ground truth for labeled heatmaps before z and TE (§4.2) and sums the enabled losses, SC/TE/TI
+scaled by the ramp-up (`TrainConfig.unsupervised_weight`). Supervised-only runs spend the
+whole batch on labeled images and forward x only, or x and g(x) both supervised when
+`LossConfig.supervise_warped_view` (the augmentation-matched baseline).
 
 Stops at `max_steps`, `max_minutes`, after `patience` evaluations without a better validation
 PCK, or when `should_stop()` returns True (job cancellation: status "cancelled", last state
@@ -28,6 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from worker.ml.allocator import keep_freed_memory_in_heap
 from worker.ml.augment import make_views
@@ -155,6 +158,7 @@ def train(
     status: Status = "completed"
     n_labeled = config.labeled_per_batch if semi else config.batch_size
     needs_z = config.loss.use_sc or config.loss.use_ti  # the KCN only feeds these two losses
+    two_views = config.loss.two_views
     while step < config.max_steps:
         if should_stop is not None and should_stop():
             status = "cancelled"
@@ -170,31 +174,27 @@ def train(
             images = torch.cat([images, pool[extra]])
             xy = torch.cat([xy, torch.zeros(len(extra), *xy.shape[1:])])
             sup = torch.cat([sup, torch.zeros(len(extra), sup.shape[1], dtype=torch.bool)])
-        views = make_views(images, xy, sup, config, permutation, generator, device, semi)
+        views = make_views(images, xy, sup, config, permutation, generator, device, two_views)
         with torch.autocast(device.type, enabled=amp):
-            both = torch.cat([views.images, views.images_warped]) if semi else views.images
+            both = torch.cat([views.images, views.images_warped]) if two_views else views.images
             heat, feats = model.localize(both)
-            batch = len(idx) + (config.batch_size - n_labeled if semi else 0)
-            h1, h2 = (heat[:batch], heat[batch:]) if semi else (heat, heat)
-            f1, f2 = (feats[:batch], feats[batch:]) if semi else (feats, feats)
+            batch = len(images)
+            h1, h2 = (heat[:batch], heat[batch:]) if two_views else (heat, heat)
+            f1, f2 = (feats[:batch], feats[batch:]) if two_views else (feats, feats)
             loss_batch = LossBatch(
                 h1, h2, views.targets, views.mask, views.targets_warped, views.mask_warped,
                 views.homography,
             )  # fmt: skip
             if needs_z:
-                use_gt = config.loss.gt_in_unsupervised
-                loss_batch.z, loss_batch.logits = model.represent(
-                    f1, with_ground_truth(h1, views.targets, views.mask) if use_gt else h1
-                )
-                loss_batch.z_warped, loss_batch.logits_warped = model.represent(
-                    f2,
-                    with_ground_truth(h2, views.targets_warped, views.mask_warped)
-                    if use_gt
-                    else h2,
-                )
+                add_representations(model, loss_batch, f1, f2, config.loss.gt_in_unsupervised)
             values = {name: loss(loss_batch) for name, (loss, _) in losses.items()}
+            ramp = config.unsupervised_weight(step)
             total = sum(
-                (w * values[n] for n, (_, w) in losses.items()), torch.zeros((), device=device)
+                (
+                    w * (1.0 if n == "supervised" else ramp) * values[n]
+                    for n, (_, w) in losses.items()
+                ),
+                torch.zeros((), device=device),
             )
         if not torch.isfinite(total):
             raise FloatingPointError(f"non-finite loss at step {step}: {values}")
@@ -234,6 +234,19 @@ def train(
         last_checkpoint=last_path,
         history=history,
     )
+
+
+def add_representations(
+    model: KeypointModel, batch: LossBatch, features: Tensor, features_warped: Tensor, gt: bool
+) -> None:
+    """z and KCN logits of both views; with `gt`, from ground-truth heatmaps where supervised
+    (§4.2), else from the predicted heatmaps (the "no ground truth" ablation)."""
+    h1, h2 = batch.heatmaps, batch.heatmaps_warped
+    if gt:
+        h1 = with_ground_truth(h1, batch.targets, batch.mask)
+        h2 = with_ground_truth(h2, batch.targets_warped, batch.mask_warped)
+    batch.z, batch.logits = model.represent(features, h1)
+    batch.z_warped, batch.logits_warped = model.represent(features_warped, h2)
 
 
 def _check_resumable(saved: TrainConfig, current: TrainConfig) -> None:

@@ -9,6 +9,7 @@ import type {
   HistoryEntry,
   JobState,
   LabelEfficiencyPoint,
+  PckNormalizer,
   TrainingOptions,
   XY,
 } from "./adminTypes";
@@ -173,4 +174,17 @@ export function meanErrorPx(truth: readonly MaybeXy[] | null | undefined, predic
     errors.push(Math.hypot(p[0]! - t[0]!, p[1]! - t[1]!));
   });
   return errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
+}
+
+const NORMALIZER_WORDS: Record<PckNormalizer, string> = {
+  bbox: "bbox",
+  roi: "ROI",
+  extent: "keypoint extent",
+  mixed: "mixed normalisers",
+};
+
+/** "PCK@0.1 (bbox)": the metric named by the length it normalises by, when known. */
+export function pckLabel(alpha: number, normalizer: unknown): string {
+  const word = typeof normalizer === "string" ? NORMALIZER_WORDS[normalizer as PckNormalizer] : undefined;
+  return word ? `PCK@${alpha} (${word})` : `PCK@${alpha}`;
 }

@@ -55,6 +55,8 @@ export interface JobRead {
 
 export interface VersionMetrics {
   pck?: number | null;
+  normalizer?: PckNormalizer;
+  pckh?: number | null;
   per_keypoint?: Record<string, number | null>;
   image_ids?: number[];
   per_image_normalized_error?: (number | null)[];
@@ -92,6 +94,7 @@ export interface EvaluationSummary {
   alpha: number;
   created_at: string;
   pck: number | null;
+  normalizer: PckNormalizer | null;
   per_keypoint: Record<string, number | null>;
   mean_error_px: number | null;
   count: number;
@@ -188,3 +191,6 @@ export interface TokenRead {
 export interface TokenCreated extends TokenRead {
   token: string;
 }
+
+/** What a stored PCK's length l is (worker/evaluating.py). */
+export type PckNormalizer = "bbox" | "roi" | "extent" | "mixed";

@@ -4,6 +4,7 @@ import {
   fitImage,
   formatPck,
   meanErrorPx,
+  pckLabel,
   labelEfficiencyCurves,
   lossLabel,
   trainingOptions,
@@ -141,5 +142,17 @@ describe("worst examples in pixels", () => {
     expect(meanErrorPx([[0, 0], [10, 10], null], [[3, 4], [10, 10], [5, 5]])).toBe(2.5);
     expect(meanErrorPx([null], [[1, 1]])).toBeNull();
     expect(meanErrorPx(null, null)).toBeNull();
+  });
+});
+
+describe("pckLabel", () => {
+  it("names the length PCK was normalised by", () => {
+    expect(pckLabel(0.1, "bbox")).toBe("PCK@0.1 (bbox)");
+    expect(pckLabel(0.05, "roi")).toBe("PCK@0.05 (ROI)");
+    expect(pckLabel(0.1, "extent")).toBe("PCK@0.1 (keypoint extent)");
+  });
+  it("falls back to the bare name for versions stored before the normaliser was", () => {
+    expect(pckLabel(0.1, undefined)).toBe("PCK@0.1");
+    expect(pckLabel(0.1, "something")).toBe("PCK@0.1");
   });
 });

@@ -29,3 +29,11 @@ def test_never_labeled_keypoint_reports_nan_not_zero() -> None:
 
 def test_pckh_normalizer_is_sixty_percent_of_head_diagonal() -> None:
     assert head_normalizer(np.array([[0, 0, 30, 40]]))[0] == pytest.approx(30.0)
+
+
+def test_head_keypoints_are_found_by_word_not_by_substring() -> None:
+    from worker.ml.metrics import head_keypoints
+
+    assert head_keypoints(["nose", "head_top", "withers", "tail_base"]) == [0, 1]
+    assert head_keypoints(["Left Ear", "right_ear", "paw"]) == [0, 1]
+    assert head_keypoints(["hearing", "year", "nose"]) == []  # one head point is no head box

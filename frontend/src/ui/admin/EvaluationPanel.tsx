@@ -2,7 +2,7 @@
  * worst-predicted images (prediction vs ground truth), and the keypoint-embedding map. */
 import type { ChartData, ChartOptions } from "chart.js";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
-import { embeddingGroups, fitImage, formatPck, isActive, meanErrorPx } from "../../core/adminCharts";
+import { embeddingGroups, fitImage, formatPck, isActive, meanErrorPx, pckLabel } from "../../core/adminCharts";
 import type { EmbeddingRead, EvaluationSummary, ExampleImage, JobRead, ModelVersionRead } from "../../core/adminTypes";
 import type { ProjectRead } from "../../core/types";
 import { api, errorText } from "../api";
@@ -136,7 +136,7 @@ function EvaluationResult({ project, evaluation }: { project: ProjectRead; evalu
   return (
     <div class="admin-grid">
       <div class="card">
-        <h3>PCK@{evaluation.alpha}: <span data-testid="evaluation-pck">{formatPck(evaluation.pck)}</span></h3>
+        <h3>{pckLabel(evaluation.alpha, evaluation.normalizer)}: <span data-testid="evaluation-pck">{formatPck(evaluation.pck)}</span></h3>
         <p class="muted">
           {evaluation.count} labeled keypoints on {evaluation.image_count} validation images
           {evaluation.mean_error_px !== null && ` · mean error ${evaluation.mean_error_px.toFixed(1)} px`}

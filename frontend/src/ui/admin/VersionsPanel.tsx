@@ -2,7 +2,7 @@
  * or roll back, and the label-efficiency curve (PCK against labeled images across versions). */
 import type { ChartData, ChartOptions } from "chart.js";
 import { useMemo } from "preact/hooks";
-import { type EfficiencyCurve, formatPck, labelEfficiencyCurves } from "../../core/adminCharts";
+import { type EfficiencyCurve, formatPck, labelEfficiencyCurves, pckLabel } from "../../core/adminCharts";
 import type { LabelEfficiencyPoint, ModelVersionRead } from "../../core/adminTypes";
 import type { ProjectRead } from "../../core/types";
 import { ChartView } from "./Chart";
@@ -27,7 +27,7 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
             <thead>
               <tr>
                 <th>Version</th><th>Created</th><th>Backbone</th><th>Labeled</th><th>Unlabeled</th>
-                <th>PCK@0.1</th>
+                <th>{pckLabel(0.1, versions[0]?.metrics.normalizer)}</th>
                 {names.map((n) => <th key={n} class="kp-col" title={`PCK@0.1 of ${n}`}>{n}</th>)}
                 <th>Status</th><th />
               </tr>
@@ -40,7 +40,7 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
                   <td>{v.backbone}</td>
                   <td>{v.labeled_count}</td>
                   <td>{v.unlabeled_count}</td>
-                  <td class="num strong">{formatPck(v.metrics.pck)}</td>
+                  <td class="num strong" title={pckLabel(0.1, v.metrics.normalizer)}>{formatPck(v.metrics.pck)}</td>
                   {names.map((n) => <td key={n} class="num">{formatPck(v.metrics.per_keypoint?.[n])}</td>)}
                   <td>{v.is_active ? <span class="badge job-succeeded">active</span> : <span class="muted">—</span>}</td>
                   <td>

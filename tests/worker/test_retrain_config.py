@@ -1,0 +1,97 @@
+"""The worker, the CLI and the label-efficiency bench build a retraining's config in one place."""
+
+import importlib.util
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from worker.ml.config import LossConfig
+from worker.retrain_config import CPU_BUDGET, RetrainOptions, build_config
+from worker.training_run import build_config as worker_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "ml_label_efficiency", ROOT / "bench" / "ml_label_efficiency.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("has_unlabeled", [True, False])
+def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
+    bench = load_bench()
+    options = bench.options_for("semi", 3, {})
+    shipped = worker_config({"project_id": 1, "seed": 3}, "cpu", has_unlabeled)
+    # Only the safety time cap is lifted: the bench runs the default's full step count.
+    assert bench.bench_config(options, has_unlabeled) == replace(shipped, max_minutes=None)
+
+
+@pytest.mark.parametrize(
+    ("variant", "job_options"),
+    [
+        ("supervised_matched", {"method": "supervised_matched"}),
+        ("no_sc", {"use_sc": False}),
+        ("ti_sum", {"ti_reduction": "sum"}),
+        ("rampup", {"rampup_steps": 150}),
+    ],
+)
+def test_bench_variants_are_worker_options(variant: str, job_options: dict[str, object]) -> None:
+    bench = load_bench()
+    shipped = worker_config({"project_id": 1, **job_options}, "cpu", True)
+    assert bench.bench_config(bench.options_for(variant, 0, {}), True) == replace(
+        shipped, max_minutes=None
+    )
+
+
+def test_cpu_default_is_step_bounded_with_8_labeled_and_8_unlabeled_at_128_px() -> None:
+    config = build_config(RetrainOptions(), "cpu", True)
+    assert config.model.backbone == "efficientnet_lite0" and config.model.input_size == 128
+    assert (config.batch_size, config.labeled_per_batch) == (16, 8)
+    assert config.max_steps == CPU_BUDGET.max_steps == 300 and config.lr == 1e-3
+    assert config.loss == LossConfig()
+
+
+def test_supervised_methods_see_as_many_labeled_images_per_step_as_semi() -> None:
+    semi = build_config(RetrainOptions(), "cpu", True)
+    for method in ("supervised", "supervised_matched"):
+        config = build_config(RetrainOptions(method=method), "cpu", True)
+        assert not config.loss.semi_supervised
+        assert config.labeled_per_batch == semi.labeled_per_batch == 8
+    matched = build_config(RetrainOptions(method="supervised_matched"), "cpu", True)
+    assert matched.loss.two_views and matched.loss.supervise_warped_view
+    plain = build_config(RetrainOptions(method="supervised"), "cpu", True)
+    assert not plain.loss.two_views
+
+
+def test_semi_without_unlabeled_images_trains_the_matched_baseline() -> None:
+    config = build_config(RetrainOptions(), "cpu", has_unlabeled=False)
+    assert config.loss == LossConfig.supervised_only(matched=True)
+
+
+def test_job_option_semi_supervised_false_means_matched_supervised() -> None:
+    assert RetrainOptions.from_job({"semi_supervised": False}).method == "supervised_matched"
+    assert RetrainOptions.from_job({"semi_supervised": True, "project_id": 4}).method == "semi"
+
+
+def test_explicit_steps_replace_the_time_cap() -> None:
+    assert build_config(RetrainOptions(), "cpu", True).max_minutes == CPU_BUDGET.max_minutes
+    assert build_config(RetrainOptions(max_steps=40), "cpu", True).max_minutes is None
+
+
+def test_a_time_budget_alone_is_not_cut_short_by_the_default_step_count() -> None:
+    config = build_config(RetrainOptions(max_minutes=30.0), "cpu", True)
+    assert config.max_minutes == 30.0 and config.max_steps > 10 * CPU_BUDGET.max_steps
+
+
+def test_rejects_a_semi_run_with_every_unsupervised_loss_off() -> None:
+    with pytest.raises(ValueError, match="SC, TE and TI all off"):
+        build_config(RetrainOptions(use_sc=False, use_te=False, use_ti=False), "cpu", True)
