@@ -45,9 +45,6 @@ EXCLUDED = [
     # Deleting the seeded project would leave every later request a 404. Covered by
     # test_projects.
     r"^/api/v1/projects/\{project_id\}$",
-    # DLC/SLEAP exports of a selection with no annotated image are a 500 until helper
-    # fmt-other's fix (issue 14, item 7) is merged; include this path again then.
-    r"^/api/v1/projects/\{project_id\}/export/\{fmt\}$",
 ]
 
 CONFIG = """
