@@ -18,6 +18,7 @@ from backend.api.routes import (
     labeling_queue,
     predict,
     projects,
+    suspects,
     training,
     transfer,
     users,
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
         labeling_queue.router,
         predict.router,
         videos.router,
+        suspects.router,
     ):
         api.include_router(router)
 

@@ -3,6 +3,7 @@
 from backend.db.base import Base
 from backend.models.annotation import Annotation, AnnotationRevision
 from backend.models.image import Image, ImageSplit, ImageState
+from backend.models.label_suspect import LabelSuspect
 from backend.models.login_attempt import LoginAttempt
 from backend.models.ml import (
     Evaluation,
@@ -27,6 +28,7 @@ __all__ = [
     "ImageState",
     "JobKind",
     "JobState",
+    "LabelSuspect",
     "LoginAttempt",
     "ModelVersion",
     "Prediction",

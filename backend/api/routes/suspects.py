@@ -1,0 +1,33 @@
+"""Suspect labels, worst first: what the review queue walks (issue 17)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from backend.api.deps import SessionDep, Viewer
+from backend.api.params import IdPath, OffsetQuery, OptionalIdQuery
+from backend.schemas.suspect import SuspectPage
+from backend.services.projects import get_project
+from backend.services.suspects import open_suspects
+
+router = APIRouter(tags=["label quality"])
+
+
+@router.get("/projects/{project_id}/suspects")
+def list_suspects(
+    project_id: IdPath,
+    _: Viewer,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: OffsetQuery = 0,
+    min_score: Annotated[float, Query(ge=0, le=1, allow_inf_nan=False)] = 0.0,
+    image_id: OptionalIdQuery = None,
+) -> SuspectPage:
+    """The project's open suspect labels (their image not saved since they were scored), the
+    most likely wrong first; `image_id` narrows to one image."""
+    project = get_project(session, project_id)
+    return open_suspects(
+        session, project, limit=limit, offset=offset, min_score=min_score, image_id=image_id
+    )
