@@ -71,11 +71,14 @@ def test_effort_panel_shows_what_labeling_took_per_model_version(
     page.screenshot(path=artifacts / "effort_panel.png", full_page=False)
 
     # Filtered to the one annotator, the same saves; per day, both images on one row.
-    panel.get_by_label("Annotator").select_option(label=ADMIN_EMAIL)
+    panel.get_by_label("Annotator", exact=True).select_option(label=ADMIN_EMAIL)
     expect(with_v1.locator('[data-cell="clicks"]')).to_have_text("3")
-    panel.get_by_label("Group by").select_option("day")
+    panel.get_by_label("Group by", exact=True).select_option("day")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr td").nth(1)).to_have_text("2")  # images
+    panel.get_by_label("Group by", exact=True).select_option("annotator")
+    mine = table.locator(f'[data-effort-row="{ADMIN_EMAIL}"]')
+    expect(mine.locator('[data-cell="clicks"]')).to_have_text("2.5")  # (2 + 3) / 2 images
 
     report = api.get(f"/projects/{pid}/effort")
     v1 = next(r for r in report["rows"] if r["model_version_id"] == version_id)

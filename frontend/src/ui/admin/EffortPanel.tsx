@@ -1,6 +1,6 @@
 /**
  * "Labeling effort": what the annotators' saves took, per model version whose predictions they
- * saw (or per day), for everyone or one annotator: keypoints accepted untouched, clicks and
+ * saw (or per day, or per annotator), for everyone or one annotator: keypoints accepted untouched, clicks and
  * active seconds per image. Beside the label-efficiency curve, it shows whether a better model
  * also means less work.
  */
@@ -12,8 +12,10 @@ import { errorText } from "../api";
 import { ChartView } from "./Chart";
 import { admin } from "./common";
 
+const GROUP_NAMES: Record<EffortGroup, string> = { version: "model version", day: "day", annotator: "annotator" };
+
 export function EffortPanel({ projectId, refreshKey }: { projectId: number; refreshKey: unknown }) {
-  const [group, setGroup] = useState<Exclude<EffortGroup, "annotator">>("version");
+  const [group, setGroup] = useState<EffortGroup>("version");
   const [userId, setUserId] = useState<number | null>(null);
   const [report, setReport] = useState<EffortReport | null>(null);
   const [annotators, setAnnotators] = useState<EffortRow[]>([]);
@@ -44,9 +46,10 @@ export function EffortPanel({ projectId, refreshKey }: { projectId: number; refr
       <div class="effort-filters">
         <label>
           Group by{" "}
-          <select value={group} onChange={(e) => setGroup(e.currentTarget.value as "version" | "day")}>
+          <select aria-label="Group by" value={group} onChange={(e) => setGroup(e.currentTarget.value as EffortGroup)}>
             <option value="version">model version</option>
             <option value="day">day</option>
+            <option value="annotator">annotator</option>
           </select>
         </label>{" "}
         <label>
@@ -101,12 +104,12 @@ function EffortBody({ report }: { report: EffortReport }) {
   }
   return (
     <>
-      <ChartView type="bar" data={data} options={options} label="Labeling effort per model version" testId="effort-chart" />
+      <ChartView type="bar" data={data} options={options} label={`Labeling effort per ${GROUP_NAMES[report.group]}`} testId="effort-chart" />
       <div class="table-scroll">
         <table class="admin-table compact" aria-label="Labeling effort">
           <thead>
             <tr>
-              <th>{report.group === "day" ? "day" : "model"}</th><th>images</th><th>saves</th>
+              <th>{GROUP_NAMES[report.group]}</th><th>images</th><th>saves</th>
               <th title="Predicted keypoints saved as predicted (accepted, never moved)">accepted untouched</th>
               <th>clicks / image</th><th title="Median, then mean">seconds / image</th>
               <th title="Keypoints placed by hand where the model predicted nothing">placed</th>
