@@ -206,3 +206,15 @@ def test_only_admins_read_effort(client_as: ClientFactory, project: dict[str, An
     assert r.status_code == 403
     r = client_as(Role.admin).get(f"/api/v1/projects/{project['id']}/effort?group=hour")
     assert r.status_code == 422
+
+
+def test_deleting_an_image_deletes_its_effort(
+    admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    (a,) = _images(admin, project, 1)
+    assert _save(admin, a, 0, effort=effort(placed=1, clicks=1)).is_success
+    assert db.scalar(select(AnnotationEffort.id)) is not None
+    assert admin.delete(f"/api/v1/images/{a}").status_code == 204
+    db.expire_all()
+    assert db.scalar(select(AnnotationEffort.id)) is None
+    assert _report(admin, project)["rows"] == []
