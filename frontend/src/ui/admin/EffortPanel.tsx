@@ -23,11 +23,11 @@ export function EffortPanel({ projectId, refreshKey }: { projectId: number; refr
 
   useEffect(() => {
     let cancelled = false;
-    Promise.all([admin.effort(projectId, group, userId), admin.effort(projectId, "annotator")])
-      .then(([r, people]) => {
+    admin
+      .effort(projectId, group, userId)
+      .then((r) => {
         if (cancelled) return;
         setReport(r);
-        setAnnotators(people.rows.filter((p) => p.user_id !== null));
         setError(null);
       })
       .catch((e: unknown) => !cancelled && setError(errorText(e)));
@@ -35,6 +35,17 @@ export function EffortPanel({ projectId, refreshKey }: { projectId: number; refr
       cancelled = true;
     };
   }, [projectId, group, userId, refreshKey]);
+  // The filter's choices: everyone who saved with effort (not refetched per filter change).
+  useEffect(() => {
+    let cancelled = false;
+    admin
+      .effort(projectId, "annotator")
+      .then((people) => !cancelled && setAnnotators(people.rows.filter((p) => p.user_id !== null)))
+      .catch((e: unknown) => !cancelled && setError(errorText(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [projectId, refreshKey]);
 
   return (
     <div class="card" id="effort" data-testid="effort-panel">
