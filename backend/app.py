@@ -14,6 +14,7 @@ from backend.api import body_guard
 from backend.api.routes import (
     admin,
     auth,
+    effort,
     images,
     labeling_queue,
     predict,
@@ -50,6 +51,7 @@ def create_app() -> FastAPI:
         predict.router,
         videos.router,
         suspects.router,
+        effort.router,
     ):
         api.include_router(router)
 

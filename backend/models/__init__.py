@@ -2,6 +2,7 @@
 
 from backend.db.base import Base
 from backend.models.annotation import Annotation, AnnotationRevision
+from backend.models.annotation_effort import AnnotationEffort
 from backend.models.image import Image, ImageSplit, ImageState
 from backend.models.label_suspect import LabelSuspect
 from backend.models.login_attempt import LoginAttempt
@@ -19,6 +20,7 @@ from backend.models.video import Video
 
 __all__ = [
     "Annotation",
+    "AnnotationEffort",
     "AnnotationRevision",
     "ApiToken",
     "Base",

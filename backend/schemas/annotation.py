@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from backend.calibration import Doubt
 from backend.schemas.common import Counter, FiniteFloat
+from backend.schemas.effort import EffortWrite
 
 Visibility = Literal["unlabeled", "visible", "occluded"]
 PointSource = Literal["human", "prediction"]
@@ -35,6 +36,9 @@ class AnnotationUpdate(BaseModel):
     )
     keypoints: list[Point]
     done: bool = False
+    effort: EffortWrite | None = Field(
+        None, description="What this save took in the annotator (counts since the last save)."
+    )
 
 
 class RevisionRead(BaseModel):

@@ -21,6 +21,8 @@ from backend.models import (
     User,
 )
 from backend.schemas.annotation import AnnotationRead, Point, RevisionRead
+from backend.schemas.effort import EffortWrite
+from backend.services.effort import checked_effort
 
 
 def empty_points(n: int) -> list[dict[str, Any]]:
@@ -97,14 +99,17 @@ def save_annotation(
     expected_version: int,
     author: User,
     origin: str = "editor",
+    effort: EffortWrite | None = None,
 ) -> AnnotationRead:
     """Save if the stored version is still `expected_version`, else raise VersionConflict.
-    `origin` ("editor" or "import") is kept on the revision for the retraining policy.
+    `origin` ("editor" or "import") is kept on the revision for the retraining policy;
+    `effort`, what the annotator's browser counted for this save, is kept beside it.
 
     The version check is a conditional UPDATE (compare-and-set), so two concurrent saves
     of the same version cannot both succeed even across processes.
     """
     stored = validate_points(project, image, points)
+    effort_row = checked_effort(session, project, image, effort) if effort is not None else None
     now = utcnow()
     ann = session.scalar(select(Annotation).where(Annotation.image_id == image.id))
     new_version = expected_version + 1
@@ -132,16 +137,18 @@ def save_annotation(
             f"image {image.id} was saved by someone else since version {expected_version}",
             extra={"current": read_annotation(session, project, image).model_dump(mode="json")},
         )
-    session.add(
-        AnnotationRevision(
-            image_id=image.id,
-            version=new_version,
-            keypoints=stored,
-            done=done,
-            author_id=author.id,
-            origin=origin,
-        )
+    revision = AnnotationRevision(
+        image_id=image.id,
+        version=new_version,
+        keypoints=stored,
+        done=done,
+        author_id=author.id,
+        origin=origin,
     )
+    session.add(revision)
+    if effort_row is not None:
+        effort_row.revision = revision
+        session.add(effort_row)
     labeled = sum(p["visibility"] != "unlabeled" for p in stored)
     image.labeled_count = labeled
     image.state = image_state(session, image, labeled=labeled, done=done)

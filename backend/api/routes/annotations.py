@@ -68,7 +68,14 @@ def put_annotation(
     image = get_image(session, image_id)
     project = get_project(session, image.project_id)
     read = annotation_service.save_annotation(
-        session, project, image, body.keypoints, body.done, _expected_version(body, if_match), user
+        session,
+        project,
+        image,
+        body.keypoints,
+        body.done,
+        _expected_version(body, if_match),
+        user,
+        effort=body.effort,
     )
     session.commit()
     response.headers["ETag"] = _etag(read.version)

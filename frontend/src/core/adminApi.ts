@@ -1,6 +1,8 @@
 /** Typed calls of the admin page, over the shared ApiClient (same session, CSRF and errors). */
 import type { ApiClient } from "./api";
 import type {
+  EffortGroup,
+  EffortReport,
   EmbeddingRead,
   EvaluationRead,
   EvaluationSummary,
@@ -72,6 +74,12 @@ export class AdminApi {
   }
   health(projectId: number): Promise<ProjectHealth> {
     return this.client.request("GET", `/projects/${projectId}/health`);
+  }
+  /** Labeling effort grouped per model version, annotator or day; `userId`: one annotator's. */
+  effort(projectId: number, group: EffortGroup, userId: number | null = null): Promise<EffortReport> {
+    const q = new URLSearchParams({ group });
+    if (userId !== null) q.set("user_id", String(userId));
+    return this.client.request("GET", `/projects/${projectId}/effort?${q.toString()}`);
   }
 
   // --- users, their sessions and tokens

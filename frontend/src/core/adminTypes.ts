@@ -194,3 +194,38 @@ export interface TokenCreated extends TokenRead {
 
 /** What a stored PCK's length l is (worker/evaluating.py). */
 export type PckNormalizer = "bbox" | "roi" | "extent" | "mixed";
+
+/** GET /projects/{id}/effort: what the annotators' saves took, per model version, annotator or day. */
+export type EffortGroup = "version" | "annotator" | "day";
+export interface EffortRow {
+  /** The key of the grouping asked for; the others are null. A null version: no model shown. */
+  model_version_id: number | null;
+  model_version_number: number | null;
+  user_id: number | null;
+  email: string | null;
+  day: string | null;
+  saves: number;
+  images: number;
+  placed: number;
+  moved: number;
+  accepted: number;
+  accepted_revoked: number;
+  occluded: number;
+  unlabeled: number;
+  predicted: number;
+  clicks: number;
+  active_seconds: number;
+  /** Of the predicted keypoints labeled, the share saved as predicted; null when none was. */
+  accepted_untouched_fraction: number | null;
+  clicks_per_image: number;
+  seconds_per_image_mean: number;
+  seconds_per_image_median: number;
+}
+export interface EffortReport {
+  project_id: number;
+  group: EffortGroup;
+  user_id: number | null;
+  rows: EffortRow[];
+  /** Editor saves that reported no effort (API clients), in no row. */
+  unmeasured_saves: number;
+}

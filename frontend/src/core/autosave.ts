@@ -6,6 +6,7 @@
  * an error is pending, the local state stays dirty.
  */
 import { ApiError, ConflictError, NetworkError } from "./api";
+import type { EffortDraft } from "./effort";
 import type { AnnotationState } from "./store";
 import type { AnnotationRead, AnnotationWrite } from "./types";
 
@@ -40,6 +41,8 @@ export interface AutosaveOptions {
   retryMs?: number;
   timers?: Timers;
   onSaved?: (saved: AnnotationRead) => void;
+  /** Labeling effort to send with each save; committed only when the server has it. */
+  effort?: (state: AnnotationState) => EffortDraft;
 }
 
 export class Autosaver {
@@ -153,7 +156,9 @@ export class Autosaver {
     const state = this.opts.getState();
     this.dirty = false;
     this.setStatus("saving");
+    const effort = this.opts.effort?.(state);
     const body: AnnotationWrite = { version: this._version, keypoints: [...state.points], done: state.done };
+    if (effort) body.effort = effort.effort;
     this.inFlight = this.opts.client
       .putAnnotation(this.opts.imageId, body)
       .then(
@@ -161,6 +166,7 @@ export class Autosaver {
           this._version = saved.version;
           this._error = null;
           this._retrying = false;
+          effort?.commit();
           this.opts.onSaved?.(saved);
         },
         (err: unknown) => {

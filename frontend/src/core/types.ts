@@ -116,6 +116,23 @@ export interface AnnotationWrite {
   version: number;
   keypoints: Point[];
   done: boolean;
+  /** What labeling this save took (core/effort.ts); optional for API clients. */
+  effort?: EffortWrite;
+}
+
+/** Effort since the previous save of the image in this tab: counts of keypoints, clicks, seconds. */
+export interface EffortWrite {
+  placed: number;
+  moved: number;
+  accepted: number;
+  accepted_revoked: number;
+  occluded: number;
+  unlabeled: number;
+  predicted: number;
+  clicks: number;
+  active_seconds: number;
+  /** The model version whose prediction the annotator saw; null when none was shown. */
+  model_version_id: number | null;
 }
 
 /** Why a predicted point is not offered as an answer: its peak is on the image border or too weak. */

@@ -64,7 +64,7 @@ export function Annotator({ projectId, imageId, user, onUserChange }: {
     loading
       .then(([project, image, annotation, prediction]) => {
         if (cancelled) return;
-        session = createSession(api, project.keypoint_schema, annotation);
+        session = createSession(api, project.keypoint_schema, annotation, { prediction });
         setLoaded({ project, image, prediction, session });
       })
       .catch((e: unknown) => !cancelled && setError(errorText(e)));
@@ -261,6 +261,8 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
     };
   }, [saver, gate]);
 
+  useActiveTime(session);
+
   const placedCount = countPlaced(state.points);
   return (
     <div class="annotator">
@@ -356,4 +358,25 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
       )}
     </div>
   );
+}
+
+/** Feeds the page's inputs, visibility and focus to the effort counter's active-time clock. */
+function useActiveTime(session: AnnotationSession): void {
+  useEffect(() => {
+    const time = session.effort.time;
+    const attentive = () => time.setAttentive(document.visibilityState === "visible" && document.hasFocus());
+    const input = () => time.input();
+    attentive();
+    const inputs = ["pointerdown", "pointermove", "keydown", "wheel"] as const;
+    for (const name of inputs) window.addEventListener(name, input, { passive: true, capture: true });
+    window.addEventListener("focus", attentive);
+    window.addEventListener("blur", attentive);
+    document.addEventListener("visibilitychange", attentive);
+    return () => {
+      for (const name of inputs) window.removeEventListener(name, input, { capture: true });
+      window.removeEventListener("focus", attentive);
+      window.removeEventListener("blur", attentive);
+      document.removeEventListener("visibilitychange", attentive);
+    };
+  }, [session]);
 }

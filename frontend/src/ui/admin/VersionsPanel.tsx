@@ -1,11 +1,13 @@
 /** Model versions: one row each (PCK@0.1 overall and per keypoint, data used, active), promote
- * or roll back, and the label-efficiency curve (PCK against labeled images across versions). */
+ * or roll back, the label-efficiency curve (PCK against labeled images across versions) and,
+ * beside it, the labeling effort per version (EffortPanel). */
 import type { ChartData, ChartOptions } from "chart.js";
 import { useMemo } from "preact/hooks";
 import { type EfficiencyCurve, formatPck, labelEfficiencyCurves, pckLabel } from "../../core/adminCharts";
 import type { LabelEfficiencyPoint, ModelVersionRead } from "../../core/adminTypes";
 import type { ProjectRead } from "../../core/types";
 import { ChartView } from "./Chart";
+import { EffortPanel } from "./EffortPanel";
 import { formatTime, seriesColor } from "./common";
 
 export function VersionsPanel({ project, versions, efficiency, onPromote }: {
@@ -56,10 +58,13 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
           </table>
         </div>
       )}
-      <div class="card">
-        <h3>Label efficiency</h3>
-        <p class="muted">Validation PCK@0.1 of each version against the labeled images it was trained on.</p>
-        <EfficiencyChart curves={labelEfficiencyCurves(efficiency)} />
+      <div class="admin-grid">
+        <div class="card">
+          <h3>Label efficiency</h3>
+          <p class="muted">Validation PCK@0.1 of each version against the labeled images it was trained on.</p>
+          <EfficiencyChart curves={labelEfficiencyCurves(efficiency)} />
+        </div>
+        <EffortPanel projectId={project.id} refreshKey={versions} />
       </div>
     </section>
   );
