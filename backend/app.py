@@ -18,6 +18,7 @@ from backend.api.routes import (
     labeling_queue,
     predict,
     projects,
+    review,
     suspects,
     training,
     transfer,
@@ -49,6 +50,7 @@ def create_app() -> FastAPI:
         labeling_queue.router,
         predict.router,
         videos.router,
+        review.router,
         suspects.router,
     ):
         api.include_router(router)
