@@ -3,6 +3,7 @@ import type { ImageRead, ImageState, ProjectRead, Split, UserRead } from "../cor
 import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
 import { findNextImage } from "./nextImage";
+import { canReview } from "./Review";
 import { linkClick, navigate } from "./router";
 import type { VideoRead } from "../core/videoApi";
 import { VideoPanel } from "./video/VideoPanel";
@@ -153,6 +154,9 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
             </label>
           )}
           <button type="button" class="primary" onClick={() => void start()}>Start annotating</button>
+          {canReview(user) && (
+            <a class="button" href={`/projects/${projectId}/review`} onClick={linkClick}>Review labels</a>
+          )}
           {user.role === "admin" && (
             <a class="button" href={`/projects/${projectId}/admin`} onClick={linkClick}>Admin: model and data</a>
           )}
