@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend.api import body_guard
 from backend.api.routes import (
     admin,
+    agreement,
     auth,
     images,
     labeling_queue,
@@ -51,6 +52,7 @@ def create_app() -> FastAPI:
         predict.router,
         videos.router,
         review.router,
+        agreement.router,
         suspects.router,
     ):
         api.include_router(router)
