@@ -4,6 +4,7 @@ import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
 import { findNextImage } from "./nextImage";
 import { canReview } from "./Review";
+import { agreementApi } from "./SecondLabels";
 import { linkClick, navigate } from "./router";
 import type { VideoRead } from "../core/videoApi";
 import { VideoPanel } from "./video/VideoPanel";
@@ -32,6 +33,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [uploading, setUploading] = useState(false);
+  const [secondLabels, setSecondLabels] = useState(0); // images sent to this user for an agreement check
 
   const load = useCallback(
     async (offset: number) => {
@@ -61,6 +63,14 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   useEffect(() => {
     void load(0);
   }, [load]);
+
+  useEffect(() => {
+    if (user.role === "viewer") return;
+    agreementApi.myTasks(projectId).then(
+      (tasks) => setSecondLabels(tasks.filter((t) => t.labeled_at === null).length),
+      () => setSecondLabels(0), // an optional link: the page works without it
+    );
+  }, [projectId, user.role]);
 
   const upload = async (input: HTMLInputElement) => {
     const files = [...(input.files ?? [])];
@@ -154,6 +164,9 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
             </label>
           )}
           <button type="button" class="primary" onClick={() => void start()}>Start annotating</button>
+          {secondLabels > 0 && (
+            <a class="button" href={`/projects/${projectId}/second-labels`} onClick={linkClick}>Second labels ({secondLabels} to do)</a>
+          )}
           {canReview(user) && (
             <a class="button" href={`/projects/${projectId}/review`} onClick={linkClick}>Review labels</a>
           )}

@@ -9,6 +9,7 @@ export type Route =
   | { name: "annotate"; projectId: number; imageId: number }
   | { name: "admin"; projectId: number }
   | { name: "review"; projectId: number }
+  | { name: "second-labels"; projectId: number }
   | { name: "not-found" };
 
 export function parseRoute(pathname: string): Route {
@@ -19,6 +20,7 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === "projects" && parts.length === 2) return { name: "project", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "admin" && parts.length === 3) return { name: "admin", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "review" && parts.length === 3) return { name: "review", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "second-labels" && parts.length === 3) return { name: "second-labels", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "images" && parts.length === 4) {
     return { name: "annotate", projectId: Number(parts[1]), imageId: Number(parts[3]) };
   }
