@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
@@ -59,7 +60,13 @@ def assign_sample(
                 reference_keypoints=list(ann.keypoints),
             )
         )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two samples for the same annotator at once picked the same image (unique per pair).
+        raise Conflict(
+            f"another sample for {annotator.email} was being sent at the same time; try again"
+        ) from None
     return AssignmentRead(
         annotator_id=annotator.id,
         requested=count,

@@ -29,7 +29,7 @@ interface Shown {
 }
 
 export function Review({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
-  const queue = useRef(new ReviewQueue()).current;
+  const [queue] = useState(() => new ReviewQueue()); // mutated in place; `redraw` re-renders
   const [, setTick] = useState(0);
   const redraw = () => setTick((t) => t + 1);
   const [project, setProject] = useState<ProjectRead | null>(null);
