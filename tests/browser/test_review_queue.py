@@ -130,6 +130,8 @@ def test_a_reviewer_walks_the_suspects_with_the_keys(
         image = api.get(f"/images/{image_id}")
         assert image["reviewed_at"] is not None and image["reviewed_by_id"] == reviewer_id
     assert api.get(f"/projects/{pid}/suspects")["total"] == 0
+    page.goto(f"/projects/{pid}")
+    expect(page.locator(".image-card .badge.reviewed")).to_have_count(2)
 
 
 def test_swap_is_offered_only_where_the_keypoint_has_a_flip_pair(

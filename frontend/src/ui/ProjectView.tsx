@@ -188,6 +188,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
               <a href={`/projects/${projectId}/images/${img.id}`} onClick={linkClick} aria-label={`Open ${img.original_name}`}>
                 <img src={api.thumbnailUrl(img.id)} alt="" loading="lazy" width={256} height={256} />
                 <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
+                {img.reviewed_at && <span class="badge reviewed" title="A reviewer accepted or corrected these labels">reviewed</span>}
                 <span class="image-name" title={img.original_name}>{img.original_name}</span>
                 <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
                 {img.frame_index != null && <span class="muted frame-of">🎞 frame {img.frame_index}</span>}
