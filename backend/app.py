@@ -13,12 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend.api import body_guard
 from backend.api.routes import (
     admin,
+    agreement,
     auth,
     effort,
     images,
     labeling_queue,
     predict,
     projects,
+    review,
     suspects,
     training,
     transfer,
@@ -50,6 +52,8 @@ def create_app() -> FastAPI:
         labeling_queue.router,
         predict.router,
         videos.router,
+        review.router,
+        agreement.router,
         suspects.router,
         effort.router,
     ):

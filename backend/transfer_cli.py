@@ -145,6 +145,13 @@ def _export_command(fmt: Format) -> None:
         state: ImageState | None = None,
         split: ImageSplit | None = None,
         image_id: Annotated[list[int] | None, typer.Option(help="Only these images.")] = None,
+        reviewed: Annotated[
+            bool | None,
+            typer.Option(
+                "--reviewed/--not-reviewed",
+                help="Only images a reviewer accepted or corrected (or only the others).",
+            ),
+        ] = None,
         predictions: Annotated[bool, typer.Option(help="Active model's predictions.")] = False,
         scorer: Annotated[
             str | None,
@@ -153,7 +160,7 @@ def _export_command(fmt: Format) -> None:
             ),
         ] = None,
     ) -> None:
-        where = ExportFilter(state, split, image_id)
+        where = ExportFilter(state, split, image_id, reviewed)
         _run_export(fmt, out, project, where, predictions, scorer)
 
     command.__doc__ = f"Export a project's annotations as {fmt.value.upper()}."

@@ -134,4 +134,5 @@ def require_role(minimum: Role) -> Callable[[User], User]:
 
 Viewer = CurrentUser
 Annotator = Annotated[User, Depends(require_role(Role.annotator))]
+Reviewer = Annotated[User, Depends(require_role(Role.reviewer))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]

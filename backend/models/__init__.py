@@ -15,6 +15,7 @@ from backend.models.ml import (
     TrainingJob,
 )
 from backend.models.project import Project
+from backend.models.second_label import SecondLabel
 from backend.models.user import ApiToken, Role, User, UserSession
 from backend.models.video import Video
 
@@ -36,6 +37,7 @@ __all__ = [
     "Prediction",
     "Project",
     "Role",
+    "SecondLabel",
     "TrainingJob",
     "User",
     "UserSession",

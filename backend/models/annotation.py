@@ -46,6 +46,7 @@ class AnnotationRevision(TimestampMixin, Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # "editor" (the annotator or an API client) or "import": the retraining policy counts
     # only editor saves, so importing a labeled dataset does not start a training by itself.
+    # "review": a reviewer's decision on suspect labels (services/review.py).
     origin: Mapped[str] = mapped_column(String(16), default="editor", server_default="editor")
 
     @validates("keypoints")

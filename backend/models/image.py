@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
@@ -55,6 +56,10 @@ class Image(TimestampMixin, Base):
     )
     frame_index: Mapped[int | None]
     frame_time: Mapped[float | None]
+    # Set by a review decision (services/review.py), cleared by any other save of the
+    # annotation: "reviewed" means a reviewer saw the labels as they now are.
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     @validates("roi")
     def _finite_roi(self, _key: str, roi: list[Any] | None) -> list[Any] | None:

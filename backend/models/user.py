@@ -12,6 +12,8 @@ from backend.db.base import Base, TimestampMixin
 class Role(enum.StrEnum):
     viewer = "viewer"
     annotator = "annotator"
+    # Walks the review queue and accepts, fixes or swaps suspect labels (issue 17).
+    reviewer = "reviewer"
     admin = "admin"
 
     @property
@@ -19,7 +21,7 @@ class Role(enum.StrEnum):
         return _ROLE_RANK[self]
 
 
-_ROLE_RANK = {Role.viewer: 0, Role.annotator: 1, Role.admin: 2}
+_ROLE_RANK = {Role.viewer: 0, Role.annotator: 1, Role.reviewer: 2, Role.admin: 3}
 USER_AGENT_LENGTH = 300
 IP_LENGTH = 45  # an IPv6 address in text, at most
 

@@ -46,6 +46,8 @@ class RevisionRead(BaseModel):
     keypoints: list[Point]
     done: bool
     author: str | None
+    # "editor", "import" or "review" (a reviewer's accept, fix or swap: services/review.py)
+    origin: str
     created_at: datetime
 
 

@@ -27,6 +27,9 @@ class ImageRead(BaseModel):
     video_id: int | None = None
     frame_index: int | None = None
     frame_time: float | None = None
+    # Set by a review decision, cleared by any later save that is not a review.
+    reviewed_at: datetime | None = None
+    reviewed_by_id: int | None = None
 
 
 class ImageUpdate(BaseModel):

@@ -102,8 +102,8 @@ def save_annotation(
     effort: EffortWrite | None = None,
 ) -> AnnotationRead:
     """Save if the stored version is still `expected_version`, else raise VersionConflict.
-    `origin` ("editor" or "import") is kept on the revision for the retraining policy;
-    `effort`, what the annotator's browser counted for this save, is kept beside it.
+    `origin` ("editor", "import" or "review") is kept on the revision for the retraining
+    policy; `effort`, what the annotator's browser counted for this save, is kept beside it.
 
     The version check is a conditional UPDATE (compare-and-set), so two concurrent saves
     of the same version cannot both succeed even across processes.
@@ -152,6 +152,9 @@ def save_annotation(
     labeled = sum(p["visibility"] != "unlabeled" for p in stored)
     image.labeled_count = labeled
     image.state = image_state(session, image, labeled=labeled, done=done)
+    if origin != "review":  # the reviewed labels changed: not reviewed any more
+        image.reviewed_at = None
+        image.reviewed_by_id = None
     session.flush()
     session.expire_all()
     return read_annotation(session, project, image)
@@ -202,6 +205,7 @@ def list_revisions(session: Session, project: Project, image: Image) -> list[Rev
             keypoints=stored_points(project, rev.keypoints),
             done=rev.done,
             author=email,
+            origin=rev.origin,
             created_at=rev.created_at,
         )
         for rev, email in rows

@@ -14,7 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.errors import BadInput, Conflict
-from backend.models import Annotation, AnnotationRevision, Image, ModelVersion, Prediction, Project
+from backend.models import (
+    Annotation,
+    AnnotationRevision,
+    Image,
+    ModelVersion,
+    Prediction,
+    Project,
+    SecondLabel,
+)
 from backend.schemas.project import SchemaChange
 
 
@@ -62,6 +70,10 @@ def _remap_project_points(
         select(AnnotationRevision).where(AnnotationRevision.image_id.in_(image_ids))
     ):
         rev.keypoints = _remap(rev.keypoints, source, _BLANK_POINT)
+    for second in session.scalars(select(SecondLabel).where(SecondLabel.project_id == project.id)):
+        second.reference_keypoints = _remap(second.reference_keypoints, source, _BLANK_POINT)
+        if second.keypoints is not None:
+            second.keypoints = _remap(second.keypoints, source, _BLANK_POINT)
     versions = select(ModelVersion.id).where(ModelVersion.project_id == project.id)
     for pred in session.scalars(
         select(Prediction).where(Prediction.model_version_id.in_(versions))

@@ -46,6 +46,7 @@ class ExportFilter:
     state: ImageState | None = None
     split: ImageSplit | None = None
     image_ids: list[int] | None = None
+    reviewed: bool | None = None  # True: only images a reviewer has seen as they are now
 
 
 def _images(project: Project, where: ExportFilter) -> Select[Image]:
@@ -56,6 +57,9 @@ def _images(project: Project, where: ExportFilter) -> Select[Image]:
         query = query.where(Image.split == where.split)
     if where.image_ids is not None:
         query = query.where(Image.id.in_(where.image_ids))
+    if where.reviewed is not None:
+        reviewed = Image.reviewed_at.is_not(None)
+        query = query.where(reviewed if where.reviewed else ~reviewed)
     return query.order_by(Image.id)
 
 

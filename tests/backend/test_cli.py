@@ -41,6 +41,11 @@ def test_users_create_reports_a_clear_error_for_a_duplicate(tmp_path: Path) -> N
     assert ok.returncode == 0 and "created annotator ann@example.com" in ok.stdout
     again = _keyloop("users", "create", "ann@example.com", "--password", "long-enough", env=env)
     assert again.returncode == 2 and "already exists" in again.stderr
+    rev = _keyloop(
+        "users", "create", "rev@example.com", "--password", "long-enough", "--role", "reviewer",
+        env=env,
+    )  # fmt: skip
+    assert rev.returncode == 0 and "created reviewer rev@example.com" in rev.stdout
     short = _keyloop("users", "create", "b@example.com", "--password", "short", env=env)
     assert short.returncode == 2 and "at least 8" in short.stderr
 

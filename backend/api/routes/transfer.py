@@ -139,13 +139,16 @@ def export_project(
     state: ImageState | None = None,
     split: ImageSplit | None = None,
     image_id: Annotated[list[RowId] | None, Query(description="Only these images")] = None,
+    reviewed: Annotated[
+        bool | None, Query(description="true: only reviewed images; false: only unreviewed")
+    ] = None,
     predictions: bool = False,
     images: Annotated[bool, Query(description="COCO: a zip with the images, not JSON")] = False,
     scorer: ScorerQuery = None,
 ) -> FileResponse | JSONResponse:
     """Download a zip in the tool's own layout (COCO: the JSON alone unless `images`)."""
     project = get_project(session, project_id)
-    where = ExportFilter(state=state, split=split, image_ids=image_id)
+    where = ExportFilter(state=state, split=split, image_ids=image_id, reviewed=reviewed)
     stem = f"{project.name}-{fmt.value}"
     if fmt is Format.coco and not images:
         document = coco_document(session, project, where, predictions=predictions)

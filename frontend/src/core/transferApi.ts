@@ -38,6 +38,8 @@ export interface ImportResult {
 export interface ExportOptions {
   state?: ImageState | undefined;
   split?: Split | undefined;
+  /** Only images a reviewer accepted or corrected as they are now. */
+  reviewed?: boolean;
   /** COCO only: the active model's predictions instead of the annotations. */
   predictions?: boolean;
   /** COCO only: a zip with the images instead of the JSON alone. */
@@ -54,6 +56,7 @@ export function exportPath(projectId: number, fmt: TransferFormat, options: Expo
   const q = new URLSearchParams();
   if (options.state) q.set("state", options.state);
   if (options.split) q.set("split", options.split);
+  if (options.reviewed) q.set("reviewed", "true");
   if (fmt === "coco" && options.predictions) q.set("predictions", "true");
   if (fmt === "coco" && options.images) q.set("images", "true");
   const scorer = options.scorer?.trim();

@@ -1,6 +1,7 @@
 /** Wire types of the Keyloop REST API v1 (docs/API.md). Coordinates are image pixels. */
 
-export type Role = "viewer" | "annotator" | "admin";
+/** viewer < annotator < reviewer (also accepts, fixes and swaps suspect labels) < admin. */
+export type Role = "viewer" | "annotator" | "reviewer" | "admin";
 export interface UserRead {
   id: number;
   email: string;
@@ -82,6 +83,9 @@ export interface ImageRead {
   video_id?: number | null;
   frame_index?: number | null;
   frame_time?: number | null;
+  /** Set by a review decision; cleared by any later save that is not a review. */
+  reviewed_at?: string | null;
+  reviewed_by_id?: number | null;
 }
 export interface ImagePage {
   items: ImageRead[];

@@ -8,6 +8,8 @@ import { Annotator } from "./Annotator";
 import { Login } from "./Login";
 import { ProjectList } from "./ProjectList";
 import { ProjectView } from "./ProjectView";
+import { Review } from "./Review";
+import { SecondLabels } from "./SecondLabels";
 import { navigate, useRoute } from "./router";
 
 export function App() {
@@ -50,6 +52,10 @@ export function App() {
       return <Account user={user} onLogout={logout} onSignedOut={() => setUser(null)} />;
     case "admin":
       return <LazyAdminPage projectId={route.projectId} user={user} onLogout={logout} />;
+    case "review":
+      return <Review key={route.projectId} projectId={route.projectId} user={user} onLogout={logout} />;
+    case "second-labels":
+      return <SecondLabels key={route.projectId} projectId={route.projectId} user={user} onLogout={logout} />;
     case "annotate":
       return (
         <Annotator key={route.imageId} projectId={route.projectId} imageId={route.imageId} user={user} onUserChange={setUser} />

@@ -3,6 +3,8 @@ import type { ImageRead, ImageState, ProjectRead, Split, UserRead } from "../cor
 import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
 import { findNextImage } from "./nextImage";
+import { canReview } from "./Review";
+import { agreementApi } from "./SecondLabels";
 import { linkClick, navigate } from "./router";
 import type { VideoRead } from "../core/videoApi";
 import { VideoPanel } from "./video/VideoPanel";
@@ -31,6 +33,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [uploading, setUploading] = useState(false);
+  const [secondLabels, setSecondLabels] = useState(0); // images sent to this user for an agreement check
 
   const load = useCallback(
     async (offset: number) => {
@@ -60,6 +63,14 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   useEffect(() => {
     void load(0);
   }, [load]);
+
+  useEffect(() => {
+    if (user.role === "viewer") return;
+    agreementApi.myTasks(projectId).then(
+      (tasks) => setSecondLabels(tasks.filter((t) => t.labeled_at === null).length),
+      () => setSecondLabels(0), // an optional link: the page works without it
+    );
+  }, [projectId, user.role]);
 
   const upload = async (input: HTMLInputElement) => {
     const files = [...(input.files ?? [])];
@@ -153,6 +164,12 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
             </label>
           )}
           <button type="button" class="primary" onClick={() => void start()}>Start annotating</button>
+          {secondLabels > 0 && (
+            <a class="button" href={`/projects/${projectId}/second-labels`} onClick={linkClick}>Second labels ({secondLabels} to do)</a>
+          )}
+          {canReview(user) && (
+            <a class="button" href={`/projects/${projectId}/review`} onClick={linkClick}>Review labels</a>
+          )}
           {user.role === "admin" && (
             <a class="button" href={`/projects/${projectId}/admin`} onClick={linkClick}>Admin: model and data</a>
           )}
@@ -171,6 +188,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
               <a href={`/projects/${projectId}/images/${img.id}`} onClick={linkClick} aria-label={`Open ${img.original_name}`}>
                 <img src={api.thumbnailUrl(img.id)} alt="" loading="lazy" width={256} height={256} />
                 <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
+                {img.reviewed_at && <span class="badge reviewed" title="A reviewer accepted or corrected these labels">reviewed</span>}
                 <span class="image-name" title={img.original_name}>{img.original_name}</span>
                 <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
                 {img.frame_index != null && <span class="muted frame-of">🎞 frame {img.frame_index}</span>}

@@ -8,6 +8,8 @@ export type Route =
   | { name: "project"; projectId: number }
   | { name: "annotate"; projectId: number; imageId: number }
   | { name: "admin"; projectId: number }
+  | { name: "review"; projectId: number }
+  | { name: "second-labels"; projectId: number }
   | { name: "not-found" };
 
 export function parseRoute(pathname: string): Route {
@@ -17,6 +19,8 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === "account" && parts.length === 1) return { name: "account" };
   if (parts[0] === "projects" && parts.length === 2) return { name: "project", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "admin" && parts.length === 3) return { name: "admin", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "review" && parts.length === 3) return { name: "review", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "second-labels" && parts.length === 3) return { name: "second-labels", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "images" && parts.length === 4) {
     return { name: "annotate", projectId: Number(parts[1]), imageId: Number(parts[3]) };
   }

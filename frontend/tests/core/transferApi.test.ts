@@ -45,6 +45,11 @@ describe("exportPath", () => {
     expect(exportPath(3, "dlc", { split: "train", predictions: true, images: true })).toBe("/projects/3/export/dlc?split=train");
   });
 
+  it("keeps only reviewed images when asked, in every format", () => {
+    expect(exportPath(3, "cvat", { reviewed: true })).toBe("/projects/3/export/cvat?reviewed=true");
+    expect(exportPath(3, "coco", { reviewed: false })).toBe("/projects/3/export/coco");
+  });
+
   it("passes a trimmed DeepLabCut scorer for DeepLabCut only", () => {
     expect(exportPath(3, "dlc", { scorer: " Mackenzie " })).toBe("/projects/3/export/dlc?scorer=Mackenzie");
     expect(exportPath(3, "dlc", { scorer: "  " })).toBe("/projects/3/export/dlc");

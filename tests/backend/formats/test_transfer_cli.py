@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from backend.cli import app
 from backend.config import get_settings
+from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.models import Image, Project
 from tests.backend.formats.helpers import (
@@ -182,3 +183,23 @@ def test_label_studio_and_yolo_export_and_import_back_from_the_command_line(
     (line,) = [ln for ln in bad.stderr.splitlines() if ln.strip()]
     assert line.startswith("error: labels/train/a.txt: line 1: 3 values; expected 5 + 4x3")
     assert _counts() == before
+
+
+def test_export_reviewed_keeps_only_images_a_reviewer_saw(tmp_path: Path) -> None:
+    user = _ready()
+    _coco(tmp_path / "in")
+    name = f"reviewed-{tmp_path.name}"
+    args = ["import", "coco", str(tmp_path / "in"), "--new-project", name, "--user", user]
+    assert runner.invoke(app, args).exit_code == 0
+    with session_scope(get_settings().database_url) as s:
+        project_id = s.scalar(select(Project.id).where(Project.name == name))
+        first = s.scalars(select(Image).where(Image.project_id == project_id)).first()
+        assert first is not None
+        first.reviewed_at = utcnow()
+    export = ["export", "coco", "--project", str(project_id)]
+    only = runner.invoke(app, [*export[:2], str(tmp_path / "r.json"), *export[2:], "--reviewed"])
+    assert only.exit_code == 0 and "exported 1 images" in only.stdout, only.output
+    rest = runner.invoke(
+        app, [*export[:2], str(tmp_path / "n.json"), *export[2:], "--not-reviewed"]
+    )
+    assert rest.exit_code == 0 and "exported 1 images" in rest.stdout, rest.output

@@ -2,7 +2,7 @@
  * The project admin page: how good is the model, is it getting better, what is it doing now,
  * and the controls to act on it. Admins only (the API answers 403 to anyone else).
  * Sections: training, model versions, evaluation, keypoint embeddings, dataset health,
- * import / export, users.
+ * agreement, import / export, users.
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { LabelEfficiencyPoint, ModelVersionRead, ProjectHealth } from "../../core/adminTypes";
@@ -11,6 +11,7 @@ import { api, errorText } from "../api";
 import { Header } from "../Header";
 import { linkClick } from "../router";
 import { admin } from "./common";
+import { AgreementPanel } from "./AgreementPanel";
 import { EvaluationPanel } from "./EvaluationPanel";
 import { HealthPanel } from "./HealthPanel";
 import { ProjectPanel } from "./ProjectPanel";
@@ -26,6 +27,7 @@ const SECTIONS = [
   ["evaluation", "Evaluation"],
   ["embeddings", "Embeddings"],
   ["health", "Dataset health"],
+  ["agreement", "Agreement"],
   ["transfer", "Import / export"],
   ["users", "Users"],
   ["project", "Project"],
@@ -101,6 +103,7 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
             <VersionsPanel project={project} versions={versions} efficiency={efficiency} onPromote={promote} />
             <EvaluationPanel project={project} versions={versions} />
             <HealthPanel health={health} />
+            <AgreementPanel project={project} />
             <TransferPanel project={project} onImported={() => void refresh()} />
             <UsersPanel me={user} />
             <ProjectPanel project={project} onProjectChange={setProject} />

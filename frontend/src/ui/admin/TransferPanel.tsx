@@ -129,11 +129,12 @@ function ExportCard({ project }: { project: ProjectRead }) {
   const [fmt, setFmt] = useState<TransferFormat>("coco");
   const [state, setState] = useState<ImageState | "">("");
   const [split, setSplit] = useState<Split | "">("");
+  const [reviewed, setReviewed] = useState(false);
   const [predictions, setPredictions] = useState(false);
   const [images, setImages] = useState(false);
   const [scorer, setScorer] = useState("");
   const coco = fmt === "coco";
-  const options: ExportOptions = { state: state || undefined, split: split || undefined, predictions, images, scorer };
+  const options: ExportOptions = { state: state || undefined, split: split || undefined, reviewed, predictions, images, scorer };
   const scorerValid = scorer.trim() === "" || new RegExp(`^${SCORER_PATTERN}$`).test(scorer.trim());
   const kind = exportKind(fmt, options);
   return (
@@ -156,6 +157,10 @@ function ExportCard({ project }: { project: ProjectRead }) {
             <option value="train">train</option>
             <option value="validation">validation</option>
           </select>
+        </label>
+        <label class="check" title="images a reviewer accepted or corrected since their last edit">
+          <input type="checkbox" checked={reviewed} onChange={(e) => setReviewed(e.currentTarget.checked)} />
+          Reviewed images only
         </label>
         <label class="check" title={coco ? undefined : "COCO only"}>
           <input type="checkbox" checked={coco && predictions} disabled={!coco}

@@ -7,7 +7,7 @@ import type { Role, UserRead } from "../../core/types";
 import { errorText } from "../api";
 import { admin, formatTime } from "./common";
 
-const ROLES: Role[] = ["viewer", "annotator", "admin"];
+const ROLES: Role[] = ["viewer", "annotator", "reviewer", "admin"];
 
 export function UsersPanel({ me }: { me: UserRead }) {
   const [users, setUsers] = useState<UserRead[]>([]);
