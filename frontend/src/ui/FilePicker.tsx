@@ -38,7 +38,7 @@ export function FilePicker({ kind, picked, onPick, disabled = false, filesLabel 
 
   return (
     <div class="file-picker">
-      <div class={`drop-zone${over ? " over" : ""}`} aria-label="Drop files or a folder here"
+      <div class={`drop-zone${over ? " over" : ""}`}
         onDragOver={(e) => {
           e.preventDefault();
           setOver(true);
@@ -53,7 +53,7 @@ export function FilePicker({ kind, picked, onPick, disabled = false, filesLabel 
         <label class="button">
           Choose folder
           <input type="file" multiple class="visually-hidden" aria-label="Folder" disabled={disabled}
-            {...{ webkitdirectory: "" }}
+            {...{ webkitdirectory: true }}
             onChange={(e) => choose(e.currentTarget)} />
         </label>
         <span class="muted">or drop files or a folder here</span>

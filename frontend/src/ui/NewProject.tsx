@@ -12,7 +12,9 @@ import { navigate } from "./router";
 
 type Mode = "form" | "file" | null;
 
-export function NewProject() {
+/** `onCreated`: a project was created from a file (its report is still shown), so the list
+ * behind the dialog can show it. */
+export function NewProject({ onCreated }: { onCreated?: () => void }) {
   const [mode, setMode] = useState<Mode>(null);
   const toggle = (m: Exclude<Mode, null>) => setMode(mode === m ? null : m);
   return (
@@ -22,7 +24,7 @@ export function NewProject() {
         <button type="button" aria-expanded={mode === "file"} onClick={() => toggle("file")}>New project from file</button>
       </div>
       {mode === "form" && <NewProjectForm onCancel={() => setMode(null)} />}
-      {mode === "file" && <NewProjectFromFile onCancel={() => setMode(null)} />}
+      {mode === "file" && <NewProjectFromFile onCancel={() => setMode(null)} onCreated={onCreated} />}
     </section>
   );
 }
@@ -97,13 +99,15 @@ function NewProjectForm({ onCancel }: { onCancel: () => void }) {
   );
 }
 
-function NewProjectFromFile({ onCancel }: { onCancel: () => void }) {
+function NewProjectFromFile({ onCancel, onCreated }: { onCancel: () => void; onCreated: (() => void) | undefined }) {
   const [fmt, setFmt] = useState<TransferFormat>("coco");
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<PickedFile[]>([]);
   const files = splitSelection(fmt, picked).kept;
   // The report stays on screen (duplicates, frames without images...) until the project is opened.
-  const job = useImportJob();
+  const job = useImportJob((done) => {
+    if (done.state === "succeeded") onCreated?.();
+  });
   const status = job.status;
   const created = status?.state === "succeeded" ? status.result : null;
 
