@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from tests.backend.formats.helpers import SHARED_FORMATS
 
@@ -29,10 +30,17 @@ REMOVED = ["img005.png", "img020.png"]  # labeled frames whose image the upload 
 KEYPOINTS = ["Hand", "Finger1", "Tongue", "Joystick1", "Joystick2"]
 
 
-def shots(page: Page, artifacts: Path, name: str) -> None:
+def shots(page: Page, artifacts: Path, name: str, part: Locator | None = None) -> None:
+    """The page from the top (the admin page's sticky bar where it belongs), or one part, at
+    each size."""
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(artifacts / f"{name}_{width}x{height}.png"), full_page=True)
+        path = str(artifacts / f"{name}_{width}x{height}.png")
+        if part is not None:
+            part.screenshot(path=path)
+            continue
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=path, full_page=True)
 
 
 def mouse_folder(root: Path) -> Path:
@@ -98,6 +106,66 @@ def test_a_deeplabcut_folder_becomes_a_project_and_the_report_stays_on_screen(
     listed = api.get(f"/projects/{project_id}/images?name=reachingvideo1&limit=100")
     names = {i["original_name"] for i in listed["items"]}
     assert "reachingvideo1/img023.png" in names, "the folder's layout reached the server"
+
+
+def import_folder(api: Api, url: str, folder: Path) -> int:
+    """Arrange through the API: post the folder's files under their relative paths, wait for
+    the job, and answer the project's id."""
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = [("files", (p.relative_to(folder.parent).as_posix(), p.read_bytes())) for p in paths]
+    r = api.http.post(url, files=files)
+    r.raise_for_status()
+    deadline = time.monotonic() + JOB_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        job = api.get(f"/jobs/{r.json()['id']}")
+        if job["state"] not in ("queued", "running"):
+            assert job["state"] == "succeeded", job["error"]
+            return int(job["project_id"])
+        time.sleep(0.5)
+    raise AssertionError("the import job did not end in time")
+
+
+def test_a_folder_imported_again_into_its_project_reports_each_duplicate_and_its_label(
+    page: Page, api: Api, artifacts: Path, tmp_path: Path
+) -> None:
+    if not MOUSE.is_dir():
+        pytest.skip(f"{MOUSE} is not here (shared data, never in the repository)")
+    frames = MOUSE / "labeled-data" / "reachingvideo1"
+    first, again = tmp_path / "first" / "reachingvideo1", tmp_path / "again" / "reachingvideo1"
+    for folder in (first, again):
+        folder.mkdir(parents=True)
+        shutil.copy(frames / "CollectedData_Mackenzie.csv", folder)
+    for name in ["img023.png", "img028.png", "img031.png"]:
+        shutil.copy(frames / name, first)
+    for name in ["img023.png", "img028.png"]:
+        shutil.copy(frames / name, again)
+    project_id = import_folder(
+        api, f"/projects/import/dlc?name=Mouse {uuid.uuid4().hex[:6]}", first
+    )
+
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(f"/projects/{project_id}/admin#transfer")
+    importer = page.get_by_role("form", name="Import")
+    importer.get_by_label("Format").select_option("dlc")
+    importer.get_by_label("Folder", exact=True).set_input_files(again)
+    expect(page.get_by_role("status", name="Selected files")).to_contain_text("To upload: 3 files")
+    importer.get_by_role("button", name="Import").click()
+    report = page.get_by_role("status", name="Import result")
+    expect(report).to_contain_text(
+        "Imported: 0 images created, 0 annotations saved, 2 duplicates", timeout=JOB_TIMEOUT_MS
+    )
+    duplicates = report.get_by_role("list", name="Duplicates")
+    expect(duplicates.get_by_role("listitem")).to_have_count(2)
+    expect(duplicates).to_contain_text(
+        re.compile(
+            r"reachingvideo1/img023\.png was a duplicate of image \d+; its label was not applied "
+            r"\(that image is annotated already\)"
+        )
+    )
+    expect(report.get_by_role("list", name="Import notes")).to_contain_text(
+        "labeled frames without their image, skipped: 53"
+    )
+    shots(page, artifacts, "63_folder_import_duplicates", page.locator("#transfer"))
 
 
 def image_payload(name: str, seed: int) -> FilePayload:
