@@ -191,3 +191,25 @@ def test_an_image_upload_leaves_out_a_stray_file_and_uploads_the_images(
     expect(page.get_by_role("list", name="Images").get_by_role("listitem")).to_have_count(3)
     shots(page, artifacts, "62_upload_left_out")
     assert api.get(f"/projects/{created['id']}")["counts"]["total"] == 3
+
+
+def test_files_dropped_on_the_import_dialog_are_picked_and_strays_listed(page: Page) -> None:
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.get_by_role("button", name="New project from file").click()
+    form = page.get_by_role("form", name="New project from file")
+    form.get_by_label("Format").select_option("coco")
+    # A drop as the browser hands it over: a DataTransfer whose items are the files.
+    dropped = page.evaluate_handle(
+        """() => {
+            const data = new DataTransfer();
+            data.items.add(new File(['{"images": []}'], "annotations.json"));
+            data.items.add(new File(["PK"], "photos.zip"));
+            data.items.add(new File(["x"], "readme.md"));
+            return data;
+        }"""
+    )
+    form.locator(".drop-zone").dispatch_event("drop", {"dataTransfer": dropped})
+    selected = form.get_by_role("status", name="Selected files")
+    expect(selected).to_contain_text("To upload: 2 files, 16 B: 1 JSON file + 1 zip")
+    expect(selected).to_contain_text("Left out 1 file: readme.md")
+    expect(form.get_by_role("button", name="Create from file")).to_be_enabled()
