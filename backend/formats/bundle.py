@@ -93,7 +93,17 @@ class Bundle:
         self._by_basename = None
 
     def add_file(self, name: str, opener: Opener) -> None:
-        self._add(name, PurePosixPath(name.replace("\\", "/")).name, opener)
+        """A loose uploaded file. A relative name keeps its folders (a browser's folder
+        upload sends `labeled-data/v/img001.png`, which the annotation file refers to); an
+        absolute or drive path (`C:\\fakepath\\a.png`, the sender's machine) keeps its base
+        name; a name with `..` is refused."""
+        path = PurePosixPath(name.replace("\\", "/"))
+        if path.is_absolute() or (path.parts and path.parts[0].endswith(":")):
+            self._add(name, path.name, opener)
+            return
+        if ".." in path.parts:
+            raise BadInput(f"{name}: a file name in the upload may not contain '..'")
+        self._add(name, name, opener)
 
     def add_path(self, path: Path) -> None:
         """A file, a directory (walked, names relative to it) or a .zip archive."""

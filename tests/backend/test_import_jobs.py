@@ -16,7 +16,14 @@ from backend.services import transfer
 from backend.services.image_files import DecodedImage
 from backend.services.jobs import job_dir
 from tests.backend.conftest import SCHEMA, coco_upload, post_files
-from tests.backend.formats.helpers import bad_crc_zip, blob_files, shared, stored_counts, zip_of
+from tests.backend.formats.helpers import (
+    bad_crc_zip,
+    blob_files,
+    image_bytes,
+    shared,
+    stored_counts,
+    zip_of,
+)
 from worker.importing import run_import_job
 
 NEW = "/api/v1/projects/import/coco"
@@ -107,6 +114,45 @@ def test_an_import_as_a_new_project_gives_its_job_the_project_it_created(
     assert (project["counts"]["total"], project["counts"]["done"]) == (2, 1)
     listed = live_admin.get(f"/api/v1/projects/{project_id}/training-jobs?kind=import").json()
     assert [j["id"] for j in listed] == [job["id"]]
+
+
+# A DeepLabCut project without config.yaml whose two videos both have an img1.png: only the
+# folders tell the frames apart, so the upload's names must keep them.
+DLC_CSV = b"""scorer,Ann,Ann,Ann,Ann
+bodyparts,hand,hand,finger,finger
+coords,x,y,x,y
+labeled-data/v1/img1.png,10,20,30,40
+labeled-data/v2/img1.png,11,21,31,41
+labeled-data/v2/img9.png,12,22,32,42
+"""
+
+
+def test_a_folder_uploaded_as_loose_files_keeps_its_layout_and_the_report_names_what_is_missing(
+    live_admin: TestClient,
+) -> None:
+    folder = [
+        ("mouse/labeled-data/v1/CollectedData_Ann.csv", DLC_CSV),
+        ("mouse/labeled-data/v1/img1.png", image_bytes(1)),
+        ("mouse/labeled-data/v2/img1.png", image_bytes(2)),
+        ("mouse/labeled-data/v2/img5.png", image_bytes(5)),
+    ]
+    done = _run(live_admin, _start(live_admin, "/api/v1/projects/import/dlc?name=mouse", folder))
+    assert done["state"] == "succeeded", done["error"]
+    report = done["progress"]["report"]
+    assert (report["images_created"], report["annotations_saved"]) == (3, 2)
+    notes = " ".join(report["notes"])
+    assert "v2/img9.png" in notes and "v2/img5.png" in notes
+    project = live_admin.get(f"/api/v1/projects/{report['project_id']}").json()
+    assert [k["name"] for k in project["keypoint_schema"]["keypoints"]] == ["hand", "finger"]
+
+
+def test_a_file_name_that_climbs_out_of_the_upload_is_refused_before_a_job_exists(
+    live_admin: TestClient,
+) -> None:
+    files = [("mouse/../../etc/img1.png", image_bytes(1)), *coco_upload()]
+    r = post_files(live_admin, "/api/v1/projects/import/coco?name=climb", files)
+    assert r.status_code == 422, r.text
+    assert "may not contain '..'" in r.json()["detail"]
 
 
 def test_a_malformed_import_fails_its_job_naming_the_element_and_stores_nothing(

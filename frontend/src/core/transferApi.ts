@@ -8,6 +8,7 @@
  */
 import type { JobRead } from "./adminTypes";
 import type { ApiClient } from "./api";
+import type { PickedFile } from "./fileSelection";
 import type { ImageState, Split } from "./types";
 
 export type TransferFormat = "coco" | "dlc" | "cvat" | "sleap" | "label-studio" | "yolo";
@@ -80,6 +81,20 @@ export function summarizeImport(result: ImportResult): string {
   ].join(", ");
 }
 
+/** What happened to a duplicate and its label, e.g. "Frame_1.jpg was a duplicate of image 12;
+ * its label was not applied (that image is annotated already)". */
+export function duplicateText(d: ImportDuplicate): string {
+  const head = `${d.filename} was a duplicate of image ${d.existing_image_id}`;
+  switch (d.annotation) {
+    case "applied":
+      return `${head}; its label was applied to that image`;
+    case "kept existing":
+      return `${head}; its label was not applied (that image is annotated already)`;
+    case "none":
+      return `${head}; it had no label`;
+  }
+}
+
 /** Where an import job stands, for a progress bar and a message. */
 export type ImportStatus =
   | { state: "running"; text: string; step: number; total: number }
@@ -105,9 +120,10 @@ export function importStatus(job: JobRead): ImportStatus {
   return { state: "running", text: total ? `${text}: ${step} / ${total}` : text, step, total };
 }
 
-function filesForm(files: readonly File[]): FormData {
+/** Each file under its relative path, so the server sees the folders it was picked in. */
+function filesForm(files: readonly PickedFile[]): FormData {
   const form = new FormData();
-  for (const f of files) form.append("files", f, f.name);
+  for (const f of files) form.append("files", f.file, f.path);
   return form;
 }
 
@@ -115,13 +131,13 @@ export class TransferApi {
   constructor(private readonly client: ApiClient) {}
 
   /** Start importing into an existing project; the file's keypoints are matched to it by name. */
-  importInto(projectId: number, fmt: TransferFormat, files: readonly File[], label?: string): Promise<JobRead> {
+  importInto(projectId: number, fmt: TransferFormat, files: readonly PickedFile[], label?: string): Promise<JobRead> {
     const q = label ? `?${new URLSearchParams({ label }).toString()}` : "";
     return this.client.request("POST", `/projects/${projectId}/import/${fmt}${q}`, filesForm(files));
   }
 
   /** Start creating a project whose keypoint schema is the file's, and importing into it. */
-  importAsNewProject(fmt: TransferFormat, files: readonly File[], name?: string, label?: string): Promise<JobRead> {
+  importAsNewProject(fmt: TransferFormat, files: readonly PickedFile[], name?: string, label?: string): Promise<JobRead> {
     const q = new URLSearchParams();
     if (name) q.set("name", name);
     if (label) q.set("label", label);

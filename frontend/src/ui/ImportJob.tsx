@@ -1,9 +1,9 @@
 /** Following an import job: start it (the POST answers with the job), poll it until it ends,
- * and show its progress bar and message. Used by the admin page's import and by "New project
+ * and show its progress bar and message, then its report. Used by the admin page's import and by "New project
  * from file". */
 import { useState } from "preact/hooks";
 import type { JobRead } from "../core/adminTypes";
-import { importStatus, type ImportStatus } from "../core/transferApi";
+import { duplicateText, importStatus, summarizeImport, type ImportResult, type ImportStatus } from "../core/transferApi";
 import { errorText, transfer } from "./api";
 import { usePoll } from "./usePoll";
 
@@ -74,6 +74,29 @@ export function ImportProgress({ status, uploading }: { status: ImportStatus | n
         <div class="progress-bar" style={{ width: `${total ? Math.min(100, (100 * step) / total) : 0}%` }} />
       </div>
       <p class="muted">{text}</p>
+    </div>
+  );
+}
+
+/** The finished import's report: what was created and saved, each duplicate and what became
+ * of its label, and each note (labeled frames without their image, images without a row...). */
+export function ImportReport({ result }: { result: ImportResult }) {
+  return (
+    <div class="import-summary" role="status" aria-label="Import result">
+      <p class="message">Imported: {summarizeImport(result)}.</p>
+      {result.duplicates.length > 0 && (
+        <details open={result.duplicates.length <= 5}>
+          <summary>Duplicates (already in the project, not stored again)</summary>
+          <ul aria-label="Duplicates">
+            {result.duplicates.map((d) => <li key={d.filename}>{duplicateText(d)}</li>)}
+          </ul>
+        </details>
+      )}
+      {result.notes.length > 0 && (
+        <ul class="import-notes" aria-label="Import notes">
+          {result.notes.map((n, i) => <li key={i}>{n}</li>)}
+        </ul>
+      )}
     </div>
   );
 }

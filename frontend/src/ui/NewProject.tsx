@@ -3,14 +3,18 @@
  * job, followed with a progress bar). Either way the app then opens the new project. */
 import { useState } from "preact/hooks";
 import { buildProjectCreate, type ProjectFormInput } from "../core/projectForm";
+import { splitSelection, type PickedFile } from "../core/fileSelection";
 import { TRANSFER_FORMATS, type TransferFormat } from "../core/transferApi";
 import { api, errorText, transfer } from "./api";
-import { ImportProgress, useImportJob } from "./ImportJob";
+import { FilePicker } from "./FilePicker";
+import { ImportProgress, ImportReport, useImportJob } from "./ImportJob";
 import { navigate } from "./router";
 
 type Mode = "form" | "file" | null;
 
-export function NewProject() {
+/** `onCreated`: a project was created from a file (its report is still shown), so the list
+ * behind the dialog can show it. */
+export function NewProject({ onCreated }: { onCreated?: () => void }) {
   const [mode, setMode] = useState<Mode>(null);
   const toggle = (m: Exclude<Mode, null>) => setMode(mode === m ? null : m);
   return (
@@ -20,7 +24,7 @@ export function NewProject() {
         <button type="button" aria-expanded={mode === "file"} onClick={() => toggle("file")}>New project from file</button>
       </div>
       {mode === "form" && <NewProjectForm onCancel={() => setMode(null)} />}
-      {mode === "file" && <NewProjectFromFile onCancel={() => setMode(null)} />}
+      {mode === "file" && <NewProjectFromFile onCancel={() => setMode(null)} onCreated={onCreated} />}
     </section>
   );
 }
@@ -95,14 +99,17 @@ function NewProjectForm({ onCancel }: { onCancel: () => void }) {
   );
 }
 
-function NewProjectFromFile({ onCancel }: { onCancel: () => void }) {
+function NewProjectFromFile({ onCancel, onCreated }: { onCancel: () => void; onCreated: (() => void) | undefined }) {
   const [fmt, setFmt] = useState<TransferFormat>("coco");
   const [name, setName] = useState("");
-  const [files, setFiles] = useState<File[]>([]);
+  const [picked, setPicked] = useState<PickedFile[]>([]);
+  const files = splitSelection(fmt, picked).kept;
+  // The report stays on screen (duplicates, frames without images...) until the project is opened.
   const job = useImportJob((done) => {
-    if (done.state === "succeeded" && done.project_id !== null) navigate(`/projects/${done.project_id}`);
+    if (done.state === "succeeded") onCreated?.();
   });
   const status = job.status;
+  const created = status?.state === "succeeded" ? status.result : null;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -116,7 +123,8 @@ function NewProjectFromFile({ onCancel }: { onCancel: () => void }) {
   return (
     <form class="card new-project-form" aria-label="New project from file" onSubmit={(e) => void submit(e)}>
       <h2>New project from file</h2>
-      <p class="muted">The keypoints and skeleton come from the file; its images and annotations are imported.</p>
+      <p class="muted">The keypoints and skeleton come from the file; its images and annotations are
+        imported. Choose the files, a whole folder (a DeepLabCut project), or zips.</p>
       <label>Format
         <select value={fmt} onChange={(e) => setFmt(e.currentTarget.value as TransferFormat)}>
           {TRANSFER_FORMATS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
@@ -125,16 +133,19 @@ function NewProjectFromFile({ onCancel }: { onCancel: () => void }) {
       <label>Project name
         <input value={name} placeholder="default: the file's" onInput={(e) => setName(e.currentTarget.value)} />
       </label>
-      <label>Files
-        <input type="file" multiple required disabled={job.busy} onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
-      </label>
+      <FilePicker kind={fmt} picked={picked} onPick={setPicked} disabled={job.busy || created !== null} />
       <ImportProgress status={status} uploading={job.uploading} />
       <Errors errors={error ? [error] : []} />
+      {created && <ImportReport result={created} />}
       <div class="toolbar">
-        <button type="submit" class="primary" disabled={job.busy || files.length === 0}>
-          {job.busy ? "Importing…" : "Create from file"}
-        </button>
-        <button type="button" onClick={onCancel}>Cancel</button>
+        {created ? (
+          <button type="button" class="primary" onClick={() => navigate(`/projects/${created.project_id}`)}>Open the project</button>
+        ) : (
+          <button type="submit" class="primary" disabled={job.busy || files.length === 0}>
+            {job.busy ? "Importing…" : "Create from file"}
+          </button>
+        )}
+        <button type="button" onClick={onCancel}>{created ? "Close" : "Cancel"}</button>
       </div>
     </form>
   );

@@ -8,9 +8,10 @@ import { linkClick } from "./router";
 export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () => void }) {
   const [projects, setProjects] = useState<ProjectRead[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  const load = () => {
     api.listProjects().then(setProjects, (e: unknown) => setError(errorText(e)));
-  }, []);
+  };
+  useEffect(load, []);
   return (
     <div class="page">
       <Header user={user} onLogout={onLogout} />
@@ -18,7 +19,7 @@ export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () =
         <h1>Projects</h1>
         {error && <p role="alert" class="error">{error}</p>}
         {projects === null && !error && <p class="loading">Loading…</p>}
-        {user.role === "admin" && <NewProject />}
+        {user.role === "admin" && <NewProject onCreated={load} />}
         {projects?.length === 0 && (
           <p>No projects yet.{user.role === "admin" ? " Create one above." : " An admin creates them."}</p>
         )}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ImageRead, ImageState, ProjectRead, Split, UserRead } from "../core/types";
+import { leftOutText, pickedFromList, splitSelection } from "../core/fileSelection";
 import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
 import { findNextImage } from "./nextImage";
@@ -73,22 +74,29 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   }, [projectId, user.role]);
 
   const upload = async (input: HTMLInputElement) => {
-    const files = [...(input.files ?? [])];
-    if (files.length === 0) return;
-    setUploading(true);
+    // The API refuses the whole batch for one file that is not an image or a zip (an
+    // index.json among 300 JPEGs): leave such files out here, and say which.
+    const { kept, leftOut } = splitSelection("images", pickedFromList(input.files ?? []));
+    const leftOutNote = leftOut.length ? ` ${leftOutText(leftOut)} (not images or zips).` : "";
     setMessage(null);
     setError(null);
+    if (kept.length === 0) {
+      if (leftOut.length) setError(`Nothing uploaded: none of these files is an image or a zip. ${leftOutText(leftOut)}.`);
+      input.value = "";
+      return;
+    }
+    setUploading(true);
     try {
-      const res = await api.uploadImages(projectId, files);
+      const res = await api.uploadImages(projectId, kept.map((p) => p.file));
       const dup = res.duplicates.length ? `, ${res.duplicates.length} duplicate(s) skipped` : "";
       const held = res.created.filter((i) => i.split === "validation").length;
       const split = held
         ? ` ${held} of them went to the validation split: labeled, they measure the model (PCK) and are never trained on.`
         : "";
-      setMessage(`Uploaded ${res.created.length} image(s)${dup}.${split}`);
+      setMessage(`Uploaded ${res.created.length} image(s)${dup}.${split}${leftOutNote}`);
       await load(0);
     } catch (e) {
-      setError(`Upload failed: ${errorText(e)}`);
+      setError(`Upload failed, nothing was stored: ${errorText(e)}`);
     } finally {
       setUploading(false);
       input.value = "";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobRead } from "../../src/core/adminTypes";
 import { ApiClient, ApiError } from "../../src/core/api";
-import { SCORER_PATTERN, exportKind, exportPath, importStatus, summarizeImport, TRANSFER_FORMATS, TransferApi, type ImportResult } from "../../src/core/transferApi";
+import { SCORER_PATTERN, duplicateText, exportKind, exportPath, importStatus, summarizeImport, TRANSFER_FORMATS, TransferApi, type ImportResult } from "../../src/core/transferApi";
 
 type Seen = { url: string; init: RequestInit }[];
 
@@ -76,6 +76,17 @@ describe("exportPath", () => {
   });
 });
 
+describe("duplicateText", () => {
+  it("says what became of each duplicate's label", () => {
+    const dup = (annotation: "applied" | "kept existing" | "none") => ({ filename: "Frame_1.jpg", existing_image_id: 12, annotation });
+    expect(duplicateText(dup("kept existing"))).toBe(
+      "Frame_1.jpg was a duplicate of image 12; its label was not applied (that image is annotated already)",
+    );
+    expect(duplicateText(dup("applied"))).toBe("Frame_1.jpg was a duplicate of image 12; its label was applied to that image");
+    expect(duplicateText(dup("none"))).toBe("Frame_1.jpg was a duplicate of image 12; it had no label");
+  });
+});
+
 describe("summarizeImport", () => {
   it("counts created images, saved annotations and duplicates", () => {
     expect(summarizeImport(result())).toBe("2 images created, 2 annotations saved, 0 duplicates");
@@ -113,7 +124,10 @@ describe("TransferApi", () => {
   it("posts the files as the multipart field 'files' with CSRF, into a project or as a new one", async () => {
     const seen: Seen = [];
     const transfer = new TransferApi(new ApiClient(fakeFetch(202, job(), seen), "/api/v1", () => "keyloop_csrf=t"));
-    const files = [new File(["{}"], "annotations.json"), new File(["png"], "a.png")];
+    const files = [
+      { file: new File(["{}"], "annotations.json"), path: "annotations.json" },
+      { file: new File(["png"], "a.png"), path: "gulls/images/a.png" },
+    ];
     expect(await transfer.importInto(3, "coco", files)).toEqual(job());
     await transfer.importAsNewProject("cvat", files, "Gulls 2", "gull");
     await transfer.job(9);
@@ -123,14 +137,15 @@ describe("TransferApi", () => {
       "/api/v1/jobs/9",
     ]);
     const body = seen[0]!.init.body as FormData;
-    expect(body.getAll("files").map((f) => (f as File).name)).toEqual(["annotations.json", "a.png"]);
+    // A folder's files go under their relative paths: the annotation file refers to them so.
+    expect(body.getAll("files").map((f) => (f as File).name)).toEqual(["annotations.json", "gulls/images/a.png"]);
     expect((seen[0]!.init.headers as Record<string, string>)["X-CSRF-Token"]).toBe("t");
   });
 
   it("surfaces the server's detail when an upload is refused", async () => {
     const detail = "the upload is 5000000000 bytes, more than the 4294967296-byte limit of one import";
     const transfer = new TransferApi(new ApiClient(fakeFetch(413, { detail, code: "payload_too_large" }, []), "/api/v1", () => ""));
-    const err = await transfer.importInto(3, "coco", [new File(["x"], "annotations.json")]).catch((e: unknown) => e);
+    const err = await transfer.importInto(3, "coco", [{ file: new File(["x"], "annotations.json"), path: "annotations.json" }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).detail).toBe(detail);
   });

@@ -65,6 +65,27 @@ def test_zip_members_and_loose_files_are_read_one_at_a_time_with_a_limit() -> No
             bundle.read("dir/a.png", limit=5)
 
 
+def test_a_loose_file_keeps_its_folders_as_a_browser_folder_upload_sends_them() -> None:
+    with Bundle() as bundle:
+        bundle.add_file("mouse/labeled-data/v1/img001.png", lambda: io.BytesIO(b"1"))
+        bundle.add_file("mouse/labeled-data/v2/img001.png", lambda: io.BytesIO(b"2"))
+        bundle.add_file("./mouse\\config.yaml", lambda: io.BytesIO(b"3"))
+        bundle.add_file("/home/lab/ann.json", lambda: io.BytesIO(b"4"))
+        assert bundle.names() == [
+            "mouse/labeled-data/v1/img001.png",
+            "mouse/labeled-data/v2/img001.png",
+            "mouse/config.yaml",
+            "ann.json",
+        ]
+        assert bundle.read("mouse/labeled-data/v2/img001.png", limit=1) == b"2"
+
+
+@pytest.mark.parametrize("name", ["../evil.png", "mouse/../../evil.png", "a\\..\\..\\b.png"])
+def test_refuses_a_loose_file_whose_name_climbs_out_of_the_upload(name: str) -> None:
+    with Bundle() as bundle, pytest.raises(BadInput, match=r"may not contain '\.\.'"):
+        bundle.add_file(name, lambda: io.BytesIO(b"1"))
+
+
 def test_the_same_name_twice_is_an_error() -> None:
     with Bundle() as bundle, pytest.raises(BadInput, match=r"a.png appears more than once"):
         bundle.add_file("a.png", lambda: io.BytesIO(b"1"))

@@ -1,12 +1,14 @@
 /** Import / export: bring COCO, DeepLabCut, CVAT, SLEAP, Label Studio or YOLO pose files into
  * this project (a job with a progress bar; one transaction: an error stores nothing), and
  * download the project in any of those formats. */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { isActive } from "../../core/adminCharts";
-import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, summarizeImport, type ExportOptions, type ImportResult, type TransferFormat } from "../../core/transferApi";
+import { splitSelection, type PickedFile } from "../../core/fileSelection";
+import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, type ExportOptions, type TransferFormat } from "../../core/transferApi";
 import type { ImageState, ProjectRead, Split } from "../../core/types";
 import { transfer } from "../api";
-import { ImportProgress, useImportJob } from "../ImportJob";
+import { FilePicker } from "../FilePicker";
+import { ImportProgress, ImportReport, useImportJob } from "../ImportJob";
 import { admin } from "./common";
 
 const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
@@ -35,9 +37,9 @@ function FormatSelect({ value, onChange }: { value: TransferFormat; onChange: (f
 
 function ImportCard({ project, onImported }: { project: ProjectRead; onImported: () => void }) {
   const [fmt, setFmt] = useState<TransferFormat>("coco");
-  const [files, setFiles] = useState<File[]>([]);
+  const [picked, setPicked] = useState<PickedFile[]>([]);
   const [label, setLabel] = useState("");
-  const fileInput = useRef<HTMLInputElement>(null);
+  const files = splitSelection(fmt, picked).kept;
   const job = useImportJob((done) => {
     if (done.state === "succeeded") onImported();
   });
@@ -62,23 +64,20 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
   const submit = async (e: Event) => {
     e.preventDefault();
     await job.start(() => transfer.importInto(project.id, fmt, files, label.trim() || undefined));
-    setFiles([]);
-    if (fileInput.current) fileInput.current.value = "";
+    setPicked([]);
   };
 
   return (
     <div class="card">
       <h3>Import into this project</h3>
       <p class="muted">
-        The annotation file and its images, or zips holding them. Keypoints are matched to this
+        The annotation file and its images, a folder (a DeepLabCut project), or zips holding
+        them. Keypoints are matched to this
         project's by name; a mistake anywhere stores nothing.
       </p>
       <form class="form-grid" aria-label="Import" onSubmit={(e) => void submit(e)}>
         <FormatSelect value={fmt} onChange={setFmt} />
-        <label>Files
-          <input ref={fileInput} type="file" multiple required disabled={job.busy}
-            onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
-        </label>
+        <FilePicker kind={fmt} picked={picked} onPick={setPicked} disabled={job.busy} />
         <label>Category / label / individual (optional)
           <input value={label} placeholder="if several" onInput={(e) => setLabel(e.currentTarget.value)} />
         </label>
@@ -95,32 +94,7 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
         </p>
       )}
       {status?.state === "cancelled" && <p role="alert" class="error transfer-error">Import cancelled, nothing was stored.</p>}
-      {status?.state === "succeeded" && <ImportSummary result={status.result} />}
-    </div>
-  );
-}
-
-function ImportSummary({ result }: { result: ImportResult }) {
-  return (
-    <div class="import-summary" role="status" aria-label="Import result">
-      <p class="message">Imported: {summarizeImport(result)}.</p>
-      {result.duplicates.length > 0 && (
-        <details>
-          <summary>Duplicates (already in the project, not stored again)</summary>
-          <ul>
-            {result.duplicates.map((d) => (
-              <li key={d.filename}>
-                {d.filename}: image {d.existing_image_id}, annotation {d.annotation}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-      {result.notes.length > 0 && (
-        <ul class="muted" aria-label="Import notes">
-          {result.notes.map((n, i) => <li key={i}>{n}</li>)}
-        </ul>
-      )}
+      {status?.state === "succeeded" && <ImportReport result={status.result} />}
     </div>
   );
 }
