@@ -12,6 +12,9 @@ Export writes a labels package (`labels.pkg.slp`) with the annotated frames embe
 sleap-io re-encodes them (PNG), so the embedded bytes are not the original files, and
 occluded points are written with coordinates and `visible=False`. Unannotated images are
 left out (SLEAP embeds labeled frames); frames keep their file names, not their folders.
+On request, frames taken from a Keyloop video are instead written as video-backed labels (the
+video file by name, relative to the labels, and the frame index) while other images stay
+embedded in the same `labels.slp`; the caller writes the video files beside it.
 """
 
 from __future__ import annotations
