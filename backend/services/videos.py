@@ -126,8 +126,9 @@ def get_video(session: Session, video_id: int) -> Video:
 
 def list_videos(session: Session, project_id: int) -> list[tuple[Video, int, int]]:
     """The project's videos with how many of their frames are project images, and how many
-    of those are labeled (done)."""
-    done = func.sum(case((Image.state == ImageState.done, 1), else_=0))
+    of those someone labeled (in progress or done; predictions alone are not labels)."""
+    labeled = Image.state.in_((ImageState.in_progress, ImageState.done))
+    done = func.sum(case((labeled, 1), else_=0))
     counts = (
         select(Image.video_id, func.count().label("n"), done.label("done"))
         .where(Image.project_id == project_id, Image.video_id.is_not(None))

@@ -188,7 +188,7 @@ def test_the_grid_groups_pages_video_by_video_and_counts_labeled_frames(
         (None, None),
     ]
     assert pages[0]["total"] == 5
-    # A done frame counts as labeled in the project's video list.
+    # A labeled frame counts in the project's video list.
     image_id = frame["created"][0]["id"]
     points = [{"name": "nose", "x": 3, "y": 4, "visibility": "visible"}]
     points += [{"name": n} for n in ("left_eye", "right_eye", "tail")]
