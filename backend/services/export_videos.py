@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.formats.common import MediaFrame
+from backend.errors import NotFound
+from backend.formats import sleap
+from backend.formats.bundle import Sink
+from backend.formats.common import Dataset, MediaFrame
 from backend.models import Image, Video
+from backend.services.storage import LocalBlobStore
 from backend.services.videos import safe_stem
 
 
@@ -97,3 +102,30 @@ def media_frame(image: Image, files: dict[int, VideoFile]) -> MediaFrame | None:
     return MediaFrame(
         file.file_name, index, video.frame_count, video.width, video.height, video.fps
     )
+
+
+def write_sleap_video(
+    session: Session,
+    store: LocalBlobStore,
+    dataset: Dataset,
+    images: list[Image],
+    blobs: list[Path],
+    sink: Sink,
+) -> None:
+    """`labels.slp` with video frames referenced by index, each video with an annotated frame
+    beside it (only those: SLEAP labels hold labeled frames); other images embedded."""
+    files = video_files(session, images)
+    frames = [media_frame(i, files) for i in images]
+    with tempfile.TemporaryDirectory(prefix="keyloop-export-") as tmp:
+        out = Path(tmp) / "labels.slp"
+        sleap.write(dataset, blobs, out, frames=frames)
+        sink.write_path("labels.slp", out)
+    used = {
+        i.video_id for i, item in zip(images, dataset.items, strict=True) if item.points is not None
+    }
+    for file in files.values():
+        if file.video.id in used:
+            path = store.path_for(file.video.checksum)
+            if not path.is_file():
+                raise NotFound(f"the file of video {file.video.id} ({file.file_name}) is missing")
+            sink.write_path(file.file_name, path)

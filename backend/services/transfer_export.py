@@ -38,9 +38,9 @@ from backend.services.export_videos import (
     VideoFile,
     dlc_frame_name,
     dlc_video_sets,
-    media_frame,
     source_of,
     video_files,
+    write_sleap_video,
 )
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format
@@ -252,7 +252,8 @@ def export(
         paths = [i.file_name for i in dataset.items]
     else:
         if sleap_video is SleapVideo.video:
-            _write_sleap_video(session, store, dataset, images, sink)
+            blobs = [_blob(store, i) for i in images]
+            write_sleap_video(session, store, dataset, images, blobs, sink)
         else:
             _write_sleap(store, dataset, images, sink)
         return len(images)
@@ -266,27 +267,6 @@ def _write_sleap(store: LocalBlobStore, dataset: Dataset, images: list[Image], s
         out = Path(tmp) / "labels.pkg.slp"
         sleap.write(dataset, [_blob(store, i) for i in images], out)
         sink.write_path("labels.pkg.slp", out)
-
-
-def _write_sleap_video(
-    session: Session, store: LocalBlobStore, dataset: Dataset, images: list[Image], sink: Sink
-) -> None:
-    # Only the videos of annotated frames go in: SLEAP labels hold labeled frames only.
-    files = video_files(session, images)
-    frames = [media_frame(i, files) for i in images]
-    with tempfile.TemporaryDirectory(prefix="keyloop-export-") as tmp:
-        out = Path(tmp) / "labels.slp"
-        sleap.write(dataset, [_blob(store, i) for i in images], out, frames=frames)
-        sink.write_path("labels.slp", out)
-    used = {
-        i.video_id for i, item in zip(images, dataset.items, strict=True) if item.points is not None
-    }
-    for file in files.values():
-        if file.video.id in used:
-            path = store.path_for(file.video.checksum)
-            if not path.is_file():
-                raise NotFound(f"the file of video {file.video.id} ({file.file_name}) is missing")
-            sink.write_path(file.file_name, path)
 
 
 def _blob(store: LocalBlobStore, image: Image) -> Path:
