@@ -24,6 +24,7 @@ from backend.db.session import session_scope
 from backend.errors import BadInput, KeyloopError
 from backend.formats.bundle import Bundle, DirSink, Sink, ZipSink
 from backend.models import ImageSplit, ImageState, Role, User
+from backend.services.export_videos import SleapVideo
 from backend.services.projects import get_project
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format, import_files
@@ -159,9 +160,16 @@ def _export_command(fmt: Format) -> None:
                 help="DeepLabCut scorer (default: the one the project was imported with)."
             ),
         ] = None,
+        sleap_video: Annotated[
+            SleapVideo,
+            typer.Option(
+                help="SLEAP: embed video frames, or reference them in the video file "
+                "(written beside labels.slp)."
+            ),
+        ] = SleapVideo.embedded,
     ) -> None:
         where = ExportFilter(state, split, image_id, reviewed)
-        _run_export(fmt, out, project, where, predictions, scorer)
+        _run_export(fmt, out, project, where, predictions, scorer, sleap_video)
 
     command.__doc__ = f"Export a project's annotations as {fmt.value.upper()}."
     export_app.command(fmt.value)(command)
@@ -174,6 +182,7 @@ def _run_export(
     where: ExportFilter,
     predictions: bool,
     scorer: str | None = None,
+    sleap_video: SleapVideo = SleapVideo.embedded,
 ) -> None:
     settings = get_settings()
     store = LocalBlobStore(settings.files_dir)
@@ -196,6 +205,7 @@ def _run_export(
                         where,
                         predictions=predictions,
                         scorer=scorer,
+                        sleap_video=sleap_video,
                     )
             else:
                 out.mkdir(parents=True, exist_ok=True)
@@ -209,6 +219,7 @@ def _run_export(
                     where,
                     predictions=predictions,
                     scorer=scorer,
+                    sleap_video=sleap_video,
                 )
     except KeyloopError as exc:
         _fail(exc.detail)

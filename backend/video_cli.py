@@ -62,7 +62,7 @@ def list_(project_id: int) -> None:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
         get_project(session, project_id)
-        for video, n in videos.list_videos(session, project_id):
+        for video, n, _ in videos.list_videos(session, project_id):
             typer.echo(
                 f"{video.id}\t{video.original_name}\t{video.frame_count} frames\t"
                 f"{video.fps:.3g} fps\t{n} in the project"

@@ -54,6 +54,19 @@ class Item:
     normalized: bool = False
 
 
+@dataclass(frozen=True)
+class MediaFrame:
+    """A frame of a video file an export references instead of embedding the image:
+    `file_name` is the video's name beside the annotation file."""
+
+    file_name: str
+    frame_index: int
+    frame_count: int
+    width: int
+    height: int
+    fps: float
+
+
 @dataclass
 class Dataset:
     keypoint_names: list[str]

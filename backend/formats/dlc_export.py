@@ -26,18 +26,29 @@ from backend.formats.common import UNLABELED, Dataset, Item, Keypoint
 _MULTI_ANIMAL_KEYS = ("individuals", "uniquebodyparts", "multianimalbodyparts")
 
 
+VideoSets = dict[str, tuple[str, dict[str, str]]]
+
+
 def write(
-    dataset: Dataset, sink: Sink, *, scorer: str, config: dict[str, Any], empty_video: str
+    dataset: Dataset,
+    sink: Sink,
+    *,
+    scorer: str,
+    config: dict[str, Any],
+    empty_video: str,
+    videos: VideoSets | None = None,
 ) -> None:
     """Items' `file_name` must already be `labeled-data/<video>/<frame>`; the caller writes
     the frames there. `config` is the imported config.yaml (or {}): its fields are kept,
-    only the scorer, body parts, skeleton and video_sets are Keyloop's. With no items, the
-    header-only table goes to `labeled-data/<empty_video>/`, so the export still reads back."""
+    only the scorer, body parts, skeleton and video_sets are Keyloop's. `videos` gives the
+    video_sets entry (path, crop) of folders made of a known video's frames. With no items,
+    the header-only table goes to `labeled-data/<empty_video>/`, so the export still reads
+    back."""
     names = dataset.keypoint_names
     annotated = [i for i in dataset.items if i.points is not None]
     folders = list(dict.fromkeys(PurePosixPath(i.file_name).parent.name for i in dataset.items))
     folders = folders or [empty_video]
-    document = _config(dataset, scorer, folders, config)
+    document = _config(dataset, scorer, folders, config, videos or {})
     sink.write_bytes("config.yaml", yaml.safe_dump(document, sort_keys=False).encode())
     for folder in folders:
         rows = [i for i in annotated if PurePosixPath(i.file_name).parent.name == folder]
@@ -90,12 +101,13 @@ def _video_stem(key: str) -> str:
 
 
 def _config(
-    dataset: Dataset, scorer: str, folders: list[str], imported: dict[str, Any]
+    dataset: Dataset, scorer: str, folders: list[str], imported: dict[str, Any], videos: VideoSets
 ) -> dict[str, Any]:
-    # Imported entries keep their video path and crop; new folders get DeepLabCut's default.
+    # A folder of a Keyloop video's frames names that video; imported entries keep their
+    # video path and crop; other folders get DeepLabCut's default.
     known = imported.get("video_sets")
     known = known if isinstance(known, dict) else {}
-    by_stem = {_video_stem(str(k)): (k, v) for k, v in known.items()}
+    by_stem = {_video_stem(str(k)): (k, v) for k, v in known.items()} | videos
     video_sets = dict(by_stem.get(f, (f"videos/{f}.mp4", {"crop": "0, 0, 0, 0"})) for f in folders)
     owned = {
         "scorer": scorer,

@@ -12,6 +12,9 @@ Export writes a labels package (`labels.pkg.slp`) with the annotated frames embe
 sleap-io re-encodes them (PNG), so the embedded bytes are not the original files, and
 occluded points are written with coordinates and `visible=False`. Unannotated images are
 left out (SLEAP embeds labeled frames); frames keep their file names, not their folders.
+On request, frames taken from a Keyloop video are instead written as video-backed labels (the
+video file by name, relative to the labels, and the frame index) while other images stay
+embedded in the same `labels.slp`; the caller writes the video files beside it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from backend.formats.common import (
     Dataset,
     Item,
     Keypoint,
+    MediaFrame,
     check_names,
     labeled,
     one_line,
@@ -126,35 +130,65 @@ def _inside(points: list[Keypoint], size: tuple[int, int]) -> tuple[list[Keypoin
     return kept, sum(1 for a, b in zip(points, kept, strict=True) if a is not b)
 
 
-def write(dataset: Dataset, images: list[Path], out: Path) -> None:
-    """Write `dataset` as a labels package; `images[i]` holds the bytes of `items[i]`."""
+def write(
+    dataset: Dataset, images: list[Path], out: Path, frames: list[MediaFrame | None] | None = None
+) -> None:
+    """Write `dataset` as SLEAP labels; `images[i]` holds the bytes of `items[i]`. Items whose
+    `frames[i]` is set are written as that frame of a video file named beside `out` (not
+    embedded); the others are embedded, so with no `frames` `out` is a labels package."""
     import numpy as np
+    from sleap_io.io.slp import write_labels  # type: ignore[import-untyped]
 
     sio = _sleap_io()
     # Copies: sleap-io turns the lists it is given into its Node objects in place.
     names, edges = list(dataset.keypoint_names), list(dataset.skeleton)
     skeleton = sio.Skeleton(names, edges=edges, name=dataset.name)
+    in_videos = frames or [None] * len(dataset.items)
     with tempfile.TemporaryDirectory(prefix="keyloop-slp-") as tmp:
         # sleap-io opens frames by file name and extension; blobs have neither.
         paths: list[Path] = []
-        for item, source in zip(dataset.items, images, strict=True):
-            if item.points is not None:
-                # Names are unique safe relative paths (the exporter makes them so), folders
-                # included: two `frame_1.jpg` of different folders must not overwrite each other.
-                paths.append(Path(tmp, *PurePosixPath(item.file_name).parts))
-                paths[-1].parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, paths[-1])
+        embedded: list[Item] = []
+        media: dict[str, Any] = {}
+        placed: list[tuple[Item, Any, int]] = []
+        for item, source, frame in zip(dataset.items, images, in_videos, strict=True):
+            if item.points is None:
+                continue
+            if frame is not None:
+                if frame.file_name not in media:
+                    media[frame.file_name] = _media_video(sio, frame)
+                placed.append((item, media[frame.file_name], frame.frame_index))
+                continue
+            # Names are unique safe relative paths (the exporter makes them so), folders
+            # included: two `frame_1.jpg` of different folders must not overwrite each other.
+            paths.append(Path(tmp, *PurePosixPath(item.file_name).parts))
+            paths[-1].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, paths[-1])
+            embedded.append(item)
         # No annotated frame: a valid labels file with the skeleton and no video.
-        videos = [sio.Video.from_filename([str(p) for p in paths])] if paths else []
-        frames = []
-        annotated = [i for i in dataset.items if i.points is not None]
-        for frame_idx, item in enumerate(annotated):
+        images_video = sio.Video.from_filename([str(p) for p in paths]) if paths else None
+        placed += [(item, images_video, n) for n, item in enumerate(embedded)]
+        labeled_frames = []
+        for item, video, frame_idx in placed:
             points = item.points or []
             xy = np.array([[p.x, p.y] if p.x is not None else [np.nan, np.nan] for p in points])
             instance = sio.Instance.from_numpy(xy.reshape(-1, 2), skeleton=skeleton)
             instance.points["visible"] = [p.visibility == "visible" for p in points]
-            frames.append(
-                sio.LabeledFrame(video=videos[0], frame_idx=frame_idx, instances=[instance])
+            labeled_frames.append(
+                sio.LabeledFrame(video=video, frame_idx=frame_idx, instances=[instance])
             )
-        labels = sio.Labels(labeled_frames=frames, videos=videos, skeletons=[skeleton])
-        sio.save_slp(labels, str(out), embed="user")
+        videos = [*media.values(), *([images_video] if images_video is not None else [])]
+        labels = sio.Labels(labeled_frames=labeled_frames, videos=videos, skeletons=[skeleton])
+        embed = [(images_video, n) for n in range(len(paths))]
+        # embed_all_videos=False keeps the video files referenced, not turned into empty
+        # embedded datasets (what save_slp does to every video of a package).
+        write_labels(str(out), labels, embed=embed or False, verbose=False, embed_all_videos=False)
+
+
+def _media_video(sio: Any, frame: MediaFrame) -> Any:
+    """A video file referenced by name (relative: beside the labels), not opened: its shape
+    is what Keyloop's probe read."""
+    shape = [frame.frame_count, frame.height, frame.width, 3]
+    meta = {"type": "MediaVideo", "shape": shape, "fps": frame.fps, "grayscale": False}
+    return sio.Video(
+        filename=frame.file_name, backend=None, open_backend=False, backend_metadata=meta
+    )

@@ -27,6 +27,7 @@ class VideoRead(BaseModel):
     codec: str
     created_at: datetime
     frame_images: int = 0  # how many of its frames are project images
+    frames_labeled: int = 0  # of those, how many are labeled (in progress or done)
 
 
 class ExtractFramesRequest(BaseModel):

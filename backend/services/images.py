@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -181,7 +182,11 @@ def list_images(
     limit: int,
     name: str | None = None,
     video_id: int | None = None,
+    by_video: bool = False,
 ) -> tuple[list[Image], int]:
+    """A page of the project's images, by id; a video's frames in video order. `by_video`
+    orders frames video by video (in frame order), then the images not from a video, so a
+    grid grouped by video fills one group after another as pages load."""
     query = select(Image).where(Image.project_id == project_id)
     if video_id is not None:
         # Frames in video order; 0 (never an id) asks for the images that are not frames.
@@ -197,7 +202,11 @@ def list_images(
         predicted = select(Prediction.id).where(Prediction.image_id == Image.id).exists()
         query = query.where(predicted if has_prediction else ~predicted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = (Image.frame_index, Image.id) if video_id else (Image.id,)
+    order: tuple[Any, ...] = (Image.id,)
+    if video_id:
+        order = (Image.frame_index, Image.id)
+    elif by_video:
+        order = (Image.video_id.is_(None), Image.video_id, Image.frame_index, Image.id)
     items = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
     return list(items), total
 

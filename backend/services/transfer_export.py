@@ -33,6 +33,15 @@ from backend.models import (
     Project,
 )
 from backend.services.annotations import stored_points
+from backend.services.export_videos import (
+    SleapVideo,
+    VideoFile,
+    dlc_frame_name,
+    dlc_video_sets,
+    source_of,
+    video_files,
+    write_sleap_video,
+)
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format
 
@@ -112,13 +121,22 @@ def unique_paths(paths: list[str], checksums: list[str]) -> list[str]:
     return out
 
 
-def dlc_paths(dataset: Dataset, images: list[Image]) -> list[str]:
-    """`labeled-data/<video>/<file>`: the video is the image name's folder (`v1/img.png`),
+def dlc_paths(
+    dataset: Dataset, images: list[Image], videos: dict[int, VideoFile] | None = None
+) -> list[str]:
+    """`labeled-data/<video>/<file>`: a Keyloop video's frames go under the video's stem as
+    `img<frame index>.png`; otherwise the video is the image name's folder (`v1/img.png`),
     nested folders joined by `_` (DeepLabCut has one level); loose images go under the
     animal's name (the imported Task or category, else the project's name)."""
     fallback = _slug(dataset.name)
     paths = []
-    for item in dataset.items:
+    for item, image in zip(dataset.items, images, strict=True):
+        frame = source_of(image, videos or {})
+        if frame is not None:
+            paths.append(
+                f"labeled-data/{frame[0].folder}/{dlc_frame_name(frame[0].video, frame[1])}"
+            )
+            continue
         name = PurePosixPath(item.file_name)
         folder = _slug("_".join(name.parent.parts)) if name.parent.parts else fallback
         paths.append(f"labeled-data/{folder}/{name.name}")
@@ -198,10 +216,12 @@ def export(
     *,
     predictions: bool = False,
     scorer: str | None = None,
+    sleap_video: SleapVideo = SleapVideo.embedded,
 ) -> int:
     """Write the annotation file(s) and the images in `fmt`'s layout; returns image count.
     `scorer` names DeepLabCut's CollectedData_<scorer> (default: the scorer the project was
-    imported with, else `keyloop`)."""
+    imported with, else `keyloop`). `sleap_video` says whether a SLEAP export embeds video
+    frames or references them in the video file, written beside the labels."""
     if predictions and fmt is not Format.coco:
         raise BadInput("predictions can be exported in COCO format only (it has scores)")
     dataset, images = build_dataset(session, project, where, predictions=predictions)
@@ -218,7 +238,8 @@ def export(
     elif fmt is Format.yolo:
         paths = yolo.write(dataset, sink)
     elif fmt is Format.dlc:
-        for item, path in zip(dataset.items, dlc_paths(dataset, images), strict=True):
+        videos = video_files(session, images)
+        for item, path in zip(dataset.items, dlc_paths(dataset, images, videos), strict=True):
             item.file_name = path
         details = (project.format_metadata or {}).get("dlc") or {}
         if scorer is not None and not re.fullmatch(SCORER_PATTERN, scorer):
@@ -230,10 +251,15 @@ def export(
             scorer=chosen,
             config=details.get("config") or {},
             empty_video=_slug(dataset.name),
+            videos=dlc_video_sets(videos.values()),
         )
         paths = [i.file_name for i in dataset.items]
     else:
-        _write_sleap(store, dataset, images, sink)
+        if sleap_video is SleapVideo.video:
+            blobs = [_blob(store, i) for i in images]
+            write_sleap_video(session, store, dataset, images, blobs, sink)
+        else:
+            _write_sleap(store, dataset, images, sink)
         return len(images)
     for image, path in zip(images, paths, strict=True):
         sink.write_path(str(PurePosixPath(path)), _blob(store, image))

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, NotFound, PayloadTooLarge
-from backend.models import Image, Project, Video
+from backend.models import Image, ImageState, Project, Video
 from backend.services.images import ImageRows, StoredImage
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import VideoInfo, probe
@@ -124,21 +124,24 @@ def get_video(session: Session, video_id: int) -> Video:
     return video
 
 
-def list_videos(session: Session, project_id: int) -> list[tuple[Video, int]]:
-    """The project's videos with how many of their frames are project images."""
+def list_videos(session: Session, project_id: int) -> list[tuple[Video, int, int]]:
+    """The project's videos with how many of their frames are project images, and how many
+    of those someone labeled (in progress or done; predictions alone are not labels)."""
+    labeled = Image.state.in_((ImageState.in_progress, ImageState.done))
+    done = func.sum(case((labeled, 1), else_=0))
     counts = (
-        select(Image.video_id, func.count().label("n"))
+        select(Image.video_id, func.count().label("n"), done.label("done"))
         .where(Image.project_id == project_id, Image.video_id.is_not(None))
         .group_by(Image.video_id)
         .subquery()
     )
     rows = session.execute(
-        select(Video, func.coalesce(counts.c.n, 0))
+        select(Video, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.done, 0))
         .outerjoin(counts, counts.c.video_id == Video.id)
         .where(Video.project_id == project_id)
         .order_by(Video.id)
     ).all()
-    return [(video, int(n)) for video, n in rows]
+    return [(video, int(n), int(labeled)) for video, n, labeled in rows]
 
 
 def remove_blob_if_orphaned(session: Session, store: LocalBlobStore, checksum: str) -> None:

@@ -1,15 +1,18 @@
-"""`keyloop videos`: add (a bad file is one line and exit 2), list, extract in-process."""
+"""`keyloop videos`: add (a bad file is one line and exit 2), list, extract in-process; and
+`keyloop export sleap --sleap-video video` of the extracted frames."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from backend.cli import app
 from backend.config import Settings
 from backend.db.session import session_scope
-from backend.models import Project
+from backend.models import Annotation, Image, Project
 from tests.video_support import write_video
 
 runner = CliRunner()
@@ -39,3 +42,29 @@ def test_add_list_and_extract_frames_from_the_command_line(
     assert "added 3 frame(s)" in extracted.output and "[0, 14, 29]" in extracted.output
     listed = runner.invoke(app, ["videos", "list", "1"])
     assert "cage.mp4\t30 frames\t10 fps\t3 in the project" in listed.output
+
+
+def test_export_sleap_video_backed_from_the_command_line(
+    live_settings: Settings, tmp_path: Path
+) -> None:
+    schema = {"keypoints": [{"name": "nose"}, {"name": "tail"}]}
+    with session_scope(live_settings.database_url) as session:
+        session.add(Project(name="p", description="", keypoint_schema=schema, settings={}))
+    clip = write_video(tmp_path / "cage.mp4", frames=30, fps=10)
+    assert runner.invoke(app, ["videos", "add", "1", str(clip)]).exit_code == 0
+    args = ["videos", "extract", "1", "--method", "uniform", "--count", "2"]
+    assert runner.invoke(app, args).exit_code == 0
+    with session_scope(live_settings.database_url) as session:
+        frame = session.scalars(select(Image).order_by(Image.frame_index.desc())).first()
+        assert frame is not None and frame.frame_index == 29
+        points = [{"x": 4.0, "y": 5.0, "visibility": "visible", "source": "human"}]
+        session.add(Annotation(image_id=frame.id, keypoints=points * 2))
+
+    out = tmp_path / "out.zip"
+    args = ["export", "sleap", str(out), "--project", "1", "--sleap-video", "video"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["cage.mp4", "labels.slp"]
+    refused = runner.invoke(app, [*args[:-1], "mp4"])
+    assert refused.exit_code == 2 and "mp4" in refused.output

@@ -165,6 +165,39 @@ def test_the_image_list_filters_and_orders_by_video(
     assert [i["original_name"] for i in loose["items"]] == ["still.png"]
 
 
+def test_the_grid_groups_pages_video_by_video_and_counts_labeled_frames(
+    admin: TestClient, project: dict[str, Any], clip: Path, tmp_path: Path
+) -> None:
+    other = write_video(tmp_path / "other.mp4", frames=10, width=32, height=32)
+    images = f"/api/v1/projects/{project['id']}/images"
+    admin.post(images, files=[("files", ("still.png", png_bytes(), "image/png"))])
+    b = upload_video(admin, project["id"], other.name, other.read_bytes()).json()
+    a = upload_video(admin, project["id"], clip.name, clip.read_bytes()).json()
+    admin.post(f"/api/v1/videos/{a['id']}/frames", json={"frame_indices": [30, 2]})
+    frame = admin.post(f"/api/v1/videos/{b['id']}/frames", json={"frame_indices": [1]}).json()
+    admin.post(f"/api/v1/videos/{a['id']}/frames", json={"frame_indices": [10]})
+    pages = [
+        admin.get(images, params={"by_video": True, "offset": n, "limit": 2}).json()
+        for n in (0, 2, 4)
+    ]
+    assert [(i["video_id"], i["frame_index"]) for p in pages for i in p["items"]] == [
+        (b["id"], 1),
+        (a["id"], 2),
+        (a["id"], 10),
+        (a["id"], 30),
+        (None, None),
+    ]
+    assert pages[0]["total"] == 5
+    # A labeled frame counts in the project's video list.
+    image_id = frame["created"][0]["id"]
+    points = [{"name": "nose", "x": 3, "y": 4, "visibility": "visible"}]
+    points += [{"name": n} for n in ("left_eye", "right_eye", "tail")]
+    done = {"version": 0, "done": True, "keypoints": points}
+    assert admin.put(f"/api/v1/images/{image_id}/annotation", json=done).status_code == 200
+    listed = admin.get(f"/api/v1/projects/{project['id']}/videos").json()
+    assert [(v["frame_images"], v["frames_labeled"]) for v in listed] == [(1, 1), (3, 0)]
+
+
 def test_deleting_a_video_keeps_its_frames_and_their_labels(
     admin: TestClient, project: dict[str, Any], clip: Path, blob_dir: Path
 ) -> None:

@@ -292,3 +292,23 @@ def test_the_deeplabcut_export_takes_a_scorer_and_refuses_one_that_is_not_a_file
     )
     expect(exporter.get_by_role("link", name="Download zip")).to_have_count(0)
     shot(page, artifacts, "36_export_scorer.png", exporter)
+
+
+def test_the_sleap_export_offers_video_backed_frames(page: Page, api: Api) -> None:
+    schema = {"keypoints": [{"name": n} for n in KEYPOINTS], "skeleton": [], "flip_pairs": []}
+    project = api.post(
+        "/projects", {"name": f"Sleap {uuid.uuid4().hex[:6]}", "keypoint_schema": schema}
+    )
+    login(page)
+    exporter = open_transfer_section(page, project["id"]).get_by_role("form", name="Export")
+    expect(exporter.get_by_label("Video frames (SLEAP)")).to_have_count(0)  # SLEAP only
+    exporter.get_by_label("Format").select_option("sleap")
+    link = exporter.get_by_role("link", name="Download zip")
+    url = f"/api/v1/projects/{project['id']}/export/sleap"
+    expect(link).to_have_attribute("href", url)
+    exporter.get_by_label("Video frames (SLEAP)").select_option("video")
+    expect(link).to_have_attribute("href", f"{url}?sleap_video=video")
+    with page.expect_download() as info:
+        link.click()
+    with zipfile.ZipFile(info.value.path()) as archive:
+        assert archive.namelist() == ["labels.slp"]  # no annotated frame, so no video

@@ -1,6 +1,6 @@
 """Videos in a real browser against the real app: upload a video on the project page, extract
 frames (a job the light worker runs), open a frame, label it, step to a neighbouring frame of
-the video and add that frame to the project in one action."""
+the video and add that frame to the project in one action; the project grid grouped by video."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.video_support import write_video
 
 from .annotating import click_image, expect_saved, login
-from .conftest import Api, H, W
+from .conftest import Api, H, W, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,27 @@ def test_upload_extract_label_and_step_to_a_neighbour_frame(
     assert (image["frame_index"], image["original_name"]) == (9, "arena cam/img00009.png")
     first = api.get(f"/projects/{project['id']}/images?video_id={image['video_id']}")["items"][0]
     assert first["labeled_count"] == 1, "the label on frame 0 was saved"
+
+    # The project grid groups the video's frames under it, then the images not from a video.
+    page.goto(f"/projects/{project['id']}")
+    still: FilePayload = {
+        "name": "still.png",
+        "mimeType": "image/png",
+        "buffer": png_bytes(W, H, 7),
+    }
+    page.get_by_label("Upload images").set_input_files([still])
+    group = page.get_by_role("region", name="arena cam.mp4")
+    expect(group.get_by_role("heading")).to_have_text(
+        "arena cam.mp4 4 frames in the project, 1 labeled"
+    )
+    frames = group.get_by_role("list", name="Images of arena cam.mp4").get_by_role("listitem")
+    expect(frames).to_have_count(4)
+    expect(frames.nth(1)).to_contain_text("frame 9")  # in video order: 0, 9, then the others
+    loose = page.get_by_role("region", name="Images not from a video")
+    expect(loose.get_by_role("listitem")).to_contain_text(["still.png"])
+    page.get_by_label("Filter by video").select_option(label="arena cam.mp4")
+    expect(page.get_by_role("list", name="Images").get_by_role("listitem")).to_have_count(4)
+    expect(page.get_by_role("region", name="Images not from a video")).to_have_count(0)
 
 
 def drop_file(page: Page, target: Any, name: str, data: bytes, mime: str) -> None:

@@ -87,6 +87,10 @@ def list_images(
             description="Only frames of this video (0: only images not from a video)",
         ),
     ] = None,
+    by_video: Annotated[
+        bool,
+        Query(description="Order frames video by video in frame order, then other images"),
+    ] = False,
     offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ImagePage:
@@ -99,6 +103,7 @@ def list_images(
         has_prediction=has_prediction,
         name=name,
         video_id=video_id,
+        by_video=by_video,
         offset=offset,
         limit=limit,
     )

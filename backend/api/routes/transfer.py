@@ -28,6 +28,7 @@ from backend.formats.bundle import ZipSink
 from backend.models import ImageSplit, ImageState, Project, User
 from backend.schemas.common import RowId
 from backend.schemas.training import JobRead
+from backend.services.export_videos import SleapVideo
 from backend.services.import_jobs import create_import_job
 from backend.services.projects import get_project
 from backend.services.transfer import Format
@@ -145,6 +146,13 @@ def export_project(
     predictions: bool = False,
     images: Annotated[bool, Query(description="COCO: a zip with the images, not JSON")] = False,
     scorer: ScorerQuery = None,
+    sleap_video: Annotated[
+        SleapVideo,
+        Query(
+            description="SLEAP: `embedded` (frames inside labels.pkg.slp) or `video` (frames "
+            "of a Keyloop video as indices into the video file, written beside labels.slp)"
+        ),
+    ] = SleapVideo.embedded,
 ) -> FileResponse | JSONResponse:
     """Download a zip in the tool's own layout (COCO: the JSON alone unless `images`)."""
     project = get_project(session, project_id)
@@ -166,6 +174,7 @@ def export_project(
                 where,
                 predictions=predictions,
                 scorer=scorer,
+                sleap_video=sleap_video,
             )
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -38,9 +38,10 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 FrameIndex = Annotated[int, Path(ge=0, le=MAX_ID, description="0-based, in presentation order")]
 
 
-def _read(video: Video, frame_images: int = 0) -> VideoRead:
+def _read(video: Video, frame_images: int = 0, frames_labeled: int = 0) -> VideoRead:
     read = VideoRead.model_validate(video)
     read.frame_images = frame_images
+    read.frames_labeled = frames_labeled
     return read
 
 
@@ -73,7 +74,7 @@ async def upload_video(
 @router.get("/projects/{project_id}/videos")
 def list_videos(project_id: IdPath, _: Viewer, session: SessionDep) -> list[VideoRead]:
     get_project(session, project_id)
-    return [_read(v, n) for v, n in videos.list_videos(session, project_id)]
+    return [_read(v, n, done) for v, n, done in videos.list_videos(session, project_id)]
 
 
 @router.get("/videos/{video_id}")

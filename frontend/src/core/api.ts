@@ -70,6 +70,8 @@ export interface ImageFilter {
   name?: string | undefined;
   /** Only frames of this video; 0: only images that are not video frames. */
   videoId?: number | undefined;
+  /** Frames video by video in frame order, then the images not from a video (a grouped grid). */
+  byVideo?: boolean;
   offset?: number;
   limit?: number;
 }
@@ -190,6 +192,7 @@ export class ApiClient {
     const name = filter.name?.trim();
     if (name) q.set("name", name);
     if (filter.videoId !== undefined) q.set("video_id", String(filter.videoId));
+    if (filter.byVideo) q.set("by_video", "true");
     q.set("offset", String(filter.offset ?? 0));
     q.set("limit", String(filter.limit ?? 50));
     return this.request("GET", `/projects/${projectId}/images?${q.toString()}`);

@@ -47,7 +47,12 @@ export interface ExportOptions {
   images?: boolean;
   /** DeepLabCut only: the scorer of CollectedData_<scorer> (default: the imported project's). */
   scorer?: string | undefined;
+  /** SLEAP only: video frames embedded (the default) or as frame indices into the video file. */
+  sleapVideo?: SleapVideo | undefined;
 }
+
+/** How a SLEAP export writes frames taken from a Keyloop video. */
+export type SleapVideo = "embedded" | "video";
 
 /** What DeepLabCut accepts as a scorer here: it becomes part of file names. */
 export const SCORER_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.\\-]*";
@@ -62,6 +67,7 @@ export function exportPath(projectId: number, fmt: TransferFormat, options: Expo
   if (fmt === "coco" && options.images) q.set("images", "true");
   const scorer = options.scorer?.trim();
   if (fmt === "dlc" && scorer) q.set("scorer", scorer);
+  if (fmt === "sleap" && options.sleapVideo === "video") q.set("sleap_video", "video");
   const query = q.toString();
   return `/projects/${projectId}/export/${fmt}${query ? `?${query}` : ""}`;
 }

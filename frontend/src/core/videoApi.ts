@@ -22,6 +22,8 @@ export interface VideoRead {
   created_at: string;
   /** How many of its frames are project images. */
   frame_images: number;
+  /** How many of those someone labeled (in progress or done). */
+  frames_labeled: number;
 }
 
 export type ExtractMethod = "uniform" | "kmeans" | "uncertain";

@@ -8,6 +8,7 @@ import { canReview } from "./Review";
 import { agreementApi } from "./SecondLabels";
 import { linkClick, navigate } from "./router";
 import type { VideoRead } from "../core/videoApi";
+import { groupByVideo } from "../core/videoGroups";
 import { VideoPanel } from "./video/VideoPanel";
 
 const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
@@ -35,6 +36,8 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   const [message, setMessage] = useState<string | null>(null);
   const [uploading, setUploading] = useState(false);
   const [secondLabels, setSecondLabels] = useState(0); // images sent to this user for an agreement check
+  // With videos and no video filter the grid is grouped by video, and pages come in that order.
+  const grouped = videos.length > 0 && videoId === "";
 
   const load = useCallback(
     async (offset: number) => {
@@ -42,7 +45,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
       try {
         const filter = {
           state: state || undefined, split: split || undefined, name, offset, limit: PAGE,
-          videoId: videoId === "" ? undefined : videoId,
+          videoId: videoId === "" ? undefined : videoId, byVideo: grouped,
         };
         const [p, page] = await Promise.all([api.getProject(projectId), api.listImages(projectId, filter)]);
         if (request !== latest.current) return; // a newer search or filter answered or will
@@ -53,7 +56,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
         if (request === latest.current) setError(errorText(e));
       }
     },
-    [projectId, state, split, name, videoId],
+    [projectId, state, split, name, videoId, grouped],
   );
 
   useEffect(() => {
@@ -190,24 +193,43 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
           {total} image(s){state || split || name || videoId !== "" ? " match the filters" : ""}
           {typeof videoId === "number" && videoId > 0 && `, frames of ${videos.find((v) => v.id === videoId)?.original_name ?? "the video"} in video order`}
         </p>
-        <ul class="image-grid" aria-label="Images">
-          {images.map((img) => (
-            <li key={img.id} class="image-card">
-              <a href={`/projects/${projectId}/images/${img.id}`} onClick={linkClick} aria-label={`Open ${img.original_name}`}>
-                <img src={api.thumbnailUrl(img.id)} alt="" loading="lazy" width={256} height={256} />
-                <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
-                {img.reviewed_at && <span class="badge reviewed" title="A reviewer accepted or corrected these labels">reviewed</span>}
-                <span class="image-name" title={img.original_name}>{img.original_name}</span>
-                <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
-                {img.frame_index != null && <span class="muted frame-of">🎞 frame {img.frame_index}</span>}
-              </a>
-            </li>
-          ))}
-        </ul>
+        {grouped ? (
+          groupByVideo(images, videos).map((group) => (
+            <section key={group.key} class="image-group" aria-label={group.title}>
+              <h3 class="image-group-title">
+                {group.title} {group.summary && <span class="muted">{group.summary}</span>}
+              </h3>
+              <ImageGrid images={group.images} projectId={projectId} nKeypoints={nKeypoints} label={`Images of ${group.title}`} />
+            </section>
+          ))
+        ) : (
+          <ImageGrid images={images} projectId={projectId} nKeypoints={nKeypoints} label="Images" />
+        )}
         {images.length < total && (
           <button type="button" onClick={() => void load(images.length)}>Load more</button>
         )}
       </main>
     </div>
+  );
+}
+
+function ImageGrid({ images, projectId, nKeypoints, label }: {
+  images: readonly ImageRead[]; projectId: number; nKeypoints: number; label: string;
+}) {
+  return (
+    <ul class="image-grid" aria-label={label}>
+      {images.map((img) => (
+        <li key={img.id} class="image-card">
+          <a href={`/projects/${projectId}/images/${img.id}`} onClick={linkClick} aria-label={`Open ${img.original_name}`}>
+            <img src={api.thumbnailUrl(img.id)} alt="" loading="lazy" width={256} height={256} />
+            <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
+            {img.reviewed_at && <span class="badge reviewed" title="A reviewer accepted or corrected these labels">reviewed</span>}
+            <span class="image-name" title={img.original_name}>{img.original_name}</span>
+            <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
+            {img.frame_index != null && <span class="muted frame-of">🎞 frame {img.frame_index}</span>}
+          </a>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -56,6 +56,12 @@ describe("exportPath", () => {
     expect(exportPath(3, "coco", { scorer: "Mackenzie" })).toBe("/projects/3/export/coco");
   });
 
+  it("asks SLEAP for video-backed frames only when chosen, and for SLEAP only", () => {
+    expect(exportPath(3, "sleap", { sleapVideo: "video" })).toBe("/projects/3/export/sleap?sleap_video=video");
+    expect(exportPath(3, "sleap", { sleapVideo: "embedded" })).toBe("/projects/3/export/sleap");
+    expect(exportPath(3, "dlc", { sleapVideo: "video" })).toBe("/projects/3/export/dlc");
+  });
+
   it("accepts as a scorer what the API accepts (the input's pattern, compiled as browsers do)", () => {
     const scorer = new RegExp(`^(?:${SCORER_PATTERN})$`, "v");
     for (const ok of ["Mackenzie", "lab-2.v1", "A_b"]) expect(scorer.test(ok)).toBe(true);

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { isActive } from "../../core/adminCharts";
 import { splitSelection, type PickedFile } from "../../core/fileSelection";
-import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, type ExportOptions, type TransferFormat } from "../../core/transferApi";
+import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, type ExportOptions, type SleapVideo, type TransferFormat } from "../../core/transferApi";
 import type { ImageState, ProjectRead, Split } from "../../core/types";
 import { transfer } from "../api";
 import { FilePicker } from "../FilePicker";
@@ -107,8 +107,9 @@ function ExportCard({ project }: { project: ProjectRead }) {
   const [predictions, setPredictions] = useState(false);
   const [images, setImages] = useState(false);
   const [scorer, setScorer] = useState("");
+  const [sleapVideo, setSleapVideo] = useState<SleapVideo>("embedded");
   const coco = fmt === "coco";
-  const options: ExportOptions = { state: state || undefined, split: split || undefined, reviewed, predictions, images, scorer };
+  const options: ExportOptions = { state: state || undefined, split: split || undefined, reviewed, predictions, images, scorer, sleapVideo };
   const scorerValid = scorer.trim() === "" || new RegExp(`^${SCORER_PATTERN}$`).test(scorer.trim());
   const kind = exportKind(fmt, options);
   return (
@@ -151,6 +152,15 @@ function ExportCard({ project }: { project: ProjectRead }) {
             <input value={scorer} maxLength={64} pattern={SCORER_PATTERN} aria-invalid={!scorerValid}
               placeholder="as imported, else keyloop" title="letters, digits, _ . - (your DeepLabCut project's scorer, to merge the labels back)"
               onInput={(e) => setScorer(e.currentTarget.value)} />
+          </label>
+        )}
+        {fmt === "sleap" && (
+          <label>Video frames (SLEAP)
+            <select value={sleapVideo} onChange={(e) => setSleapVideo(e.currentTarget.value as SleapVideo)}
+              title="frames taken from a video: embedded as PNG in labels.pkg.slp, or frame indices into the video file, zipped beside labels.slp">
+              <option value="embedded">embedded in the package (.pkg.slp)</option>
+              <option value="video">frame indices into the video file (.slp + video)</option>
+            </select>
           </label>
         )}
         <div>
