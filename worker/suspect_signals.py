@@ -11,9 +11,11 @@ robust z-scores), so nothing here is tuned to one species or image size:
   (PCK@alpha on the version's validation images, `backend/calibration.py`). A label more
   than alpha·l from a prediction that is right with probability c is itself wrong with about
   that probability.
-- `classified_as_other`: max(0, p_j - p_k) where p is the keypoint classifier's distribution
-  for z sampled at the label of keypoint k (`worker/ml/label_readout.py`) and j the most
-  probable other keypoint: the spot looks like keypoint j more than like k.
+- `classified_as_other`: a · max(0, p_j - p_k) where p is the keypoint classifier's
+  distribution for z sampled at the label of keypoint k (`worker/ml/label_readout.py`), j the
+  most probable other keypoint (the spot looks like keypoint j more than like k) and a the
+  share of all the project's labels the classifier reads as their own keypoint (how far it
+  can be trusted at all: about 1/K for an untrained one).
 - `left_right_swap`: for a flip pair (a, b) both labeled, the summed distances to the
   predictions as labeled (D) and swapped (D'); evidence min(c_a, c_b) · ramp((D - D') / 2l;
   alpha/2 → 3alpha/2) · ramp(1 - D'/D; 0.5 → 0.8): swapping must fit much better, by more than the
@@ -115,9 +117,19 @@ def classified_as_other(model: ModelView) -> Evidence:
     others = np.where(np.eye(k, dtype=bool)[None], -np.inf, np.nan_to_num(probs, nan=-np.inf))
     other = others.argmax(axis=2)
     p_other = np.take_along_axis(others, other[..., None], axis=2)[..., 0]
-    gap = np.where(np.isfinite(own) & np.isfinite(p_other), p_other - own, 0.0)
-    values = np.clip(gap, 0.0, 1.0)
-    return Evidence(values, {"other": other, "p_other": p_other, "p_own": own})
+    read = np.isfinite(own) & np.isfinite(p_other)
+    gap = np.where(read, p_other - own, 0.0)
+    # How far to trust the classifier: the share of the project's labels it reads as their own
+    # keypoint (a few wrong labels barely move it; an untrained KCN's 1/K silences it).
+    accuracy = float((own[read] > p_other[read]).mean()) if read.any() else 0.0
+    values = np.clip(gap, 0.0, 1.0) * accuracy
+    numbers = {
+        "other": other,
+        "p_other": p_other,
+        "p_own": own,
+        "kcn_accuracy": np.full(own.shape, accuracy),
+    }
+    return Evidence(values, numbers)
 
 
 def left_right_swap(

@@ -129,7 +129,7 @@ def test_the_classifier_flags_a_label_whose_spot_reads_as_another_keypoint() -> 
     probs = np.broadcast_to(np.eye(4) * 0.9 + 0.025, (1, 4, 4)).copy()
     probs[0, 0] = (0.1, 0.05, 0.05, 0.8)  # z at the nose label looks like the tail
     e = classified_as_other(_model(BASE[None], probs=probs))
-    assert e.values[0, 0] == pytest.approx(0.7)
+    assert e.values[0, 0] == pytest.approx(0.7 * 3 / 4)  # it reads 3 of the 4 labels right
     assert e.numbers["other"][0, 0] == 3
     assert (e.values[0, 1:] == 0).all()
 
@@ -160,3 +160,9 @@ def test_reasons_name_the_keypoint_and_come_strongest_first() -> None:
     ]
     assert why[1]["partner_keypoint"] == "right_ear" and "right_ear" in why[1]["detail"]
     assert why[2]["other_keypoint"] == "right_ear"
+
+
+def test_a_classifier_that_reads_most_labels_wrong_is_not_trusted() -> None:
+    probs = np.broadcast_to(np.full((4, 4), 0.1) + np.roll(np.eye(4), 1, axis=1) * 0.6, (5, 4, 4))
+    e = classified_as_other(_model(np.repeat(BASE[None], 5, axis=0), probs=probs.copy()))
+    assert (e.values == 0).all()
