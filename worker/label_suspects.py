@@ -144,6 +144,11 @@ def score_version_labels(
     scores = score_project(project, path, calibration, alpha, sigma, on_progress)
     rows = suspect_rows(project, scores, version_id)
     with session_scope(settings.database_url) as session:
+        # An image deleted while scoring ran has nothing left to be suspect about.
+        alive = set(
+            session.scalars(select(Image.id).where(Image.id.in_({r.image_id for r in rows})))
+        )
+        rows = [r for r in rows if r.image_id in alive]
         session.execute(delete(LabelSuspect).where(LabelSuspect.project_id == project_id))
         session.add_all(rows)
     return len(rows)

@@ -166,3 +166,10 @@ def test_a_classifier_that_reads_most_labels_wrong_is_not_trusted() -> None:
     probs = np.broadcast_to(np.full((4, 4), 0.1) + np.roll(np.eye(4), 1, axis=1) * 0.6, (5, 4, 4))
     e = classified_as_other(_model(np.repeat(BASE[None], 5, axis=0), probs=probs.copy()))
     assert (e.values == 0).all()
+
+
+def test_a_project_without_labels_scores_nothing() -> None:
+    empty = np.zeros((0, 4, 2))
+    labels = Labels(empty, np.zeros(0), np.zeros((0, 4)))
+    model = ModelView(empty, np.zeros((0, 4)), np.zeros((0, 4, 4)))
+    assert score_all(labels, model, ALPHA, FLIP, EDGES).score.shape == (0, 4)
