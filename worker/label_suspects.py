@@ -236,8 +236,11 @@ def _fill(
     probs: np.ndarray,
 ) -> None:
     """Write one chunk's readout into the project-order arrays."""
+    known = [k for k, m in enumerate(project_to_model) if m is not None]
+    model_index = [m for m in project_to_model if m is not None]
     for row, (image, box) in enumerate(zip(chunk, boxes, strict=True)):
         n = start + row
+        probs[n][np.ix_(known, known)] = readout.label_probs[row][np.ix_(model_index, model_index)]
         width, height = image.size
         predicted = box.input_to_image(readout.xy_input[row])
         for k, m in enumerate(project_to_model):
@@ -249,9 +252,6 @@ def _fill(
             # not a probability: the signals that weigh by confidence stay silent.
             sure = calibration is not None and doubt(peak, x, y, width, height) is None
             confidence[n, k] = calibrate(calibration, peak) if sure else 0.0
-            for j, mj in enumerate(project_to_model):
-                if mj is not None:
-                    probs[n, k, j] = readout.label_probs[row, m, mj]
 
 
 def suspect_rows(project: ProjectLabels, scores: Scores, version_id: int) -> list[LabelSuspect]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,12 @@ from backend.models import JobKind, JobState, LabelSuspect, Role, TrainingJob
 from backend.services.users import create_user
 from tests.backend.conftest import PASSWORD
 from worker import job_state
-from worker.label_suspects import human_xy, normaliser, run_score_job
+from worker.label_suspects import LabeledImage, _fill, human_xy, normaliser, run_score_job
 from worker.ml.config import ModelConfig
-from worker.ml.label_readout import read_labels
+from worker.ml.label_readout import Readout, read_labels
 from worker.ml.model import KeypointModel
 from worker.ml.predict import predict_input
+from worker.ml.transforms import Letterbox
 from worker.training_run import run_training_job
 
 TINY = {"backbone": "efficientnet_lite0", "input_size": 64, "max_steps": 8, "batch_size": 4}
@@ -61,6 +63,29 @@ def test_a_label_off_the_network_input_has_no_classifier_reading() -> None:
         model, images, labels, torch.ones(1, 3, dtype=torch.bool), 2.0, torch.device("cpu")
     )
     assert np.isnan(out.label_probs[0, 1]).all() and np.isfinite(out.label_probs[0, 0]).all()
+
+
+def test_a_reordered_schema_maps_the_models_readings_to_the_projects_keypoints() -> None:
+    # The model was trained on [a, b, c]; the project is now [c, new, a] (b deleted).
+    probs = np.arange(9, dtype=np.float64).reshape(1, 3, 3)
+    readout = Readout(np.array([[[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]]), np.ones((1, 3)), probs)
+    image = LabeledImage(1, Path("x.png"), None, (100, 100), 1, np.full((3, 2), np.nan))
+    xy, confidence, out = np.full((1, 3, 2), np.nan), np.zeros((1, 3)), np.full((1, 3, 3), np.nan)
+    _fill(
+        readout, [Letterbox(0, 0, 1, 1, 0, 0)], [image], [2, None, 0], None, 0, xy, confidence, out
+    )
+    assert (
+        xy[0].tolist()[0] == [3.0, 3.0]
+        and np.isnan(xy[0, 1]).all()
+        and xy[0, 2].tolist() == [1.0, 1.0]
+    )
+    assert out[0, 0, 0] == probs[0, 2, 2] and out[0, 0, 2] == probs[0, 2, 0]
+    assert (
+        out[0, 2, 0] == probs[0, 0, 2]
+        and np.isnan(out[0, 1]).all()
+        and np.isnan(out[0, :, 1]).all()
+    )
+    assert (confidence == 0).all(), "no calibration curve: no confidence to weigh by"
 
 
 def test_only_points_a_human_placed_are_scored() -> None:
