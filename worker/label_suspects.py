@@ -138,7 +138,8 @@ def score_version_labels(
             raise LookupError(f"model version {version_id} no longer exists")
         path, project_id = version.path, version.project_id
         calibration = Calibration.from_dict(version.metrics.get("calibration"))
-        alpha = float(version.config.get("pck_alpha", 0.1))
+        # The confidence means "within PCK@alpha" for the alpha it was calibrated at.
+        alpha = calibration.alpha if calibration else float(version.config.get("pck_alpha", 0.1))
         sigma = float(version.config.get("sigma", 2.0))
     project = load_labels(project_id)
     scores = score_project(project, path, calibration, alpha, sigma, on_progress)
