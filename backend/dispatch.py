@@ -23,6 +23,7 @@ from backend.queue import (
     TASK_PREDICT,
     TASK_PREDICT_VIDEO,
     TASK_RETRAIN,
+    TASK_SCORE_LABELS,
     make_celery,
 )
 
@@ -35,6 +36,7 @@ TASK_FOR_KIND = {
     JobKind.import_: TASK_IMPORT,
     JobKind.extract_frames: TASK_EXTRACT_FRAMES,
     JobKind.predict_video: TASK_PREDICT_VIDEO,
+    JobKind.score_labels: TASK_SCORE_LABELS,
 }
 
 

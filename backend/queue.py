@@ -26,6 +26,8 @@ TASK_COLLECT_GARBAGE = "maintenance.collect_garbage"
 TASK_EXTRACT_FRAMES = "video.extract_frames"
 TASK_EXTRACT_UNCERTAIN_FRAMES = "video.extract_uncertain_frames"
 TASK_PREDICT_VIDEO = "video.predict"
+# Suspect labels scored on demand: a forward pass per labeled image, like a bulk prediction.
+TASK_SCORE_LABELS = "suspects.score"
 
 QUEUE_TRAINING = "training"
 QUEUE_INFERENCE = "inference"
@@ -63,6 +65,7 @@ def make_celery(
             TASK_EXTRACT_FRAMES: {"queue": QUEUE_IMPORTS},
             TASK_EXTRACT_UNCERTAIN_FRAMES: {"queue": QUEUE_INFERENCE},
             TASK_PREDICT_VIDEO: {"queue": QUEUE_BULK},
+            TASK_SCORE_LABELS: {"queue": QUEUE_BULK},
         },
         "result_expires": 7 * 24 * 3600,
     }

@@ -23,6 +23,7 @@ TASK_MODULES = [
     "worker.tasks.maintenance",  # likewise
     "worker.tasks.videos",  # likewise (uniform and k-means frame extraction)
     "worker.tasks.video_model",  # frames picked by uncertainty, whole-video prediction
+    "worker.tasks.suspects",  # suspect labels scored on demand
 ]
 
 celery_app = make_celery(get_settings(), "keyloop-worker", include=TASK_MODULES)

@@ -4,7 +4,8 @@
 progress and cancellation through the job row; 4. write the model files into a staging
 folder and rename it into place (atomic), and only then add the ModelVersion row;
 5. activate it per the project's policy; 6. predict every image of the project; 7. score the
-images for the labeling queue (`active_learning.py`). The ONNX export (for the API's
+images for the labeling queue (`active_learning.py`); 8. score the human labels for how likely
+each is wrong (`label_suspects.py`). The ONNX export (for the API's
 torch-free interactive predict) is written with the model files in step 4.
 A worker killed at any point leaves no row pointing at incomplete files; a redelivered job
 resumes from the last checkpoint in its work folder.
@@ -29,6 +30,7 @@ from worker.active_learning import score_version
 from worker.device import default_model, pick_device
 from worker.evaluating import evaluate_samples
 from worker.interactive_model import export_interactive_model
+from worker.label_suspects import score_version_labels
 from worker.ml.config import TrainConfig
 from worker.ml.train import Progress, train
 from worker.predicting import load_predictor, predict_and_store
@@ -132,6 +134,12 @@ def _train_and_publish(
     except Exception as exc:  # the queue falls back to sequential; never lose a model for it
         log.exception("active-learning scoring of version %s failed", version_id)
         reporter.report({"scoring_error": f"{type(exc).__name__}: {exc}"}, force=True)
+    reporter.set_phase("checking_labels", model_version_id=version_id)
+    try:
+        reporter.report({"suspects": score_version_labels(version_id)}, force=True)
+    except Exception as exc:  # suspects are advice; never lose a model for them
+        log.exception("label scoring with version %s failed", version_id)
+        reporter.report({"suspects_error": f"{type(exc).__name__}: {exc}"}, force=True)
     reporter.set_phase("done", model_version_id=version_id)
     job_state.finish(job_id, JobState.succeeded, None)
     shutil.rmtree(workdir, ignore_errors=True)

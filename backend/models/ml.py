@@ -34,6 +34,9 @@ class JobKind(enum.StrEnum):
     # images, and predictions for the frames of a whole video (results are files).
     extract_frames = "extract_frames"
     predict_video = "predict_video"
+    # Human labels scored for how likely each is wrong, with the active version (issue 17);
+    # a retraining also does it itself, without a job of this kind.
+    score_labels = "score_labels"
 
 
 class JobState(enum.StrEnum):

@@ -2,7 +2,8 @@
 
 A suspect is open while its image's annotation is still at the version it was scored on; any
 later save closes it, so a fix, a swap or a reviewer's explicit acceptance all take it off the
-list without a separate status to keep in step. Scoring lives in the worker.
+list without a separate status to keep in step. Scoring lives in the worker
+(`worker/label_suspects.py`): after every retraining, and on demand as a `score_labels` job.
 """
 
 from __future__ import annotations
@@ -12,8 +13,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Annotation, Image, LabelSuspect, Prediction, Project
+from backend.errors import Conflict
+from backend.models import (
+    Annotation,
+    Image,
+    JobKind,
+    LabelSuspect,
+    Prediction,
+    Project,
+    TrainingJob,
+    User,
+)
+from backend.models.ml import ACTIVE_JOB_STATES
 from backend.schemas.suspect import SuspectPage, SuspectPoint, SuspectRead
+from backend.services.jobs import active_model_version, create_job
 
 
 def _open(project_id: int) -> Any:
@@ -87,3 +100,27 @@ def _predicted(
         )
     ).all()
     return {(i, v): list(points) for i, v, points in rows}
+
+
+def start_scan(session: Session, project: Project, user: User) -> TrainingJob:
+    """Queue a `score_labels` job with the project's active version (the caller commits and
+    sends it); 409 when the project has no active version to score with, or a scan of it is
+    already queued or running (a second would only redo the same work)."""
+    pending = session.scalar(
+        select(TrainingJob.id).where(
+            TrainingJob.project_id == project.id,
+            TrainingJob.kind == JobKind.score_labels,
+            TrainingJob.state.in_(ACTIVE_JOB_STATES),
+        )
+    )
+    if pending is not None:
+        raise Conflict(f"a label scan of this project is already under way (job {pending})")
+    version = active_model_version(session, project.id)
+    if version is None:
+        raise Conflict(
+            "the project has no active model version to score labels with; train one first "
+            "(every retraining also scores the labels itself)"
+        )
+    return create_job(
+        session, project, JobKind.score_labels, {"model_version_id": version.id}, user
+    )

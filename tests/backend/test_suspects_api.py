@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.models import LabelSuspect, ModelVersion, Prediction
-from tests.backend.conftest import png_bytes, upload
+from backend.models import JobKind, LabelSuspect, ModelVersion, Prediction, Role, TrainingJob
+from tests.backend.conftest import ClientFactory, png_bytes, upload
 
 POINTS = [
     {"name": "nose", "x": 10, "y": 12, "visibility": "visible"},
@@ -88,3 +88,54 @@ def test_a_save_after_scoring_closes_the_suspect(
 def test_refuses_a_score_outside_zero_to_one(admin: TestClient, project: dict[str, Any]) -> None:
     r = admin.get(f"/api/v1/projects/{project['id']}/suspects?min_score=2")
     assert r.status_code == 422
+
+
+def _active_version(db: Session, project_id: int) -> ModelVersion:
+    version = ModelVersion(
+        project_id=project_id, backbone="b", config={}, metrics={}, labeled_count=2,
+        unlabeled_count=0, labels_snapshot={}, path="/nonexistent", is_active=True,
+    )  # fmt: skip
+    db.add(version)
+    db.commit()
+    return version
+
+
+def test_a_scan_queues_a_scoring_job_with_the_active_version(
+    admin: TestClient, project: dict[str, Any], db: Session
+) -> None:
+    inactive = _active_version(db, project["id"])
+    inactive.is_active = False
+    active = _active_version(db, project["id"])
+    r = admin.post(f"/api/v1/projects/{project['id']}/suspects/scan")
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["kind"] == "score_labels" and job["state"] == "queued"
+    assert job["options"] == {"model_version_id": active.id}
+    row = db.get(TrainingJob, job["id"])
+    assert row is not None and row.kind == JobKind.score_labels
+    again = admin.post(f"/api/v1/projects/{project['id']}/suspects/scan")
+    assert again.status_code == 409 and "already under way" in again.json()["detail"]
+
+
+def test_a_scan_without_a_model_is_a_409_that_says_so(
+    admin: TestClient, project: dict[str, Any]
+) -> None:
+    r = admin.post(f"/api/v1/projects/{project['id']}/suspects/scan")
+    assert r.status_code == 409
+    assert "no active model version" in r.json()["detail"]
+
+
+def test_reviewers_and_admins_scan_annotators_do_not(
+    client_as: ClientFactory, project: dict[str, Any], db: Session
+) -> None:
+    _active_version(db, project["id"])
+    annotator = client_as(Role.annotator)
+    r = annotator.post(f"/api/v1/projects/{project['id']}/suspects/scan")
+    assert r.status_code == 403
+    assert db.query(TrainingJob).filter_by(kind=JobKind.score_labels).count() == 0
+    reviewer = client_as(Role.reviewer)
+    assert reviewer.post(f"/api/v1/projects/{project['id']}/suspects/scan").status_code == 202
+
+
+def test_a_scan_of_an_unknown_project_is_a_404(admin: TestClient) -> None:
+    assert admin.post("/api/v1/projects/999999/suspects/scan").status_code == 404

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from backend.api.deps import SessionDep, Viewer
+from backend.api.deps import Reviewer, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath, OffsetQuery, OptionalIdQuery
+from backend.dispatch import send_job
 from backend.schemas.suspect import SuspectPage
+from backend.schemas.training import JobRead
 from backend.services.projects import get_project
-from backend.services.suspects import open_suspects
+from backend.services.suspects import open_suspects, start_scan
 
 router = APIRouter(tags=["label quality"])
 
@@ -31,3 +33,17 @@ def list_suspects(
     return open_suspects(
         session, project, limit=limit, offset=offset, min_score=min_score, image_id=image_id
     )
+
+
+@router.post("/projects/{project_id}/suspects/scan", status_code=202)
+def scan_labels(
+    project_id: IdPath, reviewer: Reviewer, session: SessionDep, settings: SettingsDep
+) -> JobRead:
+    """Score every human label with the active model version now (a `score_labels` job);
+    its suspects replace the project's earlier ones. 409 without an active version or while
+    another scan of the project is queued or running."""
+    project = get_project(session, project_id)
+    job = start_scan(session, project, reviewer)
+    session.commit()
+    send_job(session, settings, job)
+    return JobRead.model_validate(job)
