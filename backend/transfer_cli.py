@@ -189,28 +189,9 @@ def _run_export(
     try:
         with session_scope(settings.database_url) as session:
             project = get_project(session, project_id)
-            if out.suffix == ".json" and fmt is Format.coco:
-                document = coco_document(session, project, where, predictions=predictions)
-                out.write_text(json.dumps(document))
-                count = len(document["images"])
-            elif out.suffix == ".zip":
-                with zipfile.ZipFile(out, "w") as archive:
-                    sink: Sink = ZipSink(archive)
-                    count = export(
-                        session,
-                        store,
-                        project,
-                        fmt,
-                        sink,
-                        where,
-                        predictions=predictions,
-                        scorer=scorer,
-                        sleap_video=sleap_video,
-                    )
-            else:
-                out.mkdir(parents=True, exist_ok=True)
-                sink = DirSink(out)
-                count = export(
+
+            def write_to(sink: Sink) -> int:
+                return export(
                     session,
                     store,
                     project,
@@ -221,6 +202,17 @@ def _run_export(
                     scorer=scorer,
                     sleap_video=sleap_video,
                 )
+
+            if out.suffix == ".json" and fmt is Format.coco:
+                document = coco_document(session, project, where, predictions=predictions)
+                out.write_text(json.dumps(document))
+                count = len(document["images"])
+            elif out.suffix == ".zip":
+                with zipfile.ZipFile(out, "w") as archive:
+                    count = write_to(ZipSink(archive))
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                count = write_to(DirSink(out))
     except KeyloopError as exc:
         _fail(exc.detail)
         return

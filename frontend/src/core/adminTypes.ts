@@ -1,5 +1,5 @@
 /** Wire types of the admin endpoints (training jobs, model versions, evaluations, health, tokens). */
-import type { ProjectCounts as ImageCounts } from "./types";
+import type { EffortCounts, ProjectCounts as ImageCounts } from "./types";
 
 export type Backbone = "hrnet_w32" | "hrnet_w18_small" | "efficientnet_lite0";
 export type JobKind = "train" | "predict" | "evaluate" | "import" | "extract_frames" | "predict_video" | "score_labels";
@@ -197,7 +197,7 @@ export type PckNormalizer = "bbox" | "roi" | "extent" | "mixed";
 
 /** GET /projects/{id}/effort: what the annotators' saves took, per model version, annotator or day. */
 export type EffortGroup = "version" | "annotator" | "day";
-export interface EffortRow {
+export interface EffortRow extends EffortCounts {
   /** The key of the grouping asked for; the others are null. A null version: no model shown. */
   model_version_id: number | null;
   model_version_number: number | null;
@@ -206,15 +206,6 @@ export interface EffortRow {
   day: string | null;
   saves: number;
   images: number;
-  placed: number;
-  moved: number;
-  accepted: number;
-  accepted_revoked: number;
-  occluded: number;
-  unlabeled: number;
-  predicted: number;
-  clicks: number;
-  active_seconds: number;
   /** Of the predicted keypoints labeled, the share saved as predicted; null when none was. */
   accepted_untouched_fraction: number | null;
   clicks_per_image: number;

@@ -124,8 +124,8 @@ export interface AnnotationWrite {
   effort?: EffortWrite;
 }
 
-/** Effort since the previous save of the image in this tab: counts of keypoints, clicks, seconds. */
-export interface EffortWrite {
+/** Labeling effort counts: keypoints by outcome, clicks, active seconds (core/effort.ts). */
+export interface EffortCounts {
   placed: number;
   moved: number;
   accepted: number;
@@ -135,6 +135,10 @@ export interface EffortWrite {
   predicted: number;
   clicks: number;
   active_seconds: number;
+}
+
+/** Effort since the previous save of the image in this tab. */
+export interface EffortWrite extends EffortCounts {
   /** The model version whose prediction the annotator saw; null when none was shown. */
   model_version_id: number | null;
 }

@@ -64,6 +64,11 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
     return () => clearTimeout(timer);
   }, [search]);
 
+  // Handlers that reload after an await (an upload) call the load of the latest render: the
+  // filter or the video grouping may have changed meanwhile, and a stale load would answer last.
+  const latestLoad = useRef(load);
+  latestLoad.current = load;
+
   useEffect(() => {
     void load(0);
   }, [load]);
@@ -97,7 +102,7 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
         ? ` ${held} of them went to the validation split: labeled, they measure the model (PCK) and are never trained on.`
         : "";
       setMessage(`Uploaded ${res.created.length} image(s)${dup}.${split}${leftOutNote}`);
-      await load(0);
+      await latestLoad.current(0);
     } catch (e) {
       setError(`Upload failed, nothing was stored: ${errorText(e)}`);
     } finally {
