@@ -1,7 +1,9 @@
 """Sending worker tasks from the API, by name, after the job row is committed.
 
-The task carries only the job id; if the broker is unreachable the job is marked failed with
-the reason rather than left queued forever.
+A route that starts a job ends with `commit_and_send`: the commit makes the row visible to
+workers before the message can reach one. The task carries only the job id; if the broker is
+unreachable the job is marked failed with the reason (and that is committed too) rather than
+left queued forever, and the request still answers with the job.
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ def _client(broker_url: str, result_backend: str, data_dir: str) -> Celery:
 
 def celery_client(settings: Settings) -> Celery:
     return _client(settings.broker_url, settings.result_backend, str(settings.data_dir))
+
+
+def commit_and_send(session: Session, settings: Settings, job: TrainingJob) -> None:
+    """Commit the unit of work that created `job`, then send its task (`send_job`)."""
+    session.commit()
+    send_job(session, settings, job)
 
 
 def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:

@@ -1,5 +1,6 @@
-"""Views over a stored evaluation's metrics (written by worker.small_jobs): the worst
-validation images with their points, and the keypoint-embedding map."""
+"""Reading evaluations (written by worker.small_jobs): a version's or a project's list, and
+views over one's stored metrics: the worst validation images with their points, and the
+keypoint-embedding map."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.errors import NotFound
-from backend.models import Evaluation, Image
+from backend.models import Evaluation, Image, ModelVersion, Project
 from backend.schemas.admin import EmbeddingPoint, EmbeddingRead, EvaluationSummary, ExampleImage
+from backend.services.projects import get_project
 
 
 def get_evaluation(session: Session, evaluation_id: int) -> Evaluation:
@@ -19,6 +21,32 @@ def get_evaluation(session: Session, evaluation_id: int) -> Evaluation:
     if evaluation is None:
         raise NotFound(f"evaluation {evaluation_id} not found")
     return evaluation
+
+
+def of_version(session: Session, version_id: int) -> list[Evaluation]:
+    """The version's evaluations, newest first."""
+    query = select(Evaluation).where(Evaluation.model_version_id == version_id)
+    return list(session.scalars(query.order_by(Evaluation.id.desc())))
+
+
+def of_project(
+    session: Session, project_id: int, version_id: int | None, limit: int
+) -> list[Evaluation]:
+    """The evaluations of the project's versions (or of one of them), newest first."""
+    query = (
+        select(Evaluation)
+        .join(ModelVersion, ModelVersion.id == Evaluation.model_version_id)
+        .where(ModelVersion.project_id == project_id)
+    )
+    if version_id is not None:
+        query = query.where(Evaluation.model_version_id == version_id)
+    return list(session.scalars(query.order_by(Evaluation.id.desc()).limit(limit)))
+
+
+def project_of(session: Session, evaluation: Evaluation) -> Project:
+    version = session.get(ModelVersion, evaluation.model_version_id)
+    assert version is not None  # evaluations cascade with their version
+    return get_project(session, version.project_id)
 
 
 def summarize(evaluation: Evaluation) -> EvaluationSummary:

@@ -216,3 +216,15 @@ def remove_blob_if_orphaned(session: Session, store: LocalBlobStore, checksum: s
     of another project, and a rolled-back delete must still find its file."""
     if session.scalar(select(Image.id).where(Image.checksum == checksum).limit(1)) is None:
         store.delete(checksum)
+
+
+def require_in_project(session: Session, project: Project, image_ids: list[int]) -> None:
+    """400 naming (the first 20 of) the ids that are not images of `project`."""
+    found = set(
+        session.scalars(
+            select(Image.id).where(Image.project_id == project.id, Image.id.in_(image_ids))
+        )
+    )
+    unknown = sorted(set(image_ids) - found)
+    if unknown:
+        raise BadInput(f"images not in project {project.id}: {unknown[:20]}")

@@ -1,7 +1,8 @@
-"""Creating, reading and cancelling worker jobs, and promoting model versions.
+"""Creating, listing and cancelling worker jobs; listing and promoting model versions.
 
 Jobs are rows first and Celery messages second: the API commits the row, then sends the
-task by name (`backend.queue`); the worker reads everything it needs from the row.
+task by name (`backend.dispatch.commit_and_send`); the worker reads everything it needs from
+the row.
 """
 
 from __future__ import annotations
@@ -160,3 +161,26 @@ def version_for_prediction(
     if active is None:
         raise Conflict("the project has no active model version yet; train one first")
     return active
+
+
+def list_jobs(
+    session: Session, project_id: int, kind: JobKind | None, limit: int
+) -> list[TrainingJob]:
+    """The project's jobs (of one kind, or all), newest first."""
+    query = select(TrainingJob).where(TrainingJob.project_id == project_id)
+    if kind is not None:
+        query = query.where(TrainingJob.kind == kind)
+    return list(session.scalars(query.order_by(TrainingJob.id.desc()).limit(limit)))
+
+
+def list_versions(session: Session, project_id: int) -> list[ModelVersion]:
+    """The project's model versions, newest first."""
+    query = select(ModelVersion).where(ModelVersion.project_id == project_id)
+    return list(session.scalars(query.order_by(ModelVersion.id.desc())))
+
+
+def versions_by_labeled_count(session: Session, project_id: int) -> list[ModelVersion]:
+    """The project's model versions in the order of the label-efficiency curve: by how many
+    labeled images they were trained on."""
+    query = select(ModelVersion).where(ModelVersion.project_id == project_id)
+    return list(session.scalars(query.order_by(ModelVersion.labeled_count, ModelVersion.id)))

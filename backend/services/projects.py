@@ -17,6 +17,10 @@ def get_project(session: Session, project_id: int) -> Project:
     return project
 
 
+def list_projects(session: Session) -> list[Project]:
+    return list(session.scalars(select(Project).order_by(Project.id)))
+
+
 def create_project(session: Session, data: ProjectCreate) -> Project:
     ensure_name_free(session, data.name)
     project = Project(

@@ -116,8 +116,24 @@ def user_for_token(session: Session, token: str) -> User | None:
     return row.user
 
 
-def revoke_token(session: Session, user: User, token_id: int) -> None:
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """The user's API tokens, revoked ones included, oldest first."""
+    query = select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    return list(session.scalars(query))
+
+
+def revoke_token(
+    session: Session, user: User, token_id: int, *, owner_id: int | None = None
+) -> None:
+    """`user` revokes one of their tokens, or (an admin) anyone's; with `owner_id` (an admin's
+    `/users/{id}/tokens/{token_id}`) the token must also be that user's."""
     row = session.get(ApiToken, token_id)
+    if owner_id is not None and (row is None or row.user_id != owner_id):
+        raise NotFound(f"token {token_id} of user {owner_id} not found")
     if row is None or (row.user_id != user.id and user.role != Role.admin):
         raise NotFound(f"token {token_id} not found")
     if row.revoked_at is None:

@@ -3,19 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
-from sqlalchemy import select
 
 from backend.api.deps import Annotator, SessionDep, Viewer
 from backend.api.params import IdPath
 from backend.errors import BadInput
-from backend.models import ModelVersion, Prediction
-from backend.schemas.annotation import (
-    AnnotationRead,
-    AnnotationUpdate,
-    PredictedPoint,
-    PredictionRead,
-    RevisionRead,
-)
+from backend.schemas.annotation import AnnotationRead, AnnotationUpdate, RevisionRead
 from backend.schemas.common import MAX_ID
 from backend.services import annotations as annotation_service
 from backend.services.images import get_image
@@ -86,29 +78,3 @@ def put_annotation(
 def get_revisions(image_id: IdPath, _: Viewer, session: SessionDep) -> list[RevisionRead]:
     image = get_image(session, image_id)
     return annotation_service.list_revisions(session, get_project(session, image.project_id), image)
-
-
-@router.get("/prediction")
-def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> PredictionRead | None:
-    """The active version's prediction; `null` while there is none (no model yet, or not
-    predicted yet): the annotator asks for every image it opens, so that is no error."""
-    image = get_image(session, image_id)
-    project = get_project(session, image.project_id)
-    pred = session.scalar(
-        select(Prediction)
-        .join(ModelVersion, ModelVersion.id == Prediction.model_version_id)
-        .where(Prediction.image_id == image.id, ModelVersion.is_active.is_(True))
-    )
-    if pred is None:
-        return None
-    points = [
-        PredictedPoint(name=name, **p)
-        for name, p in zip(project.keypoint_names, pred.keypoints, strict=False)
-        if p.get("x") is not None
-    ]
-    return PredictionRead(
-        image_id=image.id,
-        model_version_id=pred.model_version_id,
-        keypoints=points,
-        created_at=pred.created_at,
-    )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import (
@@ -21,7 +20,6 @@ from backend.api.sessions import (
     set_session_cookies,
 )
 from backend.errors import NotAuthenticated
-from backend.models import ApiToken
 from backend.schemas.user import (
     LoginRequest,
     LoginResponse,
@@ -120,10 +118,7 @@ def create_token(body: TokenCreate, user: CurrentUser, session: SessionDep) -> T
 
 @router.get("/tokens")
 def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenRead]:
-    rows = session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
-    )
-    return [TokenRead.model_validate(r) for r in rows]
+    return [TokenRead.model_validate(r) for r in users.list_tokens(session, user.id)]
 
 
 @router.delete("/tokens/{token_id}", status_code=204)

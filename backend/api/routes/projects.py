@@ -1,13 +1,17 @@
+"""Projects: create, read, settings, the keypoint schema, delete, and the dataset health the
+admin page shows."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from backend.api.deps import Admin, SessionDep, Viewer
 from backend.api.params import IdPath
 from backend.models import Project
+from backend.schemas.admin import ProjectHealth
 from backend.schemas.project import ProjectCreate, ProjectRead, ProjectUpdate, SchemaChange
 from backend.services import projects
+from backend.services.health import project_health
 from backend.services.schema_changes import change_schema
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -21,7 +25,7 @@ def _read(session: SessionDep, project: Project) -> ProjectRead:
 
 @router.get("")
 def list_projects(_: Viewer, session: SessionDep) -> list[ProjectRead]:
-    rows = list(session.scalars(select(Project).order_by(Project.id)))
+    rows = projects.list_projects(session)
     counts = projects.image_counts(session, [p.id for p in rows])
     out = []
     for p in rows:
@@ -66,3 +70,8 @@ def put_schema(
     change_schema(session, project, body)
     session.commit()
     return _read(session, project)
+
+
+@router.get("/{project_id}/health")
+def get_health(project_id: IdPath, _: Admin, session: SessionDep) -> ProjectHealth:
+    return project_health(session, projects.get_project(session, project_id))

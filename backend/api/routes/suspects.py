@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from backend.api.deps import Reviewer, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath, OffsetQuery, OptionalIdQuery
-from backend.dispatch import send_job
+from backend.dispatch import commit_and_send
 from backend.schemas.suspect import SuspectPage
 from backend.schemas.training import JobRead
 from backend.services.projects import get_project
@@ -44,6 +44,5 @@ def scan_labels(
     another scan of the project is queued or running."""
     project = get_project(session, project_id)
     job = start_scan(session, project, reviewer)
-    session.commit()
-    send_job(session, settings, job)
+    commit_and_send(session, settings, job)
     return JobRead.model_validate(job)

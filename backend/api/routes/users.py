@@ -1,13 +1,23 @@
+"""Users, for admins: accounts and roles, their browser sessions and their API tokens (one's
+own sessions and tokens are under `/auth`)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from backend.api.deps import Admin, AuthDep, SessionDep
 from backend.api.params import IdPath
 from backend.errors import BadInput
-from backend.models import Role, User
-from backend.schemas.user import UserCreate, UserRead, UserSessionRead, UserUpdate
+from backend.models import Role
+from backend.schemas.user import (
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserSessionRead,
+    UserUpdate,
+)
 from backend.services import user_sessions, users
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -15,7 +25,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("")
 def list_users(_: Admin, session: SessionDep) -> list[UserRead]:
-    return [UserRead.model_validate(u) for u in session.scalars(select(User).order_by(User.id))]
+    return [UserRead.model_validate(u) for u in users.list_users(session)]
 
 
 @router.post("", status_code=201)
@@ -57,4 +67,26 @@ def list_user_sessions(
 def end_user_sessions(user_id: IdPath, _: Admin, session: SessionDep) -> None:
     """Log a user out everywhere (a lost laptop, a shared account); their API tokens stay."""
     user_sessions.end_all_sessions(session, users.get_user(session, user_id).id)
+    session.commit()
+
+
+@router.get("/{user_id}/tokens")
+def list_user_tokens(user_id: IdPath, _: Admin, session: SessionDep) -> list[TokenRead]:
+    users.get_user(session, user_id)
+    return [TokenRead.model_validate(r) for r in users.list_tokens(session, user_id)]
+
+
+@router.post("/{user_id}/tokens", status_code=201)
+def issue_user_token(
+    user_id: IdPath, body: TokenCreate, _: Admin, session: SessionDep
+) -> TokenCreated:
+    """A token for a script that acts as `user_id` (e.g. a bot account); shown once."""
+    row, token = users.issue_token(session, users.get_user(session, user_id), body.name)
+    session.commit()
+    return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=token)
+
+
+@router.delete("/{user_id}/tokens/{token_id}", status_code=204)
+def revoke_user_token(user_id: IdPath, token_id: IdPath, admin: Admin, session: SessionDep) -> None:
+    users.revoke_token(session, admin, token_id, owner_id=user_id)
     session.commit()

@@ -1,5 +1,6 @@
-"""Videos: upload, list, single frames, frames into the project, extraction and prediction
-jobs, and the files those jobs produce (`services/videos.py`, `services/video_jobs.py`)."""
+"""Videos: upload, list, single frames, frames into the project and frame extraction jobs
+(`services/videos.py`, `services/video_jobs.py`). A video's prediction job is started in
+`routes/predictions.py`, its files are read in `routes/jobs.py`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import FileResponse
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
 from backend.api.downloads import attachment
 from backend.api.params import IdPath
-from backend.dispatch import send_job
+from backend.dispatch import commit_and_send
 from backend.errors import NotFound
 from backend.models import Video
 from backend.schemas.common import MAX_ID
@@ -23,12 +24,10 @@ from backend.schemas.video import (
     AddFramesResult,
     ExistingFrame,
     ExtractFramesRequest,
-    PredictVideoRequest,
     VideoRead,
 )
 from backend.services import video_jobs, videos
 from backend.services.images import StoredImage
-from backend.services.jobs import get_job
 from backend.services.projects import get_project
 from backend.services.video_frame_cache import frame_file
 
@@ -184,38 +183,5 @@ def extract_frames(
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)
     job = video_jobs.create_extract_job(session, project, video, body, user)
-    session.commit()
-    send_job(session, settings, job)
+    commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
-
-
-@router.post("/videos/{video_id}/predictions", status_code=202)
-def predict_video(
-    video_id: IdPath,
-    body: PredictVideoRequest,
-    user: Annotator,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> JobRead:
-    """Start a job that predicts every (Nth) frame; when it succeeds, download the results
-    from `GET /jobs/{id}/video-results/{csv|h5|slp|json|mp4}`."""
-    video = videos.get_video(session, video_id)
-    project = get_project(session, video.project_id)
-    job = video_jobs.create_predict_job(session, settings, project, video, body, user)
-    session.commit()
-    send_job(session, settings, job)
-    return JobRead.model_validate(job)
-
-
-@router.get("/jobs/{job_id}/video-results/{fmt}", response_class=FileResponse)
-def video_results(
-    job_id: IdPath, fmt: str, _: Viewer, session: SessionDep, settings: SettingsDep
-) -> FileResponse:
-    """DeepLabCut CSV / HDF5, SLEAP `.slp`, JSON, or the labeled preview (`mp4`)."""
-    job = get_job(session, job_id)
-    path, media_type, name = video_jobs.result_file(settings, job, fmt)
-    if fmt == "mp4":  # watched in the page, not downloaded
-        return FileResponse(path, media_type=media_type)
-    return FileResponse(
-        path, media_type=media_type, headers={"Content-Disposition": attachment(name)}
-    )

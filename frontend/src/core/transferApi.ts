@@ -1,5 +1,5 @@
 /**
- * Import from and export to other annotation tools (backend/api/routes/transfer.py,
+ * Import from and export to other annotation tools (backend/api/routes/imports.py, exports.py,
  * docs/FORMATS.md), over the shared ApiClient. An import is a job: the POST answers 202 with
  * it (a 4xx means the upload itself was refused), and polling `GET /jobs/{id}` shows its
  * progress, then the report (`progress.report`) or the error naming the file and the element

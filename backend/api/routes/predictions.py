@@ -1,30 +1,62 @@
-"""Predicting outside the retraining loop: one image interactively, or many as a bulk job."""
+"""Predictions: the active version's for an image, one image now (onnxruntime in the API
+process), and jobs that predict many: a project's images, uploaded images that are not added
+to the project, or a video's frames. A job's results are read from `routes/jobs.py`."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 
 from backend.api.deps import Annotator, SessionDep, SettingsDep, Viewer
-from backend.api.params import IdPath, OffsetQuery, OptionalIdForm
+from backend.api.params import IdPath, OptionalIdForm
 from backend.api.uploads import read_limited
 from backend.calibration import Calibration, predicted_point
 from backend.config import Settings
-from backend.dispatch import send_job
+from backend.dispatch import commit_and_send
 from backend.errors import BadInput, PayloadTooLarge
-from backend.models import ModelVersion
+from backend.models import JobKind, ModelVersion
+from backend.schemas.annotation import PredictionRead
 from backend.schemas.common import all_finite
-from backend.schemas.predict import BulkResult, BulkResultPage, ImagePrediction, KeypointPrediction
-from backend.schemas.training import JobRead
-from backend.services import bulk_predict, jobs, onnx_predict
+from backend.schemas.predict import ImagePrediction, KeypointPrediction
+from backend.schemas.training import JobRead, PredictRequest
+from backend.schemas.video import PredictVideoRequest
+from backend.services import bulk_predict, jobs, onnx_predict, video_jobs, videos
 from backend.services.image_files import decode_image
-from backend.services.images import UploadedFile
+from backend.services.images import UploadedFile, get_image, require_in_project
+from backend.services.predictions import active_prediction
 from backend.services.projects import get_project
 
-router = APIRouter(tags=["prediction"])
+router = APIRouter(tags=["predictions"])
+
+
+@router.get("/images/{image_id}/prediction")
+def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> PredictionRead | None:
+    """The active version's prediction; `null` while there is none (no model yet, or not
+    predicted yet): the annotator asks for every image it opens, so that is no error."""
+    image = get_image(session, image_id)
+    return active_prediction(session, get_project(session, image.project_id), image)
+
+
+@router.post("/projects/{project_id}/predictions", status_code=202)
+def predict_images(
+    project_id: IdPath,
+    body: PredictRequest,
+    user: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> JobRead:
+    project = get_project(session, project_id)
+    version = jobs.version_for_prediction(session, project, body.model_version_id)
+    if body.image_ids is not None:
+        require_in_project(session, project, body.image_ids)
+    bulk_predict.check_capacity(session, project, settings)
+    options = {"model_version_id": version.id, "image_ids": body.image_ids, "source": "images"}
+    job = jobs.create_job(session, project, JobKind.predict, options, user)
+    commit_and_send(session, settings, job)
+    return JobRead.model_validate(job)
 
 
 @router.post("/projects/{project_id}/predictions/upload", status_code=202)
@@ -49,46 +81,25 @@ async def predict_uploaded(
     job = await asyncio.to_thread(
         bulk_predict.create_upload_job, session, settings, project, version, decoded, user
     )
-    session.commit()
-    send_job(session, settings, job)
+    commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
 
 
-@router.get("/jobs/{job_id}/results")
-def job_results(
-    job_id: IdPath,
-    _: Viewer,
+@router.post("/videos/{video_id}/predictions", status_code=202)
+def predict_video(
+    video_id: IdPath,
+    body: PredictVideoRequest,
+    user: Annotator,
     session: SessionDep,
     settings: SettingsDep,
-    offset: OffsetQuery = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> BulkResultPage:
-    job = jobs.get_job(session, job_id)
-    project = bulk_predict.prediction_project(session, job)
-    items, total = bulk_predict.results(session, settings, project, job, offset, limit)
-    return BulkResultPage(
-        job_id=job.id,
-        model_version_id=int(job.options["model_version_id"]),
-        items=[BulkResult.model_validate(i) for i in items],
-        total=total,
-        offset=offset,
-        limit=limit,
-    )
-
-
-@router.get("/jobs/{job_id}/results.coco.json")
-def job_results_coco(
-    job_id: IdPath,
-    _: Viewer,
-    session: SessionDep,
-    settings: SettingsDep,
-    min_confidence: Annotated[float, Query(ge=0, le=1)] = 0.3,
-) -> dict[str, Any]:
-    """All results as COCO keypoints (`keypoint_scores` per keypoint, `score` per image)."""
-    job = jobs.get_job(session, job_id)
-    project = bulk_predict.prediction_project(session, job)
-    items, _total = bulk_predict.results(session, settings, project, job, 0, None)
-    return bulk_predict.to_coco(project, job, items, min_confidence)
+) -> JobRead:
+    """Start a job that predicts every (Nth) frame; when it succeeds, download the results
+    from `GET /jobs/{id}/video-results/{csv|h5|slp|json|mp4}`."""
+    video = videos.get_video(session, video_id)
+    project = get_project(session, video.project_id)
+    job = video_jobs.create_predict_job(session, settings, project, video, body, user)
+    commit_and_send(session, settings, job)
+    return JobRead.model_validate(job)
 
 
 @router.post("/model-versions/{version_id}/predict")
