@@ -23,8 +23,8 @@ from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
 from backend.services.bulk_predict import RESULTS_FILE
-from backend.services.image_files import rgb_pixels
 from backend.services.jobs import job_dir
+from imaging.pixels import rgb_pixels
 from worker.device import pick_device
 from worker.predicting import CHUNK, load_predictor, mean_confidence
 
