@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend import data_layout
+
 PLACEHOLDER_SECRET = "change-me"
 
 
@@ -93,21 +95,20 @@ class Settings(BaseSettings):
 
     @property
     def files_dir(self) -> Path:
-        return self.data_dir / "files"
+        return self.data_dir / data_layout.FILES
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.data_dir / data_layout.MODELS
 
     @property
     def jobs_dir(self) -> Path:
-        """Per-job folders: uploaded images of bulk predictions and their results, and the
-        uploaded files of imports until their job ends."""
-        return self.data_dir / "jobs"
+        """Per-job folders (`data_layout.job_dir`)."""
+        return self.data_dir / data_layout.JOBS
 
     @property
     def broker_dir(self) -> Path:
-        return self.data_dir / "broker"
+        return self.data_dir / data_layout.BROKER
 
     @property
     def uses_filesystem_broker(self) -> bool:

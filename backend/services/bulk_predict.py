@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, TooManyRequests
 from backend.models import (
@@ -94,7 +95,7 @@ def create_upload_job(
     ]
     options = {"model_version_id": version.id, "source": "upload", "files": entries}
     job = create_job(session, project, JobKind.predict, options, user)
-    inputs = fresh_job_dir(settings, job.id) / "inputs"
+    inputs = fresh_job_dir(settings, job.id) / data_layout.JOB_INPUTS
     try:
         for entry, image in zip(entries, images, strict=True):
             write_atomic(inputs / str(entry["name"]), image.data)
