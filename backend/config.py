@@ -78,11 +78,11 @@ class Settings(BaseSettings):
     def _derive_embedded_defaults(self) -> Settings:
         self.data_dir = self.data_dir.resolve()
         if not self.database_url:
-            self.database_url = f"sqlite:///{self.data_dir / 'keyloop.db'}"
+            self.database_url = f"sqlite:///{self.data_dir / data_layout.DATABASE}"
         if not self.broker_url:
             self.broker_url = "filesystem://"
         if not self.result_backend:
-            self.result_backend = f"db+sqlite:///{self.data_dir / 'celery-results.db'}"
+            self.result_backend = f"db+sqlite:///{self.data_dir / data_layout.RESULTS_DATABASE}"
         if self.secret_key in ("", PLACEHOLDER_SECRET):
             if self.env == "production":
                 raise ValueError(
@@ -118,7 +118,7 @@ class Settings(BaseSettings):
 def _dev_secret(data_dir: Path) -> str:
     """A random key persisted in the data dir, so dev sessions survive restarts. Readable by
     its owner only (0600): whoever reads it can forge session cookies."""
-    path = data_dir / ".dev-secret-key"
+    path = data_dir / data_layout.DEV_SECRET
     try:
         key = path.read_text().strip()
     except FileNotFoundError:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+DATABASE, RESULTS_DATABASE, DEV_SECRET = "keyloop.db", "celery-results.db", ".dev-secret-key"
 FILES, MODELS, JOBS, BROKER = "files", "models", "jobs", "broker"
 THUMBNAILS, RENDITIONS, VIDEO_FRAMES = "thumbnails", "renditions", "video-frames"
 BEAT_SCHEDULE = "celerybeat-schedule"

@@ -50,7 +50,7 @@ def test_every_path_the_layout_builds_reads_back_as_its_kind(name: str) -> None:
     assert place_of(ROOT, build(ROOT)) == expected
 
 
-def test_the_names_on_disk_are_those_of_deployed_data_directories() -> None:
+def test_the_names_on_disk_are_those_of_deployed_data_directories(tmp_path: Path) -> None:
     """Renaming any of these would orphan (or worse, misjudge) folders already on disk."""
     assert data_layout.job_dir(ROOT, 7) == ROOT / "jobs/job-7"
     assert data_layout.job_inputs(ROOT, 7) == ROOT / "jobs/job-7/inputs"
@@ -60,11 +60,11 @@ def test_the_names_on_disk_are_those_of_deployed_data_directories() -> None:
     assert data_layout.thumbnail(ROOT, SHA) == ROOT / f"thumbnails/{SHA}.jpg"
     assert data_layout.rendition(ROOT, SHA) == ROOT / f"renditions/{SHA}.png"
     assert data_layout.video_frame(ROOT, SHA, 4) == ROOT / f"video-frames/{SHA}/4.png"
-    settings = Settings(data_dir=ROOT)
+    settings = Settings(data_dir=tmp_path)  # it writes a dev secret key there
     assert (settings.files_dir, settings.models_dir, settings.jobs_dir) == (
-        ROOT / "files",
-        ROOT / "models",
-        ROOT / "jobs",
+        tmp_path / "files",
+        tmp_path / "models",
+        tmp_path / "jobs",
     )
 
 
