@@ -30,7 +30,7 @@ DATABASE, RESULTS_DATABASE, DEV_SECRET = "keyloop.db", "celery-results.db", ".de
 FILES, MODELS, JOBS, BROKER = "files", "models", "jobs", "broker"
 THUMBNAILS, RENDITIONS, VIDEO_FRAMES = "thumbnails", "renditions", "video-frames"
 BEAT_SCHEDULE = "celerybeat-schedule"
-JOB_INPUTS = "inputs"
+JOB_INPUTS = "inputs"  # in a job folder: the files the API received for it
 VERSION_WEIGHTS, VERSION_CONFIG = "model.pt", "config.json"
 
 _JOB = re.compile(r"job-(\d+)")
@@ -75,11 +75,6 @@ def video_frame(data_dir: Path, video_checksum: str, index: int) -> Path:
 
 def job_dir(data_dir: Path, job_id: int) -> Path:
     return data_dir / JOBS / f"job-{job_id}"
-
-
-def job_inputs(data_dir: Path, job_id: int) -> Path:
-    """Where the API writes a job's uploaded files (bulk predictions, imports)."""
-    return job_dir(data_dir, job_id) / JOB_INPUTS
 
 
 def project_models(data_dir: Path, project_id: int) -> Path:

@@ -53,7 +53,7 @@ def test_every_path_the_layout_builds_reads_back_as_its_kind(name: str) -> None:
 def test_the_names_on_disk_are_those_of_deployed_data_directories(tmp_path: Path) -> None:
     """Renaming any of these would orphan (or worse, misjudge) folders already on disk."""
     assert data_layout.job_dir(ROOT, 7) == ROOT / "jobs/job-7"
-    assert data_layout.job_inputs(ROOT, 7) == ROOT / "jobs/job-7/inputs"
+    assert data_layout.job_dir(ROOT, 7) / data_layout.JOB_INPUTS == ROOT / "jobs/job-7/inputs"
     assert data_layout.training_work(ROOT, 3, 9) == ROOT / "models/project-3/job-9.work"
     assert data_layout.version_dir(ROOT, 3, 9) == ROOT / "models/project-3/version-job-9"
     assert data_layout.version_weights(ROOT / "v") == ROOT / "v/model.pt"
