@@ -15,6 +15,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend/ backend/
 COPY worker/ worker/
+COPY imaging/ imaging/
 COPY migrations/ migrations/
 RUN pip install --no-cache-dir -e '.[ml,formats]'
 COPY --from=frontend /src/frontend/dist frontend/dist

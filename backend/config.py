@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend import data_layout
+
 PLACEHOLDER_SECRET = "change-me"
 
 
@@ -76,11 +78,11 @@ class Settings(BaseSettings):
     def _derive_embedded_defaults(self) -> Settings:
         self.data_dir = self.data_dir.resolve()
         if not self.database_url:
-            self.database_url = f"sqlite:///{self.data_dir / 'keyloop.db'}"
+            self.database_url = f"sqlite:///{self.data_dir / data_layout.DATABASE}"
         if not self.broker_url:
             self.broker_url = "filesystem://"
         if not self.result_backend:
-            self.result_backend = f"db+sqlite:///{self.data_dir / 'celery-results.db'}"
+            self.result_backend = f"db+sqlite:///{self.data_dir / data_layout.RESULTS_DATABASE}"
         if self.secret_key in ("", PLACEHOLDER_SECRET):
             if self.env == "production":
                 raise ValueError(
@@ -93,21 +95,20 @@ class Settings(BaseSettings):
 
     @property
     def files_dir(self) -> Path:
-        return self.data_dir / "files"
+        return self.data_dir / data_layout.FILES
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.data_dir / data_layout.MODELS
 
     @property
     def jobs_dir(self) -> Path:
-        """Per-job folders: uploaded images of bulk predictions and their results, and the
-        uploaded files of imports until their job ends."""
-        return self.data_dir / "jobs"
+        """Per-job folders (`data_layout.job_dir`)."""
+        return self.data_dir / data_layout.JOBS
 
     @property
     def broker_dir(self) -> Path:
-        return self.data_dir / "broker"
+        return self.data_dir / data_layout.BROKER
 
     @property
     def uses_filesystem_broker(self) -> bool:
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
 def _dev_secret(data_dir: Path) -> str:
     """A random key persisted in the data dir, so dev sessions survive restarts. Readable by
     its owner only (0600): whoever reads it can forge session cookies."""
-    path = data_dir / ".dev-secret-key"
+    path = data_dir / data_layout.DEV_SECRET
     try:
         key = path.read_text().strip()
     except FileNotFoundError:

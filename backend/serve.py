@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 
+from backend import data_layout
 from backend.config import Settings
 from backend.queue import QUEUE_BULK, QUEUE_IMPORTS, QUEUE_INFERENCE, QUEUE_TRAINING
 from backend.supervisor import Child, run_children
@@ -64,7 +65,7 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
                     "--loglevel",
                     "INFO",
                     "--schedule",
-                    str(settings.data_dir / "celerybeat-schedule"),
+                    str(settings.data_dir / data_layout.BEAT_SCHEDULE),
                 ],
             )
         )

@@ -39,6 +39,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from backend import data_layout
 from backend.calibration import Calibration
 from worker.evaluating import evaluate_samples
 from worker.label_suspects import MIN_SCORE, LabeledImage, ProjectLabels, score_project
@@ -203,9 +204,12 @@ def main() -> None:
     train_s = time.monotonic() - started
     version = workdir / "version"
     version.mkdir(exist_ok=True)
-    shutil.copyfile(result.best_checkpoint, version / "model.pt")
+    shutil.copyfile(result.best_checkpoint, data_layout.version_weights(version))
     metrics = evaluate_samples(
-        Predictor.from_checkpoint(version / "model.pt"), validation, names, config.pck_alpha
+        Predictor.from_checkpoint(data_layout.version_weights(version)),
+        validation,
+        names,
+        config.pck_alpha,
     )
     project = ProjectLabels(0, names, list(pairs), edges, [
         LabeledImage(i, Path(str(s.image)), None, image_size(s), 0,

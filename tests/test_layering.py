@@ -1,5 +1,6 @@
 """The boundaries the architecture depends on: the API and the import worker never load
-torch, and the model library knows nothing of the database, Celery or the web app."""
+torch, the model library knows nothing of the database, Celery or the web app, and the image
+code both sides share (`imaging`) depends on neither side."""
 
 from __future__ import annotations
 
@@ -87,3 +88,31 @@ def test_the_backend_never_imports_worker_code_statically() -> None:
     for path in sorted((ROOT / "backend").rglob("*.py")):
         bad = {m for m in _imported_modules(path) if m.startswith("worker")}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_the_shared_image_package_imports_neither_side_nor_torch() -> None:
+    forbidden = ("torch", "timm", "kornia", "backend", "worker", "fastapi", "sqlalchemy", "celery")
+    files = sorted((ROOT / "imaging").rglob("*.py"))
+    assert files
+    for path in files:
+        bad = {m for m in _imported_modules(path) if m.split(".")[0] in forbidden}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+    _assert_no_torch_after("import imaging.geometry, imaging.pixels")
+
+
+def test_pixels_and_geometry_are_defined_once_in_the_shared_package() -> None:
+    """The API and the model library import `imaging`; a second definition would let what the
+    model sees drift from what the annotator saw."""
+    shared = {"letterbox", "Letterbox", "displayed_image", "rgb_pixels", "input_to_heatmap"}
+    for path in sorted([*(ROOT / "backend").rglob("*.py"), *(ROOT / "worker").rglob("*.py")]):
+        tree = ast.parse(path.read_text())
+        defined = {
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in shared
+        }
+        allowed = {"input_to_heatmap"} if path == ROOT / "worker/ml/heatmaps.py" else set()
+        assert defined <= allowed, f"{path.relative_to(ROOT)} defines {sorted(defined)} again"
+    for side in (ROOT / "backend", ROOT / "worker" / "ml"):
+        uses = {m for path in side.rglob("*.py") for m in _imported_modules(path)}
+        assert {"imaging.geometry", "imaging.pixels"} <= uses, side

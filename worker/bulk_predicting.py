@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
+from backend import data_layout
 from backend.calibration import Calibration, predicted_point
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
 from backend.services.bulk_predict import RESULTS_FILE
-from backend.services.image_files import rgb_pixels
 from backend.services.jobs import job_dir
+from imaging.pixels import rgb_pixels
 from worker.device import pick_device
 from worker.predicting import CHUNK, load_predictor, mean_confidence
 
@@ -47,7 +48,7 @@ def predict_uploads(
     lines: list[str] = []
     for start in range(0, len(files), CHUNK):
         chunk = files[start : start + CHUNK]
-        pixels = [_read(folder / "inputs" / str(f["name"])) for f in chunk]
+        pixels = [_read(folder / data_layout.JOB_INPUTS / str(f["name"])) for f in chunk]
         for offset, (entry, result) in enumerate(
             zip(chunk, predictor.predict(pixels), strict=True)
         ):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from backend import data_layout
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
@@ -32,7 +33,7 @@ def export_interactive_model(version_dir: Path) -> bool:
     from worker.ml.predict import Predictor
 
     try:
-        predictor = Predictor.from_checkpoint(version_dir / "model.pt")
+        predictor = Predictor.from_checkpoint(data_layout.version_weights(version_dir))
         staged = version_dir / f".{ONNX_FILE}.partial"
         export_onnx(predictor.model, staged, predictor.schema.names)
         staged.replace(version_dir / ONNX_FILE)  # the API never sees a half-written file
@@ -45,7 +46,7 @@ def export_interactive_model(version_dir: Path) -> bool:
 
 def needs_export(version_dir: Path) -> bool:
     return (
-        (version_dir / "model.pt").is_file()
+        data_layout.version_weights(version_dir).is_file()
         and not (version_dir / ONNX_FILE).is_file()
         and not (version_dir / FAILED_MARKER).is_file()
     )

@@ -26,11 +26,11 @@ from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Annotation, Image, JobState, LabelSuspect, ModelVersion, Project
 from backend.services.storage import LocalBlobStore
+from imaging.geometry import Letterbox, letterbox
 from worker import job_state
 from worker.device import pick_device
 from worker.ml.data import load_image
 from worker.ml.label_readout import Readout, read_labels
-from worker.ml.transforms import Letterbox, letterbox
 from worker.predicting import load_predictor, schema_order
 from worker.snapshot import stored_roi
 from worker.suspect_signals import Labels, ModelView, Scores, reasons, score_all

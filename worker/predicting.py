@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.calibration import Calibration, predicted_point
 from backend.config import get_settings
 from backend.db.session import session_scope
@@ -24,7 +25,7 @@ CHUNK = 32
 
 
 def model_file(version_path: str) -> Path:
-    return Path(version_path) / "model.pt"
+    return data_layout.version_weights(version_path)
 
 
 @lru_cache(maxsize=2)

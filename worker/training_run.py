@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from backend import data_layout
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import JobState, ModelVersion, Project
@@ -48,10 +49,6 @@ def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> T
     return retrain_config(retrain, device, has_unlabeled, default_model(device, retrain.backbone))
 
 
-def project_dir(project_id: int) -> Path:
-    return get_settings().models_dir / f"project-{project_id}"
-
-
 def run_training_job(job_id: int, options: dict[str, Any] | None = None) -> str:
     """Run the job; `options` when the caller already claimed it (`job_state.claim`)."""
     options = options or job_state.claim(job_id)
@@ -59,7 +56,7 @@ def run_training_job(job_id: int, options: dict[str, Any] | None = None) -> str:
         return "skipped"
     reporter = job_state.ProgressReporter(job_id)
     project_id = int(options["project_id"])
-    workdir = project_dir(project_id) / f"job-{job_id}.work"
+    workdir = data_layout.training_work(get_settings().data_dir, project_id, job_id)
     try:
         return _train_and_publish(job_id, options, reporter, workdir)
     except Exception as exc:
@@ -150,14 +147,14 @@ def _publish_files(
     job_id: int, snap: ProjectSnapshot, checkpoint: Path, config: TrainConfig, workdir: Path
 ) -> Path:
     """Copy the best checkpoint into a staging folder and rename it into place."""
-    final_dir = project_dir(snap.project_id) / f"version-job-{job_id}"
+    final_dir = data_layout.version_dir(get_settings().data_dir, snap.project_id, job_id)
     if final_dir.is_dir():  # a previous delivery got this far before dying
         return final_dir
     staging = workdir / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    shutil.copyfile(checkpoint, staging / "model.pt")
-    (staging / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    shutil.copyfile(checkpoint, data_layout.version_weights(staging))
+    (staging / data_layout.VERSION_CONFIG).write_text(json.dumps(config.to_dict(), indent=2))
     export_interactive_model(staging)  # the version is usable without it (interactive_model.py)
     os.replace(staging, final_dir)
     return final_dir

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, TooManyRequests
 from backend.models import (
@@ -29,8 +30,8 @@ from backend.models import (
     User,
 )
 from backend.models.ml import ACTIVE_JOB_STATES
-from backend.services.image_files import DecodedImage, decode_image, is_zip, iter_zip_images
-from backend.services.images import UploadedFile
+from backend.services.image_files import DecodedImage
+from backend.services.images import UploadedFile, decoded_files
 from backend.services.jobs import create_job, fresh_job_dir, job_dir
 from backend.services.projects import get_project
 from backend.services.storage import write_atomic
@@ -65,22 +66,11 @@ def check_capacity(session: Session, project: Project, settings: Settings) -> No
 
 def decoded_uploads(files: Iterable[UploadedFile], settings: Settings) -> list[DecodedImage]:
     """Every image in `files` (zips expanded), all validated before anything is stored."""
-    return list(_decoded(files, settings))
-
-
-def _decoded(files: Iterable[UploadedFile], settings: Settings) -> Iterator[DecodedImage]:
-    for f in files:
-        if not f.data:
-            raise BadInput(f"{f.filename}: empty file")
-        if is_zip(f.filename, f.data):
-            yield from iter_zip_images(
-                f.filename,
-                f.data,
-                max_pixels=settings.max_image_pixels,
-                max_total_bytes=settings.max_upload_bytes,
-            )
-        else:
-            yield decode_image(f.filename, f.data, max_pixels=settings.max_image_pixels)
+    return list(
+        decoded_files(
+            files, max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes
+        )
+    )
 
 
 def create_upload_job(
@@ -105,7 +95,7 @@ def create_upload_job(
     ]
     options = {"model_version_id": version.id, "source": "upload", "files": entries}
     job = create_job(session, project, JobKind.predict, options, user)
-    inputs = fresh_job_dir(settings, job.id) / "inputs"
+    inputs = fresh_job_dir(settings, job.id) / data_layout.JOB_INPUTS
     try:
         for entry, image in zip(entries, images, strict=True):
             write_atomic(inputs / str(entry["name"]), image.data)

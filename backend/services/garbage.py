@@ -8,10 +8,14 @@ What becomes garbage, and why it is not removed at once:
 - Thumbnails of such blobs, and `.tmp-*` files a crash left mid-write.
 - Video blobs no video row holds, and decoded frames cached for the annotator
   (`video-frames/<video checksum>/`) of such videos.
-- Job folders (`jobs/job-<id>`: bulk-prediction inputs and results, import uploads) of jobs
-  that ended more than `job_retention` ago, or whose row is gone.
-- Model folders of deleted projects and versions, and training work folders (`job-<id>.work`,
-  kept for resuming a redelivered job) of jobs that ended more than `job_retention` ago.
+- Job folders (bulk-prediction inputs and results, import uploads) of jobs that ended more
+  than `job_retention` ago, or whose row is gone.
+- Model folders of deleted projects and versions, and training work folders (kept for resuming
+  a redelivered job) of jobs that ended more than `job_retention` ago.
+
+Folders are recognised by `backend.data_layout.place_of`, the module that also names them for
+the worker: a folder it does not recognise under `jobs/` or `models/` is left alone, so a
+renamed layout can leak files but never delete live work.
 
 Expired browser sessions are refused (and their row deleted) when presented again; the sweep
 deletes the rest in one statement. They need no grace period: an expired session is never used.
@@ -24,7 +28,6 @@ version row exists, so a young unreferenced file may be about to be referenced.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,14 +37,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.config import Settings
 from backend.models import Image, JobState, ModelVersion, Project, TrainingJob, Video
 from backend.services.login_throttle import delete_stale
 from backend.services.user_sessions import delete_expired
 
 FINISHED = (JobState.succeeded, JobState.failed, JobState.cancelled)
-JOB_FOLDER = re.compile(r"job-(\d+)(\.work)?$")
-PROJECT_FOLDER = re.compile(r"project-(\d+)$")
 
 
 @dataclass
@@ -78,39 +80,43 @@ def collect_garbage(
         orphan = blob.name not in referenced or blob.name.startswith(".tmp-")
         if orphan and old_enough(blob):
             report.add(blob)
-    for derived in (settings.data_dir / "thumbnails", settings.data_dir / "renditions"):
-        for path in _files(derived):
+    data_dir = settings.data_dir
+    for derived in (data_layout.THUMBNAILS, data_layout.RENDITIONS):
+        for path in _files(data_dir / derived):
             if path.stem not in referenced and old_enough(path):
                 report.add(path)
-    for path in _files(settings.data_dir / "video-frames"):
+    for path in _files(data_dir / data_layout.VIDEO_FRAMES):
         if path.parent.name not in videos and old_enough(path):
             report.add(path)
 
     ended = _ended_before(session, now - job_retention)
     live_jobs = set(session.scalars(select(TrainingJob.id)))
-    for folder in _dirs(settings.jobs_dir):
-        match = JOB_FOLDER.match(folder.name)
-        if match is None or not old_enough(folder):
+    for folder in _dirs(data_dir / data_layout.JOBS):
+        place = data_layout.place_of(data_dir, folder)
+        if place is None or place.kind != data_layout.Kind.job or not old_enough(folder):
             continue
-        job_id = int(match.group(1))
-        if job_id in ended or job_id not in live_jobs:
+        if place.job_id in ended or place.job_id not in live_jobs:
             report.add(folder)
 
     projects = set(session.scalars(select(Project.id)))
     version_paths = {Path(p).resolve() for p in session.scalars(select(ModelVersion.path))}
-    for project_folder in _dirs(settings.models_dir):
-        match = PROJECT_FOLDER.match(project_folder.name)
-        if match is None or not old_enough(project_folder):
+    for project_folder in _dirs(data_dir / data_layout.MODELS):
+        project = data_layout.place_of(data_dir, project_folder)
+        if project is None or project.kind != data_layout.Kind.project_models:
             continue
-        if int(match.group(1)) not in projects:
+        if not old_enough(project_folder):
+            continue
+        if project.project_id not in projects:
             report.add(project_folder)
             continue
         for folder in _dirs(project_folder):
             if not old_enough(folder):
                 continue
-            job = JOB_FOLDER.match(folder.name)
-            if job is not None and job.group(2):  # a training work folder
-                if int(job.group(1)) in ended or int(job.group(1)) not in live_jobs:
+            place = data_layout.place_of(data_dir, folder)
+            if place is None:
+                continue  # not a name the layout gives: never ours to delete
+            if place.kind == data_layout.Kind.training_work:
+                if place.job_id in ended or place.job_id not in live_jobs:
                     report.add(folder)
             elif folder.resolve() not in version_paths:  # a version's path is its folder
                 report.add(folder)

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from PIL import Image as PILImage
-from PIL import ImageOps, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from backend.errors import BadInput, Overloaded, PayloadTooLarge, UnsupportedMedia
+from imaging.pixels import BAND_ROWS, WIDE_INTEGER_MODES, displayed_image, wide_to_8bit
 
 ACCEPTED_FORMATS = {
     "JPEG": "image/jpeg",
@@ -29,8 +28,6 @@ ACCEPTED_FORMATS = {
 # What every browser's <img> shows as it is; other accepted formats (TIFF) get a PNG rendition.
 BROWSER_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp"}
 THUMBNAIL_SIDE = 256
-WIDE_INTEGER_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
-BAND_ROWS = 256  # rows converted at a time from 16-bit or float samples
 
 
 @dataclass(frozen=True)
@@ -115,60 +112,6 @@ def is_zip(filename: str, data: bytes) -> bool:
     return filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
 
 
-def displayed_image(img: PILImage.Image) -> PILImage.Image:
-    """The image as it is shown, in a mode `convert("RGB")` maps without loss of range: EXIF
-    orientation applied; 16-bit samples (thermal and scientific cameras) scaled to 8 bits over
-    their full range as browsers show a 16-bit PNG, float samples over their own min-max.
-    Pillow's `convert("RGB")` alone clips wide samples at 255, which turns a 16-bit frame white.
-    8-bit images keep their mode, so a thumbnail is resized before it is converted.
-    `worker.ml.data.load_image` reads files the same way (tests/worker/test_pixels_agree.py),
-    so the model sees what the annotator saw."""
-    img = ImageOps.exif_transpose(img)
-    if img.mode not in WIDE_INTEGER_MODES and img.mode != "F":
-        return img
-    # Band by band: a 64-Mpx 16-bit frame needs its 8-bit output and a few MB more, not
-    # ~1 GB of full-size temporaries (issue 14, item 9). Same arithmetic, same bytes.
-    width, height = img.size
-    low, span = _float_range(img) if img.mode == "F" else (0.0, 1.0)
-    gray = np.empty((height, width), np.uint8)
-    for top in range(0, height, BAND_ROWS):
-        band = np.asarray(img.crop((0, top, width, min(height, top + BAND_ROWS))))
-        gray[top : top + BAND_ROWS] = (
-            _float_to_8bit(band, low, span) if img.mode == "F" else _wide_to_8bit(band)
-        )
-    return PILImage.fromarray(gray, "L")
-
-
-def _wide_to_8bit(values: NDArray[Any]) -> NDArray[np.uint8]:
-    # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
-    wide = np.clip(values, 0, 65535).astype(np.uint32)
-    gray: NDArray[np.uint8] = ((wide * 255 + 32767) // 65535).astype(np.uint8)
-    return gray
-
-
-def _float_to_8bit(values: NDArray[Any], low: float, span: float) -> NDArray[np.uint8]:
-    scaled = np.rint((values.astype(np.float32) - low) / span * 255.0)
-    gray: NDArray[np.uint8] = np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
-    return gray
-
-
-def _float_range(img: PILImage.Image) -> tuple[float, float]:
-    """(min, max - min) of the finite samples of a float image, read band by band."""
-    low, high = np.inf, -np.inf
-    width, height = img.size
-    for top in range(0, height, BAND_ROWS):
-        band = np.asarray(img.crop((0, top, width, min(height, top + BAND_ROWS))), np.float32)
-        finite = np.isfinite(band)
-        low = min(low, float(np.min(band, where=finite, initial=np.inf)))
-        high = max(high, float(np.max(band, where=finite, initial=-np.inf)))
-    return low, (high - low if high > low else 1.0)
-
-
-def rgb_pixels(img: PILImage.Image) -> NDArray[np.uint8]:
-    """8-bit RGB pixels of `displayed_image`: what ONNX and bulk prediction feed the model."""
-    return np.asarray(displayed_image(img).convert("RGB"))
-
-
 def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
     """A JPEG of at most `side` pixels a side. The image is decoded at reduced resolution
     where the format allows (JPEG's DCT scaling) and box-reduced before anything else, so a
@@ -199,7 +142,7 @@ def _reduced(img: PILImage.Image, at_least: int) -> PILImage.Image:
         for top in range(0, height, rows):
             band = np.asarray(img.crop((0, top, width, min(height, top + rows))))
             small.paste(
-                PILImage.fromarray(_wide_to_8bit(band), "L").reduce(factor), (0, top // factor)
+                PILImage.fromarray(wide_to_8bit(band), "L").reduce(factor), (0, top // factor)
             )
     small.info["exif"] = exif
     return small
@@ -223,7 +166,7 @@ _decode_gates: dict[int, threading.BoundedSemaphore] = {}
 
 def make_rendition(data: bytes) -> bytes:
     """A PNG any browser displays, for an accepted format none does (TIFF); pixels as
-    `rgb_pixels` reads them, orientation already applied."""
+    `imaging.pixels.rgb_pixels` reads them, orientation already applied."""
     with PILImage.open(io.BytesIO(data)) as img:
         shown = displayed_image(img).convert("RGB")
     out = io.BytesIO()

@@ -47,9 +47,10 @@ def get_image(session: Session, image_id: int) -> Image:
     return image
 
 
-def _decoded(
-    files: Iterable[UploadedFile], max_pixels: int, max_bytes: int
+def decoded_files(
+    files: Iterable[UploadedFile], *, max_pixels: int, max_bytes: int
 ) -> Iterator[DecodedImage]:
+    """Every image in `files`, zips expanded, each validated (`decode_image`) as it comes."""
     for f in files:
         if not f.data:
             raise BadInput(f"{f.filename}: empty file")
@@ -141,7 +142,7 @@ def ingest_images(
     seen: dict[str, str] = {}
     rows = ImageRows(session, project)
     try:
-        for decoded in _decoded(files, max_pixels, max_bytes):
+        for decoded in decoded_files(files, max_pixels=max_pixels, max_bytes=max_bytes):
             stored = store_image(store, decoded, created_blobs)
             existing = rows.existing(stored.checksum)
             if existing is not None or stored.checksum in seen:

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.config import Settings
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle, Opener
@@ -28,7 +29,7 @@ from backend.services.jobs import create_job, fresh_job_dir
 from backend.services.projects import ensure_name_free
 from backend.services.transfer import Format
 
-INPUTS = "inputs"
+INPUTS = data_layout.JOB_INPUTS
 COPY_CHUNK = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
@@ -28,7 +29,7 @@ FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
 
 def job_dir(settings: Settings, job_id: int) -> Path:
     """A job's own folder: uploaded inputs (bulk predictions, imports) and results files."""
-    return settings.jobs_dir / f"job-{job_id}"
+    return data_layout.job_dir(settings.data_dir, job_id)
 
 
 def fresh_job_dir(settings: Settings, job_id: int) -> Path:

@@ -1,9 +1,10 @@
 """Interactive single-image prediction in the API process with onnxruntime (no torch).
 
 The worker exports each published model version's heatmap network to `model.onnx`
-(`worker/ml/export.py`). Here the same letterbox, decode and coordinate conversions as
-`worker.ml` are written again in numpy, because importing `worker.ml` would import torch;
-`tests/backend/test_onnx_predict.py` checks both give the same keypoints.
+(`worker/ml/export.py`). Pixels, letterbox and coordinate maps are `imaging`'s, as in
+`worker.ml`; only the peak decode is written again in numpy, because `worker.ml` decodes
+batches of tensors and importing it would import torch. `tests/backend/test_onnx_predict.py`
+checks both paths give the same keypoints.
 
 At most `predict_concurrency` requests compute at once (a semaphore): more would only split
 the same CPU cores and make every annotator wait longer; a request that cannot get a slot
@@ -14,9 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,53 +25,12 @@ from PIL import Image as PILImage
 
 from backend.config import Settings
 from backend.errors import Conflict, TooManyRequests
-from backend.services.image_files import rgb_pixels
+from imaging.geometry import Roi, heatmap_to_input, letterbox
+from imaging.pixels import rgb_pixels
 
 ONNX_FILE = "model.onnx"  # written by worker/interactive_model.py
 FAILED_MARKER = "model.onnx.failed"
 HEATMAP_STRIDE = 4
-Roi = tuple[float, float, float, float]
-
-
-@dataclass(frozen=True)
-class Box:
-    """image -> input: xy_input = (xy_image - origin + 0.5) * scale - 0.5 + pad."""
-
-    origin: NDArray[np.float64]
-    scale: NDArray[np.float64]
-    pad: NDArray[np.float64]
-
-    def input_to_image(self, xy_input: NDArray[np.float64]) -> NDArray[np.float64]:
-        result: NDArray[np.float64] = (xy_input - self.pad + 0.5) / self.scale + self.origin - 0.5
-        return result
-
-
-def letterbox(
-    image: NDArray[np.uint8], size: int, roi: Roi | None = None
-) -> tuple[NDArray[np.uint8], Box]:
-    """Crop `roi`, resize keeping aspect, center on a black square (= worker.ml.transforms)."""
-    height, width = image.shape[:2]
-    x, y, w, h = roi if roi is not None else (0.0, 0.0, float(width), float(height))
-    x0, y0 = max(0, math.floor(x)), max(0, math.floor(y))
-    x1, y1 = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
-    if x1 <= x0 or y1 <= y0:
-        raise ValueError(f"roi {roi} does not overlap the {width}x{height} image")
-    crop = image[y0:y1, x0:x1]
-    crop_h, crop_w = crop.shape[:2]
-    scale = size / max(crop_w, crop_h)
-    new_w, new_h = max(1, round(crop_w * scale)), max(1, round(crop_h * scale))
-    resized = np.asarray(
-        PILImage.fromarray(crop).resize((new_w, new_h), PILImage.Resampling.BILINEAR)
-    )
-    pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
-    canvas = np.zeros((size, size, 3), dtype=np.uint8)
-    canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized
-    box = Box(
-        np.array([x0, y0], np.float64),
-        np.array([new_w / crop_w, new_h / crop_h]),
-        np.array([pad_x, pad_y], np.float64),
-    )
-    return canvas, box
 
 
 def decode(heatmaps: NDArray[np.float32]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -139,7 +97,7 @@ class OnnxPredictor:
         batch = canvas.transpose(2, 0, 1)[None].astype(np.float32) / 255
         (heatmaps,) = self.session.run(None, {self.session.get_inputs()[0].name: batch})
         xy_heatmap, confidence = decode(np.asarray(heatmaps)[0])
-        xy_input = (xy_heatmap + 0.5) * HEATMAP_STRIDE - 0.5
+        xy_input = heatmap_to_input(HEATMAP_STRIDE)(xy_heatmap)
         return box.input_to_image(xy_input), confidence
 
 

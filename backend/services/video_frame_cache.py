@@ -14,6 +14,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from backend import data_layout
 from backend.config import Settings
 from backend.errors import NotFound, TooManyRequests
 from backend.models import Video
@@ -29,7 +30,7 @@ def _slots(concurrency: int) -> threading.BoundedSemaphore:
 
 
 def cached_path(settings: Settings, video: Video, index: int) -> Path:
-    return settings.data_dir / "video-frames" / video.checksum / f"{index}.png"
+    return data_layout.video_frame(settings.data_dir, video.checksum, index)
 
 
 def frame_file(settings: Settings, store: LocalBlobStore, video: Video, index: int) -> Path:

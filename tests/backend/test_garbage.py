@@ -124,12 +124,13 @@ def test_model_folders_of_deleted_projects_and_versions_go(
     ended_work = folder(project_dir / f"job-{job(db, pid, JobState.cancelled, 30)}.work", 30)
     running_work = folder(project_dir / f"job-{job(db, pid, JobState.running, None)}.work", 30)
     deleted_project = folder(settings.models_dir / "project-999999", 30)
+    unknown = folder(project_dir / "copied by hand", 30)  # not a name the layout gives
     age(project_dir, 30)
 
     report = collect_garbage(db, settings, now=NOW)
 
     assert set(report.removed) == {dropped_version, ended_work, deleted_project}
-    assert live_version.is_dir() and running_work.is_dir()
+    assert live_version.is_dir() and running_work.is_dir() and unknown.is_dir()
 
 
 def test_expired_sessions_are_swept_and_live_ones_kept(

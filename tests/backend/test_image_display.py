@@ -13,8 +13,8 @@ import numpy as np
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from backend.services.image_files import rgb_pixels
 from backend.services.storage import LocalBlobStore
+from imaging.pixels import rgb_pixels
 
 from .conftest import png_bytes, upload
 

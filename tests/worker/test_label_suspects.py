@@ -21,6 +21,7 @@ from backend.config import Settings
 from backend.db.session import session_scope
 from backend.models import JobKind, JobState, LabelSuspect, Role, TrainingJob
 from backend.services.users import create_user
+from imaging.geometry import Letterbox
 from tests.backend.conftest import PASSWORD
 from worker import job_state
 from worker.label_suspects import LabeledImage, _fill, human_xy, normaliser, run_score_job
@@ -28,7 +29,6 @@ from worker.ml.config import ModelConfig
 from worker.ml.label_readout import Readout, read_labels
 from worker.ml.model import KeypointModel
 from worker.ml.predict import predict_input
-from worker.ml.transforms import Letterbox
 from worker.training_run import run_training_job
 
 TINY = {"backbone": "efficientnet_lite0", "input_size": 64, "max_steps": 8, "batch_size": 4}

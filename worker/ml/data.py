@@ -16,15 +16,15 @@ from typing import Literal
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import Tensor
 
+from imaging.geometry import Letterbox, Roi, letterbox
+from imaging.pixels import rgb_pixels
 from worker.ml.config import OccludedPolicy
-from worker.ml.transforms import Letterbox, Roi, letterbox
 
 ImageSource = str | Path | NDArray[np.uint8]
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-WIDE_INTEGER_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 UNLABELED, OCCLUDED, VISIBLE = 0, 1, 2  # COCO visibility flags
 NormalizerKind = Literal["bbox", "roi", "extent"]
 
@@ -84,36 +84,13 @@ class UnlabeledSample:
 
 
 def load_image(source: ImageSource) -> NDArray[np.uint8]:
+    """(H, W, 3) uint8 pixels as the annotator saw them (`imaging.pixels`); arrays pass through."""
     if isinstance(source, np.ndarray):
         if source.ndim == 2:
             return np.repeat(source[:, :, None], 3, axis=2)
         return source[:, :, :3]
     with Image.open(source) as image:
         return rgb_pixels(image)
-
-
-def rgb_pixels(image: Image.Image) -> NDArray[np.uint8]:
-    """8-bit RGB as the image is displayed: keypoints are in displayed coordinates, so EXIF
-    orientation is applied; 16-bit samples (thermal cameras) are scaled over their full range
-    and float samples over their min-max, where Pillow's `convert("RGB")` would clip them at
-    255. The API reads uploads the same way (`backend.services.image_files.displayed_image`;
-    the library cannot import the backend; tests/worker/test_pixels_agree.py keeps them equal).
-    """
-    image = ImageOps.exif_transpose(image)
-    if image.mode in WIDE_INTEGER_MODES:
-        # round(v * 255 / 65535) in integers (no ties exist): 4 bytes a pixel, not 8 for floats.
-        wide = np.clip(np.asarray(image), 0, 65535).astype(np.uint32)
-        gray = (wide * 255 + 32767) // 65535
-    elif image.mode == "F":
-        values = np.asarray(image, dtype=np.float32)
-        finite = np.isfinite(values)
-        low = float(np.min(values, where=finite, initial=np.inf))
-        high = float(np.max(values, where=finite, initial=-np.inf))
-        span = high - low if high > low else 1.0
-        gray = np.clip(np.nan_to_num(np.rint((values - low) / span * 255.0)), 0, 255)
-    else:
-        return np.asarray(image.convert("RGB"))
-    return np.repeat(gray.astype(np.uint8)[:, :, None], 3, axis=2)
 
 
 def supervised_mask(visibility: NDArray[np.int64], occluded: OccludedPolicy) -> NDArray[np.bool_]:

@@ -1,8 +1,7 @@
 """Gaussian heatmap codec as pure functions, separate from the network (cf. mmpose codecs).
 
-Coordinate convention everywhere in worker.ml: pixel centers sit at integer coordinates, so an
-image W pixels wide spans x in [-0.5, W - 0.5]. Heatmap pixel j covers input pixels
-[4j, 4j + 4), hence `xy_heatmap = (xy_input + 0.5) / stride - 0.5`.
+Coordinates follow `imaging.geometry` (pixel centres at integers; heatmap pixel j covers input
+pixels [stride*j, stride*j + stride)); these are its maps applied to tensors.
 """
 
 from __future__ import annotations
@@ -10,13 +9,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from imaging import geometry
+
 
 def input_to_heatmap(xy_input: Tensor, stride: int) -> Tensor:
-    return (xy_input + 0.5) / stride - 0.5
+    m = geometry.input_to_heatmap(stride)
+    return xy_input * m.scale + m.offset
 
 
 def heatmap_to_input(xy_heatmap: Tensor, stride: int) -> Tensor:
-    return (xy_heatmap + 0.5) * stride - 0.5
+    m = geometry.heatmap_to_input(stride)
+    return xy_heatmap * m.scale + m.offset
 
 
 def encode(

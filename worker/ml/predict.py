@@ -17,12 +17,12 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
+from imaging.geometry import Letterbox, Roi, letterbox
 from worker.ml import heatmaps as hm
 from worker.ml.checkpoint import load_checkpoint
 from worker.ml.config import TrainConfig
 from worker.ml.data import ImageSource, KeypointSchema, load_image
 from worker.ml.model import KeypointModel
-from worker.ml.transforms import Letterbox, Roi, letterbox
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Geometry: letterboxing to the square network input, and batched random warps.
+"""Batched random warps of the square network input, in torch.
 
-Spaces: `image` (original pixels), `input` (the S x S network input), `heatmap` (S/4 x S/4).
-`Letterbox` converts image <-> input; `heatmaps.input_to_heatmap` converts input -> heatmap.
-A warp is a 3x3 homography in input pixels; `to_heatmap_homography` conjugates it by the
-input -> heatmap scaling so images, heatmaps and keypoints move together.
+Spaces (`imaging.geometry`): `image` (original pixels), `input` (the S x S network input),
+`heatmap` (S/4 x S/4); `imaging.geometry.letterbox` maps image <-> input. A warp is a 3x3
+homography in input pixels; `to_heatmap_homography` conjugates it by the input -> heatmap
+scaling so images, heatmaps and keypoints move together.
 
 Perspective sampling follows Moskvyak & Maire (2017): each corner of the square moves
 independently by at most `jitter * S`, so the warp can never fold or become extreme.
@@ -12,74 +12,20 @@ independently by at most `jitter * S`, so the warp can never fold or become extr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import kornia.geometry.transform as kgt
-import numpy as np
 import torch
-from numpy.typing import NDArray
-from PIL import Image
 from torch import Tensor
 
+from imaging.geometry import input_to_heatmap
 from worker.ml.config import AugmentConfig
-
-Roi = tuple[float, float, float, float]  # x, y, w, h in image pixels
-
-
-@dataclass(frozen=True)
-class Letterbox:
-    """Axis-aligned map image -> input: xy_input = (xy_image - origin + 0.5) * scale - 0.5 + pad."""
-
-    origin_x: float
-    origin_y: float
-    scale_x: float
-    scale_y: float
-    pad_x: float
-    pad_y: float
-
-    def image_to_input(self, xy_image: NDArray[np.float64]) -> NDArray[np.float64]:
-        origin = np.array([self.origin_x, self.origin_y])
-        scale = np.array([self.scale_x, self.scale_y])
-        pad = np.array([self.pad_x, self.pad_y])
-        result: NDArray[np.float64] = (np.asarray(xy_image, np.float64) - origin + 0.5) * scale
-        result += pad - 0.5
-        return result
-
-    def input_to_image(self, xy_input: NDArray[np.float64]) -> NDArray[np.float64]:
-        origin = np.array([self.origin_x, self.origin_y])
-        scale = np.array([self.scale_x, self.scale_y])
-        pad = np.array([self.pad_x, self.pad_y])
-        result: NDArray[np.float64] = (np.asarray(xy_input, np.float64) - pad + 0.5) / scale
-        result += origin - 0.5
-        return result
-
-
-def letterbox(
-    image: NDArray[np.uint8], size: int, roi: Roi | None = None
-) -> tuple[NDArray[np.uint8], Letterbox]:
-    """Crop `roi` (default: whole image), resize keeping aspect, center on a black square."""
-    height, width = image.shape[:2]
-    x, y, w, h = roi if roi is not None else (0.0, 0.0, float(width), float(height))
-    x0, y0 = max(0, math.floor(x)), max(0, math.floor(y))
-    x1, y1 = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
-    if x1 <= x0 or y1 <= y0:
-        raise ValueError(f"roi {roi} does not overlap the {width}x{height} image")
-    crop = image[y0:y1, x0:x1]
-    crop_h, crop_w = crop.shape[:2]
-    scale = size / max(crop_w, crop_h)
-    new_w, new_h = max(1, round(crop_w * scale)), max(1, round(crop_h * scale))
-    resized = np.asarray(Image.fromarray(crop).resize((new_w, new_h), Image.Resampling.BILINEAR))
-    pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
-    canvas = np.zeros((size, size, 3), dtype=np.uint8)
-    canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized
-    box = Letterbox(x0, y0, new_w / crop_w, new_h / crop_h, pad_x, pad_y)
-    return canvas, box
 
 
 def to_heatmap_homography(homography: Tensor, stride: int) -> Tensor:
     """The same warp expressed on heatmaps: S @ H @ S^-1 with S the input -> heatmap map."""
+    m = input_to_heatmap(stride)
     s = torch.tensor(
-        [[1 / stride, 0, 0.5 / stride - 0.5], [0, 1 / stride, 0.5 / stride - 0.5], [0, 0, 1]],
+        [[m.scale, 0, m.offset], [0, m.scale, m.offset], [0, 0, 1]],
         dtype=homography.dtype,
         device=homography.device,
     )

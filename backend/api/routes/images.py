@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
+from backend import data_layout
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath, OffsetQuery
 from backend.api.uploads import read_limited
@@ -167,7 +168,7 @@ def image_view(
     if image.media_type in BROWSER_MEDIA_TYPES:
         path = _stored(source, image_id)
         return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
-    cached = settings.data_dir / "renditions" / f"{image.checksum}.png"
+    cached = data_layout.rendition(settings.data_dir, image.checksum)
     session.close()  # no connection held across the decode
     _derive(cached, source, image_id, make_rendition, settings)
     return FileResponse(cached, media_type="image/png", headers=_IMMUTABLE)
@@ -178,7 +179,7 @@ def image_thumbnail(
     image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
 ) -> Response:
     image = images.get_image(session, image_id)
-    cached = settings.data_dir / "thumbnails" / f"{image.checksum}.jpg"
+    cached = data_layout.thumbnail(settings.data_dir, image.checksum)
     session.close()  # no connection held across the decode
     _derive(cached, store.path_for(image.checksum), image_id, make_thumbnail, settings)
     return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)

@@ -7,9 +7,9 @@ import pytest
 import timm
 import torch
 
+from imaging.geometry import letterbox
 from worker.ml.backbones import IMAGENET_MEAN, IMAGENET_STD, efficientnet_lite0_package_state
 from worker.ml.data import load_image, read_coco
-from worker.ml.transforms import letterbox
 
 TIGER = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "tiger_pose"
 pytestmark = pytest.mark.skipif(

@@ -5,7 +5,6 @@ from worker.ml import heatmaps as hm
 from worker.ml.config import AugmentConfig
 from worker.ml.transforms import (
     flip_permutation,
-    letterbox,
     random_perspective,
     random_similarity,
     swap_flipped,
@@ -26,23 +25,6 @@ def centroid(image: np.ndarray | torch.Tensor) -> np.ndarray:
     ys, xs = np.mgrid[0 : weights.shape[0], 0 : weights.shape[1]]
     found: np.ndarray = np.array([(xs * weights).sum(), (ys * weights).sum()]) / weights.sum()
     return found
-
-
-def test_letterbox_maps_image_pixels_to_where_they_land_in_the_input() -> None:
-    image = bright_square(300, 500, x=400, y=60)
-    canvas, box = letterbox(image, 128)
-    assert canvas.shape == (128, 128, 3)
-    expected = box.image_to_input(np.array([400.0, 60.0]))
-    assert np.abs(centroid(canvas[..., 0]) - expected).max() < 0.3
-    assert np.allclose(box.input_to_image(box.image_to_input(np.array([[7.5, 299.0]]))), [7.5, 299])
-
-
-def test_letterbox_of_an_roi_maps_back_to_original_pixels() -> None:
-    image = bright_square(300, 500, x=250, y=150)
-    roi = (200.0, 100.0, 120.0, 90.0)
-    canvas, box = letterbox(image, 64, roi)
-    found = box.input_to_image(centroid(canvas[..., 0]))
-    assert np.abs(found - [250, 150]).max() < 0.5
 
 
 def test_one_warp_moves_images_heatmaps_and_keypoints_together() -> None:
