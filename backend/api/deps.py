@@ -62,16 +62,17 @@ async def get_db(
 
 async def _end(session: Session, failed: bool) -> None:
     """Roll back (on failure) and close. A session that holds no transaction (nothing run, or
-    committed) holds no connection, so closing it is free; otherwise returning its connection
-    is database I/O and goes to a thread, shielded so a client that went away cannot leave
-    the connection checked out."""
+    committed) holds no connection, so closing it is free, and ending a SQLite transaction
+    touches only memory and the WAL index, never waits for a lock or a disk; otherwise (a
+    server database) it is a round trip and goes to a thread, shielded so a client that went
+    away cannot leave the connection checked out."""
 
     def end() -> None:
         if failed:
             session.rollback()
         session.close()
 
-    if not session.in_transaction():
+    if not session.in_transaction() or session.get_bind().dialect.name == "sqlite":
         end()
         return
     with anyio.CancelScope(shield=True):
