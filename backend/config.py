@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # 8: on a small machine more threads running Python at once only lengthen the event
     # loop's wait for the GIL (and /health's); waiting on the loop costs nothing.
     api_db_slots: int = Field(default=8, ge=1, le=200)
+    # API processes `keyloop serve` starts (uvicorn workers sharing the port). One process
+    # runs Python on one core at a time (the GIL); slots and decodes above are per process.
+    api_workers: int = Field(default=1, ge=1, le=64)
     api_queue_length: int = Field(default=1000, ge=0)
     api_queue_wait_s: float = Field(default=10.0, gt=0)
     # Thumbnails and renditions decoded at once per API process (each holds a whole image;

@@ -37,6 +37,7 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
                 host,
                 "--port",
                 str(port),
+                *(["--workers", str(settings.api_workers)] if settings.api_workers > 1 else []),
             ],
         ),
     ]

@@ -14,11 +14,14 @@ every client in a closed loop (no think time) for `--duration` seconds:
 
 A monitor in its own process asks /health every 0.25 s. Per level it prints p50/p95/p99/max
 latency, throughput, the statuses and the errors (5xx, 503 included, and transport errors),
-and appends one JSON row to `--out`. Clients run in this process, on the same CPUs as the
+and the CPU milliseconds per request of the server (its process tree) and of the clients;
+CPU per request barely moves with other load on the machine, latency does. It appends one JSON
+row to `--out`. Clients run in this process, on the same CPUs as the
 server, so on a small machine the figures include the client's own cost; compare trees within
 one invocation.
 
     .venv/bin/python bench/load.py --code before=/path/to/old/checkout --code after=.
+    .venv/bin/python bench/load.py --code one=. --code two=.@KEYLOOP_API_WORKERS=2
     .venv/bin/python bench/load.py --postgres --levels 10 50 200 --duration 20
 """
 
@@ -77,6 +80,32 @@ class LevelResult:
     health: list[float] = field(default_factory=list)
     first_saves: int = 0
     wall_s: float = 0.0
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process `root` and its descendants so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -101,8 +130,9 @@ def jpeg(i: int, rng: random.Random) -> bytes:
 
 
 @contextmanager
-def api_server(code: Path, env: dict[str, str], log: Path) -> Iterator[str]:
-    """The code tree's API, started as `keyloop serve` starts it; yields its /api/v1 URL."""
+def api_server(code: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """The code tree's API, started as `keyloop serve` starts it; yields its /api/v1 URL and
+    the server's process id."""
     py = sys.executable
     for argv in (["db", "upgrade"], ["users", "ensure-admin"]):
         subprocess.run([py, "-m", "backend.cli", *argv], env=env, cwd=code, check=True)
@@ -137,7 +167,7 @@ def api_server(code: Path, env: dict[str, str], log: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError(f"the API did not start; see {log}")
                 time.sleep(0.2)
-            yield base
+            yield base, server.pid
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -257,6 +287,7 @@ async def run_level(
     project_id: int,
     image_ids: list[int],
     logins: list[tuple[dict[str, str], str]],
+    server_pid: int,
 ) -> LevelResult:
     result = LevelResult()
     # Every client exists before the clock starts: making 200 httpx clients takes seconds
@@ -272,6 +303,7 @@ async def run_level(
         for i in range(clients)
     ]
     monitor = health_monitor(base, duration)
+    server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
     started = time.monotonic()
     deadline = started + duration
     await asyncio.gather(
@@ -281,6 +313,8 @@ async def run_level(
         )
     )
     result.wall_s = time.monotonic() - started
+    result.server_cpu_s = cpu_seconds(server_pid) - server_cpu
+    result.client_cpu_s = time.process_time() - client_cpu
     for c in sessions:
         await c.aclose()
     out, _ = monitor.communicate(timeout=120)
@@ -316,13 +350,19 @@ def summarise(
             for kind, _ in WORKLOAD
         },
         "health_max_ms": round(max(result.health, default=float("nan")) * 1000, 1),
+        "server_cpu_ms_per_request": round(1000 * result.server_cpu_s / max(1, len(latencies)), 2),
+        "client_cpu_ms_per_request": round(1000 * result.client_cpu_s / max(1, len(latencies)), 2),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
     }
 
 
 def run_tree(
-    label: str, code: Path, args: argparse.Namespace, database_base: str | None
+    label: str,
+    code: Path,
+    extra_env: dict[str, str],
+    args: argparse.Namespace,
+    database_base: str | None,
 ) -> list[dict[str, Any]]:
     rows = []
     for clients in args.levels:
@@ -342,10 +382,10 @@ def run_tree(
             env["KEYLOOP_DATABASE_URL"] = fresh_database(database_base)
             database = "postgresql"
         try:
-            with api_server(code, env, data / "api.log") as base:
+            with api_server(code, {**env, **extra_env}, data / "api.log") as (base, pid):
                 project_id, image_ids, logins = seed(base, max(60, 2 * clients + 20))
                 result = asyncio.run(
-                    run_level(base, clients, args.duration, project_id, image_ids, logins)
+                    run_level(base, clients, args.duration, project_id, image_ids, logins, pid)
                 )
                 row = summarise(label, database, clients, result, result.wall_s)
             rows.append(row)
@@ -354,6 +394,8 @@ def run_tree(
                 f"p50 {row['p50_ms']:>7} ms  p95 {row['p95_ms']:>7} ms  "
                 f"p99 {row['p99_ms']:>7} ms  {row['throughput_rps']:>6} req/s  "
                 f"errors {row['errors']:>5}  /health max {row['health_max_ms']} ms  "
+                f"cpu/req server {row['server_cpu_ms_per_request']} ms "
+                f"client {row['client_cpu_ms_per_request']} ms  "
                 f"statuses {row['statuses']}",
                 flush=True,
             )
@@ -381,24 +423,34 @@ def main() -> None:
         "--code",
         action="append",
         default=[],
-        metavar="LABEL=PATH",
-        help="a code tree to run (repeat for before/after); default: this checkout",
+        metavar="LABEL=PATH[@K=V,...]",
+        help="a code tree to run (repeat for before/after), with environment settings for its "
+        "server after @; default: this checkout",
     )
     db = parser.add_mutually_exclusive_group()
     db.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL")
     db.add_argument("--database-url", help="a PostgreSQL URL; each run gets a new database")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.jsonl")
     args = parser.parse_args()
-    trees = [tuple(c.split("=", 1)) for c in args.code] or [("this", str(ROOT))]
+    trees = [parse_tree(c) for c in args.code] or [("this", ROOT, {})]
     with database_base(args) as base_url:
         rows = []
-        for label, path in trees:
-            rows += run_tree(label, Path(path).resolve(), args, base_url)
+        for label, path, extra_env in trees:
+            tree_rows = run_tree(label, path, extra_env, args, base_url)
+            rows += [{**row, "env": extra_env} if extra_env else row for row in tree_rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a") as out:
         for row in rows:
             out.write(json.dumps({**row, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n")
     print(f"{len(rows)} rows appended to {args.out}")
+
+
+def parse_tree(spec: str) -> tuple[str, Path, dict[str, str]]:
+    """`LABEL=PATH[@K=V,...]` -> (label, path, environment for its server)."""
+    label, _, rest = spec.partition("=")
+    path, _, settings = rest.partition("@")
+    extra_env = dict(item.split("=", 1) for item in settings.split(",") if item)
+    return label, Path(path).resolve(), extra_env
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.api.deps import Auth, get_auth
+from backend.api.deps import Auth, current_settings, get_auth
 from backend.config import Settings, get_settings
 from backend.errors import KeyloopError
 
@@ -111,7 +111,9 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         app: FastAPI = scope["app"]
-        settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+        # The routes' settings dependency, or what a test put in its place.
+        override = app.dependency_overrides.get(current_settings)
+        settings: Settings = override() if override is not None else get_settings()
         headers = Headers(scope=scope)
         length = _content_length(headers)
         content_type = headers.get("content-type", "")

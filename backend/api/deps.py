@@ -1,12 +1,19 @@
-"""Request dependencies as typed aliases: `SessionDep`, `AuthDep`, `CurrentUser`, role guards."""
+"""Request dependencies as typed aliases: `SessionDep`, `AuthDep`, `CurrentUser`, role guards.
+
+FastAPI runs a sync dependency on the thread pool: a hop out of the event loop and back,
+which under load waits for the loop's turn while the request holds its database slot. So
+every dependency that does no blocking work is `async def` (settings, codec, store, clock,
+user, role guards); only those that query (`get_auth`) and the routes themselves use threads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -24,33 +31,60 @@ from backend.services.users import user_for_token
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-async def db_slot(settings: Annotated[Settings, Depends(get_settings)]) -> AsyncIterator[None]:
+async def current_settings() -> Settings:
+    """The settings (tests override this dependency)."""
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+async def db_slot(settings: SettingsDep) -> AsyncIterator[None]:
     """A database slot (backend/api/admission.py), awaited on the event loop, not a thread."""
     async with admission_for(settings).slot():
         yield
 
 
-def get_db(
-    settings: Annotated[Settings, Depends(get_settings)],
-    _slot: Annotated[None, Depends(db_slot, scope="function")],
-) -> Iterator[Session]:
+async def get_db(
+    settings: SettingsDep, _slot: Annotated[None, Depends(db_slot, scope="function")]
+) -> AsyncIterator[Session]:
+    # Making a Session does no I/O (it connects on its first query), so no thread for it.
     session = get_sessionmaker(settings.database_url, settings.api_db_slots)()
+    failed = False
     try:
         yield session
     except BaseException:
-        session.rollback()  # a failed request leaves nothing behind, flushed or not
+        failed = True  # a failed request leaves nothing behind, flushed or not
         raise
     finally:
+        await _end(session, failed)
+
+
+async def _end(session: Session, failed: bool) -> None:
+    """Roll back (on failure) and close. A session that holds no transaction (nothing run, or
+    committed) holds no connection, so closing it is free, and ending a SQLite transaction
+    touches only memory and the WAL index, never waits for a lock or a disk; otherwise (a
+    server database) it is a round trip and goes to a thread, shielded so a client that went
+    away cannot leave the connection checked out."""
+
+    def end() -> None:
+        if failed:
+            session.rollback()
         session.close()
 
+    if not session.in_transaction() or session.get_bind().dialect.name == "sqlite":
+        end()
+        return
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(end)
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
 # Function scope: the session closes and its slot frees when the route returns, before the
 # response is sent, so a slow client reading a file or an export holds neither.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_clock() -> Callable[[], datetime]:
+async def get_clock() -> Callable[[], datetime]:
     """The time source of time-based rules (login throttling); tests override it."""
     return utcnow
 
@@ -58,14 +92,14 @@ def get_clock() -> Callable[[], datetime]:
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
-def get_blob_store(settings: SettingsDep) -> LocalBlobStore:
+async def get_blob_store(settings: SettingsDep) -> LocalBlobStore:
     return LocalBlobStore(settings.files_dir)
 
 
 BlobStoreDep = Annotated[LocalBlobStore, Depends(get_blob_store)]
 
 
-def get_session_codec(settings: SettingsDep) -> SessionCodec:
+async def get_session_codec(settings: SettingsDep) -> SessionCodec:
     return SessionCodec(settings.secret_key, settings.session_max_age_s)
 
 
@@ -116,15 +150,15 @@ def _commit_bookkeeping(session: Session) -> None:
 AuthDep = Annotated[Auth, Depends(get_auth)]
 
 
-def get_current_user(auth: AuthDep) -> User:
+async def get_current_user(auth: AuthDep) -> User:
     return auth.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(minimum: Role) -> Callable[[User], User]:
-    def guard(user: CurrentUser) -> User:
+def require_role(minimum: Role) -> Callable[[User], Awaitable[User]]:
+    async def guard(user: CurrentUser) -> User:
         if user.role.rank < minimum.rank:
             raise Forbidden(f"requires the {minimum.value} role; you are {user.role.value}")
         return user

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from backend.api.body_guard import FRAMING_SLACK, MAX_PLAIN_BODY_BYTES, PartSizes
+from backend.api.deps import current_settings
 from backend.config import get_settings
 
 BOUNDARY = "keyloopboundary1234"
@@ -149,7 +150,7 @@ def test_a_file_over_the_upload_limit_stops_streaming_at_the_limit(
     app: FastAPI, admin: TestClient, project: dict[str, Any]
 ) -> None:
     limited = get_settings().model_copy(update={"max_upload_bytes": MiB})
-    app.dependency_overrides[get_settings] = lambda: limited
+    app.dependency_overrides[current_settings] = lambda: limited
     path = f"/api/v1/projects/{project['id']}/images"
     # Chunked (no Content-Length): only counting the stream can stop it.
     got = call(app, path, multipart(200 * MiB, "frames.zip"), content_length=None, client=admin)
@@ -187,7 +188,7 @@ def test_a_video_upload_is_bounded_by_the_video_limit_not_the_image_one(
     limited = get_settings().model_copy(
         update={"max_upload_bytes": MiB, "max_video_bytes": 4 * MiB}
     )
-    app.dependency_overrides[get_settings] = lambda: limited
+    app.dependency_overrides[current_settings] = lambda: limited
     path = f"/api/v1/projects/{project['id']}/videos"
     # 2 MiB of zeros: past the image limit, within the video one, so the route sees it (and
     # refuses it as no video, 422) rather than the guard cutting it off.

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.api.deps import current_settings
 from backend.config import get_settings
 from backend.models import Image, Role, TrainingJob
 from backend.queue import QUEUE_IMPORTS, TASK_IMPORT, make_celery
@@ -76,7 +77,7 @@ def test_an_upload_over_the_import_limit_is_a_413_and_stores_nothing(
     files = coco_upload()
     size = sum(len(d) for _, d in files)
     limited = get_settings().model_copy(update={"max_import_bytes": size - 1})
-    app.dependency_overrides[get_settings] = lambda: limited
+    app.dependency_overrides[current_settings] = lambda: limited
     folders = job_folders()
     for url in ("/api/v1/projects/import/coco", f"/api/v1/projects/{project['id']}/import/coco"):
         r = post_files(admin, url, files)
@@ -108,7 +109,7 @@ def test_an_upload_that_cannot_be_read_is_refused_before_a_job_exists(
         assert r.status_code == status, (message, r.text)
         assert message in r.json()["detail"]
     limited = get_settings().model_copy(update={"max_upload_bytes": 100})
-    app.dependency_overrides[get_settings] = lambda: limited
+    app.dependency_overrides[current_settings] = lambda: limited
     r = post_files(admin, into, coco_upload())
     assert r.status_code == 413, r.text
     assert "annotations.json: larger than the 100-byte upload limit" in r.json()["detail"]
@@ -141,7 +142,7 @@ def test_a_zip_bomb_is_a_413_from_its_declared_sizes(
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("bomb.png", b"\0" * 2_000_000)
     limited = get_settings().model_copy(update={"max_import_bytes": 1_000_000})
-    app.dependency_overrides[get_settings] = lambda: limited
+    app.dependency_overrides[current_settings] = lambda: limited
     assert len(buf.getvalue()) < 10_000, "the upload itself is far under the limit"
     folders = job_folders()
     r = post_files(

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from backend.api.deps import current_settings
 from backend.config import Settings, get_settings
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import FrameReader
@@ -87,7 +88,7 @@ def test_rejects_a_video_over_the_size_limit_before_storing_it(
     app: FastAPI, admin: TestClient, project: dict[str, Any], clip: Path, blob_dir: Path
 ) -> None:
     small = Settings(**{**get_settings().model_dump(), "max_video_bytes": 1000})
-    app.dependency_overrides[get_settings] = lambda: small
+    app.dependency_overrides[current_settings] = lambda: small
     r = upload_video(admin, project["id"], clip.name, clip.read_bytes())
     assert r.status_code == 413 and "1000-byte video limit" in r.json()["detail"]
     assert stored_files(blob_dir) == []

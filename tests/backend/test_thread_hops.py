@@ -1,0 +1,68 @@
+"""A request goes to the thread pool only for blocking work: authenticating (a query), the
+route, FastAPI's check of a sync route's response, and returning a connection still in a
+transaction. Every other dependency runs on the event loop (backend/api/deps.py): under load each hop waits for the loop's turn while the
+request holds its database slot, so hops cost throughput (issue 14, item 2)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+import pytest
+
+from backend.config import Settings
+from tests.backend.live_api import (
+    live_db_settings,  # noqa: F401  (a fixture)
+    logged_in_client,
+    project_with_images,
+)
+
+SAVE = {
+    "version": 0,
+    "done": False,
+    "keypoints": [
+        {"name": "nose", "x": 3, "y": 4, "visibility": "visible"},
+        {"name": "tail", "visibility": "unlabeled"},
+    ],
+}
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions sent to the thread pool, in order."""
+    sent: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(func, "__qualname__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return sent
+
+
+def test_a_read_and_a_save_each_cross_to_the_thread_pool_at_most_four_times(
+    live_db_settings: Settings,  # noqa: F811
+    hops: list[str],
+) -> None:
+    async def run() -> dict[str, list[str]]:
+        async with logged_in_client() as client:
+            image_id = (await project_with_images(client, 1))[0]
+            seen = {}
+            for name, request in (
+                ("read", client.get(f"/images/{image_id}")),
+                ("annotation read", client.get(f"/images/{image_id}/annotation")),
+                ("save", client.put(f"/images/{image_id}/annotation", json=SAVE)),
+            ):
+                hops.clear()
+                r = await request
+                assert r.status_code == 200, r.text
+                seen[name] = list(hops)
+            return seen
+
+    for name, sent in asyncio.run(run()).items():
+        # Before: settings, session open, codec, auth, user, route, response check, session
+        # close (8; 9 with a role guard).
+        assert len(sent) <= 4, f"{name}: {sent}"
