@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backend.api.deps import current_settings
 from backend.config import Settings, get_settings
 from backend.models import ModelVersion, TrainingJob
 from backend.queue import TASK_EVALUATE, TASK_RETRAIN
@@ -29,9 +30,9 @@ def _closed_port() -> int:
 def broker_down(app: FastAPI) -> Iterator[None]:
     """The app's broker is a Redis URL where nothing listens (a stopped broker)."""
     down = get_settings().model_copy(update={"broker_url": f"redis://127.0.0.1:{_closed_port()}/0"})
-    app.dependency_overrides[get_settings] = lambda: down
+    app.dependency_overrides[current_settings] = lambda: down
     yield
-    del app.dependency_overrides[get_settings]
+    del app.dependency_overrides[current_settings]
 
 
 def _version(db: Session, project_id: int) -> int:
@@ -100,9 +101,9 @@ def test_a_training_whose_broker_was_down_does_not_block_the_next(
     admin: TestClient, db: Session, project: dict[str, Any], app: FastAPI
 ) -> None:
     down = get_settings().model_copy(update={"broker_url": f"redis://127.0.0.1:{_closed_port()}/0"})
-    app.dependency_overrides[get_settings] = lambda: down
+    app.dependency_overrides[current_settings] = lambda: down
     url = f"/api/v1/projects/{project['id']}/training-jobs"
     assert admin.post(url, json={}).json()["state"] == "failed"
-    del app.dependency_overrides[get_settings]  # the broker is back
+    del app.dependency_overrides[current_settings]  # the broker is back
     again = admin.post(url, json={})
     assert again.status_code == 202 and again.json()["state"] == "queued"

@@ -1,7 +1,8 @@
 """A request goes to the thread pool only for blocking work: authenticating (a query), the
-route, FastAPI's check of a sync route's response, and returning a connection still in a
-transaction. Every other dependency runs on the event loop (backend/api/deps.py): under load each hop waits for the loop's turn while the
-request holds its database slot, so hops cost throughput (issue 14, item 2)."""
+route, FastAPI's check of a sync route's response, and returning a server database's
+connection still in a transaction. Every other dependency runs on the event loop
+(backend/api/deps.py): under load each hop waits for the loop's turn while the request holds
+its database slot, so hops cost throughput (issue 14, item 2)."""
 
 from __future__ import annotations
 
