@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.models import JobKind, JobState, TrainingJob
+from backend.models import Job, JobKind, JobState
 from backend.queue import (
     TASK_EVALUATE,
     TASK_EXTRACT_FRAMES,
@@ -40,7 +40,7 @@ TASK_FOR_KIND = {
 }
 
 
-def task_for(job: TrainingJob) -> str:
+def task_for(job: Job) -> str:
     if job.kind == JobKind.extract_frames and job.options.get("method") == "uncertain":
         return TASK_EXTRACT_UNCERTAIN_FRAMES  # needs the model: the main worker
     return TASK_FOR_KIND[job.kind]
@@ -56,7 +56,7 @@ def celery_client(settings: Settings) -> Celery:
     return _client(settings.broker_url, settings.result_backend, str(settings.data_dir))
 
 
-def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:
+def send_job(session: Session, settings: Settings, job: Job) -> None:
     """Call after the commit that made `job` visible to workers."""
     try:
         result = celery_client(settings).send_task(task_for(job), args=[job.id])
@@ -70,7 +70,7 @@ def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:
     session.commit()
 
 
-def revoke(settings: Settings, job: TrainingJob) -> None:
+def revoke(settings: Settings, job: Job) -> None:
     """Best effort on top of the cancel flag, which is what the worker really obeys."""
     if job.celery_task_id:
         try:

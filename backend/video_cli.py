@@ -18,7 +18,7 @@ import typer
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
-from backend.models import JobState, TrainingJob, User
+from backend.models import Job, JobState, User
 from backend.schemas.video import ExtractFramesRequest, ExtractMethod, PredictVideoRequest
 from backend.services import video_jobs, videos
 from backend.services.jobs import job_dir
@@ -128,17 +128,17 @@ def _create(make: Any, video_id: int) -> int:
             video = videos.get_video(session, video_id)
             project = get_project(session, video.project_id)
             user = session.query(User).order_by(User.id).first()
-            job: TrainingJob = make(session, video, project, user)
+            job: Job = make(session, video, project, user)
             return job.id
     except KeyloopError as exc:
         _fail(exc.detail)
         raise  # unreachable: _fail exits
 
 
-def _finished(job_id: int) -> TrainingJob:
+def _finished(job_id: int) -> Job:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        job = session.get_one(TrainingJob, job_id)
+        job = session.get_one(Job, job_id)
         session.expunge(job)
     if job.state != JobState.succeeded:
         _fail(f"job {job_id} {job.state.value}: {job.error}")

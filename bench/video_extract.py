@@ -35,7 +35,7 @@ def main() -> None:
 
     from backend.config import get_settings
     from backend.db.session import session_scope
-    from backend.models import JobKind, JobState, Project, TrainingJob
+    from backend.models import Job, JobKind, JobState, Project
     from backend.services.jobs import create_job
     from worker.frame_extraction import run_extract_job
 
@@ -53,7 +53,7 @@ def main() -> None:
         outcome = run_extract_job(job_id)
         elapsed, cpu = time.monotonic() - t0, _cpu_s() - cpu0
         with session_scope(settings.database_url) as session:
-            job = session.get_one(TrainingJob, job_id)
+            job = session.get_one(Job, job_id)
             assert job.state == JobState.succeeded, job.error
             report = job.progress["report"]
         record(

@@ -40,7 +40,7 @@ def main() -> None:
 
     from backend.config import get_settings
     from backend.db.session import session_scope
-    from backend.models import JobKind, JobState, ModelVersion, Project, TrainingJob
+    from backend.models import Job, JobKind, JobState, ModelVersion, Project
     from backend.services.jobs import create_job, fresh_job_dir
     from worker.ml.checkpoint import save_checkpoint
     from worker.ml.model import KeypointModel
@@ -82,7 +82,7 @@ def main() -> None:
         run_predict_video_job(job_id)
         elapsed, cpu = time.monotonic() - t0, _cpu_s() - cpu0
         with session_scope(settings.database_url) as session:
-            job = session.get_one(TrainingJob, job_id)
+            job = session.get_one(Job, job_id)
             assert job.state == JobState.succeeded, job.error
             frames = int(job.progress["predicted"])
         record(

@@ -30,7 +30,7 @@ from backend.config import get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
-from backend.models import JobState, Project, TrainingJob, Video
+from backend.models import Job, JobState, Project, Video
 from backend.services.images import StoredImage
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import Frame, FrameReader, frame_png
@@ -140,7 +140,7 @@ def _extract(
     stored = _store_frames(source, picked, store, created_blobs, progress)
     progress.reporter.set_phase("recording", total=len(stored))
     with session_scope(settings.database_url) as session:
-        job = session.get_one(TrainingJob, job_id)
+        job = session.get_one(Job, job_id)
         if job.cancel_requested:
             raise ExtractionCancelled
         video = session.get(Video, source.video_id)

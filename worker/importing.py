@@ -21,7 +21,7 @@ from backend.config import Settings, get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
-from backend.models import JobState, TrainingJob
+from backend.models import Job, JobState
 from backend.schemas.transfer import ImportResult
 from backend.services.import_jobs import INPUTS, open_inputs
 from backend.services.jobs import FINISHED_STATES, job_dir
@@ -81,7 +81,7 @@ def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
             raise ImportCancelled
 
     def succeed(session: Session, report: ImportReport) -> None:
-        job = session.get_one(TrainingJob, job_id)
+        job = session.get_one(Job, job_id)
         if job.cancel_requested:
             raise ImportCancelled
         result = ImportResult.model_validate(asdict(report)).model_dump(mode="json")
@@ -108,5 +108,5 @@ def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
 
 def _finished(settings: Settings, job_id: int) -> bool:
     with session_scope(settings.database_url) as session:
-        job = session.get(TrainingJob, job_id)
+        job = session.get(Job, job_id)
         return job is None or job.state in FINISHED_STATES

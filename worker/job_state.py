@@ -17,7 +17,7 @@ from backend.config import get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.dispatch import send_job
-from backend.models import JobState, TrainingJob
+from backend.models import Job, JobState
 from backend.models.ml import ACTIVE_JOB_STATES
 from backend.services.job_owner import (
     SILENT_UNTIL,
@@ -49,7 +49,7 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
     `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its worker."""
     now = utcnow()
     with session_scope(_url()) as session:
-        job = session.get(TrainingJob, job_id)
+        job = session.get(Job, job_id)
         if job is None or job.state not in ACTIVE_JOB_STATES or job.cancel_requested:
             if job is not None and job.cancel_requested and job.state in ACTIVE_JOB_STATES:
                 _finish(job, JobState.cancelled, None)
@@ -64,11 +64,11 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
         if taking_over:
             log.warning("job %s: its worker %s is gone; taking over", job_id, job.owner)
         claimed = session.execute(
-            update(TrainingJob)
+            update(Job)
             .where(
-                TrainingJob.id == job_id,
-                TrainingJob.state == job.state,
-                TrainingJob.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
+                Job.id == job_id,
+                Job.state == job.state,
+                Job.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
             )
             .values(
                 state=JobState.running,
@@ -103,18 +103,18 @@ def requeue_orphans() -> list[int]:
     settings = get_settings()
     requeued: list[int] = []
     with session_scope(settings.database_url) as session:
-        running = session.scalars(select(TrainingJob).where(TrainingJob.state == JobState.running))
+        running = session.scalars(select(Job).where(Job.state == JobState.running))
         for job in [j for j in running if owner_state(j.owner) == "dead"]:
             count = takeovers(job) + 1
             if count > MAX_TAKEOVERS:
                 _finish(job, JobState.failed, _died_too_often(count))
                 continue
             moved = session.execute(  # unless a redelivery claimed it meanwhile
-                update(TrainingJob)
+                update(Job)
                 .where(
-                    TrainingJob.id == job.id,
-                    TrainingJob.state == JobState.running,
-                    TrainingJob.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
+                    Job.id == job.id,
+                    Job.state == JobState.running,
+                    Job.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
                 )
                 .values(state=JobState.queued, owner={"takeovers": count})
                 .execution_options(synchronize_session=False)
@@ -124,7 +124,7 @@ def requeue_orphans() -> list[int]:
                 requeued.append(job.id)
         session.commit()
         for job_id in requeued:
-            job = session.get_one(TrainingJob, job_id)
+            job = session.get_one(Job, job_id)
             session.refresh(job)
             send_job(session, settings, job)
     return requeued
@@ -156,7 +156,7 @@ class ProgressReporter:
 
     def flush(self) -> None:
         with session_scope(_url()) as session:
-            job = session.get(TrainingJob, self.job_id)
+            job = session.get(Job, self.job_id)
             if job is None:
                 self._cancel = True
                 return
@@ -193,12 +193,12 @@ class ProgressReporter:
 
 def finish(job_id: int, state: JobState, error: str | None = None) -> None:
     with session_scope(_url()) as session:
-        job = session.get(TrainingJob, job_id)
+        job = session.get(Job, job_id)
         if job is not None:
             _finish(job, state, error)
 
 
-def _finish(job: TrainingJob, state: JobState, error: str | None) -> None:
+def _finish(job: Job, state: JobState, error: str | None) -> None:
     job.state = state
     job.error = error
     job.finished_at = utcnow()
@@ -211,9 +211,9 @@ def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
     now = utcnow()
     with session_scope(_url()) as session:
         candidates = session.scalars(
-            select(TrainingJob).where(
-                TrainingJob.state == JobState.running,
-                TrainingJob.heartbeat_at < now - stale_after,
+            select(Job).where(
+                Job.state == JobState.running,
+                Job.heartbeat_at < now - stale_after,
             )
         )
         stale = [job for job in candidates if heartbeat_stale(job, now, stale_after)]

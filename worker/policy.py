@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.dispatch import send_job
-from backend.models import AnnotationRevision, Image, JobKind, ModelVersion, Project, TrainingJob
+from backend.models import AnnotationRevision, Image, Job, JobKind, ModelVersion, Project
 from backend.schemas.project import ProjectSettings
 from backend.services.jobs import active_training_job, create_job
 from worker import job_state
@@ -70,8 +70,8 @@ def check_retraining() -> list[int]:
             if not policy_applies(session, project, project_settings):
                 continue
             last = session.scalar(
-                select(func.max(TrainingJob.created_at)).where(
-                    TrainingJob.project_id == project.id, TrainingJob.kind == JobKind.train
+                select(func.max(Job.created_at)).where(
+                    Job.project_id == project.id, Job.kind == JobKind.train
                 )
             )
             last_version = session.scalar(

@@ -20,12 +20,12 @@ from backend.config import Settings
 from backend.errors import BadInput, Conflict, TooManyRequests
 from backend.models import (
     Image,
+    Job,
     JobKind,
     JobState,
     ModelVersion,
     Prediction,
     Project,
-    TrainingJob,
     User,
 )
 from backend.models.ml import ACTIVE_JOB_STATES
@@ -48,11 +48,11 @@ MEDIA_SUFFIX = {
 def check_capacity(session: Session, project: Project, settings: Settings) -> None:
     """429 when the project already has its share of queued or running prediction jobs."""
     active = session.scalar(
-        select(func.count(TrainingJob.id)).where(
-            TrainingJob.project_id == project.id,
+        select(func.count(Job.id)).where(
+            Job.project_id == project.id,
             # Whole-video predictions share the bound: they wait on the same queue.
-            TrainingJob.kind.in_((JobKind.predict, JobKind.predict_video)),
-            TrainingJob.state.in_(ACTIVE_JOB_STATES),
+            Job.kind.in_((JobKind.predict, JobKind.predict_video)),
+            Job.state.in_(ACTIVE_JOB_STATES),
         )
     )
     limit = settings.max_bulk_jobs_per_project
@@ -90,7 +90,7 @@ def create_upload_job(
     version: ModelVersion,
     images: list[DecodedImage],
     user: User,
-) -> TrainingJob:
+) -> Job:
     """Add the job row and write its inputs; the caller commits, then sends it."""
     if not images:
         raise BadInput("the upload holds no images")
@@ -115,7 +115,7 @@ def create_upload_job(
     return job
 
 
-def prediction_job(session: Session, job: TrainingJob) -> tuple[TrainingJob, int]:
+def prediction_job(session: Session, job: Job) -> tuple[Job, int]:
     """The job if its results can be read now, and its model version id."""
     if job.kind != JobKind.predict:
         raise BadInput(f"job {job.id} is a {job.kind.value} job, not a prediction job")
@@ -128,7 +128,7 @@ def prediction_job(session: Session, job: TrainingJob) -> tuple[TrainingJob, int
     return job, int(job.options["model_version_id"])
 
 
-def prediction_project(session: Session, job: TrainingJob) -> Project:
+def prediction_project(session: Session, job: Job) -> Project:
     """The project of a prediction job whose results can be read now (422 or 409 if not)."""
     prediction_job(session, job)
     assert job.project_id is not None, "only an import that creates its project has none"
@@ -139,7 +139,7 @@ def results(
     session: Session,
     settings: Settings,
     project: Project,
-    job: TrainingJob,
+    job: Job,
     offset: int,
     limit: int | None,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -194,7 +194,7 @@ def results(
 
 
 def to_coco(
-    project: Project, job: TrainingJob, items: list[dict[str, Any]], min_confidence: float
+    project: Project, job: Job, items: list[dict[str, Any]], min_confidence: float
 ) -> dict[str, Any]:
     """COCO keypoints with `score` and per-keypoint `keypoint_scores`.
 

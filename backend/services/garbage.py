@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.models import Image, JobState, ModelVersion, Project, TrainingJob, Video
+from backend.models import Image, Job, JobState, ModelVersion, Project, Video
 from backend.services.login_throttle import delete_stale
 from backend.services.user_sessions import delete_expired
 
@@ -87,7 +87,7 @@ def collect_garbage(
             report.add(path)
 
     ended = _ended_before(session, now - job_retention)
-    live_jobs = set(session.scalars(select(TrainingJob.id)))
+    live_jobs = set(session.scalars(select(Job.id)))
     for folder in _dirs(settings.jobs_dir):
         match = JOB_FOLDER.match(folder.name)
         if match is None or not old_enough(folder):
@@ -127,7 +127,7 @@ def collect_garbage(
 
 
 def _ended_before(session: Session, cutoff: datetime) -> set[int]:
-    query = select(TrainingJob.id, TrainingJob.finished_at).where(TrainingJob.state.in_(FINISHED))
+    query = select(Job.id, Job.finished_at).where(Job.state.in_(FINISHED))
     return {
         job_id
         for job_id, finished in session.execute(query)

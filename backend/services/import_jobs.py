@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle, Opener
-from backend.models import JobKind, Project, TrainingJob, User
+from backend.models import Job, JobKind, Project, User
 from backend.services.jobs import create_job, fresh_job_dir
 from backend.services.projects import ensure_name_free
 from backend.services.transfer import Format
@@ -63,7 +63,7 @@ def create_import_job(
     new_project_name: str | None,
     label: str | None,
     user: User,
-) -> TrainingJob:
+) -> Job:
     """Add the job row and keep its files; the caller commits, then sends it. `project`
     None: the import creates a project with the file's schema (named `new_project_name`,
     or as the file names its animal)."""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, NotFound
-from backend.models import JobKind, JobState, Project, TrainingJob, User, Video
+from backend.models import Job, JobKind, JobState, Project, User, Video
 from backend.schemas.video import ExtractFramesRequest, PredictVideoRequest
 from backend.services import bulk_predict
 from backend.services.jobs import create_job, fresh_job_dir, job_dir, version_for_prediction
@@ -50,7 +50,7 @@ def frame_range(video: Video, start_s: float | None, end_s: float | None) -> tup
 
 def create_extract_job(
     session: Session, project: Project, video: Video, body: ExtractFramesRequest, user: User
-) -> TrainingJob:
+) -> Job:
     start, end = frame_range(video, body.start_s, body.end_s)
     options: dict[str, Any] = {
         "video_id": video.id,
@@ -75,7 +75,7 @@ def create_predict_job(
     video: Video,
     body: PredictVideoRequest,
     user: User,
-) -> TrainingJob:
+) -> Job:
     version = version_for_prediction(session, project, body.model_version_id)
     bulk_predict.check_capacity(session, project, settings)
     options = {
@@ -90,7 +90,7 @@ def create_predict_job(
     return job
 
 
-def result_file(settings: Settings, job: TrainingJob, fmt: str) -> tuple[Path, str, str]:
+def result_file(settings: Settings, job: Job, fmt: str) -> tuple[Path, str, str]:
     """(path, media type, download name) of a finished video prediction's result."""
     if job.kind != JobKind.predict_video:
         raise BadInput(f"job {job.id} is a {job.kind.value} job, not a video prediction")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from backend.app import create_app
 from backend.config import Settings
 from backend.db.session import session_scope
-from backend.models import JobKind, JobState, LabelSuspect, Role, TrainingJob
+from backend.models import Job, JobKind, JobState, LabelSuspect, Role
 from backend.services.users import create_user
 from tests.backend.conftest import PASSWORD
 from worker import job_state
@@ -199,7 +199,7 @@ def test_a_retraining_scores_the_labels_and_a_scan_scores_them_again(
 
 def test_a_scan_job_for_a_deleted_version_fails_with_a_reason(live_settings: Settings) -> None:
     with session_scope(live_settings.database_url) as s:
-        job = TrainingJob(kind=JobKind.score_labels, options={"model_version_id": 999}, progress={})
+        job = Job(kind=JobKind.score_labels, options={"model_version_id": 999}, progress={})
         s.add(job)
         s.flush()
         job_id = job.id
@@ -207,7 +207,7 @@ def test_a_scan_job_for_a_deleted_version_fails_with_a_reason(live_settings: Set
     assert options is not None
     assert run_score_job(job_id, options) == "failed"
     with session_scope(live_settings.database_url) as s:
-        failed = s.get(TrainingJob, job_id)
+        failed = s.get(Job, job_id)
         assert failed is not None and failed.state == JobState.failed
         assert "model version 999 no longer exists" in (failed.error or "")
 

@@ -17,12 +17,12 @@ from backend.models import (
     AnnotationRevision,
     Image,
     ImageSplit,
+    Job,
     JobKind,
     JobState,
     ModelVersion,
     Project,
     Role,
-    TrainingJob,
 )
 from backend.services.users import create_user
 from tests.owners import dead_owner, live_owner
@@ -86,9 +86,9 @@ def _project(
         return project.id
 
 
-def _jobs(settings: Settings) -> list[TrainingJob]:
+def _jobs(settings: Settings) -> list[Job]:
     with session_scope(settings.database_url) as s:
-        return list(s.scalars(select(TrainingJob).order_by(TrainingJob.id)))
+        return list(s.scalars(select(Job).order_by(Job.id)))
 
 
 def test_policy_waits_for_enough_new_annotations(worker_settings: Settings) -> None:
@@ -143,7 +143,7 @@ def test_policy_counts_only_annotations_saved_since_the_last_training(
     _project(worker_settings, annotated=3, threshold=3)
     (job_id,) = check_retraining()
     with session_scope(worker_settings.database_url) as s:
-        job = s.get(TrainingJob, job_id)
+        job = s.get(Job, job_id)
         assert job is not None
         job.state = JobState.succeeded
     assert check_retraining() == []
@@ -154,7 +154,7 @@ def _running_job(
 ) -> int:
     project_id = _project(settings, annotated=1)
     with session_scope(settings.database_url) as s:
-        job = TrainingJob(
+        job = Job(
             project_id=project_id,
             kind=JobKind.train,
             state=JobState.running,
@@ -184,16 +184,16 @@ def test_claim_resumes_a_redelivered_job_whose_worker_died(worker_settings: Sett
 def test_claim_of_a_cancel_requested_job_cancels_it(worker_settings: Settings) -> None:
     job_id = _running_job(worker_settings, timedelta(hours=1))
     with session_scope(worker_settings.database_url) as s:
-        job = s.get(TrainingJob, job_id)
+        job = s.get(Job, job_id)
         assert job is not None
         job.cancel_requested = True
     assert claim(job_id) is None
     assert _jobs(worker_settings)[0].state == JobState.cancelled
 
 
-def _job(settings: Settings, job_id: int) -> TrainingJob:
+def _job(settings: Settings, job_id: int) -> Job:
     with session_scope(settings.database_url) as s:
-        return s.get_one(TrainingJob, job_id)
+        return s.get_one(Job, job_id)
 
 
 def test_claim_takes_over_at_once_a_job_whose_owner_on_this_host_died(
@@ -232,7 +232,7 @@ def test_an_owner_on_another_host_is_presumed_dead_only_after_the_heartbeat_time
     fresh = _running_job(worker_settings, timedelta(seconds=1), owner=elsewhere)
     assert claim(fresh) is None
     with session_scope(worker_settings.database_url) as s:
-        s.get_one(TrainingJob, fresh).heartbeat_at = utcnow() - timedelta(minutes=6)
+        s.get_one(Job, fresh).heartbeat_at = utcnow() - timedelta(minutes=6)
     assert claim(fresh) is not None
 
 
@@ -265,8 +265,8 @@ def test_orphans_of_a_dead_worker_on_this_host_are_queued_again_and_resume(
     orphan = _running_job(worker_settings, timedelta(seconds=1), owner=dead_owner())
     with live_owner() as owner:
         with session_scope(worker_settings.database_url) as s:
-            alive = TrainingJob(
-                project_id=s.get_one(TrainingJob, orphan).project_id,
+            alive = Job(
+                project_id=s.get_one(Job, orphan).project_id,
                 kind=JobKind.evaluate,
                 state=JobState.running,
                 options={},
@@ -300,13 +300,13 @@ def test_a_job_that_announced_a_silence_is_reaped_only_after_it(
     job_id = _running_job(worker_settings, timedelta(seconds=0))
     ProgressReporter(job_id).announce_silence(3600)
     with session_scope(worker_settings.database_url) as s:
-        s.get_one(TrainingJob, job_id).heartbeat_at = utcnow() - timedelta(minutes=30)
+        s.get_one(Job, job_id).heartbeat_at = utcnow() - timedelta(minutes=30)
 
     assert reap_stale_jobs(timedelta(minutes=5)) == []
     assert claim(job_id) is None, "a redelivery does not take over a job that is still alive"
 
     with session_scope(worker_settings.database_url) as s:
-        job = s.get_one(TrainingJob, job_id)
+        job = s.get_one(Job, job_id)
         job.progress = {
             **job.progress,
             "silent_until": (utcnow() - timedelta(minutes=6)).isoformat(),
@@ -335,7 +335,7 @@ def test_activation_policy(
 def test_progress_history_is_numbered_across_a_resumed_run(worker_settings: Settings) -> None:
     project_id = _project(worker_settings, annotated=0)
     with session_scope(worker_settings.database_url) as s:
-        job = TrainingJob(project_id=project_id, kind=JobKind.train, options={}, progress={})
+        job = Job(project_id=project_id, kind=JobKind.train, options={}, progress={})
         s.add(job)
         s.flush()
         job_id = job.id

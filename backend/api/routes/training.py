@@ -9,7 +9,7 @@ from backend.api.deps import Admin, Annotator, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath
 from backend.dispatch import revoke, send_job
 from backend.errors import BadInput
-from backend.models import Evaluation, Image, JobKind, ModelVersion, TrainingJob
+from backend.models import Evaluation, Image, Job, JobKind, ModelVersion
 from backend.schemas.training import (
     EvaluateRequest,
     EvaluationRead,
@@ -48,10 +48,10 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobRead]:
     get_project(session, project_id)
-    query = select(TrainingJob).where(TrainingJob.project_id == project_id)
+    query = select(Job).where(Job.project_id == project_id)
     if kind is not None:
-        query = query.where(TrainingJob.kind == kind)
-    rows = session.scalars(query.order_by(TrainingJob.id.desc()).limit(limit))
+        query = query.where(Job.kind == kind)
+    rows = session.scalars(query.order_by(Job.id.desc()).limit(limit))
     return [JobRead.model_validate(j) for j in rows]
 
 
