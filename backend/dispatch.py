@@ -18,19 +18,19 @@ from backend.models import Job, JobKind, JobState
 from backend.queue import (
     TASK_EVALUATE,
     TASK_EXTRACT_FRAMES,
-    TASK_EXTRACT_UNCERTAIN_FRAMES,
+    TASK_EXTRACT_FRAMES_UNCERTAIN,
     TASK_IMPORT,
     TASK_PREDICT,
     TASK_PREDICT_VIDEO,
-    TASK_RETRAIN,
     TASK_SCORE_LABELS,
+    TASK_TRAIN,
     make_celery,
 )
 
 log = logging.getLogger(__name__)
 
 TASK_FOR_KIND = {
-    JobKind.train: TASK_RETRAIN,
+    JobKind.train: TASK_TRAIN,
     JobKind.predict: TASK_PREDICT,
     JobKind.evaluate: TASK_EVALUATE,
     JobKind.import_: TASK_IMPORT,
@@ -42,7 +42,7 @@ TASK_FOR_KIND = {
 
 def task_for(job: Job) -> str:
     if job.kind == JobKind.extract_frames and job.options.get("method") == "uncertain":
-        return TASK_EXTRACT_UNCERTAIN_FRAMES  # needs the model: the main worker
+        return TASK_EXTRACT_FRAMES_UNCERTAIN  # needs the model: the main worker
     return TASK_FOR_KIND[job.kind]
 
 

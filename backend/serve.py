@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from backend.config import Settings
-from backend.queue import QUEUE_BULK, QUEUE_IMPORTS, QUEUE_INFERENCE, QUEUE_TRAINING
+from backend.queue import QUEUE_BULK, QUEUE_INFERENCE, QUEUE_LIGHT, QUEUE_TRAIN
 from backend.supervisor import Child, run_children
 
 __all__ = ["Child", "celery_worker_argv", "child_commands", "run_children"]
@@ -41,14 +41,14 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
     ]
     if worker:
         # One job at a time on the main worker: a retraining uses the whole machine.
-        queues = ",".join((QUEUE_TRAINING, QUEUE_INFERENCE, QUEUE_BULK))
+        queues = ",".join((QUEUE_TRAIN, QUEUE_INFERENCE, QUEUE_BULK))
         children.append(Child("worker", celery_worker_argv("worker.celery_app", queues, "keyloop")))
         # Imports get their own light process (no torch), so one never waits behind an
         # 8-minute retraining; it is mostly reading files and writing rows.
         children.append(
             Child(
                 "importer",
-                celery_worker_argv("worker.import_app", QUEUE_IMPORTS, "keyloop-imports"),
+                celery_worker_argv("worker.import_app", QUEUE_LIGHT, "keyloop-imports"),
             )
         )
         children.append(

@@ -20,7 +20,7 @@ from backend.db.session import session_scope
 from backend.errors import KeyloopError
 from backend.models import Job, JobState, User
 from backend.schemas.video import ExtractFramesRequest, ExtractMethod, PredictVideoRequest
-from backend.services import video_jobs, videos
+from backend.services import extract_frames_jobs, predict_video_jobs, videos
 from backend.services.jobs import job_dir
 from backend.services.projects import get_project
 from backend.services.storage import LocalBlobStore
@@ -82,7 +82,9 @@ def extract(
         _fail(f"unknown method {method!r}; use uniform, kmeans or uncertain")
     chosen: ExtractMethod = method  # type: ignore[assignment]
     body = ExtractFramesRequest(method=chosen, count=count, start_s=start, end_s=end)
-    job_id = _create(lambda s, v, p, u: video_jobs.create_extract_job(s, p, v, body, u), video_id)
+    job_id = _create(
+        lambda s, v, p, u: extract_frames_jobs.create_extract_job(s, p, v, body, u), video_id
+    )
     extraction: Any = importlib.import_module("worker.frame_extraction")
     picker = None
     if method == "uncertain":
@@ -109,12 +111,13 @@ def predict(
     settings = get_settings()
     body = PredictVideoRequest(model_version_id=version, every_nth=every_nth, preview=preview)
     job_id = _create(
-        lambda s, v, p, u: video_jobs.create_predict_job(s, settings, p, v, body, u), video_id
+        lambda s, v, p, u: predict_video_jobs.create_predict_job(s, settings, p, v, body, u),
+        video_id,
     )
     importlib.import_module("worker.video_predicting").run_predict_video_job(job_id)
     _finished(job_id)
     out.mkdir(parents=True, exist_ok=True)
-    for name, _ in video_jobs.RESULT_FILES.values():
+    for name, _ in predict_video_jobs.RESULT_FILES.values():
         source = job_dir(settings, job_id) / name
         if source.is_file():
             shutil.copy2(source, out / name)

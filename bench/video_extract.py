@@ -1,5 +1,5 @@
 """Frame extraction through the job code path: a 1-minute 1080p30 H.264 video to 50 frames,
-`uniform` and `kmeans` (what `video.extract_frames` runs on the light worker: pick, decode,
+`uniform` and `kmeans` (what `keyloop.extract_frames` runs on the light worker: pick, decode,
 PNG-encode, store blobs, add images in one transaction).
 
     .venv/bin/python bench/video_extract.py [--seconds 60] [--count 50]

@@ -1,4 +1,4 @@
-"""Whole-video prediction throughput on CPU through the job code path (`video.predict`):
+"""Whole-video prediction throughput on CPU through the job code path (`keyloop.predict_video`):
 decode every frame, predict in batches with the default model the worker ships, append the
 results, draw and encode the labeled preview, then write CSV/HDF5/SLP/JSON.
 

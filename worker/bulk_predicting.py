@@ -1,7 +1,7 @@
 """Bulk prediction of uploaded files that are not project images.
 
 The API validated and wrote them to `jobs_dir/job-<id>/inputs` (`backend/services/
-bulk_predict.py`); this writes `results.jsonl` next to them, one line per input in upload
+predict_jobs.py`); this writes `results.jsonl` next to them, one line per input in upload
 order, atomically at the end, so a reader never sees half a file and a redelivered job simply
 runs again.
 """
@@ -22,9 +22,9 @@ from backend.calibration import Calibration, predicted_point
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
-from backend.services.bulk_predict import RESULTS_FILE
 from backend.services.image_files import rgb_pixels
 from backend.services.jobs import job_dir
+from backend.services.predict_jobs import RESULTS_FILE
 from worker.device import pick_device
 from worker.predicting import CHUNK, load_predictor, mean_confidence
 

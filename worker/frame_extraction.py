@@ -3,7 +3,7 @@
 Runs on the light import worker (no torch) for `uniform` and `kmeans`; for `uncertain` the
 main worker passes `make_picker`, which builds a `Picker` scoring frames with the model
 (`worker/video_uncertain.py`). Two
-phases, as imports (`worker/importing.py`): *prepare* (no transaction) picks and decodes the
+phases, as imports (`worker/jobs/import_.py`): *prepare* (no transaction) picks and decodes the
 frames and writes their blobs while progress and the cancel flag go through their own short
 sessions; *record* adds every image and marks the job succeeded in one transaction. On
 cancel or error the blobs this job created are deleted again.

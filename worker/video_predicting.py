@@ -19,9 +19,9 @@ from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import JobState, ModelVersion, Project, Video
 from backend.services.jobs import job_dir
+from backend.services.predict_video_jobs import FRAMES_FILE, RESULT_FILES
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import SEEK_GAP, Frame, FrameReader
-from backend.services.video_jobs import FRAMES_FILE, RESULT_FILES
 from worker import job_state
 from worker.device import pick_device
 from worker.ml.predict import Predictor

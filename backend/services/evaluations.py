@@ -1,4 +1,4 @@
-"""Views over a stored evaluation's metrics (written by worker.small_jobs): the worst
+"""Views over a stored evaluation's metrics (written by worker/jobs/evaluate.py): the worst
 validation images with their points, and the keypoint-embedding map."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The API checks the upload's size (all files against `max_import_bytes`, a loose 
 `import`, options `{format, new_project_name, label, author_id, files}`), copies each
 uploaded file to `jobs_dir/job-<id>/inputs/<n>` in chunks, and checks that the files open as
 a bundle (valid zips, no entry outside its archive) before the commit; then it sends
-`transfer.import`. The worker (`worker/importing.py`) reopens the bundle with `open_inputs`,
+`keyloop.import`. The worker (`worker/jobs/import_.py`) reopens the bundle with `open_inputs`,
 runs `transfer.import_files`, and marks the job succeeded in the same transaction as the
 data, with the `ImportResult` in `progress["report"]` and the job's `project_id` set when the
 import created the project. The folder is removed when the job ends.

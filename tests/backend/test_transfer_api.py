@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import get_settings
 from backend.models import Image, Job, Role
-from backend.queue import QUEUE_IMPORTS, TASK_IMPORT, make_celery
+from backend.queue import QUEUE_LIGHT, TASK_IMPORT, make_celery
 from backend.serve import child_commands
 from backend.services.jobs import job_dir
 from backend.services.storage import LocalBlobStore
@@ -154,13 +154,13 @@ def test_a_zip_bomb_is_a_413_from_its_declared_sizes(
     assert count(db, Job) == 0 and job_folders() <= folders
 
 
-def test_imports_have_their_own_queue_and_serve_runs_a_worker_for_it() -> None:
-    assert make_celery(get_settings()).conf.task_routes[TASK_IMPORT] == {"queue": QUEUE_IMPORTS}
+def test_imports_go_to_the_light_queue_and_serve_runs_a_worker_for_it() -> None:
+    assert make_celery(get_settings()).conf.task_routes[TASK_IMPORT] == {"queue": QUEUE_LIGHT}
     workers = [c.argv for c in child_commands(get_settings(), "127.0.0.1", 8000, worker=True)]
-    importer = next(argv for argv in workers if QUEUE_IMPORTS in argv)
+    importer = next(argv for argv in workers if QUEUE_LIGHT in argv)
     assert importer[importer.index("-A") + 1] == "worker.import_app"
     main = next(argv for argv in workers if "worker.celery_app" in argv and "worker" in argv[4:])
-    assert QUEUE_IMPORTS not in main[main.index("-Q") + 1].split(",")
+    assert QUEUE_LIGHT not in main[main.index("-Q") + 1].split(",")
 
 
 def _imported(db: Session, blob_dir: Path, tmp_path: Path) -> int:

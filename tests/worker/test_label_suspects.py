@@ -23,7 +23,8 @@ from backend.models import Job, JobKind, JobState, LabelSuspect, Role
 from backend.services.users import create_user
 from tests.backend.conftest import PASSWORD
 from worker import job_state
-from worker.label_suspects import LabeledImage, _fill, human_xy, normaliser, run_score_job
+from worker.jobs.score_labels import run_score_job
+from worker.label_suspects import LabeledImage, _fill, human_xy, normaliser
 from worker.ml.config import ModelConfig
 from worker.ml.label_readout import Readout, read_labels
 from worker.ml.model import KeypointModel

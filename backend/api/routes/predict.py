@@ -19,7 +19,7 @@ from backend.models import ModelVersion
 from backend.schemas.common import all_finite
 from backend.schemas.predict import BulkResult, BulkResultPage, ImagePrediction, KeypointPrediction
 from backend.schemas.training import JobRead
-from backend.services import bulk_predict, jobs, onnx_predict
+from backend.services import jobs, onnx_predict, predict_jobs
 from backend.services.image_files import decode_image
 from backend.services.images import UploadedFile
 from backend.services.projects import get_project
@@ -40,14 +40,14 @@ async def predict_uploaded(
     poll `GET /jobs/{id}`, then read `GET /jobs/{id}/results`."""
     project = get_project(session, project_id)
     version = jobs.version_for_prediction(session, project, model_version_id)
-    bulk_predict.check_capacity(session, project, settings)
+    predict_jobs.check_capacity(session, project, settings)
     uploaded = [
         UploadedFile(f.filename or "upload", await read_limited(f, settings.max_upload_bytes))
         for f in files
     ]
-    decoded = await asyncio.to_thread(bulk_predict.decoded_uploads, uploaded, settings)
+    decoded = await asyncio.to_thread(predict_jobs.decoded_uploads, uploaded, settings)
     job = await asyncio.to_thread(
-        bulk_predict.create_upload_job, session, settings, project, version, decoded, user
+        predict_jobs.create_upload_job, session, settings, project, version, decoded, user
     )
     session.commit()
     send_job(session, settings, job)
@@ -64,8 +64,8 @@ def job_results(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> BulkResultPage:
     job = jobs.get_job(session, job_id)
-    project = bulk_predict.prediction_project(session, job)
-    items, total = bulk_predict.results(session, settings, project, job, offset, limit)
+    project = predict_jobs.prediction_project(session, job)
+    items, total = predict_jobs.results(session, settings, project, job, offset, limit)
     return BulkResultPage(
         job_id=job.id,
         model_version_id=int(job.options["model_version_id"]),
@@ -86,9 +86,9 @@ def job_results_coco(
 ) -> dict[str, Any]:
     """All results as COCO keypoints (`keypoint_scores` per keypoint, `score` per image)."""
     job = jobs.get_job(session, job_id)
-    project = bulk_predict.prediction_project(session, job)
-    items, _total = bulk_predict.results(session, settings, project, job, 0, None)
-    return bulk_predict.to_coco(project, job, items, min_confidence)
+    project = predict_jobs.prediction_project(session, job)
+    items, _total = predict_jobs.results(session, settings, project, job, 0, None)
+    return predict_jobs.to_coco(project, job, items, min_confidence)
 
 
 @router.post("/model-versions/{version_id}/predict")

@@ -18,7 +18,7 @@ from backend.schemas.training import (
     PredictRequest,
     TrainingOptions,
 )
-from backend.services import bulk_predict, jobs
+from backend.services import jobs, predict_jobs
 from backend.services.projects import get_project
 
 router = APIRouter(tags=["training"])
@@ -156,7 +156,7 @@ def predict_images(
         unknown = sorted(set(body.image_ids) - found)
         if unknown:
             raise BadInput(f"images not in project {project.id}: {unknown[:20]}")
-    bulk_predict.check_capacity(session, project, settings)
+    predict_jobs.check_capacity(session, project, settings)
     options = {"model_version_id": version.id, "image_ids": body.image_ids, "source": "images"}
     job = jobs.create_job(session, project, JobKind.predict, options, user)
     session.commit()

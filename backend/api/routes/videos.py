@@ -1,5 +1,6 @@
 """Videos: upload, list, single frames, frames into the project, extraction and prediction
-jobs, and the files those jobs produce (`services/videos.py`, `services/video_jobs.py`)."""
+jobs, and the files those jobs produce (`services/videos.py`, `services/extract_frames_jobs.py`,
+`services/predict_video_jobs.py`)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from backend.schemas.video import (
     PredictVideoRequest,
     VideoRead,
 )
-from backend.services import video_jobs, videos
+from backend.services import extract_frames_jobs, predict_video_jobs, videos
 from backend.services.images import StoredImage
 from backend.services.jobs import get_job
 from backend.services.projects import get_project
@@ -183,7 +184,7 @@ def extract_frames(
     `POST /jobs/{id}/cancel`."""
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)
-    job = video_jobs.create_extract_job(session, project, video, body, user)
+    job = extract_frames_jobs.create_extract_job(session, project, video, body, user)
     session.commit()
     send_job(session, settings, job)
     return JobRead.model_validate(job)
@@ -201,7 +202,7 @@ def predict_video(
     from `GET /jobs/{id}/video-results/{csv|h5|slp|json|mp4}`."""
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)
-    job = video_jobs.create_predict_job(session, settings, project, video, body, user)
+    job = predict_video_jobs.create_predict_job(session, settings, project, video, body, user)
     session.commit()
     send_job(session, settings, job)
     return JobRead.model_validate(job)
@@ -213,7 +214,7 @@ def video_results(
 ) -> FileResponse:
     """DeepLabCut CSV / HDF5, SLEAP `.slp`, JSON, or the labeled preview (`mp4`)."""
     job = get_job(session, job_id)
-    path, media_type, name = video_jobs.result_file(settings, job, fmt)
+    path, media_type, name = predict_video_jobs.result_file(settings, job, fmt)
     if fmt == "mp4":  # watched in the page, not downloaded
         return FileResponse(path, media_type=media_type)
     return FileResponse(

@@ -1,11 +1,12 @@
-"""The import job: the files the API kept in the job's folder, imported in two phases
-(`backend/services/transfer.py`) with progress and cancellation through the job row.
+"""`import` jobs (task `keyloop.import`, queue `light`): the files the API kept in the job's
+folder, imported in two phases (`backend/services/transfer.py`) with progress and
+cancellation through the job row.
 
 Progress is `{phase: "reading" | "preparing" | "recording" | "done", step, total}`; the
 job is marked succeeded, with the report in `progress["report"]`, inside the transaction that
 records the data, so a job never says succeeded for data that is not there (nor the reverse,
 and a redelivered job that already committed finds nothing to do). No torch here: this runs on
-the light `imports` worker (`worker/import_app.py`).
+the light worker (`worker/import_app.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 from dataclasses import asdict
 from typing import Any
 
+from celery import shared_task
 from sqlalchemy.orm import Session
 
 from backend.config import Settings, get_settings
@@ -22,6 +24,7 @@ from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
 from backend.models import Job, JobState
+from backend.queue import TASK_IMPORT
 from backend.schemas.transfer import ImportResult
 from backend.services.import_jobs import INPUTS, open_inputs
 from backend.services.jobs import FINISHED_STATES, job_dir
@@ -38,6 +41,12 @@ RECORD_SECONDS_PER_ITEM = 0.05
 
 class ImportCancelled(Exception):
     """The job's cancel flag was seen; everything the import wrote is undone."""
+
+
+# Thousands of images take minutes; the bound only stops a run that hangs.
+@shared_task(name=TASK_IMPORT, acks_late=True, time_limit=6 * 3600)
+def import_(job_id: int) -> str:
+    return run_import_job(job_id)
 
 
 def run_import_job(job_id: int) -> str:

@@ -1,25 +1,22 @@
-"""Jobs on videos: frame extraction (`extract_frames`) and whole-video prediction
-(`predict_video`), rows first and tasks by name, like every job (`services/jobs.py`).
+"""`predict_video` jobs: every (Nth) frame of a video predicted by a model version, rows
+first and tasks by name, like every job (`services/jobs.py`).
 
-Options carry everything the worker needs: `video_id`, and for extraction `method`, `count`,
-`start_frame`, `end_frame` (the time range converted once, here) and `model_version_id`
-(`uncertain`); for prediction `model_version_id`, `every_nth` and `preview`. A prediction
-job writes its results under its job folder (`RESULT_FILES`), kept like other jobs' results.
+Options carry everything the worker needs: `video_id`, `model_version_id`, `every_nth` and
+`preview`. The job writes its results under its job folder (`RESULT_FILES`), kept like other
+jobs' results.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import Job, JobKind, JobState, Project, User, Video
-from backend.schemas.video import ExtractFramesRequest, PredictVideoRequest
-from backend.services import bulk_predict
+from backend.schemas.video import PredictVideoRequest
+from backend.services import predict_jobs
 from backend.services.jobs import create_job, fresh_job_dir, job_dir, version_for_prediction
 from backend.services.videos import safe_stem
 
@@ -34,40 +31,6 @@ RESULT_FILES = {
 FRAMES_FILE = "frames.jsonl"  # one line per predicted frame, appended as the job goes
 
 
-def frame_range(video: Video, start_s: float | None, end_s: float | None) -> tuple[int, int]:
-    """[start, end) frame indices of a time range, or 422 when it holds no frame."""
-    start = 0 if start_s is None else math.ceil(start_s * video.fps - 1e-9)
-    end = (
-        video.frame_count if end_s is None else min(video.frame_count, math.ceil(end_s * video.fps))
-    )
-    if start >= end:
-        raise BadInput(
-            f"the range holds no frame of video {video.id} ({video.duration_s:.2f} s, "
-            f"{video.frame_count} frames)"
-        )
-    return start, end
-
-
-def create_extract_job(
-    session: Session, project: Project, video: Video, body: ExtractFramesRequest, user: User
-) -> Job:
-    start, end = frame_range(video, body.start_s, body.end_s)
-    options: dict[str, Any] = {
-        "video_id": video.id,
-        "method": body.method,
-        "count": body.count,
-        "start_frame": start,
-        "end_frame": end,
-    }
-    if body.method == "uncertain":
-        options["model_version_id"] = version_for_prediction(
-            session, project, body.model_version_id
-        ).id
-    elif body.model_version_id is not None:
-        raise BadInput("model_version_id is only used by the 'uncertain' method")
-    return create_job(session, project, JobKind.extract_frames, options, user)
-
-
 def create_predict_job(
     session: Session,
     settings: Settings,
@@ -77,7 +40,7 @@ def create_predict_job(
     user: User,
 ) -> Job:
     version = version_for_prediction(session, project, body.model_version_id)
-    bulk_predict.check_capacity(session, project, settings)
+    predict_jobs.check_capacity(session, project, settings)
     options = {
         "video_id": video.id,
         "model_version_id": version.id,

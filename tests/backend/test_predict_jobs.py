@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.models import Image, Job, JobState, ModelVersion, Prediction, Role
 from backend.queue import QUEUE_BULK, TASK_PREDICT, make_celery
-from backend.services.bulk_predict import RESULTS_FILE
 from backend.services.jobs import job_dir
+from backend.services.predict_jobs import RESULTS_FILE
 from tests.backend.conftest import SCHEMA, ClientFactory, png_bytes, upload, zip_bytes
 
 NAMES = ["nose", "left_eye", "right_eye", "tail"]  # SCHEMA's keypoints
