@@ -26,6 +26,7 @@ from backend.queue import (
     TASK_TRAIN,
     make_celery,
 )
+from backend.schemas.job_options import ExtractFramesOptions, options_of
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,10 @@ TASK_FOR_KIND = {
 
 
 def task_for(job: Job) -> str:
-    if job.kind == JobKind.extract_frames and job.options.get("method") == "uncertain":
+    if (
+        job.kind == JobKind.extract_frames
+        and options_of(job, ExtractFramesOptions).method == "uncertain"
+    ):
         return TASK_EXTRACT_FRAMES_UNCERTAIN  # needs the model: the main worker
     return TASK_FOR_KIND[job.kind]
 

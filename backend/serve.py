@@ -1,9 +1,10 @@
 """`keyloop serve`: the API, the Celery workers and Celery beat as supervised children.
 
 Two workers: the main one (training, prediction, evaluation; loads torch) and a light one for
-imports. Each child runs in its own session so a terminal's Ctrl-C reaches only us; we then
-stop the children in order (beat first so it schedules nothing new, the workers last so they
-can finish their acknowledgement) and wait for each before exiting.
+work without a model (queue `light`: imports, frame extraction, the file sweep). Each child
+runs in its own session so a terminal's Ctrl-C reaches only us; we then stop the children in
+order (beat first so it schedules nothing new, the workers last so they can finish their
+acknowledgement) and wait for each before exiting.
 
 A child that dies is restarted (`backend/supervisor.py`) while the others keep running: a
 killed worker does not take the API down, and the restarted worker resumes the job it was

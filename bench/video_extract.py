@@ -35,7 +35,8 @@ def main() -> None:
 
     from backend.config import get_settings
     from backend.db.session import session_scope
-    from backend.models import Job, JobKind, JobState, Project
+    from backend.models import Job, JobState, Project
+    from backend.schemas.job_options import ExtractFramesOptions
     from backend.services.jobs import create_job
     from worker.frame_extraction import run_extract_job
 
@@ -44,11 +45,11 @@ def main() -> None:
     for method in args.methods:
         with session_scope(settings.database_url) as session:
             project = session.get_one(Project, project_id)
-            options = {
-                "video_id": video_id, "method": method, "count": args.count,
-                "start_frame": 0, "end_frame": round(args.seconds * 30),
-            }  # fmt: skip
-            job_id = create_job(session, project, JobKind.extract_frames, options, None).id
+            options = ExtractFramesOptions(
+                video_id=video_id, method=method, count=args.count,
+                start_frame=0, end_frame=round(args.seconds * 30),
+            )  # fmt: skip
+            job_id = create_job(session, project, options, None).id
         t0, cpu0 = time.monotonic(), _cpu_s()
         outcome = run_extract_job(job_id)
         elapsed, cpu = time.monotonic() - t0, _cpu_s() - cpu0

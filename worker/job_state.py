@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select, update
 
@@ -17,8 +18,10 @@ from backend.config import get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.dispatch import send_job
+from backend.errors import KeyloopError
 from backend.models import Job, JobState
 from backend.models.ml import ACTIVE_JOB_STATES
+from backend.schemas.job_options import JobOptions, options_of
 from backend.services.job_owner import (
     SILENT_UNTIL,
     STALE_AFTER,
@@ -40,19 +43,48 @@ def _url() -> str:
     return get_settings().database_url
 
 
-def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any] | None:
-    """Move a queued job to running, record this process as its owner and return its
-    options; None if there is nothing to do (cancelled, finished, or running in a live
-    process). A running job whose owner is gone is a redelivery after a worker died: it is
-    taken over and resumes (`_resumed`), at once when the owner ran on this host, after
-    `stale_after` without a heartbeat otherwise (job_owner.py). A job is resumed at most
-    `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its worker."""
+OptionsT = TypeVar("OptionsT", bound=JobOptions)
+
+
+@dataclass(frozen=True)
+class Claim(Generic[OptionsT]):
+    """A job this process now runs: its typed options, and whether it ran before (a
+    redelivery after its worker died, or a job `requeue_orphans` sent again)."""
+
+    job_id: int
+    project_id: int | None  # None only for an import that creates its project
+    resumed: bool
+    options: OptionsT
+
+    def project(self) -> int:
+        if self.project_id is None:
+            raise LookupError(f"job {self.job_id} belongs to no project")
+        return self.project_id
+
+
+def claim(
+    job_id: int, options: type[OptionsT], *, stale_after: timedelta = STALE_AFTER
+) -> Claim[OptionsT] | None:
+    """Move a queued job to running, record this process as its owner and return it with
+    its options read as `options` (its kind's model); None if there is nothing to do
+    (cancelled, finished, or running in a live process). Options that do not validate fail
+    the job with the reason. A running job whose owner is gone is a redelivery after a
+    worker died: it is taken over and resumes, at once when the owner ran on this host,
+    after `stale_after` without a heartbeat otherwise (job_owner.py). A job is resumed at
+    most `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its
+    worker."""
     now = utcnow()
     with session_scope(_url()) as session:
         job = session.get(Job, job_id)
         if job is None or job.state not in ACTIVE_JOB_STATES or job.cancel_requested:
             if job is not None and job.cancel_requested and job.state in ACTIVE_JOB_STATES:
                 _finish(job, JobState.cancelled, None)
+            return None
+        try:
+            typed = options_of(job, options)
+        except KeyloopError as exc:
+            log.error("job %s: %s", job_id, exc)
+            _finish(job, JobState.failed, str(exc))
             return None
         taking_over = job.state == JobState.running
         if taking_over and not presumed_dead(job, now, stale_after):
@@ -82,7 +114,7 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
             return None  # another worker claimed it between our read and write
         # Started before: a redelivery, or a job `requeue_orphans` sent again.
         resumed = taking_over or job.started_at is not None
-        return {**job.options, "_resumed": resumed, "project_id": job.project_id}
+        return Claim(job_id, job.project_id, resumed, typed)
 
 
 def _died_too_often(deaths: int) -> str:

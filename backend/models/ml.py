@@ -25,7 +25,7 @@ from backend.db.base import Base, TimestampMixin
 
 class JobKind(enum.StrEnum):
     train = "train"
-    predict = "predict"  # project images by id, or uploaded files (`options["source"]`)
+    predict = "predict"  # project images by id, or uploaded files (`PredictOptions.source`)
     evaluate = "evaluate"
     # Annotated files from another tool (`backend/services/import_jobs.py`). `import` is a
     # Python keyword, hence the underscore; the stored value is "import".

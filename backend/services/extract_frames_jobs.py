@@ -8,12 +8,12 @@ Options carry everything the worker needs: `video_id`, `method`, `count`, `start
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from backend.errors import BadInput
-from backend.models import Job, JobKind, Project, User, Video
+from backend.models import Job, Project, User, Video
+from backend.schemas.job_options import ExtractFramesOptions
 from backend.schemas.video import ExtractFramesRequest
 from backend.services.jobs import create_job, version_for_prediction
 
@@ -36,17 +36,19 @@ def create_extract_job(
     session: Session, project: Project, video: Video, body: ExtractFramesRequest, user: User
 ) -> Job:
     start, end = frame_range(video, body.start_s, body.end_s)
-    options: dict[str, Any] = {
-        "video_id": video.id,
-        "method": body.method,
-        "count": body.count,
-        "start_frame": start,
-        "end_frame": end,
-    }
+    chosen: dict[str, int] = {}  # only when set, as rows have always held it
     if body.method == "uncertain":
-        options["model_version_id"] = version_for_prediction(
+        chosen["model_version_id"] = version_for_prediction(
             session, project, body.model_version_id
         ).id
     elif body.model_version_id is not None:
         raise BadInput("model_version_id is only used by the 'uncertain' method")
-    return create_job(session, project, JobKind.extract_frames, options, user)
+    options = ExtractFramesOptions(
+        video_id=video.id,
+        method=body.method,
+        count=body.count,
+        start_frame=start,
+        end_frame=end,
+        **chosen,
+    )
+    return create_job(session, project, options, user)

@@ -20,6 +20,7 @@ from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import Job, JobKind, JobState, ModelVersion, Project, User
 from backend.models.ml import ACTIVE_JOB_STATES, ONE_ACTIVE_TRAIN_PREDICATE
+from backend.schemas.job_options import JobOptions
 from backend.services.job_owner import presumed_dead
 
 FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
@@ -60,13 +61,13 @@ def active_training_job(session: Session, project_id: int) -> Job | None:
 def create_job(
     session: Session,
     project: Project | None,
-    kind: JobKind,
-    options: dict[str, Any],
+    options: JobOptions,
     requested_by: User | None,
 ) -> Job:
-    """Add a queued job (`project` None: an import that creates its project). For training,
-    a second job while one is queued or running is a 409 naming the running one; the partial
-    unique index makes that hold under races."""
+    """Add a queued job of `options`' kind (`project` None: an import that creates its
+    project). For training, a second job while one is queued or running is a 409 naming the
+    running one; the partial unique index makes that hold under races."""
+    kind = options.kind
     if kind == JobKind.train:
         assert project is not None
         running = active_training_job(session, project.id)
@@ -76,7 +77,7 @@ def create_job(
         "project_id": project.id if project is not None else None,
         "kind": kind,
         "state": JobState.queued,
-        "options": options,
+        "options": options.stored(),
         "progress": {},
         "requested_by_id": requested_by.id if requested_by else None,
         "cancel_requested": False,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, NotFound
 from backend.models import Job, JobKind, JobState, Project, User, Video
+from backend.schemas.job_options import PredictVideoOptions, options_of
 from backend.schemas.video import PredictVideoRequest
 from backend.services import predict_jobs
 from backend.services.jobs import create_job, fresh_job_dir, job_dir, version_for_prediction
@@ -41,14 +42,14 @@ def create_predict_job(
 ) -> Job:
     version = version_for_prediction(session, project, body.model_version_id)
     predict_jobs.check_capacity(session, project, settings)
-    options = {
-        "video_id": video.id,
-        "model_version_id": version.id,
-        "every_nth": body.every_nth,
-        "preview": body.preview,
-        "video_stem": safe_stem(video.original_name, video.id),
-    }
-    job = create_job(session, project, JobKind.predict_video, options, user)
+    options = PredictVideoOptions(
+        video_id=video.id,
+        model_version_id=version.id,
+        every_nth=body.every_nth,
+        preview=body.preview,
+        video_stem=safe_stem(video.original_name, video.id),
+    )
+    job = create_job(session, project, options, user)
     fresh_job_dir(settings, job.id)
     return job
 
@@ -65,14 +66,15 @@ def result_file(settings: Settings, job: Job, fmt: str) -> tuple[Path, str, str]
             f"job {job.id} is {job.state.value}{detail}; results are available once it succeeds",
             extra={"state": job.state.value},
         )
+    options = options_of(job, PredictVideoOptions)
     name, media_type = RESULT_FILES[fmt]
     path = job_dir(settings, job.id) / name
     if not path.is_file():
-        if fmt == "mp4" and not job.options.get("preview", True):
+        if fmt == "mp4" and not options.preview:
             raise NotFound(f"job {job.id} was run without a preview video")
         raise Conflict(
             f"job {job.id}'s results are gone (finished jobs keep them "
             f"{settings.job_retention_days:g} days); run it again"
         )
-    stem = str(job.options.get("video_stem", f"video-{job.options['video_id']}"))
+    stem = options.video_stem or f"video-{options.video_id}"
     return path, media_type, f"{stem}.keyloop-job{job.id}.{fmt}"

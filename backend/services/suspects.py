@@ -25,6 +25,7 @@ from backend.models import (
     User,
 )
 from backend.models.ml import ACTIVE_JOB_STATES
+from backend.schemas.job_options import ScoreLabelsOptions
 from backend.schemas.suspect import SuspectPage, SuspectPoint, SuspectRead
 from backend.services.jobs import active_model_version, create_job
 
@@ -121,6 +122,4 @@ def start_scan(session: Session, project: Project, user: User) -> Job:
             "the project has no active model version to score labels with; train one first "
             "(every retraining also scores the labels itself)"
         )
-    return create_job(
-        session, project, JobKind.score_labels, {"model_version_id": version.id}, user
-    )
+    return create_job(session, project, ScoreLabelsOptions(model_version_id=version.id), user)

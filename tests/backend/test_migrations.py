@@ -59,8 +59,9 @@ def test_jobs_keep_their_rows_options_and_links_down_and_up_across_the_rename(
     from sqlalchemy.orm import Session
 
     from backend.models import Evaluation, Job, JobKind, ModelVersion, Project
+    from backend.schemas.job_options import TrainOptions, options_of
 
-    options = {"reason": "manual", "steps": 40, "seed": 3}
+    options = {"trigger": "policy", "reason": "12 images annotated", "seed": 3}
     upgrade(empty_db_url)
     engine = create_engine(empty_db_url)
     with Session(engine) as session:
@@ -102,6 +103,9 @@ def test_jobs_keep_their_rows_options_and_links_down_and_up_across_the_rename(
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")  # as the app's engine does
         job = session.get_one(Job, job_id)
         assert job.options == options
+        assert options_of(job, TrainOptions) == TrainOptions(
+            trigger="policy", reason="12 images annotated", seed=3
+        )
         session.delete(job)  # the links are ON DELETE SET NULL, on the renamed table too
         session.commit()
         assert session.scalars(select(ModelVersion.training_job_id)).all() == [None]

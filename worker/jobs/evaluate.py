@@ -5,7 +5,6 @@ of the keypoint representations), stored as an `Evaluation` (`worker/evaluating.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from celery import shared_task
 
@@ -13,6 +12,7 @@ from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Evaluation, JobState, ModelVersion
 from backend.queue import TASK_EVALUATE
+from backend.schemas.job_options import EvaluateOptions
 from worker import job_state
 
 log = logging.getLogger(__name__)
@@ -20,27 +20,28 @@ log = logging.getLogger(__name__)
 
 @shared_task(name=TASK_EVALUATE, acks_late=True, time_limit=3600)
 def evaluate(job_id: int) -> str:
-    claimed = job_state.claim(job_id)  # first, then torch (worker/jobs/__init__.py)
+    claimed = job_state.claim(job_id, EvaluateOptions)  # before torch: jobs/__init__.py
     if claimed is None:
         return "skipped"
-    return run_evaluate_job(job_id, claimed)
+    return run_evaluate_job(claimed)
 
 
-def run_evaluate_job(job_id: int, options: dict[str, Any]) -> str:
+def run_evaluate_job(claimed: job_state.Claim[EvaluateOptions]) -> str:
     from worker.device import pick_device
     from worker.evaluating import evaluate_samples
     from worker.predicting import load_predictor
     from worker.snapshot import take_snapshot
 
+    job_id, options = claimed.job_id, claimed.options
     try:
         settings = get_settings()
-        version_id, alpha = int(options["model_version_id"]), float(options.get("alpha", 0.1))
+        version_id, alpha = options.model_version_id, options.alpha
         with session_scope(settings.database_url) as session:
             version = session.get(ModelVersion, version_id)
             if version is None:
                 raise LookupError(f"model version {version_id} no longer exists")
             path = version.path
-        snap = take_snapshot(int(options["project_id"]))
+        snap = take_snapshot(claimed.project())
         reporter = job_state.ProgressReporter(job_id)
         reporter.set_phase("evaluating", validation=len(snap.validation))
         metrics = evaluate_samples(
@@ -49,7 +50,7 @@ def run_evaluate_job(job_id: int, options: dict[str, Any]) -> str:
             snap.schema.names,
             alpha,
             per_image_points=True,
-            with_embedding=bool(options.get("embedding", True)),
+            with_embedding=options.embedding,
         )
         metrics["image_ids"] = snap.validation_ids
         metrics["keypoint_names"] = snap.schema.names

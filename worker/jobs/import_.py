@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import asdict
-from typing import Any
 
 from celery import shared_task
 from sqlalchemy.orm import Session
@@ -25,6 +24,7 @@ from backend.db.session import session_scope
 from backend.errors import KeyloopError
 from backend.models import Job, JobState
 from backend.queue import TASK_IMPORT
+from backend.schemas.job_options import ImportOptions
 from backend.schemas.transfer import ImportResult
 from backend.services.import_jobs import INPUTS, open_inputs
 from backend.services.jobs import FINISHED_STATES, job_dir
@@ -52,13 +52,13 @@ def import_(job_id: int) -> str:
 def run_import_job(job_id: int) -> str:
     settings = get_settings()
     folder = job_dir(settings, job_id)
-    options = job_state.claim(job_id)
-    if options is None:
+    claimed = job_state.claim(job_id, ImportOptions)
+    if claimed is None:
         if _finished(settings, job_id):  # cancelled while queued: its files are not needed
             shutil.rmtree(folder, ignore_errors=True)
         return "skipped"
     try:
-        _import(job_id, options, settings)
+        _import(claimed, settings)
         return "succeeded"
     except ImportCancelled:
         job_state.finish(job_id, JobState.cancelled)
@@ -75,7 +75,8 @@ def run_import_job(job_id: int) -> str:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
+def _import(claimed: job_state.Claim[ImportOptions], settings: Settings) -> None:
+    job_id, options = claimed.job_id, claimed.options
     reporter = job_state.ProgressReporter(job_id, interval_s=1.0, keep_history=False)
     reporter.set_phase("reading")
 
@@ -99,17 +100,17 @@ def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
         job.state = JobState.succeeded
         job.finished_at = utcnow()
 
-    with open_inputs(job_dir(settings, job_id) / INPUTS, options["files"]) as bundle:
+    with open_inputs(job_dir(settings, job_id) / INPUTS, options.files) as bundle:
         import_files(
             lambda: session_scope(settings.database_url),
             LocalBlobStore(settings.files_dir),
             settings,
-            Format(options["format"]),
+            Format(options.format),
             bundle,
-            project_id=options["project_id"],
-            new_project_name=options.get("new_project_name"),
-            label=options.get("label"),
-            author_id=int(options["author_id"]),
+            project_id=claimed.project_id,
+            new_project_name=options.new_project_name,
+            label=options.label,
+            author_id=options.author_id,
             progress=progress,
             on_recorded=succeed,
         )

@@ -15,6 +15,7 @@ from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Image, JobState
 from backend.queue import TASK_PREDICT
+from backend.schemas.job_options import PredictOptions
 from backend.services.storage import LocalBlobStore
 from worker import job_state
 
@@ -23,30 +24,30 @@ log = logging.getLogger(__name__)
 
 @shared_task(name=TASK_PREDICT, acks_late=True, time_limit=6 * 3600)
 def predict(job_id: int) -> str:
-    claimed = job_state.claim(job_id)  # first, then torch (worker/jobs/__init__.py)
+    claimed = job_state.claim(job_id, PredictOptions)  # before torch: jobs/__init__.py
     if claimed is None:
         return "skipped"
-    return run_predict_job(job_id, claimed)
+    return run_predict_job(claimed)
 
 
-def run_predict_job(job_id: int, options: dict[str, Any]) -> str:
+def run_predict_job(claimed: job_state.Claim[PredictOptions]) -> str:
     from worker.bulk_predicting import predict_uploads
     from worker.predicting import predict_and_store
 
+    job_id, options = claimed.job_id, claimed.options
     try:
-        version_id = int(options["model_version_id"])
         reporter = job_state.ProgressReporter(job_id)
 
         def progress(done: int, total: int) -> None:
             reporter.report({"predicted": done, "to_predict": total})
 
-        if options.get("source") == "upload":  # files that never become project images
-            reporter.set_phase("predicting", to_predict=len(options["files"]))
+        if options.source == "upload":  # files that never become project images
+            reporter.set_phase("predicting", to_predict=len(options.files))
             predict_uploads(job_id, options, on_chunk=progress)
         else:
-            images = _images(int(options["project_id"]), options.get("image_ids"))
+            images = _images(claimed.project(), options.image_ids)
             reporter.set_phase("predicting", to_predict=len(images))
-            predict_and_store(version_id, images, on_chunk=progress)
+            predict_and_store(options.model_version_id, images, on_chunk=progress)
         reporter.flush()
         job_state.finish(job_id, JobState.succeeded)
         return "succeeded"

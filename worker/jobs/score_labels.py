@@ -5,12 +5,12 @@ which a retraining also runs itself)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from celery import shared_task
 
 from backend.models import JobState
 from backend.queue import TASK_SCORE_LABELS
+from backend.schemas.job_options import ScoreLabelsOptions
 from worker import job_state
 
 log = logging.getLogger(__name__)
@@ -18,19 +18,20 @@ log = logging.getLogger(__name__)
 
 @shared_task(name=TASK_SCORE_LABELS, acks_late=True, time_limit=6 * 3600)
 def score_labels(job_id: int) -> str:
-    claimed = job_state.claim(job_id)  # first, then torch (worker/jobs/__init__.py)
+    claimed = job_state.claim(job_id, ScoreLabelsOptions)  # before torch: jobs/__init__.py
     if claimed is None:
         return "skipped"
-    return run_score_job(job_id, claimed)
+    return run_score_job(claimed)
 
 
-def run_score_job(job_id: int, options: dict[str, Any]) -> str:
+def run_score_job(claimed: job_state.Claim[ScoreLabelsOptions]) -> str:
     """A claimed job: score with the version named in its options."""
     from worker.label_suspects import score_version_labels
 
+    job_id = claimed.job_id
     reporter = job_state.ProgressReporter(job_id)
     try:
-        version_id = int(options["model_version_id"])
+        version_id = claimed.options.model_version_id
         reporter.set_phase("scoring", model_version_id=version_id)
         stored = score_version_labels(
             version_id, lambda done, total: reporter.report({"read": done, "to_read": total})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from backend.queue import TASK_TRAIN
+from backend.schemas.job_options import TrainOptions
 from worker import job_state
 
 # Hard limit well above any budget an admin can set; the training loop's own time budget
@@ -15,7 +16,7 @@ TRAINING_TIME_LIMIT_S = 26 * 3600
 
 @shared_task(name=TASK_TRAIN, acks_late=True, time_limit=TRAINING_TIME_LIMIT_S)
 def train(job_id: int) -> str:
-    claimed = job_state.claim(job_id)  # first, then torch (worker/jobs/__init__.py)
+    claimed = job_state.claim(job_id, TrainOptions)  # before torch: jobs/__init__.py
     if claimed is None:
         return "skipped"
     from worker.training_run import run_training_job

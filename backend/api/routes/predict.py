@@ -68,7 +68,7 @@ def job_results(
     items, total = predict_jobs.results(session, settings, project, job, offset, limit)
     return BulkResultPage(
         job_id=job.id,
-        model_version_id=int(job.options["model_version_id"]),
+        model_version_id=predict_jobs.prediction_job(session, job).model_version_id,
         items=[BulkResult.model_validate(i) for i in items],
         total=total,
         offset=offset,

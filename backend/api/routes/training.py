@@ -10,6 +10,7 @@ from backend.api.params import IdPath
 from backend.dispatch import revoke, send_job
 from backend.errors import BadInput
 from backend.models import Evaluation, Image, Job, JobKind, ModelVersion
+from backend.schemas.job_options import EvaluateOptions, PredictOptions, TrainOptions
 from backend.schemas.training import (
     EvaluateRequest,
     EvaluationRead,
@@ -33,7 +34,7 @@ def start_training(
     settings: SettingsDep,
 ) -> JobRead:
     project = get_project(session, project_id)
-    job = jobs.create_job(session, project, JobKind.train, body.model_dump(), admin)
+    job = jobs.create_job(session, project, TrainOptions(**body.model_dump()), admin)
     session.commit()
     send_job(session, settings, job)
     return JobRead.model_validate(job)
@@ -119,8 +120,8 @@ def evaluate_version(
 ) -> JobRead:
     version = jobs.get_model_version(session, version_id)
     project = get_project(session, version.project_id)
-    options = {"model_version_id": version.id, "alpha": body.alpha}
-    job = jobs.create_job(session, project, JobKind.evaluate, options, admin)
+    options = EvaluateOptions(model_version_id=version.id, alpha=body.alpha)
+    job = jobs.create_job(session, project, options, admin)
     session.commit()
     send_job(session, settings, job)
     return JobRead.model_validate(job)
@@ -157,8 +158,8 @@ def predict_images(
         if unknown:
             raise BadInput(f"images not in project {project.id}: {unknown[:20]}")
     predict_jobs.check_capacity(session, project, settings)
-    options = {"model_version_id": version.id, "image_ids": body.image_ids, "source": "images"}
-    job = jobs.create_job(session, project, JobKind.predict, options, user)
+    options = PredictOptions(model_version_id=version.id, image_ids=body.image_ids, source="images")
+    job = jobs.create_job(session, project, options, user)
     session.commit()
     send_job(session, settings, job)
     return JobRead.model_validate(job)
