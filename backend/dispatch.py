@@ -16,23 +16,24 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.models import JobKind, JobState, TrainingJob
+from backend.models import Job, JobKind, JobState
 from backend.queue import (
     TASK_EVALUATE,
     TASK_EXTRACT_FRAMES,
-    TASK_EXTRACT_UNCERTAIN_FRAMES,
+    TASK_EXTRACT_FRAMES_UNCERTAIN,
     TASK_IMPORT,
     TASK_PREDICT,
     TASK_PREDICT_VIDEO,
-    TASK_RETRAIN,
     TASK_SCORE_LABELS,
+    TASK_TRAIN,
     make_celery,
 )
+from backend.schemas.job_options import ExtractFramesOptions, options_of
 
 log = logging.getLogger(__name__)
 
 TASK_FOR_KIND = {
-    JobKind.train: TASK_RETRAIN,
+    JobKind.train: TASK_TRAIN,
     JobKind.predict: TASK_PREDICT,
     JobKind.evaluate: TASK_EVALUATE,
     JobKind.import_: TASK_IMPORT,
@@ -42,9 +43,12 @@ TASK_FOR_KIND = {
 }
 
 
-def task_for(job: TrainingJob) -> str:
-    if job.kind == JobKind.extract_frames and job.options.get("method") == "uncertain":
-        return TASK_EXTRACT_UNCERTAIN_FRAMES  # needs the model: the main worker
+def task_for(job: Job) -> str:
+    if (
+        job.kind == JobKind.extract_frames
+        and options_of(job, ExtractFramesOptions).method == "uncertain"
+    ):
+        return TASK_EXTRACT_FRAMES_UNCERTAIN  # needs the model: the main worker
     return TASK_FOR_KIND[job.kind]
 
 
@@ -58,13 +62,13 @@ def celery_client(settings: Settings) -> Celery:
     return _client(settings.broker_url, settings.result_backend, str(settings.data_dir))
 
 
-def commit_and_send(session: Session, settings: Settings, job: TrainingJob) -> None:
+def commit_and_send(session: Session, settings: Settings, job: Job) -> None:
     """Commit the unit of work that created `job`, then send its task (`send_job`)."""
     session.commit()
     send_job(session, settings, job)
 
 
-def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:
+def send_job(session: Session, settings: Settings, job: Job) -> None:
     """Call after the commit that made `job` visible to workers."""
     try:
         result = celery_client(settings).send_task(task_for(job), args=[job.id])
@@ -78,7 +82,7 @@ def send_job(session: Session, settings: Settings, job: TrainingJob) -> None:
     session.commit()
 
 
-def revoke(settings: Settings, job: TrainingJob) -> None:
+def revoke(settings: Settings, job: Job) -> None:
     """Best effort on top of the cancel flag, which is what the worker really obeys."""
     if job.celery_task_id:
         try:

@@ -14,30 +14,35 @@ from celery import Celery
 
 from backend.config import Settings
 
-# Task names, the only coupling between the API and the worker code.
-TASK_RETRAIN = "training.retrain"
-TASK_PREDICT = "inference.predict"
-TASK_EVALUATE = "evaluation.run"
-TASK_CHECK_POLICY = "training.check_policy"
-TASK_IMPORT = "transfer.import"
-TASK_COLLECT_GARBAGE = "maintenance.collect_garbage"
-# Videos: uniform and k-means frame extraction need no model (light worker); frames picked by
-# model uncertainty need one (main worker); whole-video prediction waits with bulk jobs.
-TASK_EXTRACT_FRAMES = "video.extract_frames"
-TASK_EXTRACT_UNCERTAIN_FRAMES = "video.extract_uncertain_frames"
-TASK_PREDICT_VIDEO = "video.predict"
-# Suspect labels scored on demand: a forward pass per labeled image, like a bulk prediction.
-TASK_SCORE_LABELS = "suspects.score"
+# Task names, the only coupling between the API and the worker code. A job kind's task is
+# "keyloop.<kind>" (`JobKind`), served by `worker/jobs/<kind>.py`; tasks renamed in 0014's
+# release, so drain the queues before upgrading from an older one (docs/OPERATIONS.md).
+TASK_TRAIN = "keyloop.train"
+TASK_PREDICT = "keyloop.predict"
+TASK_EVALUATE = "keyloop.evaluate"
+TASK_IMPORT = "keyloop.import"
+# Uniform and k-means frame extraction need no model (light worker); frames picked by model
+# uncertainty need one (main worker), hence a second task for the same kind.
+TASK_EXTRACT_FRAMES = "keyloop.extract_frames"
+TASK_EXTRACT_FRAMES_UNCERTAIN = "keyloop.extract_frames.uncertain"
+TASK_PREDICT_VIDEO = "keyloop.predict_video"
+TASK_SCORE_LABELS = "keyloop.score_labels"
+# Beat's periodic tasks (`worker/periodic.py`), not jobs.
+TASK_CHECK_POLICY = "keyloop.check_policy"
+TASK_COLLECT_GARBAGE = "keyloop.collect_garbage"
 
-QUEUE_TRAINING = "training"
+# Retraining has its own queue, so a deployment can give it the GPU machine.
+QUEUE_TRAIN = "train"
+# The main worker's other model work: evaluations, frames picked by uncertainty, beat's check.
 QUEUE_INFERENCE = "inference"
-# Bulk prediction jobs (by id or uploaded files) wait here, apart from retraining and
-# evaluation, so a production deployment can give them their own worker (`-Q bulk`).
+# Jobs that predict many images (bulk and whole-video prediction, label scoring) wait here,
+# apart from retraining and evaluation, so a deployment can give them their own worker
+# (`-Q bulk`).
 QUEUE_BULK = "bulk"
-# Imports wait here: they need no model, so `keyloop serve` runs a second, light worker
-# (`worker.import_app`, no torch) for this queue alone, and an import never waits behind
-# a retraining.
-QUEUE_IMPORTS = "imports"
+# Work that needs no model (imports, uniform and k-means frame extraction, the file sweep):
+# `keyloop serve` runs a second, light worker (`worker.import_app`, no torch) for this queue
+# alone, so an import never waits behind a retraining.
+QUEUE_LIGHT = "light"
 
 
 def make_celery(
@@ -57,13 +62,12 @@ def make_celery(
         "broker_connection_retry_on_startup": True,
         "task_default_queue": QUEUE_INFERENCE,
         "task_routes": {
-            TASK_RETRAIN: {"queue": QUEUE_TRAINING},
+            TASK_TRAIN: {"queue": QUEUE_TRAIN},
             TASK_PREDICT: {"queue": QUEUE_BULK},
-            TASK_IMPORT: {"queue": QUEUE_IMPORTS},
-            # File housekeeping needs no model either: the light worker takes it.
-            TASK_COLLECT_GARBAGE: {"queue": QUEUE_IMPORTS},
-            TASK_EXTRACT_FRAMES: {"queue": QUEUE_IMPORTS},
-            TASK_EXTRACT_UNCERTAIN_FRAMES: {"queue": QUEUE_INFERENCE},
+            TASK_IMPORT: {"queue": QUEUE_LIGHT},
+            TASK_COLLECT_GARBAGE: {"queue": QUEUE_LIGHT},
+            TASK_EXTRACT_FRAMES: {"queue": QUEUE_LIGHT},
+            TASK_EXTRACT_FRAMES_UNCERTAIN: {"queue": QUEUE_INFERENCE},
             TASK_PREDICT_VIDEO: {"queue": QUEUE_BULK},
             TASK_SCORE_LABELS: {"queue": QUEUE_BULK},
         },

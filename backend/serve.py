@@ -1,9 +1,10 @@
 """`keyloop serve`: the API, the Celery workers and Celery beat as supervised children.
 
 Two workers: the main one (training, prediction, evaluation; loads torch) and a light one for
-imports. Each child runs in its own session so a terminal's Ctrl-C reaches only us; we then
-stop the children in order (beat first so it schedules nothing new, the workers last so they
-can finish their acknowledgement) and wait for each before exiting.
+work without a model (queue `light`: imports, frame extraction, the file sweep). Each child
+runs in its own session so a terminal's Ctrl-C reaches only us; we then stop the children in
+order (beat first so it schedules nothing new, the workers last so they can finish their
+acknowledgement) and wait for each before exiting.
 
 A child that dies is restarted (`backend/supervisor.py`) while the others keep running: a
 killed worker does not take the API down, and the restarted worker resumes the job it was
@@ -16,7 +17,7 @@ import sys
 
 from backend import data_layout
 from backend.config import Settings
-from backend.queue import QUEUE_BULK, QUEUE_IMPORTS, QUEUE_INFERENCE, QUEUE_TRAINING
+from backend.queue import QUEUE_BULK, QUEUE_INFERENCE, QUEUE_LIGHT, QUEUE_TRAIN
 from backend.supervisor import Child, run_children
 
 __all__ = ["Child", "celery_worker_argv", "child_commands", "run_children"]
@@ -43,14 +44,14 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
     ]
     if worker:
         # One job at a time on the main worker: a retraining uses the whole machine.
-        queues = ",".join((QUEUE_TRAINING, QUEUE_INFERENCE, QUEUE_BULK))
+        queues = ",".join((QUEUE_TRAIN, QUEUE_INFERENCE, QUEUE_BULK))
         children.append(Child("worker", celery_worker_argv("worker.celery_app", queues, "keyloop")))
         # Imports get their own light process (no torch), so one never waits behind an
         # 8-minute retraining; it is mostly reading files and writing rows.
         children.append(
             Child(
                 "importer",
-                celery_worker_argv("worker.import_app", QUEUE_IMPORTS, "keyloop-imports"),
+                celery_worker_argv("worker.import_app", QUEUE_LIGHT, "keyloop-imports"),
             )
         )
         children.append(

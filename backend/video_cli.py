@@ -18,9 +18,9 @@ import typer
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
-from backend.models import JobState, TrainingJob, User
+from backend.models import Job, JobState, User
 from backend.schemas.video import ExtractFramesRequest, ExtractMethod, PredictVideoRequest
-from backend.services import video_jobs, videos
+from backend.services import extract_frames_jobs, predict_video_jobs, videos
 from backend.services.jobs import job_dir
 from backend.services.projects import get_project
 from backend.services.storage import LocalBlobStore
@@ -82,7 +82,9 @@ def extract(
         _fail(f"unknown method {method!r}; use uniform, kmeans or uncertain")
     chosen: ExtractMethod = method  # type: ignore[assignment]
     body = ExtractFramesRequest(method=chosen, count=count, start_s=start, end_s=end)
-    job_id = _create(lambda s, v, p, u: video_jobs.create_extract_job(s, p, v, body, u), video_id)
+    job_id = _create(
+        lambda s, v, p, u: extract_frames_jobs.create_extract_job(s, p, v, body, u), video_id
+    )
     extraction: Any = importlib.import_module("worker.frame_extraction")
     picker = None
     if method == "uncertain":
@@ -109,12 +111,13 @@ def predict(
     settings = get_settings()
     body = PredictVideoRequest(model_version_id=version, every_nth=every_nth, preview=preview)
     job_id = _create(
-        lambda s, v, p, u: video_jobs.create_predict_job(s, settings, p, v, body, u), video_id
+        lambda s, v, p, u: predict_video_jobs.create_predict_job(s, settings, p, v, body, u),
+        video_id,
     )
     importlib.import_module("worker.video_predicting").run_predict_video_job(job_id)
     _finished(job_id)
     out.mkdir(parents=True, exist_ok=True)
-    for name, _ in video_jobs.RESULT_FILES.values():
+    for name, _ in predict_video_jobs.RESULT_FILES.values():
         source = job_dir(settings, job_id) / name
         if source.is_file():
             shutil.copy2(source, out / name)
@@ -128,17 +131,17 @@ def _create(make: Any, video_id: int) -> int:
             video = videos.get_video(session, video_id)
             project = get_project(session, video.project_id)
             user = session.query(User).order_by(User.id).first()
-            job: TrainingJob = make(session, video, project, user)
+            job: Job = make(session, video, project, user)
             return job.id
     except KeyloopError as exc:
         _fail(exc.detail)
         raise  # unreachable: _fail exits
 
 
-def _finished(job_id: int) -> TrainingJob:
+def _finished(job_id: int) -> Job:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        job = session.get_one(TrainingJob, job_id)
+        job = session.get_one(Job, job_id)
         session.expunge(job)
     if job.state != JobState.succeeded:
         _fail(f"job {job_id} {job.state.value}: {job.error}")

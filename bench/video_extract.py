@@ -1,5 +1,5 @@
 """Frame extraction through the job code path: a 1-minute 1080p30 H.264 video to 50 frames,
-`uniform` and `kmeans` (what `video.extract_frames` runs on the light worker: pick, decode,
+`uniform` and `kmeans` (what `keyloop.extract_frames` runs on the light worker: pick, decode,
 PNG-encode, store blobs, add images in one transaction).
 
     .venv/bin/python bench/video_extract.py [--seconds 60] [--count 50]
@@ -35,7 +35,8 @@ def main() -> None:
 
     from backend.config import get_settings
     from backend.db.session import session_scope
-    from backend.models import JobKind, JobState, Project, TrainingJob
+    from backend.models import Job, JobState, Project
+    from backend.schemas.job_options import ExtractFramesOptions
     from backend.services.jobs import create_job
     from worker.frame_extraction import run_extract_job
 
@@ -44,16 +45,16 @@ def main() -> None:
     for method in args.methods:
         with session_scope(settings.database_url) as session:
             project = session.get_one(Project, project_id)
-            options = {
-                "video_id": video_id, "method": method, "count": args.count,
-                "start_frame": 0, "end_frame": round(args.seconds * 30),
-            }  # fmt: skip
-            job_id = create_job(session, project, JobKind.extract_frames, options, None).id
+            options = ExtractFramesOptions(
+                video_id=video_id, method=method, count=args.count,
+                start_frame=0, end_frame=round(args.seconds * 30),
+            )  # fmt: skip
+            job_id = create_job(session, project, options, None).id
         t0, cpu0 = time.monotonic(), _cpu_s()
         outcome = run_extract_job(job_id)
         elapsed, cpu = time.monotonic() - t0, _cpu_s() - cpu0
         with session_scope(settings.database_url) as session:
-            job = session.get_one(TrainingJob, job_id)
+            job = session.get_one(Job, job_id)
             assert job.state == JobState.succeeded, job.error
             report = job.progress["report"]
         record(

@@ -1,4 +1,4 @@
-"""Whole-video prediction throughput on CPU through the job code path (`video.predict`):
+"""Whole-video prediction throughput on CPU through the job code path (`keyloop.predict_video`):
 decode every frame, predict in batches with the default model the worker ships, append the
 results, draw and encode the labeled preview, then write CSV/HDF5/SLP/JSON.
 
@@ -40,7 +40,8 @@ def main() -> None:
 
     from backend.config import get_settings
     from backend.db.session import session_scope
-    from backend.models import JobKind, JobState, ModelVersion, Project, TrainingJob
+    from backend.models import Job, JobState, ModelVersion, Project
+    from backend.schemas.job_options import PredictVideoOptions, TrainOptions
     from backend.services.jobs import create_job, fresh_job_dir
     from worker.ml.checkpoint import save_checkpoint
     from worker.ml.model import KeypointModel
@@ -52,7 +53,7 @@ def main() -> None:
         "skeleton": [[a, b] for a, b in itertools.pairwise(KEYPOINTS)],
     }
     project_id, video_id = project_with_video(video, schema)
-    config = build_config({}, "cpu", has_unlabeled=False)
+    config = build_config(TrainOptions(), "cpu", has_unlabeled=False)
     config = replace(config, model=replace(config.model, pretrained="none"))
     folder = data / "version"
     model = KeypointModel(config.model, len(KEYPOINTS))
@@ -74,15 +75,20 @@ def main() -> None:
     for preview in (False, True):
         with session_scope(settings.database_url) as session:
             project = session.get_one(Project, project_id)
-            options = {"video_id": video_id, "model_version_id": version_id, "every_nth": 1,
-                       "preview": preview, "video_stem": video.stem}  # fmt: skip
-            job_id = create_job(session, project, JobKind.predict_video, options, None).id
+            options = PredictVideoOptions(
+                video_id=video_id,
+                model_version_id=version_id,
+                every_nth=1,
+                preview=preview,
+                video_stem=video.stem,
+            )
+            job_id = create_job(session, project, options, None).id
         fresh_job_dir(settings, job_id)
         t0, cpu0 = time.monotonic(), _cpu_s()
         run_predict_video_job(job_id)
         elapsed, cpu = time.monotonic() - t0, _cpu_s() - cpu0
         with session_scope(settings.database_url) as session:
-            job = session.get_one(TrainingJob, job_id)
+            job = session.get_one(Job, job_id)
             assert job.state == JobState.succeeded, job.error
             frames = int(job.progress["predicted"])
         record(

@@ -47,13 +47,13 @@ def test_the_main_worker_process_and_beat_load_their_tasks_but_never_torch() -> 
     """torch lives only in the pool child running a job, recycled after it (celery_app.py):
     an idle worker and beat hold no model code (bench/idle_memory.py)."""
     _assert_no_torch_after(
-        "from backend.queue import TASK_RETRAIN\n"
+        "from backend.models import JobKind\n"
         "from worker.celery_app import celery_app\n"
         "celery_app.loader.import_default_modules()\n"
-        "assert TASK_RETRAIN in celery_app.tasks, sorted(celery_app.tasks)\n"
-        "from backend.queue import TASK_PREDICT_VIDEO, TASK_EXTRACT_UNCERTAIN_FRAMES\n"
-        "assert TASK_PREDICT_VIDEO in celery_app.tasks, sorted(celery_app.tasks)\n"
-        "assert TASK_EXTRACT_UNCERTAIN_FRAMES in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "names = [f'keyloop.{kind.value}' for kind in JobKind]\n"
+        "names += ['keyloop.extract_frames.uncertain', 'keyloop.check_policy']\n"
+        "missing = [n for n in names if n not in celery_app.tasks]\n"
+        "assert not missing, (missing, sorted(celery_app.tasks))\n"
         "from backend.queue import QUEUE_BULK, TASK_SCORE_LABELS\n"
         "assert TASK_SCORE_LABELS in celery_app.tasks, sorted(celery_app.tasks)\n"
         "assert celery_app.conf.task_routes[TASK_SCORE_LABELS] == {'queue': QUEUE_BULK}\n"
@@ -62,6 +62,18 @@ def test_the_main_worker_process_and_beat_load_their_tasks_but_never_torch() -> 
         "beat.loader.import_default_modules()\n"
         "assert beat.conf.beat_schedule"
     )
+
+
+def test_each_job_kind_has_one_name_for_its_task_and_worker_module() -> None:
+    """`JobKind.x` is sent as task `keyloop.x` and served by `worker/jobs/x.py`, whose task
+    carries that name: a newcomer follows one word from the API to the worker."""
+    from backend.dispatch import TASK_FOR_KIND
+    from backend.models import JobKind
+
+    for kind in JobKind:
+        assert TASK_FOR_KIND[kind] == f"keyloop.{kind.value}"
+        module = ROOT / "worker" / "jobs" / f"{kind.name}.py"
+        assert f"name=TASK_{kind.name.rstrip('_').upper()}," in module.read_text(), module
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -76,7 +88,7 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 def test_the_model_library_imports_no_database_celery_or_web_code() -> None:
-    forbidden = ("backend", "sqlalchemy", "celery", "fastapi", "alembic", "worker.tasks")
+    forbidden = ("backend", "sqlalchemy", "celery", "fastapi", "alembic", "worker.jobs")
     files = sorted((ROOT / "worker" / "ml").rglob("*.py"))
     assert files
     for path in files:

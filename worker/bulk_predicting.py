@@ -1,7 +1,7 @@
 """Bulk prediction of uploaded files that are not project images.
 
 The API validated and wrote them to `jobs_dir/job-<id>/inputs` (`backend/services/
-bulk_predict.py`); this writes `results.jsonl` next to them, one line per input in upload
+predict_jobs.py`); this writes `results.jsonl` next to them, one line per input in upload
 order, atomically at the end, so a reader never sees half a file and a redelivered job simply
 runs again.
 """
@@ -23,18 +23,19 @@ from backend.calibration import Calibration, predicted_point
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import ModelVersion
-from backend.services.bulk_predict import RESULTS_FILE
+from backend.schemas.job_options import PredictOptions
 from backend.services.jobs import job_dir
+from backend.services.predict_jobs import RESULTS_FILE
 from imaging.pixels import rgb_pixels
 from worker.device import pick_device
 from worker.predicting import CHUNK, load_predictor, mean_confidence
 
 
 def predict_uploads(
-    job_id: int, options: dict[str, Any], on_chunk: Callable[[int, int], None] | None = None
+    job_id: int, options: PredictOptions, on_chunk: Callable[[int, int], None] | None = None
 ) -> int:
     settings = get_settings()
-    version_id = int(options["model_version_id"])
+    version_id = options.model_version_id
     with session_scope(settings.database_url) as session:
         version = session.get(ModelVersion, version_id)
         if version is None:
@@ -44,15 +45,15 @@ def predict_uploads(
     predictor = load_predictor(path, pick_device())
     names = predictor.schema.names
     folder = job_dir(settings, job_id)
-    files: list[dict[str, Any]] = options["files"]
+    files = options.files
     lines: list[str] = []
     for start in range(0, len(files), CHUNK):
         chunk = files[start : start + CHUNK]
-        pixels = [_read(folder / data_layout.JOB_INPUTS / str(f["name"])) for f in chunk]
+        pixels = [_read(folder / data_layout.JOB_INPUTS / f.name) for f in chunk]
         for offset, (entry, result) in enumerate(
             zip(chunk, predictor.predict(pixels), strict=True)
         ):
-            width, height = entry["width"], entry["height"]
+            width, height = entry.width, entry.height
             keypoints = [
                 {"name": n, **predicted_point(calibration, c, x, y, width, height)}
                 for n, (x, y), c in zip(
@@ -60,7 +61,7 @@ def predict_uploads(
                 )
             ]
             row = {
-                "index": start + offset, "image_id": None, "filename": entry["filename"],
+                "index": start + offset, "image_id": None, "filename": entry.filename,
                 "width": width, "height": height,
                 "score": mean_confidence(keypoints), "keypoints": keypoints,
             }  # fmt: skip

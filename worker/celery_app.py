@@ -15,15 +15,14 @@ from backend.queue import make_celery
 from worker import orphans
 
 TASK_MODULES = [
-    "worker.tasks.training",
-    "worker.tasks.inference",
-    "worker.tasks.evaluation",
-    "worker.tasks.policy",
-    "worker.tasks.imports",  # usually served by the light worker (`worker/import_app.py`)
-    "worker.tasks.maintenance",  # likewise
-    "worker.tasks.videos",  # likewise (uniform and k-means frame extraction)
-    "worker.tasks.video_model",  # frames picked by uncertainty, whole-video prediction
-    "worker.tasks.suspects",  # suspect labels scored on demand
+    "worker.jobs.train",
+    "worker.jobs.predict",
+    "worker.jobs.evaluate",
+    "worker.jobs.import_",  # usually served by the light worker (`worker/import_app.py`)
+    "worker.jobs.extract_frames",  # likewise, but for frames picked by uncertainty
+    "worker.jobs.predict_video",
+    "worker.jobs.score_labels",
+    "worker.periodic",
 ]
 
 celery_app = make_celery(get_settings(), "keyloop-worker", include=TASK_MODULES)

@@ -3,7 +3,7 @@
 Runs on the light import worker (no torch) for `uniform` and `kmeans`; for `uncertain` the
 main worker passes `make_picker`, which builds a `Picker` scoring frames with the model
 (`worker/video_uncertain.py`). Two
-phases, as imports (`worker/importing.py`): *prepare* (no transaction) picks and decodes the
+phases, as imports (`worker/jobs/import_.py`): *prepare* (no transaction) picks and decodes the
 frames and writes their blobs while progress and the cancel flag go through their own short
 sessions; *record* adds every image and marks the job succeeded in one transaction. On
 cancel or error the blobs this job created are deleted again.
@@ -30,7 +30,8 @@ from backend.config import get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
-from backend.models import JobState, Project, TrainingJob, Video
+from backend.models import Job, JobState, Project, Video
+from backend.schemas.job_options import ExtractFramesOptions
 from backend.services.images import StoredImage
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import Frame, FrameReader, frame_png
@@ -75,11 +76,12 @@ class Progress:
 
 
 def run_extract_job(
-    job_id: int, make_picker: Callable[[dict[str, Any]], Picker] | None = None
+    job_id: int, make_picker: Callable[[ExtractFramesOptions], Picker] | None = None
 ) -> str:
-    options = job_state.claim(job_id)
-    if options is None:
+    claimed = job_state.claim(job_id, ExtractFramesOptions)
+    if claimed is None:
         return "skipped"
+    options = claimed.options
     created_blobs: list[str] = []
     settings = get_settings()
     store = LocalBlobStore(settings.files_dir)
@@ -104,16 +106,16 @@ def run_extract_job(
 
 def _extract(
     job_id: int,
-    options: dict[str, Any],
+    options: ExtractFramesOptions,
     store: LocalBlobStore,
     created_blobs: list[str],
     picker: Picker | None,
 ) -> None:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        video = session.get(Video, int(options["video_id"]))
+        video = session.get(Video, options.video_id)
         if video is None:
-            raise LookupError(f"video {options['video_id']} no longer exists")
+            raise LookupError(f"video {options.video_id} no longer exists")
         source = VideoSource(
             video.id,
             video.project_id,
@@ -125,8 +127,8 @@ def _extract(
         have = set(existing_frames(session, video.id))
     # Counts only: the latest values are the progress, a history would repeat them.
     progress = Progress(job_state.ProgressReporter(job_id, interval_s=1.0, keep_history=False))
-    start, end = int(options["start_frame"]), int(options["end_frame"])
-    count, method = int(options["count"]), str(options["method"])
+    start, end = options.start_frame, options.end_frame
+    count, method = options.count, options.method
     # Frames already in the project are not candidates: asking again gives new ones.
     free = [i for i in range(start, min(end, source.frame_count)) if i not in have]
     if method == "uniform":
@@ -140,7 +142,7 @@ def _extract(
     stored = _store_frames(source, picked, store, created_blobs, progress)
     progress.reporter.set_phase("recording", total=len(stored))
     with session_scope(settings.database_url) as session:
-        job = session.get_one(TrainingJob, job_id)
+        job = session.get_one(Job, job_id)
         if job.cancel_requested:
             raise ExtractionCancelled
         video = session.get(Video, source.video_id)

@@ -1,4 +1,5 @@
-"""The light worker's Celery app: import jobs and file housekeeping (`-Q imports`).
+"""The light worker's Celery app: work that needs no model (`-Q light`): imports, uniform and
+k-means frame extraction, the daily file sweep.
 
 It loads no model code, so it starts in a second and costs little memory; `keyloop serve`
 runs it beside the main worker so an import never waits behind a retraining.
@@ -13,7 +14,7 @@ from worker import orphans
 celery_app = make_celery(
     get_settings(),
     "keyloop-imports",
-    include=["worker.tasks.imports", "worker.tasks.maintenance", "worker.tasks.videos"],
+    include=["worker.jobs.import_", "worker.jobs.extract_frames", "worker.periodic"],
 )
 app = celery_app
 orphans.requeue_when_ready()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select, update
 
@@ -17,8 +18,10 @@ from backend.config import get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.dispatch import send_job
-from backend.models import JobState, TrainingJob
+from backend.errors import KeyloopError
+from backend.models import Job, JobState
 from backend.models.ml import ACTIVE_JOB_STATES
+from backend.schemas.job_options import JobOptions, options_of
 from backend.services.job_owner import (
     SILENT_UNTIL,
     STALE_AFTER,
@@ -40,19 +43,48 @@ def _url() -> str:
     return get_settings().database_url
 
 
-def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any] | None:
-    """Move a queued job to running, record this process as its owner and return its
-    options; None if there is nothing to do (cancelled, finished, or running in a live
-    process). A running job whose owner is gone is a redelivery after a worker died: it is
-    taken over and resumes (`_resumed`), at once when the owner ran on this host, after
-    `stale_after` without a heartbeat otherwise (job_owner.py). A job is resumed at most
-    `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its worker."""
+OptionsT = TypeVar("OptionsT", bound=JobOptions)
+
+
+@dataclass(frozen=True)
+class Claim(Generic[OptionsT]):
+    """A job this process now runs: its typed options, and whether it ran before (a
+    redelivery after its worker died, or a job `requeue_orphans` sent again)."""
+
+    job_id: int
+    project_id: int | None  # None only for an import that creates its project
+    resumed: bool
+    options: OptionsT
+
+    def project(self) -> int:
+        if self.project_id is None:
+            raise LookupError(f"job {self.job_id} belongs to no project")
+        return self.project_id
+
+
+def claim(
+    job_id: int, options: type[OptionsT], *, stale_after: timedelta = STALE_AFTER
+) -> Claim[OptionsT] | None:
+    """Move a queued job to running, record this process as its owner and return it with
+    its options read as `options` (its kind's model); None if there is nothing to do
+    (cancelled, finished, or running in a live process). Options that do not validate fail
+    the job with the reason. A running job whose owner is gone is a redelivery after a
+    worker died: it is taken over and resumes, at once when the owner ran on this host,
+    after `stale_after` without a heartbeat otherwise (job_owner.py). A job is resumed at
+    most `MAX_TAKEOVERS` times: the next death fails it, since it most likely kills its
+    worker."""
     now = utcnow()
     with session_scope(_url()) as session:
-        job = session.get(TrainingJob, job_id)
+        job = session.get(Job, job_id)
         if job is None or job.state not in ACTIVE_JOB_STATES or job.cancel_requested:
             if job is not None and job.cancel_requested and job.state in ACTIVE_JOB_STATES:
                 _finish(job, JobState.cancelled, None)
+            return None
+        try:
+            typed = options_of(job, options)
+        except KeyloopError as exc:
+            log.error("job %s: %s", job_id, exc)
+            _finish(job, JobState.failed, str(exc))
             return None
         taking_over = job.state == JobState.running
         if taking_over and not presumed_dead(job, now, stale_after):
@@ -64,11 +96,11 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
         if taking_over:
             log.warning("job %s: its worker %s is gone; taking over", job_id, job.owner)
         claimed = session.execute(
-            update(TrainingJob)
+            update(Job)
             .where(
-                TrainingJob.id == job_id,
-                TrainingJob.state == job.state,
-                TrainingJob.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
+                Job.id == job_id,
+                Job.state == job.state,
+                Job.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
             )
             .values(
                 state=JobState.running,
@@ -82,7 +114,7 @@ def claim(job_id: int, *, stale_after: timedelta = STALE_AFTER) -> dict[str, Any
             return None  # another worker claimed it between our read and write
         # Started before: a redelivery, or a job `requeue_orphans` sent again.
         resumed = taking_over or job.started_at is not None
-        return {**job.options, "_resumed": resumed, "project_id": job.project_id}
+        return Claim(job_id, job.project_id, resumed, typed)
 
 
 def _died_too_often(deaths: int) -> str:
@@ -103,18 +135,18 @@ def requeue_orphans() -> list[int]:
     settings = get_settings()
     requeued: list[int] = []
     with session_scope(settings.database_url) as session:
-        running = session.scalars(select(TrainingJob).where(TrainingJob.state == JobState.running))
+        running = session.scalars(select(Job).where(Job.state == JobState.running))
         for job in [j for j in running if owner_state(j.owner) == "dead"]:
             count = takeovers(job) + 1
             if count > MAX_TAKEOVERS:
                 _finish(job, JobState.failed, _died_too_often(count))
                 continue
             moved = session.execute(  # unless a redelivery claimed it meanwhile
-                update(TrainingJob)
+                update(Job)
                 .where(
-                    TrainingJob.id == job.id,
-                    TrainingJob.state == JobState.running,
-                    TrainingJob.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
+                    Job.id == job.id,
+                    Job.state == JobState.running,
+                    Job.heartbeat_at.is_not_distinct_from(job.heartbeat_at),
                 )
                 .values(state=JobState.queued, owner={"takeovers": count})
                 .execution_options(synchronize_session=False)
@@ -124,7 +156,7 @@ def requeue_orphans() -> list[int]:
                 requeued.append(job.id)
         session.commit()
         for job_id in requeued:
-            job = session.get_one(TrainingJob, job_id)
+            job = session.get_one(Job, job_id)
             session.refresh(job)
             send_job(session, settings, job)
     return requeued
@@ -156,7 +188,7 @@ class ProgressReporter:
 
     def flush(self) -> None:
         with session_scope(_url()) as session:
-            job = session.get(TrainingJob, self.job_id)
+            job = session.get(Job, self.job_id)
             if job is None:
                 self._cancel = True
                 return
@@ -193,12 +225,12 @@ class ProgressReporter:
 
 def finish(job_id: int, state: JobState, error: str | None = None) -> None:
     with session_scope(_url()) as session:
-        job = session.get(TrainingJob, job_id)
+        job = session.get(Job, job_id)
         if job is not None:
             _finish(job, state, error)
 
 
-def _finish(job: TrainingJob, state: JobState, error: str | None) -> None:
+def _finish(job: Job, state: JobState, error: str | None) -> None:
     job.state = state
     job.error = error
     job.finished_at = utcnow()
@@ -211,9 +243,9 @@ def reap_stale_jobs(stale_after: timedelta = STALE_AFTER) -> list[int]:
     now = utcnow()
     with session_scope(_url()) as session:
         candidates = session.scalars(
-            select(TrainingJob).where(
-                TrainingJob.state == JobState.running,
-                TrainingJob.heartbeat_at < now - stale_after,
+            select(Job).where(
+                Job.state == JobState.running,
+                Job.heartbeat_at < now - stale_after,
             )
         )
         stale = [job for job in candidates if heartbeat_stale(job, now, stale_after)]

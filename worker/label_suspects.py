@@ -11,7 +11,6 @@ its image's rows already closed.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,18 +23,15 @@ from sqlalchemy import delete, select
 from backend.calibration import Calibration, calibrate, doubt
 from backend.config import get_settings
 from backend.db.session import session_scope
-from backend.models import Annotation, Image, JobState, LabelSuspect, ModelVersion, Project
+from backend.models import Annotation, Image, LabelSuspect, ModelVersion, Project
 from backend.services.storage import LocalBlobStore
 from imaging.geometry import Letterbox, letterbox
-from worker import job_state
 from worker.device import pick_device
 from worker.ml.data import load_image
 from worker.ml.label_readout import Readout, read_labels
 from worker.predicting import load_predictor, schema_order
 from worker.snapshot import stored_roi
 from worker.suspect_signals import Labels, ModelView, Scores, reasons, score_all
-
-log = logging.getLogger(__name__)
 
 MIN_SCORE = 0.3  # labels scoring lower are not stored: they would bury the real ones
 CHUNK = 64
@@ -271,21 +267,3 @@ def suspect_rows(project: ProjectLabels, scores: Scores, version_id: int) -> lis
             )
         )
     return rows
-
-
-def run_score_job(job_id: int, options: dict[str, Any]) -> str:
-    """A `score_labels` job (already claimed): score with the version named in its options."""
-    reporter = job_state.ProgressReporter(job_id)
-    try:
-        version_id = int(options["model_version_id"])
-        reporter.set_phase("scoring", model_version_id=version_id)
-        stored = score_version_labels(
-            version_id, lambda done, total: reporter.report({"read": done, "to_read": total})
-        )
-        reporter.report({"suspects": stored}, force=True)
-        job_state.finish(job_id, JobState.succeeded)
-        return "succeeded"
-    except Exception as exc:
-        log.exception("label scoring job %s failed", job_id)
-        job_state.finish(job_id, JobState.failed, f"{type(exc).__name__}: {exc}")
-        return "failed"

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.dispatch import send_job
-from backend.models import AnnotationRevision, Image, JobKind, ModelVersion, Project, TrainingJob
+from backend.models import AnnotationRevision, Image, Job, JobKind, ModelVersion, Project
+from backend.schemas.job_options import TrainOptions
 from backend.schemas.project import ProjectSettings
 from backend.services.jobs import active_training_job, create_job
 from worker import job_state
@@ -70,8 +71,8 @@ def check_retraining() -> list[int]:
             if not policy_applies(session, project, project_settings):
                 continue
             last = session.scalar(
-                select(func.max(TrainingJob.created_at)).where(
-                    TrainingJob.project_id == project.id, TrainingJob.kind == JobKind.train
+                select(func.max(Job.created_at)).where(
+                    Job.project_id == project.id, Job.kind == JobKind.train
                 )
             )
             last_version = session.scalar(
@@ -87,8 +88,8 @@ def check_retraining() -> list[int]:
             reason = (
                 f"{changed} images annotated since {after} (the policy retrains after {threshold})"
             )
-            options = {"trigger": "policy", "reason": reason}
-            job = create_job(session, project, JobKind.train, options, None)
+            options = TrainOptions(trigger="policy", reason=reason)
+            job = create_job(session, project, options, None)
             session.commit()
             send_job(session, settings, job)
             started.append(job.id)

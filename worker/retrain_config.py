@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
+from backend.schemas.job_options import TrainOptions
 from worker.ml.config import AugmentConfig, Backbone, LossConfig, Reduction, TrainConfig
 
 Method = Literal["semi", "supervised", "supervised_matched"]
@@ -97,15 +98,15 @@ class RetrainOptions:
             raise ValueError(f"unknown method {self.method!r}; use one of {METHODS}")
 
     @staticmethod
-    def from_job(options: dict[str, Any]) -> RetrainOptions:
-        """A training job's JSON options; unknown keys (project_id, ...) are ignored."""
+    def from_job(options: TrainOptions) -> RetrainOptions:
+        """A training job's options; those it leaves unset keep their defaults here."""
         known = {f.name for f in fields(RetrainOptions)}
-        values = {k: v for k, v in options.items() if k in known and v is not None}
-        if "semi_supervised" in options and "method" not in options:
-            values["method"] = "semi" if options["semi_supervised"] else "supervised_matched"
-        if "lambdas" in values:
-            values["lambdas"] = tuple(float(w) for w in values["lambdas"])
-        return RetrainOptions(**values)
+        chosen = options.model_dump(include=known, exclude_none=True)
+        if options.method is None:
+            chosen["method"] = "semi" if options.semi_supervised else "supervised_matched"
+        if options.lambdas is not None:
+            chosen["lambdas"] = options.lambdas  # a tuple, as dumped it would be a list
+        return RetrainOptions(**chosen)
 
 
 def build_config(

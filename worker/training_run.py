@@ -24,6 +24,7 @@ from backend import data_layout
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import JobState, ModelVersion, Project
+from backend.schemas.job_options import TrainOptions
 from backend.schemas.project import ProjectSettings
 from backend.services.jobs import active_model_version, promote
 from worker import job_state
@@ -31,6 +32,7 @@ from worker.active_learning import score_version
 from worker.device import default_model, pick_device
 from worker.evaluating import evaluate_samples
 from worker.interactive_model import export_interactive_model
+from worker.job_state import Claim
 from worker.label_suspects import score_version_labels
 from worker.ml.config import TrainConfig
 from worker.ml.train import Progress, train
@@ -42,23 +44,22 @@ from worker.snapshot import ProjectSnapshot, take_snapshot
 log = logging.getLogger(__name__)
 
 
-def build_config(options: dict[str, Any], device: str, has_unlabeled: bool) -> TrainConfig:
+def build_config(options: TrainOptions, device: str, has_unlabeled: bool) -> TrainConfig:
     """The job's options over the device defaults (`worker.retrain_config`, shared with the
     CLI and the label-efficiency bench)."""
     retrain = RetrainOptions.from_job(options)
     return retrain_config(retrain, device, has_unlabeled, default_model(device, retrain.backbone))
 
 
-def run_training_job(job_id: int, options: dict[str, Any] | None = None) -> str:
-    """Run the job; `options` when the caller already claimed it (`job_state.claim`)."""
-    options = options or job_state.claim(job_id)
-    if options is None:
+def run_training_job(job_id: int, claimed: Claim[TrainOptions] | None = None) -> str:
+    """Run the job; `claimed` when the caller already claimed it (`job_state.claim`)."""
+    claimed = claimed or job_state.claim(job_id, TrainOptions)
+    if claimed is None:
         return "skipped"
     reporter = job_state.ProgressReporter(job_id)
-    project_id = int(options["project_id"])
-    workdir = data_layout.training_work(get_settings().data_dir, project_id, job_id)
+    workdir = data_layout.training_work(get_settings().data_dir, claimed.project(), job_id)
     try:
-        return _train_and_publish(job_id, options, reporter, workdir)
+        return _train_and_publish(claimed, reporter, workdir)
     except Exception as exc:
         log.exception("training job %s failed", job_id)
         job_state.finish(job_id, JobState.failed, f"{type(exc).__name__}: {exc}")
@@ -66,16 +67,16 @@ def run_training_job(job_id: int, options: dict[str, Any] | None = None) -> str:
 
 
 def _train_and_publish(
-    job_id: int, options: dict[str, Any], reporter: job_state.ProgressReporter, workdir: Path
+    claimed: Claim[TrainOptions], reporter: job_state.ProgressReporter, workdir: Path
 ) -> str:
-    project_id = int(options["project_id"])
+    job_id, project_id = claimed.job_id, claimed.project()
     snap = take_snapshot(project_id)
     if not snap.labeled:
         reason = "no labeled images in the train split yet: annotate some images first"
         job_state.finish(job_id, JobState.failed, reason)
         return "failed"
     device = pick_device()
-    config = build_config(options, device, bool(snap.unlabeled))
+    config = build_config(claimed.options, device, bool(snap.unlabeled))
     reporter.set_phase(
         "training",
         total=config.max_steps,
@@ -102,7 +103,7 @@ def _train_and_publish(
         checkpoint_dir=workdir,
         on_progress=on_progress,
         should_stop=reporter.should_stop,
-        resume=bool(options.get("_resumed")),
+        resume=claimed.resumed,
     )
     if result.status == "cancelled":
         shutil.rmtree(workdir, ignore_errors=True)

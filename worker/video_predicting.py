@@ -18,10 +18,11 @@ from typing import Any
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import JobState, ModelVersion, Project, Video
+from backend.schemas.job_options import PredictVideoOptions
 from backend.services.jobs import job_dir
+from backend.services.predict_video_jobs import FRAMES_FILE, RESULT_FILES
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import SEEK_GAP, Frame, FrameReader
-from backend.services.video_jobs import FRAMES_FILE, RESULT_FILES
 from worker import job_state
 from worker.device import pick_device
 from worker.ml.predict import Predictor
@@ -50,12 +51,12 @@ class Plan:
 
 
 def run_predict_video_job(job_id: int) -> str:
-    options = job_state.claim(job_id)
-    if options is None:
+    claimed = job_state.claim(job_id, PredictVideoOptions)
+    if claimed is None:
         return "skipped"
     folder = job_dir(get_settings(), job_id)
     try:
-        plan = _plan(options)
+        plan = _plan(claimed.options)
         reporter = job_state.ProgressReporter(job_id, keep_history=False)  # counts only
         count = predict_video(plan, folder, reporter)
         reporter.set_phase("writing", predicted=count)
@@ -74,11 +75,11 @@ def run_predict_video_job(job_id: int) -> str:
         return "failed"
 
 
-def _plan(options: dict[str, Any]) -> Plan:
+def _plan(options: PredictVideoOptions) -> Plan:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        video = session.get(Video, int(options["video_id"]))
-        version = session.get(ModelVersion, int(options["model_version_id"]))
+        video = session.get(Video, options.video_id)
+        version = session.get(ModelVersion, options.model_version_id)
         if video is None or version is None:
             raise LookupError("the video or the model version no longer exists")
         project = session.get(Project, video.project_id)
@@ -94,8 +95,8 @@ def _plan(options: dict[str, Any]) -> Plan:
             names=project.keypoint_names,
             colors=[str(k.get("color") or "") for k in schema["keypoints"]],
             skeleton=[(str(a), str(b)) for a, b in schema.get("skeleton", [])],
-            every_nth=int(options.get("every_nth", 1)),
-            preview=bool(options.get("preview", True)),
+            every_nth=options.every_nth,
+            preview=options.preview,
         )
 
 

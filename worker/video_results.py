@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.services.video_jobs import FRAMES_FILE, RESULT_FILES
+from backend.services.predict_video_jobs import FRAMES_FILE, RESULT_FILES
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ spaced candidates are scored (capped at `MAX_CANDIDATES`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy import select
 
 from backend.config import get_settings
 from backend.db.session import session_scope
 from backend.models import Image, ImageState, ModelVersion
+from backend.schemas.job_options import ExtractFramesOptions
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import FrameReader
 from worker.active_learning import MAX_REFERENCE
@@ -40,9 +40,13 @@ MAX_CANDIDATES = 600
 CHUNK = 32
 
 
-def uncertain_picker(options: dict[str, Any], config: UncertaintyConfig | None = None) -> Picker:
+def uncertain_picker(
+    options: ExtractFramesOptions, config: UncertaintyConfig | None = None
+) -> Picker:
     """The picker for a job's options (`model_version_id`)."""
-    version_id = int(options["model_version_id"])
+    version_id = options.model_version_id
+    if version_id is None:
+        raise LookupError("frames picked by uncertainty need a model version")
     config = config or UncertaintyConfig()
 
     def pick(source: VideoSource, indices: list[int], count: int, progress: Progress) -> list[int]:

@@ -8,11 +8,11 @@ from backend.models.label_suspect import LabelSuspect
 from backend.models.login_attempt import LoginAttempt
 from backend.models.ml import (
     Evaluation,
+    Job,
     JobKind,
     JobState,
     ModelVersion,
     Prediction,
-    TrainingJob,
 )
 from backend.models.project import Project
 from backend.models.second_label import SecondLabel
@@ -29,6 +29,7 @@ __all__ = [
     "Image",
     "ImageSplit",
     "ImageState",
+    "Job",
     "JobKind",
     "JobState",
     "LabelSuspect",
@@ -38,7 +39,6 @@ __all__ = [
     "Project",
     "Role",
     "SecondLabel",
-    "TrainingJob",
     "User",
     "UserSession",
     "Video",

@@ -25,7 +25,7 @@ from backend.db.base import Base, TimestampMixin
 
 class JobKind(enum.StrEnum):
     train = "train"
-    predict = "predict"  # project images by id, or uploaded files (`options["source"]`)
+    predict = "predict"  # project images by id, or uploaded files (`PredictOptions.source`)
     evaluate = "evaluate"
     # Annotated files from another tool (`backend/services/import_jobs.py`). `import` is a
     # Python keyword, hence the underscore; the stored value is "import".
@@ -51,15 +51,15 @@ ACTIVE_JOB_STATES = (JobState.queued, JobState.running)
 ONE_ACTIVE_TRAIN_PREDICATE = text("kind = 'train' AND state IN ('queued', 'running')")
 
 
-class TrainingJob(TimestampMixin, Base):
+class Job(TimestampMixin, Base):
     """A unit of worker work the API can read: state, progress, timings, error."""
 
-    __tablename__ = "training_jobs"
+    __tablename__ = "jobs"
     __table_args__ = (
         # At most one queued-or-running training job per project, enforced by the database
         # so two simultaneous requests cannot both start one.
         Index(
-            "uq_training_jobs_one_active_train",
+            "uq_jobs_one_active_train",
             "project_id",
             unique=True,
             sqlite_where=ONE_ACTIVE_TRAIN_PREDICATE,
@@ -106,9 +106,7 @@ class ModelVersion(TimestampMixin, Base):
     # "v1, v2, …" within the project (the id counts across projects). Left unset, it is
     # filled at flush with the project's next number (`_number_new_versions`).
     number: Mapped[int]
-    training_job_id: Mapped[int | None] = mapped_column(
-        ForeignKey("training_jobs.id", ondelete="SET NULL")
-    )
+    training_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     backbone: Mapped[str] = mapped_column(String(64))
     config: Mapped[dict[str, Any]]
     metrics: Mapped[dict[str, Any]]
@@ -153,7 +151,7 @@ class Evaluation(TimestampMixin, Base):
     model_version_id: Mapped[int] = mapped_column(
         ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
     )
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("training_jobs.id", ondelete="SET NULL"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     alpha: Mapped[float]
     metrics: Mapped[dict[str, Any]]
 

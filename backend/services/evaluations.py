@@ -1,5 +1,5 @@
-"""Reading evaluations (written by worker.small_jobs): a version's or a project's list, and
-views over one's stored metrics: the worst validation images with their points, and the
+"""Reading evaluations (written by worker/jobs/evaluate.py): a version's or a project's list,
+and views over one's stored metrics: the worst validation images with their points, and the
 keypoint-embedding map."""
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from backend import data_layout
 from backend.config import Settings
-from backend.models import Image, JobState, ModelVersion, Project, TrainingJob, Video
+from backend.models import Image, Job, JobState, ModelVersion, Project, Video
 from backend.services.login_throttle import delete_stale
 from backend.services.user_sessions import delete_expired
 
@@ -90,7 +90,7 @@ def collect_garbage(
             report.add(path)
 
     ended = _ended_before(session, now - job_retention)
-    live_jobs = set(session.scalars(select(TrainingJob.id)))
+    live_jobs = set(session.scalars(select(Job.id)))
     for folder in _dirs(data_dir / data_layout.JOBS):
         place = data_layout.place_of(data_dir, folder)
         if place is None or place.kind != data_layout.Kind.job or not old_enough(folder):
@@ -133,7 +133,7 @@ def collect_garbage(
 
 
 def _ended_before(session: Session, cutoff: datetime) -> set[int]:
-    query = select(TrainingJob.id, TrainingJob.finished_at).where(TrainingJob.state.in_(FINISHED))
+    query = select(Job.id, Job.finished_at).where(Job.state.in_(FINISHED))
     return {
         job_id
         for job_id, finished in session.execute(query)

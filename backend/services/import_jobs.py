@@ -5,7 +5,7 @@ The API checks the upload's size (all files against `max_import_bytes`, a loose 
 `import`, options `{format, new_project_name, label, author_id, files}`), copies each
 uploaded file to `jobs_dir/job-<id>/inputs/<n>` in chunks, and checks that the files open as
 a bundle (valid zips, no entry outside its archive) before the commit; then it sends
-`transfer.import`. The worker (`worker/importing.py`) reopens the bundle with `open_inputs`,
+`keyloop.import`. The worker (`worker/jobs/import_.py`) reopens the bundle with `open_inputs`,
 runs `transfer.import_files`, and marks the job succeeded in the same transaction as the
 data, with the `ImportResult` in `progress["report"]` and the job's `project_id` set when the
 import created the project. The folder is removed when the job ends.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from backend import data_layout
 from backend.config import Settings
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle, Opener
-from backend.models import JobKind, Project, TrainingJob, User
+from backend.models import Job, Project, User
+from backend.schemas.job_options import ImportedFile, ImportOptions
 from backend.services.jobs import create_job, fresh_job_dir
 from backend.services.projects import ensure_name_free
 from backend.services.transfer import Format
@@ -64,24 +65,24 @@ def create_import_job(
     new_project_name: str | None,
     label: str | None,
     user: User,
-) -> TrainingJob:
+) -> Job:
     """Add the job row and keep its files; the caller commits, then sends it. `project`
     None: the import creates a project with the file's schema (named `new_project_name`,
     or as the file names its animal)."""
     if not uploads:
         raise BadInput("no files in the upload (use the multipart field 'files')")
     files = [_describe(name, f, settings) for name, f in uploads]
-    _check_total_size([int(f["bytes"]) for f in files], settings)
+    _check_total_size([f.bytes for f in files], settings)
     if project is None and new_project_name:
         ensure_name_free(session, new_project_name)
-    options = {
-        "format": fmt.value,
-        "new_project_name": new_project_name,
-        "label": label,
-        "author_id": user.id,
-        "files": files,
-    }
-    job = create_job(session, project, JobKind.import_, options, user)
+    options = ImportOptions(
+        format=fmt.value,
+        new_project_name=new_project_name,
+        label=label,
+        author_id=user.id,
+        files=files,
+    )
+    job = create_job(session, project, options, user)
     folder = fresh_job_dir(settings, job.id)
     try:
         inputs = folder / INPUTS
@@ -92,7 +93,7 @@ def create_import_job(
         # A broken zip, an entry outside its archive, an encrypted member: a 422 now, not a
         # failed job. A zip bomb: a 413, from the sizes its members declare.
         with open_inputs(inputs, files) as bundle:
-            loose = sum(int(f["bytes"]) for f in files if not f["zip"])
+            loose = sum(f.bytes for f in files if not f.zip)
             _check_expanded_size(loose + bundle.expanded_bytes, settings)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -100,7 +101,7 @@ def create_import_job(
     return job
 
 
-def _describe(name: str, f: IO[bytes], settings: Settings) -> dict[str, Any]:
+def _describe(name: str, f: IO[bytes], settings: Settings) -> ImportedFile:
     size = f.seek(0, 2)
     f.seek(0)
     zipped = name.lower().endswith(".zip") or f.read(4) == ZIP_MAGIC
@@ -109,7 +110,7 @@ def _describe(name: str, f: IO[bytes], settings: Settings) -> dict[str, Any]:
     if not zipped and size > settings.max_upload_bytes:
         limit = settings.max_upload_bytes
         raise PayloadTooLarge(f"{name}: larger than the {limit}-byte upload limit")
-    return {"name": name, "zip": zipped, "bytes": size}
+    return ImportedFile(name=name, zip=zipped, bytes=size)
 
 
 def _stored_name(n: int) -> str:
@@ -121,16 +122,16 @@ def _opener(path: Path) -> Opener:
     return lambda: path.open("rb")
 
 
-def open_inputs(inputs: Path, files: list[dict[str, Any]]) -> Bundle:
+def open_inputs(inputs: Path, files: list[ImportedFile]) -> Bundle:
     """The job's files as the bundle the upload was (loose files by name, zips expanded)."""
     bundle = Bundle()
     try:
         for n, entry in enumerate(files):
             path = inputs / _stored_name(n)
-            if entry["zip"]:
-                bundle.add_zip(str(entry["name"]), path)
+            if entry.zip:
+                bundle.add_zip(entry.name, path)
             else:
-                bundle.add_file(str(entry["name"]), _opener(path))
+                bundle.add_file(entry.name, _opener(path))
     except BaseException:
         bundle.close()
         raise

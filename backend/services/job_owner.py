@@ -1,6 +1,6 @@
 """Who runs a job, and whether that process still lives.
 
-A worker that claims a job writes its owner into the row (`TrainingJob.owner`): the host
+A worker that claims a job writes its owner into the row (`Job.owner`): the host
 (hostname + kernel boot id + pid namespace, so another machine, a reboot or another container
 is another host), the pid, and the process's start time (so a pid that the kernel has handed
 to a new process is not mistaken for the owner). Anyone on the same host (a redelivered task,
@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from backend.models import TrainingJob
+from backend.models import Job
 
 # A running job whose owner cannot be checked and who has not written a heartbeat for this
 # long is presumed dead.
@@ -83,7 +83,7 @@ def owner_state(owner: dict[str, Any] | None) -> OwnerState:
     return "alive" if recorded in (None, "?") or start in ("?", recorded) else "dead"
 
 
-def presumed_dead(job: TrainingJob, now: datetime, stale_after: timedelta = STALE_AFTER) -> bool:
+def presumed_dead(job: Job, now: datetime, stale_after: timedelta = STALE_AFTER) -> bool:
     """Is the running `job`'s worker gone? Known at once on its own host; elsewhere, after
     `stale_after` without a heartbeat (and past any silence the job announced)."""
     state = owner_state(job.owner)
@@ -92,7 +92,7 @@ def presumed_dead(job: TrainingJob, now: datetime, stale_after: timedelta = STAL
     return heartbeat_stale(job, now, stale_after)
 
 
-def heartbeat_stale(job: TrainingJob, now: datetime, stale_after: timedelta) -> bool:
+def heartbeat_stale(job: Job, now: datetime, stale_after: timedelta) -> bool:
     if job.heartbeat_at is None or now - job.heartbeat_at >= stale_after:
         silent_until = (job.progress or {}).get(SILENT_UNTIL)
         if silent_until is None:
@@ -101,5 +101,5 @@ def heartbeat_stale(job: TrainingJob, now: datetime, stale_after: timedelta) -> 
     return False
 
 
-def takeovers(job: TrainingJob) -> int:
+def takeovers(job: Job) -> int:
     return int((job.owner or {}).get("takeovers", 0))

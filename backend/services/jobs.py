@@ -20,8 +20,9 @@ from backend import data_layout
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
-from backend.models import JobKind, JobState, ModelVersion, Project, TrainingJob, User
+from backend.models import Job, JobKind, JobState, ModelVersion, Project, User
 from backend.models.ml import ACTIVE_JOB_STATES, ONE_ACTIVE_TRAIN_PREDICATE
+from backend.schemas.job_options import JobOptions
 from backend.services.job_owner import presumed_dead
 
 FINISHED_STATES = (JobState.succeeded, JobState.failed, JobState.cancelled)
@@ -42,19 +43,19 @@ def fresh_job_dir(settings: Settings, job_id: int) -> Path:
     return folder
 
 
-def get_job(session: Session, job_id: int) -> TrainingJob:
-    job = session.get(TrainingJob, job_id)
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
     if job is None:
         raise NotFound(f"job {job_id} not found")
     return job
 
 
-def active_training_job(session: Session, project_id: int) -> TrainingJob | None:
+def active_training_job(session: Session, project_id: int) -> Job | None:
     return session.scalar(
-        select(TrainingJob).where(
-            TrainingJob.project_id == project_id,
-            TrainingJob.kind == JobKind.train,
-            TrainingJob.state.in_(ACTIVE_JOB_STATES),
+        select(Job).where(
+            Job.project_id == project_id,
+            Job.kind == JobKind.train,
+            Job.state.in_(ACTIVE_JOB_STATES),
         )
     )
 
@@ -62,13 +63,13 @@ def active_training_job(session: Session, project_id: int) -> TrainingJob | None
 def create_job(
     session: Session,
     project: Project | None,
-    kind: JobKind,
-    options: dict[str, Any],
+    options: JobOptions,
     requested_by: User | None,
-) -> TrainingJob:
-    """Add a queued job (`project` None: an import that creates its project). For training,
-    a second job while one is queued or running is a 409 naming the running one; the partial
-    unique index makes that hold under races."""
+) -> Job:
+    """Add a queued job of `options`' kind (`project` None: an import that creates its
+    project). For training, a second job while one is queued or running is a 409 naming the
+    running one; the partial unique index makes that hold under races."""
+    kind = options.kind
     if kind == JobKind.train:
         assert project is not None
         running = active_training_job(session, project.id)
@@ -78,27 +79,27 @@ def create_job(
         "project_id": project.id if project is not None else None,
         "kind": kind,
         "state": JobState.queued,
-        "options": options,
+        "options": options.stored(),
         "progress": {},
         "requested_by_id": requested_by.id if requested_by else None,
         "cancel_requested": False,
         "created_at": utcnow(),
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(TrainingJob).values(**values)
+    statement = insert(Job).values(**values)
     if kind == JobKind.train:
         # Lost race with a concurrent request: the partial unique index rejects the row.
         statement = statement.on_conflict_do_nothing(
             index_elements=["project_id"], index_where=ONE_ACTIVE_TRAIN_PREDICATE
         )
-    job_id = session.execute(statement.returning(TrainingJob.id)).scalar()
+    job_id = session.execute(statement.returning(Job.id)).scalar()
     if job_id is None:
         assert project is not None  # only a training job can lose that race
         raise _already_running(active_training_job(session, project.id))
     return get_job(session, job_id)
 
 
-def _already_running(job: TrainingJob | None) -> Conflict:
+def _already_running(job: Job | None) -> Conflict:
     extra: dict[str, Any] = {}
     if job is not None:
         extra["job"] = {"id": job.id, "state": job.state.value, "kind": job.kind.value}
@@ -109,7 +110,7 @@ def _already_running(job: TrainingJob | None) -> Conflict:
     )
 
 
-def request_cancel(session: Session, job: TrainingJob) -> TrainingJob:
+def request_cancel(session: Session, job: Job) -> Job:
     if job.state in FINISHED_STATES:
         raise Conflict(f"job {job.id} already {job.state.value}")
     job.cancel_requested = True
@@ -164,14 +165,12 @@ def version_for_prediction(
     return active
 
 
-def list_jobs(
-    session: Session, project_id: int, kind: JobKind | None, limit: int
-) -> list[TrainingJob]:
+def list_jobs(session: Session, project_id: int, kind: JobKind | None, limit: int) -> list[Job]:
     """The project's jobs (of one kind, or all), newest first."""
-    query = select(TrainingJob).where(TrainingJob.project_id == project_id)
+    query = select(Job).where(Job.project_id == project_id)
     if kind is not None:
-        query = query.where(TrainingJob.kind == kind)
-    return list(session.scalars(query.order_by(TrainingJob.id.desc()).limit(limit)))
+        query = query.where(Job.kind == kind)
+    return list(session.scalars(query.order_by(Job.id.desc()).limit(limit)))
 
 
 def list_versions(session: Session, project_id: int) -> list[ModelVersion]:

@@ -17,14 +17,15 @@ from backend.errors import Conflict
 from backend.models import (
     Annotation,
     Image,
+    Job,
     JobKind,
     LabelSuspect,
     Prediction,
     Project,
-    TrainingJob,
     User,
 )
 from backend.models.ml import ACTIVE_JOB_STATES
+from backend.schemas.job_options import ScoreLabelsOptions
 from backend.schemas.suspect import SuspectPage, SuspectPoint, SuspectRead
 from backend.services.jobs import active_model_version, create_job
 
@@ -102,15 +103,15 @@ def _predicted(
     return {(i, v): list(points) for i, v, points in rows}
 
 
-def start_scan(session: Session, project: Project, user: User) -> TrainingJob:
+def start_scan(session: Session, project: Project, user: User) -> Job:
     """Queue a `score_labels` job with the project's active version (the caller commits and
     sends it); 409 when the project has no active version to score with, or a scan of it is
     already queued or running (a second would only redo the same work)."""
     pending = session.scalar(
-        select(TrainingJob.id).where(
-            TrainingJob.project_id == project.id,
-            TrainingJob.kind == JobKind.score_labels,
-            TrainingJob.state.in_(ACTIVE_JOB_STATES),
+        select(Job.id).where(
+            Job.project_id == project.id,
+            Job.kind == JobKind.score_labels,
+            Job.state.in_(ACTIVE_JOB_STATES),
         )
     )
     if pending is not None:
@@ -121,6 +122,4 @@ def start_scan(session: Session, project: Project, user: User) -> TrainingJob:
             "the project has no active model version to score labels with; train one first "
             "(every retraining also scores the labels itself)"
         )
-    return create_job(
-        session, project, JobKind.score_labels, {"model_version_id": version.id}, user
-    )
+    return create_job(session, project, ScoreLabelsOptions(model_version_id=version.id), user)

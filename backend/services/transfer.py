@@ -10,7 +10,7 @@ Each format module reads the files into a neutral `Dataset`; this module stores 
    revision, image state), so imported data obeys exactly the rules of the API.
 The phases are apart so that a long import never holds SQLite's single write lock while it
 reads images: the job's progress, committed from another session, keeps flowing.
-`import_files` runs both for the CLI and the import job (`worker/importing.py`); on any error
+`import_files` runs both for the CLI and the import job (`worker/jobs/import_.py`); on any error
 nothing is recorded and the blobs the import created are deleted again.
 """
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend import data_layout
 from backend.config import Settings
 from backend.data_layout import Kind, Place, place_of
-from backend.models import JobKind, JobState, ModelVersion, TrainingJob
+from backend.models import Job, JobKind, JobState, ModelVersion
 from backend.services.garbage import collect_garbage
 
 ROOT = Path("/srv/keyloop-data")
@@ -91,7 +91,7 @@ def test_a_path_outside_the_data_directory_is_not_recognised() -> None:
 
 
 def _job(db: Session, project_id: int, state: JobState, ended: datetime | None) -> int:
-    row = TrainingJob(
+    row = Job(
         project_id=project_id, kind=JobKind.train, state=state, options={}, progress={},
         finished_at=ended,
     )  # fmt: skip

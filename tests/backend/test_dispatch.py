@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from backend.api.deps import current_settings
 from backend.config import Settings, get_settings
-from backend.models import ModelVersion, TrainingJob
-from backend.queue import TASK_EVALUATE, TASK_RETRAIN
+from backend.models import Job, ModelVersion
+from backend.queue import TASK_EVALUATE, TASK_TRAIN
 
 
 def _closed_port() -> int:
@@ -75,10 +75,10 @@ def test_a_started_job_is_committed_and_its_task_sent_with_its_id(
     assert r.status_code == 202, r.text
     job = r.json()
     assert job["state"] == "queued"
-    row = db.get(TrainingJob, job["id"])
+    row = db.get(Job, job["id"])
     assert row is not None and row.celery_task_id is not None
     message = _sent_message(get_settings(), row.celery_task_id)
-    assert message["headers"]["task"] == {"train": TASK_RETRAIN, "evaluate": TASK_EVALUATE}[kind]
+    assert message["headers"]["task"] == {"train": TASK_TRAIN, "evaluate": TASK_EVALUATE}[kind]
     args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
     assert args == [job["id"]]
 

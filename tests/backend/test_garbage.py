@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.models import Image, JobKind, JobState, ModelVersion, Role, TrainingJob, UserSession
+from backend.models import Image, Job, JobKind, JobState, ModelVersion, Role, UserSession
 from backend.services.garbage import collect_garbage
 from backend.services.storage import LocalBlobStore
 from tests.backend.conftest import SCHEMA, ClientFactory, png_bytes, upload
@@ -42,7 +42,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def job(db: Session, project_id: int, state: JobState, ended_days_ago: float | None) -> int:
-    row = TrainingJob(
+    row = Job(
         project_id=project_id, kind=JobKind.predict, state=state, options={}, progress={},
         finished_at=None if ended_days_ago is None else NOW - timedelta(days=ended_days_ago),
     )  # fmt: skip

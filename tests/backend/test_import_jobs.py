@@ -24,7 +24,7 @@ from tests.backend.formats.helpers import (
     stored_counts,
     zip_of,
 )
-from worker.importing import run_import_job
+from worker.jobs.import_ import run_import_job
 
 NEW = "/api/v1/projects/import/coco"
 

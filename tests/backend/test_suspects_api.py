@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.models import JobKind, LabelSuspect, ModelVersion, Prediction, Role, TrainingJob
+from backend.models import Job, JobKind, LabelSuspect, ModelVersion, Prediction, Role
 from tests.backend.conftest import ClientFactory, png_bytes, upload
 
 POINTS = [
@@ -111,7 +111,7 @@ def test_a_scan_queues_a_scoring_job_with_the_active_version(
     job = r.json()
     assert job["kind"] == "score_labels" and job["state"] == "queued"
     assert job["options"] == {"model_version_id": active.id}
-    row = db.get(TrainingJob, job["id"])
+    row = db.get(Job, job["id"])
     assert row is not None and row.kind == JobKind.score_labels
     again = admin.post(f"/api/v1/projects/{project['id']}/suspects/scan")
     assert again.status_code == 409 and "already under way" in again.json()["detail"]
@@ -132,7 +132,7 @@ def test_reviewers_and_admins_scan_annotators_do_not(
     annotator = client_as(Role.annotator)
     r = annotator.post(f"/api/v1/projects/{project['id']}/suspects/scan")
     assert r.status_code == 403
-    assert db.query(TrainingJob).filter_by(kind=JobKind.score_labels).count() == 0
+    assert db.query(Job).filter_by(kind=JobKind.score_labels).count() == 0
     reviewer = client_as(Role.reviewer)
     assert reviewer.post(f"/api/v1/projects/{project['id']}/suspects/scan").status_code == 202
 

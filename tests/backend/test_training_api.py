@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
-from backend.models import JobState, ModelVersion, Prediction, Role, TrainingJob
+from backend.models import Job, JobState, ModelVersion, Prediction, Role
 from tests.backend.conftest import ClientFactory, png_bytes, upload
 from tests.owners import dead_owner, live_owner
 
@@ -66,7 +66,7 @@ def test_cancelling_a_job_whose_worker_died_ends_it_at_once(
     cancelled now and the project is free, rather than `running` until the reaper's timeout."""
     url = f"/api/v1/projects/{project['id']}/training-jobs"
     job_id = admin.post(url, json={}).json()["id"]
-    job = db.get_one(TrainingJob, job_id)
+    job = db.get_one(Job, job_id)
     job.state, job.heartbeat_at, job.owner = JobState.running, utcnow(), dead_owner()
     db.commit()
 
@@ -80,7 +80,7 @@ def test_cancelling_a_job_whose_worker_lives_leaves_it_to_the_worker(
 ) -> None:
     job_id = admin.post(f"/api/v1/projects/{project['id']}/training-jobs", json={}).json()["id"]
     with live_owner() as owner:
-        job = db.get_one(TrainingJob, job_id)
+        job = db.get_one(Job, job_id)
         job.state, job.heartbeat_at, job.owner = JobState.running, utcnow(), owner
         db.commit()
         answer = admin.post(f"/api/v1/jobs/{job_id}/cancel").json()
@@ -155,7 +155,7 @@ def test_polling_a_job_since_an_entry_returns_only_the_newer_history(
     admin: TestClient, project: dict[str, Any], db: Session
 ) -> None:
     job_id = admin.post(f"/api/v1/projects/{project['id']}/training-jobs", json={}).json()["id"]
-    job = db.get_one(TrainingJob, job_id)
+    job = db.get_one(Job, job_id)
     history = [
         {"phase": "training", "seq": 1},
         {"step": 10, "losses": {"total": 2.0}, "seq": 2},

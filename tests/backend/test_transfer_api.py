@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from backend.api.deps import current_settings
 from backend.config import get_settings
-from backend.models import Image, Role, TrainingJob
-from backend.queue import QUEUE_IMPORTS, TASK_IMPORT, make_celery
+from backend.models import Image, Job, Role
+from backend.queue import QUEUE_LIGHT, TASK_IMPORT, make_celery
 from backend.serve import child_commands
 from backend.services.jobs import job_dir
 from backend.services.storage import LocalBlobStore
@@ -68,7 +68,7 @@ def test_annotators_and_viewers_may_not_import(
         r = post_files(client, f"/api/v1/projects/{project['id']}/import/coco", coco_upload())
         assert r.status_code == 403, r.text
         assert post_files(client, "/api/v1/projects/import/coco", coco_upload()).status_code == 403
-    assert count(db, TrainingJob) == 0
+    assert count(db, Job) == 0
 
 
 def test_an_upload_over_the_import_limit_is_a_413_and_stores_nothing(
@@ -86,7 +86,7 @@ def test_an_upload_over_the_import_limit_is_a_413_and_stores_nothing(
             f"the upload is {size} bytes, more than the {size - 1}-byte limit" in r.json()["detail"]
         )
         assert "KEYLOOP_MAX_IMPORT_BYTES" in r.json()["detail"]
-    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+    assert count(db, Job) == 0 and job_folders() <= folders
     limited.max_import_bytes = size
     assert post_files(admin, "/api/v1/projects/import/coco", files).status_code == 202
 
@@ -113,7 +113,7 @@ def test_an_upload_that_cannot_be_read_is_refused_before_a_job_exists(
     r = post_files(admin, into, coco_upload())
     assert r.status_code == 413, r.text
     assert "annotations.json: larger than the 100-byte upload limit" in r.json()["detail"]
-    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+    assert count(db, Job) == 0 and job_folders() <= folders
 
 
 def test_a_crafted_zip_is_refused_naming_the_member_before_a_job_exists(
@@ -132,7 +132,7 @@ def test_a_crafted_zip_is_refused_naming_the_member_before_a_job_exists(
         r = post_files(admin, into, [("x.zip", data)])
         assert r.status_code == 422, (message, r.text)
         assert message in r.json()["detail"]
-    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+    assert count(db, Job) == 0 and job_folders() <= folders
 
 
 def test_a_zip_bomb_is_a_413_from_its_declared_sizes(
@@ -152,16 +152,16 @@ def test_a_zip_bomb_is_a_413_from_its_declared_sizes(
     assert (
         "expands to 2000000 bytes once unzipped, more than the 1000000-byte" in r.json()["detail"]
     )
-    assert count(db, TrainingJob) == 0 and job_folders() <= folders
+    assert count(db, Job) == 0 and job_folders() <= folders
 
 
-def test_imports_have_their_own_queue_and_serve_runs_a_worker_for_it() -> None:
-    assert make_celery(get_settings()).conf.task_routes[TASK_IMPORT] == {"queue": QUEUE_IMPORTS}
+def test_imports_go_to_the_light_queue_and_serve_runs_a_worker_for_it() -> None:
+    assert make_celery(get_settings()).conf.task_routes[TASK_IMPORT] == {"queue": QUEUE_LIGHT}
     workers = [c.argv for c in child_commands(get_settings(), "127.0.0.1", 8000, worker=True)]
-    importer = next(argv for argv in workers if QUEUE_IMPORTS in argv)
+    importer = next(argv for argv in workers if QUEUE_LIGHT in argv)
     assert importer[importer.index("-A") + 1] == "worker.import_app"
     main = next(argv for argv in workers if "worker.celery_app" in argv and "worker" in argv[4:])
-    assert QUEUE_IMPORTS not in main[main.index("-Q") + 1].split(",")
+    assert QUEUE_LIGHT not in main[main.index("-Q") + 1].split(",")
 
 
 def _imported(db: Session, blob_dir: Path, tmp_path: Path) -> int:

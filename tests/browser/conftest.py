@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.queue import QUEUE_LIGHT
+
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -133,7 +135,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     importer = subprocess.Popen(
         [
             *(sys.executable, "-m", "celery", "-A", "worker.import_app", "worker"),
-            *("--concurrency", "1", "-Q", "imports", "--loglevel", "INFO"),
+            *("--concurrency", "1", "-Q", QUEUE_LIGHT, "--loglevel", "INFO"),
         ],
         cwd=ROOT,
         env=env,

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from backend.db.session import session_scope
-from backend.models import JobKind, JobState, TrainingJob
+from backend.models import Job, JobKind, JobState
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, AppServer, png_bytes
 
@@ -238,7 +238,7 @@ def test_the_admin_page_follows_an_import_that_was_running_before_it_opened(
     )
     with session_scope(app_server.database_url) as session:
         # A job as the import worker leaves it mid-way (no message is queued for this row).
-        job = TrainingJob(
+        job = Job(
             project_id=project["id"], kind=JobKind.import_, state=JobState.running,
             options={}, progress={"phase": "preparing", "step": 3, "total": 10},
         )  # fmt: skip
@@ -254,7 +254,7 @@ def test_the_admin_page_follows_an_import_that_was_running_before_it_opened(
         "Checking and storing images: 3 / 10"
     )
     with session_scope(app_server.database_url) as session:
-        done = session.get_one(TrainingJob, job_id)
+        done = session.get_one(Job, job_id)
         report = {"project_id": project["id"], "images_created": 10, "annotations_saved": 4,
                   "duplicates": [], "notes": []}  # fmt: skip
         done.progress = {"phase": "done", "report": report}

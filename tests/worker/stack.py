@@ -20,6 +20,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from backend.queue import QUEUE_BULK, QUEUE_INFERENCE, QUEUE_LIGHT, QUEUE_TRAIN
 from backend.serve import celery_worker_argv
 from tests.services import free_port
 
@@ -119,12 +120,12 @@ class Stack:
         self.client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
 
     def start_worker(self) -> None:
-        queues = "training,inference,bulk"
+        queues = ",".join((QUEUE_TRAIN, QUEUE_INFERENCE, QUEUE_BULK))
         self._start("worker", celery_worker_argv("worker.celery_app", queues, _unique("test")))
 
     def start_import_worker(self) -> None:
-        """The light worker `keyloop serve` runs beside the main one, for imports only."""
-        queues = "imports"
+        """The light worker `keyloop serve` runs beside the main one, for work without a model."""
+        queues = QUEUE_LIGHT
         self._start("importer", celery_worker_argv("worker.import_app", queues, _unique("imp")))
 
     def kill(self, name: str) -> None:

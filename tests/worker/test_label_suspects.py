@@ -19,12 +19,14 @@ from sqlalchemy import select
 from backend.app import create_app
 from backend.config import Settings
 from backend.db.session import session_scope
-from backend.models import JobKind, JobState, LabelSuspect, Role, TrainingJob
+from backend.models import Job, JobKind, JobState, LabelSuspect, Role
+from backend.schemas.job_options import ScoreLabelsOptions
 from backend.services.users import create_user
 from imaging.geometry import Letterbox
 from tests.backend.conftest import PASSWORD
 from worker import job_state
-from worker.label_suspects import LabeledImage, _fill, human_xy, normaliser, run_score_job
+from worker.jobs.score_labels import run_score_job
+from worker.label_suspects import LabeledImage, _fill, human_xy, normaliser
 from worker.ml.config import ModelConfig
 from worker.ml.label_readout import Readout, read_labels
 from worker.ml.model import KeypointModel
@@ -187,9 +189,9 @@ def test_a_retraining_scores_the_labels_and_a_scan_scores_them_again(
 
     scan = live_admin.post(f"/api/v1/projects/{pid}/suspects/scan")
     assert scan.status_code == 202, scan.text
-    options = job_state.claim(scan.json()["id"])
-    assert options is not None
-    assert run_score_job(scan.json()["id"], options) == "succeeded"
+    claimed = job_state.claim(scan.json()["id"], ScoreLabelsOptions)
+    assert claimed is not None
+    assert run_score_job(claimed) == "succeeded"
     again = _suspects(live_settings, pid)
     assert {(r.image_id, r.keypoint) for r in again} == {(r.image_id, r.keypoint) for r in rows}
     assert len(again) == len(rows), "the old rows were replaced, not added to"
@@ -199,15 +201,15 @@ def test_a_retraining_scores_the_labels_and_a_scan_scores_them_again(
 
 def test_a_scan_job_for_a_deleted_version_fails_with_a_reason(live_settings: Settings) -> None:
     with session_scope(live_settings.database_url) as s:
-        job = TrainingJob(kind=JobKind.score_labels, options={"model_version_id": 999}, progress={})
+        job = Job(kind=JobKind.score_labels, options={"model_version_id": 999}, progress={})
         s.add(job)
         s.flush()
         job_id = job.id
-    options: dict[str, Any] | None = job_state.claim(job_id)
-    assert options is not None
-    assert run_score_job(job_id, options) == "failed"
+    claimed = job_state.claim(job_id, ScoreLabelsOptions)
+    assert claimed is not None
+    assert run_score_job(claimed) == "failed"
     with session_scope(live_settings.database_url) as s:
-        failed = s.get(TrainingJob, job_id)
+        failed = s.get(Job, job_id)
         assert failed is not None and failed.state == JobState.failed
         assert "model version 999 no longer exists" in (failed.error or "")
 

@@ -7,7 +7,7 @@ import os
 from backend.config import Settings
 from backend.queue import TASK_COLLECT_GARBAGE
 from worker.beat_app import celery_app
-from worker.tasks.maintenance import collect_garbage_task
+from worker.periodic import collect_garbage_task
 
 
 def test_beat_runs_the_sweep_daily() -> None:

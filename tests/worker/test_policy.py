@@ -17,13 +17,14 @@ from backend.models import (
     AnnotationRevision,
     Image,
     ImageSplit,
+    Job,
     JobKind,
     JobState,
     ModelVersion,
     Project,
     Role,
-    TrainingJob,
 )
+from backend.schemas.job_options import TrainOptions
 from backend.services.users import create_user
 from tests.owners import dead_owner, live_owner
 from worker.job_state import (
@@ -86,9 +87,9 @@ def _project(
         return project.id
 
 
-def _jobs(settings: Settings) -> list[TrainingJob]:
+def _jobs(settings: Settings) -> list[Job]:
     with session_scope(settings.database_url) as s:
-        return list(s.scalars(select(TrainingJob).order_by(TrainingJob.id)))
+        return list(s.scalars(select(Job).order_by(Job.id)))
 
 
 def test_policy_waits_for_enough_new_annotations(worker_settings: Settings) -> None:
@@ -143,7 +144,7 @@ def test_policy_counts_only_annotations_saved_since_the_last_training(
     _project(worker_settings, annotated=3, threshold=3)
     (job_id,) = check_retraining()
     with session_scope(worker_settings.database_url) as s:
-        job = s.get(TrainingJob, job_id)
+        job = s.get(Job, job_id)
         assert job is not None
         job.state = JobState.succeeded
     assert check_retraining() == []
@@ -154,7 +155,7 @@ def _running_job(
 ) -> int:
     project_id = _project(settings, annotated=1)
     with session_scope(settings.database_url) as s:
-        job = TrainingJob(
+        job = Job(
             project_id=project_id,
             kind=JobKind.train,
             state=JobState.running,
@@ -171,29 +172,63 @@ def _running_job(
 
 def test_claim_skips_a_job_whose_worker_is_alive(worker_settings: Settings) -> None:
     job_id = _running_job(worker_settings, timedelta(seconds=1))
-    assert claim(job_id) is None
+    assert claim(job_id, TrainOptions) is None
 
 
 def test_claim_resumes_a_redelivered_job_whose_worker_died(worker_settings: Settings) -> None:
     job_id = _running_job(worker_settings, timedelta(hours=1))
-    options = claim(job_id)
-    assert options is not None and options["_resumed"] is True
-    assert claim(job_id) is None, "now claimed by us, with a fresh heartbeat"
+    claimed = claim(job_id, TrainOptions)
+    assert claimed is not None and claimed.resumed is True
+    assert claim(job_id, TrainOptions) is None, "now claimed by us, with a fresh heartbeat"
+
+
+def test_claim_gives_typed_options_apart_from_the_job_facts(worker_settings: Settings) -> None:
+    project_id = _project(worker_settings, annotated=1)
+    with session_scope(worker_settings.database_url) as s:
+        stored = {"trigger": "policy", "reason": "5 images annotated", "max_steps": 7}
+        job = Job(project_id=project_id, kind=JobKind.train, options=stored, progress={})
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    claimed = claim(job_id, TrainOptions)
+    assert claimed is not None
+    assert (claimed.job_id, claimed.project_id, claimed.resumed) == (job_id, project_id, False)
+    assert claimed.options == TrainOptions(
+        trigger="policy", reason="5 images annotated", max_steps=7
+    )
+    assert _job(worker_settings, job_id).options == stored, "the row keeps what it had"
+
+
+def test_claim_fails_a_job_whose_options_do_not_validate_with_the_reason(
+    worker_settings: Settings,
+) -> None:
+    project_id = _project(worker_settings, annotated=1)
+    with session_scope(worker_settings.database_url) as s:
+        job = Job(
+            project_id=project_id, kind=JobKind.train, options={"max_steps": "many"}, progress={}
+        )
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    assert claim(job_id, TrainOptions) is None
+    failed = _job(worker_settings, job_id)
+    assert failed.state == JobState.failed
+    assert f"job {job_id}'s options cannot be read: max_steps:" in (failed.error or "")
 
 
 def test_claim_of_a_cancel_requested_job_cancels_it(worker_settings: Settings) -> None:
     job_id = _running_job(worker_settings, timedelta(hours=1))
     with session_scope(worker_settings.database_url) as s:
-        job = s.get(TrainingJob, job_id)
+        job = s.get(Job, job_id)
         assert job is not None
         job.cancel_requested = True
-    assert claim(job_id) is None
+    assert claim(job_id, TrainOptions) is None
     assert _jobs(worker_settings)[0].state == JobState.cancelled
 
 
-def _job(settings: Settings, job_id: int) -> TrainingJob:
+def _job(settings: Settings, job_id: int) -> Job:
     with session_scope(settings.database_url) as s:
-        return s.get_one(TrainingJob, job_id)
+        return s.get_one(Job, job_id)
 
 
 def test_claim_takes_over_at_once_a_job_whose_owner_on_this_host_died(
@@ -202,8 +237,8 @@ def test_claim_takes_over_at_once_a_job_whose_owner_on_this_host_died(
     """The heartbeat is fresh (the worker was killed a second ago), yet the owner's process
     is gone: the redelivered task resumes it now rather than 5 minutes later."""
     job_id = _running_job(worker_settings, timedelta(seconds=1), owner=dead_owner())
-    options = claim(job_id)
-    assert options is not None and options["_resumed"] is True
+    claimed = claim(job_id, TrainOptions)
+    assert claimed is not None and claimed.resumed is True
     owner = _job(worker_settings, job_id).owner
     assert owner is not None and owner["pid"] == os.getpid() and owner["takeovers"] == 1
 
@@ -213,7 +248,7 @@ def test_claim_leaves_a_job_whose_owner_lives_even_without_heartbeats(
 ) -> None:
     with live_owner() as owner:
         job_id = _running_job(worker_settings, timedelta(hours=1), owner=owner)
-        assert claim(job_id) is None, "two processes would train the same job"
+        assert claim(job_id, TrainOptions) is None, "two processes would train the same job"
         assert _job(worker_settings, job_id).owner == owner
 
 
@@ -221,7 +256,7 @@ def test_a_reused_pid_is_not_mistaken_for_the_owner(worker_settings: Settings) -
     with live_owner() as owner:
         reused = {**owner, "start": "1"}  # same pid, but a process started at another time
         job_id = _running_job(worker_settings, timedelta(seconds=1), owner=reused)
-        assert claim(job_id) is not None
+        assert claim(job_id, TrainOptions) is not None
 
 
 def test_an_owner_on_another_host_is_presumed_dead_only_after_the_heartbeat_timeout(
@@ -230,10 +265,10 @@ def test_an_owner_on_another_host_is_presumed_dead_only_after_the_heartbeat_time
     """A remote pid cannot be checked: the heartbeat timeout stays the rule there."""
     elsewhere = {**dead_owner(), "host": "gpu-2/another-boot"}
     fresh = _running_job(worker_settings, timedelta(seconds=1), owner=elsewhere)
-    assert claim(fresh) is None
+    assert claim(fresh, TrainOptions) is None
     with session_scope(worker_settings.database_url) as s:
-        s.get_one(TrainingJob, fresh).heartbeat_at = utcnow() - timedelta(minutes=6)
-    assert claim(fresh) is not None
+        s.get_one(Job, fresh).heartbeat_at = utcnow() - timedelta(minutes=6)
+    assert claim(fresh, TrainOptions) is not None
 
 
 def test_a_job_whose_worker_keeps_dying_is_failed_not_taken_over_again(
@@ -241,7 +276,7 @@ def test_a_job_whose_worker_keeps_dying_is_failed_not_taken_over_again(
 ) -> None:
     owner = {**dead_owner(), "takeovers": MAX_TAKEOVERS}
     job_id = _running_job(worker_settings, timedelta(seconds=1), owner=owner)
-    assert claim(job_id) is None
+    assert claim(job_id, TrainOptions) is None
     job = _job(worker_settings, job_id)
     assert job.state == JobState.failed
     assert f"died {MAX_TAKEOVERS + 1} times" in (job.error or "")
@@ -265,8 +300,8 @@ def test_orphans_of_a_dead_worker_on_this_host_are_queued_again_and_resume(
     orphan = _running_job(worker_settings, timedelta(seconds=1), owner=dead_owner())
     with live_owner() as owner:
         with session_scope(worker_settings.database_url) as s:
-            alive = TrainingJob(
-                project_id=s.get_one(TrainingJob, orphan).project_id,
+            alive = Job(
+                project_id=s.get_one(Job, orphan).project_id,
                 kind=JobKind.evaluate,
                 state=JobState.running,
                 options={},
@@ -280,8 +315,8 @@ def test_orphans_of_a_dead_worker_on_this_host_are_queued_again_and_resume(
         assert job.state == JobState.queued and job.celery_task_id, "sent again"
         assert job.owner == {"takeovers": 1}
         assert requeue_orphans() == [], "sent once per death"
-        options = claim(orphan)
-        assert options is not None and options["_resumed"] is True
+        claimed = claim(orphan, TrainOptions)
+        assert claimed is not None and claimed.resumed is True
         assert _job(worker_settings, orphan).owner["takeovers"] == 1  # type: ignore[index]
 
 
@@ -300,13 +335,15 @@ def test_a_job_that_announced_a_silence_is_reaped_only_after_it(
     job_id = _running_job(worker_settings, timedelta(seconds=0))
     ProgressReporter(job_id).announce_silence(3600)
     with session_scope(worker_settings.database_url) as s:
-        s.get_one(TrainingJob, job_id).heartbeat_at = utcnow() - timedelta(minutes=30)
+        s.get_one(Job, job_id).heartbeat_at = utcnow() - timedelta(minutes=30)
 
     assert reap_stale_jobs(timedelta(minutes=5)) == []
-    assert claim(job_id) is None, "a redelivery does not take over a job that is still alive"
+    assert claim(job_id, TrainOptions) is None, (
+        "a redelivery does not take over a job that is still alive"
+    )
 
     with session_scope(worker_settings.database_url) as s:
-        job = s.get_one(TrainingJob, job_id)
+        job = s.get_one(Job, job_id)
         job.progress = {
             **job.progress,
             "silent_until": (utcnow() - timedelta(minutes=6)).isoformat(),
@@ -335,7 +372,7 @@ def test_activation_policy(
 def test_progress_history_is_numbered_across_a_resumed_run(worker_settings: Settings) -> None:
     project_id = _project(worker_settings, annotated=0)
     with session_scope(worker_settings.database_url) as s:
-        job = TrainingJob(project_id=project_id, kind=JobKind.train, options={}, progress={})
+        job = Job(project_id=project_id, kind=JobKind.train, options={}, progress={})
         s.add(job)
         s.flush()
         job_id = job.id

@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from backend.schemas.job_options import TrainOptions
 from worker.ml.config import LossConfig
 from worker.retrain_config import CPU_BUDGET, RetrainOptions, build_config
 from worker.training_run import build_config as worker_config
@@ -30,7 +31,7 @@ def load_bench() -> ModuleType:
 def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
     bench = load_bench()
     options = bench.options_for("semi", 3, {})
-    shipped = worker_config({"project_id": 1, "seed": 3}, "cpu", has_unlabeled)
+    shipped = worker_config(TrainOptions(seed=3), "cpu", has_unlabeled)
     # Only the safety time cap is lifted: the bench runs the default's full step count.
     assert bench.bench_config(options, has_unlabeled) == replace(shipped, max_minutes=None)
 
@@ -46,7 +47,7 @@ def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
 )
 def test_bench_variants_are_worker_options(variant: str, job_options: dict[str, object]) -> None:
     bench = load_bench()
-    shipped = worker_config({"project_id": 1, **job_options}, "cpu", True)
+    shipped = worker_config(TrainOptions.model_validate(job_options), "cpu", True)
     assert bench.bench_config(bench.options_for(variant, 0, {}), True) == replace(
         shipped, max_minutes=None
     )
@@ -78,8 +79,12 @@ def test_semi_without_unlabeled_images_trains_the_matched_baseline() -> None:
 
 
 def test_job_option_semi_supervised_false_means_matched_supervised() -> None:
-    assert RetrainOptions.from_job({"semi_supervised": False}).method == "supervised_matched"
-    assert RetrainOptions.from_job({"semi_supervised": True, "project_id": 4}).method == "semi"
+    def method(stored: dict[str, object]) -> str:
+        return RetrainOptions.from_job(TrainOptions.model_validate(stored)).method
+
+    assert method({"semi_supervised": False}) == "supervised_matched"
+    assert method({"semi_supervised": True, "project_id": 4}) == "semi"
+    assert method({"semi_supervised": False, "method": "supervised"}) == "supervised"
 
 
 def test_explicit_steps_replace_the_time_cap() -> None:

@@ -66,7 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def _row(stack: Stack, job_id: int) -> tuple[str, dict[str, Any]]:
     with sqlite3.connect(Path(stack.env["KEYLOOP_DATA_DIR"]) / "keyloop.db") as db:
         state, owner = db.execute(
-            "SELECT state, owner FROM training_jobs WHERE id = ?", (job_id,)
+            "SELECT state, owner FROM jobs WHERE id = ?", (job_id,)
         ).fetchone()
     return str(state), json.loads(owner) if owner else {}
 

@@ -12,10 +12,10 @@ from backend.models import (
     Annotation,
     Image,
     ImageSplit,
+    Job,
     JobKind,
     JobState,
     Project,
-    TrainingJob,
 )
 from worker.snapshot import BadStoredValue, take_snapshot
 from worker.training_run import run_training_job
@@ -72,13 +72,13 @@ def test_a_retraining_fails_naming_the_image_with_a_non_finite_value(
     with pytest.raises(BadStoredValue, match=f"image {image_id} .zebra-7.png.*{what}"):
         take_snapshot(project_id)
     with session_scope(worker_settings.database_url) as s:
-        job = TrainingJob(project_id=project_id, kind=JobKind.train, options={}, progress={})
+        job = Job(project_id=project_id, kind=JobKind.train, options={}, progress={})
         s.add(job)
         s.flush()
         job_id = job.id
     assert run_training_job(job_id) == "failed"
     with session_scope(worker_settings.database_url) as s:
-        failed = s.get(TrainingJob, job_id)
+        failed = s.get(Job, job_id)
         assert failed is not None and failed.state == JobState.failed
         assert failed.error is not None
         assert f"image {image_id} (zebra-7.png)" in failed.error and what in failed.error

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from backend.api.deps import Admin, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath, OptionalIdQuery
 from backend.dispatch import commit_and_send
-from backend.models import JobKind
 from backend.schemas.admin import EmbeddingRead, EvaluationSummary, ExampleImage
+from backend.schemas.job_options import EvaluateOptions
 from backend.schemas.training import EvaluateRequest, EvaluationRead, JobRead
 from backend.services import evaluations, jobs
 from backend.services.projects import get_project
@@ -30,8 +30,8 @@ def evaluate_version(
 ) -> JobRead:
     version = jobs.get_model_version(session, version_id)
     project = get_project(session, version.project_id)
-    options = {"model_version_id": version.id, "alpha": body.alpha}
-    job = jobs.create_job(session, project, JobKind.evaluate, options, admin)
+    options = EvaluateOptions(model_version_id=version.id, alpha=body.alpha)
+    job = jobs.create_job(session, project, options, admin)
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
 

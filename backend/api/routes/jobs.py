@@ -1,6 +1,6 @@
 """Jobs: starting a training, listing a project's jobs, polling and cancelling one, and the
-results a finished prediction job leaves (`services/jobs.py`, `services/bulk_predict.py`,
-`services/video_jobs.py`). Jobs of the other kinds are started from the resource they act
+results a finished prediction job leaves (`services/jobs.py`, `services/predict_jobs.py`,
+`services/predict_video_jobs.py`). Jobs of the other kinds are started from the resource they act
 on (`/model-versions/{id}/evaluations`, `/projects/{id}/predictions`, `/videos/{id}/...`,
 `/projects/{id}/import/{fmt}`, `/projects/{id}/suspects/scan`)."""
 
@@ -16,9 +16,10 @@ from backend.api.downloads import attachment
 from backend.api.params import IdPath, OffsetQuery
 from backend.dispatch import commit_and_send, revoke
 from backend.models import JobKind
+from backend.schemas.job_options import TrainOptions
 from backend.schemas.predict import BulkResult, BulkResultPage
 from backend.schemas.training import JobRead, TrainingOptions
-from backend.services import bulk_predict, jobs, video_jobs
+from backend.services import jobs, predict_jobs, predict_video_jobs
 from backend.services.projects import get_project
 
 router = APIRouter(tags=["jobs"])
@@ -33,7 +34,7 @@ def start_training(
     settings: SettingsDep,
 ) -> JobRead:
     project = get_project(session, project_id)
-    job = jobs.create_job(session, project, JobKind.train, body.model_dump(), admin)
+    job = jobs.create_job(session, project, TrainOptions(**body.model_dump()), admin)
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
 
@@ -90,11 +91,11 @@ def job_results(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> BulkResultPage:
     job = jobs.get_job(session, job_id)
-    project = bulk_predict.prediction_project(session, job)
-    items, total = bulk_predict.results(session, settings, project, job, offset, limit)
+    project = predict_jobs.prediction_project(session, job)
+    items, total = predict_jobs.results(session, settings, project, job, offset, limit)
     return BulkResultPage(
         job_id=job.id,
-        model_version_id=int(job.options["model_version_id"]),
+        model_version_id=predict_jobs.prediction_job(session, job).model_version_id,
         items=[BulkResult.model_validate(i) for i in items],
         total=total,
         offset=offset,
@@ -112,9 +113,9 @@ def job_results_coco(
 ) -> dict[str, Any]:
     """All results as COCO keypoints (`keypoint_scores` per keypoint, `score` per image)."""
     job = jobs.get_job(session, job_id)
-    project = bulk_predict.prediction_project(session, job)
-    items, _total = bulk_predict.results(session, settings, project, job, 0, None)
-    return bulk_predict.to_coco(project, job, items, min_confidence)
+    project = predict_jobs.prediction_project(session, job)
+    items, _total = predict_jobs.results(session, settings, project, job, 0, None)
+    return predict_jobs.to_coco(project, job, items, min_confidence)
 
 
 @router.get("/jobs/{job_id}/video-results/{fmt}", response_class=FileResponse)
@@ -123,7 +124,7 @@ def video_results(
 ) -> FileResponse:
     """DeepLabCut CSV / HDF5, SLEAP `.slp`, JSON, or the labeled preview (`mp4`)."""
     job = jobs.get_job(session, job_id)
-    path, media_type, name = video_jobs.result_file(settings, job, fmt)
+    path, media_type, name = predict_video_jobs.result_file(settings, job, fmt)
     if fmt == "mp4":  # watched in the page, not downloaded
         return FileResponse(path, media_type=media_type)
     return FileResponse(

@@ -17,13 +17,14 @@ from backend.calibration import Calibration, predicted_point
 from backend.config import Settings
 from backend.dispatch import commit_and_send
 from backend.errors import BadInput, PayloadTooLarge
-from backend.models import JobKind, ModelVersion
+from backend.models import ModelVersion
 from backend.schemas.annotation import PredictionRead
 from backend.schemas.common import all_finite
+from backend.schemas.job_options import PredictOptions
 from backend.schemas.predict import ImagePrediction, KeypointPrediction
 from backend.schemas.training import JobRead, PredictRequest
 from backend.schemas.video import PredictVideoRequest
-from backend.services import bulk_predict, jobs, onnx_predict, video_jobs, videos
+from backend.services import jobs, onnx_predict, predict_jobs, predict_video_jobs, videos
 from backend.services.image_files import decode_image
 from backend.services.images import UploadedFile, get_image, require_in_project
 from backend.services.predictions import active_prediction
@@ -52,9 +53,9 @@ def predict_images(
     version = jobs.version_for_prediction(session, project, body.model_version_id)
     if body.image_ids is not None:
         require_in_project(session, project, body.image_ids)
-    bulk_predict.check_capacity(session, project, settings)
-    options = {"model_version_id": version.id, "image_ids": body.image_ids, "source": "images"}
-    job = jobs.create_job(session, project, JobKind.predict, options, user)
+    predict_jobs.check_capacity(session, project, settings)
+    options = PredictOptions(model_version_id=version.id, image_ids=body.image_ids, source="images")
+    job = jobs.create_job(session, project, options, user)
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
 
@@ -72,14 +73,14 @@ async def predict_uploaded(
     poll `GET /jobs/{id}`, then read `GET /jobs/{id}/results`."""
     project = get_project(session, project_id)
     version = jobs.version_for_prediction(session, project, model_version_id)
-    bulk_predict.check_capacity(session, project, settings)
+    predict_jobs.check_capacity(session, project, settings)
     uploaded = [
         UploadedFile(f.filename or "upload", await read_limited(f, settings.max_upload_bytes))
         for f in files
     ]
-    decoded = await asyncio.to_thread(bulk_predict.decoded_uploads, uploaded, settings)
+    decoded = await asyncio.to_thread(predict_jobs.decoded_uploads, uploaded, settings)
     job = await asyncio.to_thread(
-        bulk_predict.create_upload_job, session, settings, project, version, decoded, user
+        predict_jobs.create_upload_job, session, settings, project, version, decoded, user
     )
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
@@ -97,7 +98,7 @@ def predict_video(
     from `GET /jobs/{id}/video-results/{csv|h5|slp|json|mp4}`."""
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)
-    job = video_jobs.create_predict_job(session, settings, project, video, body, user)
+    job = predict_video_jobs.create_predict_job(session, settings, project, video, body, user)
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)
 

@@ -1,5 +1,5 @@
 """Videos: upload, list, single frames, frames into the project and frame extraction jobs
-(`services/videos.py`, `services/video_jobs.py`). A video's prediction job is started in
+(`services/videos.py`, `services/extract_frames_jobs.py`). A video's prediction job is started in
 `routes/predictions.py`, its files are read in `routes/jobs.py`."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from backend.schemas.video import (
     ExtractFramesRequest,
     VideoRead,
 )
-from backend.services import video_jobs, videos
+from backend.services import extract_frames_jobs, videos
 from backend.services.images import StoredImage
 from backend.services.projects import get_project
 from backend.services.video_frame_cache import frame_file
@@ -182,6 +182,6 @@ def extract_frames(
     `POST /jobs/{id}/cancel`."""
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)
-    job = video_jobs.create_extract_job(session, project, video, body, user)
+    job = extract_frames_jobs.create_extract_job(session, project, video, body, user)
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)

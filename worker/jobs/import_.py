@@ -1,11 +1,12 @@
-"""The import job: the files the API kept in the job's folder, imported in two phases
-(`backend/services/transfer.py`) with progress and cancellation through the job row.
+"""`import` jobs (task `keyloop.import`, queue `light`): the files the API kept in the job's
+folder, imported in two phases (`backend/services/transfer.py`) with progress and
+cancellation through the job row.
 
 Progress is `{phase: "reading" | "preparing" | "recording" | "done", step, total}`; the
 job is marked succeeded, with the report in `progress["report"]`, inside the transaction that
 records the data, so a job never says succeeded for data that is not there (nor the reverse,
 and a redelivered job that already committed finds nothing to do). No torch here: this runs on
-the light `imports` worker (`worker/import_app.py`).
+the light worker (`worker/import_app.py`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import asdict
-from typing import Any
 
+from celery import shared_task
 from sqlalchemy.orm import Session
 
 from backend.config import Settings, get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
 from backend.errors import KeyloopError
-from backend.models import JobState, TrainingJob
+from backend.models import Job, JobState
+from backend.queue import TASK_IMPORT
+from backend.schemas.job_options import ImportOptions
 from backend.schemas.transfer import ImportResult
 from backend.services.import_jobs import INPUTS, open_inputs
 from backend.services.jobs import FINISHED_STATES, job_dir
@@ -40,16 +43,22 @@ class ImportCancelled(Exception):
     """The job's cancel flag was seen; everything the import wrote is undone."""
 
 
+# Thousands of images take minutes; the bound only stops a run that hangs.
+@shared_task(name=TASK_IMPORT, acks_late=True, time_limit=6 * 3600)
+def import_(job_id: int) -> str:
+    return run_import_job(job_id)
+
+
 def run_import_job(job_id: int) -> str:
     settings = get_settings()
     folder = job_dir(settings, job_id)
-    options = job_state.claim(job_id)
-    if options is None:
+    claimed = job_state.claim(job_id, ImportOptions)
+    if claimed is None:
         if _finished(settings, job_id):  # cancelled while queued: its files are not needed
             shutil.rmtree(folder, ignore_errors=True)
         return "skipped"
     try:
-        _import(job_id, options, settings)
+        _import(claimed, settings)
         return "succeeded"
     except ImportCancelled:
         job_state.finish(job_id, JobState.cancelled)
@@ -66,7 +75,8 @@ def run_import_job(job_id: int) -> str:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
+def _import(claimed: job_state.Claim[ImportOptions], settings: Settings) -> None:
+    job_id, options = claimed.job_id, claimed.options
     reporter = job_state.ProgressReporter(job_id, interval_s=1.0, keep_history=False)
     reporter.set_phase("reading")
 
@@ -81,7 +91,7 @@ def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
             raise ImportCancelled
 
     def succeed(session: Session, report: ImportReport) -> None:
-        job = session.get_one(TrainingJob, job_id)
+        job = session.get_one(Job, job_id)
         if job.cancel_requested:
             raise ImportCancelled
         result = ImportResult.model_validate(asdict(report)).model_dump(mode="json")
@@ -90,17 +100,17 @@ def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
         job.state = JobState.succeeded
         job.finished_at = utcnow()
 
-    with open_inputs(job_dir(settings, job_id) / INPUTS, options["files"]) as bundle:
+    with open_inputs(job_dir(settings, job_id) / INPUTS, options.files) as bundle:
         import_files(
             lambda: session_scope(settings.database_url),
             LocalBlobStore(settings.files_dir),
             settings,
-            Format(options["format"]),
+            Format(options.format),
             bundle,
-            project_id=options["project_id"],
-            new_project_name=options.get("new_project_name"),
-            label=options.get("label"),
-            author_id=int(options["author_id"]),
+            project_id=claimed.project_id,
+            new_project_name=options.new_project_name,
+            label=options.label,
+            author_id=options.author_id,
             progress=progress,
             on_recorded=succeed,
         )
@@ -108,5 +118,5 @@ def _import(job_id: int, options: dict[str, Any], settings: Settings) -> None:
 
 def _finished(settings: Settings, job_id: int) -> bool:
     with session_scope(settings.database_url) as session:
-        job = session.get(TrainingJob, job_id)
+        job = session.get(Job, job_id)
         return job is None or job.state in FINISHED_STATES

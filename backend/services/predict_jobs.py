@@ -1,6 +1,6 @@
 """Bulk prediction jobs: admission (a bound per project), uploaded inputs, and results.
 
-A job predicts either project images by id (`options["source"] == "images"`, results are the
+A job predicts either project images by id (`PredictOptions.source == "images"`, results are the
 `Prediction` rows of its version) or uploaded files that never become project images
 (`"upload"`): they are validated like image uploads, written to `jobs_dir/job-<id>/inputs`,
 and the worker writes `results.jsonl` there. Both page the same way and export to COCO.
@@ -21,15 +21,16 @@ from backend.config import Settings
 from backend.errors import BadInput, Conflict, TooManyRequests
 from backend.models import (
     Image,
+    Job,
     JobKind,
     JobState,
     ModelVersion,
     Prediction,
     Project,
-    TrainingJob,
     User,
 )
 from backend.models.ml import ACTIVE_JOB_STATES
+from backend.schemas.job_options import PredictedUpload, PredictOptions, options_of
 from backend.services.image_files import DecodedImage
 from backend.services.images import UploadedFile, decoded_files
 from backend.services.jobs import create_job, fresh_job_dir, job_dir
@@ -49,11 +50,11 @@ MEDIA_SUFFIX = {
 def check_capacity(session: Session, project: Project, settings: Settings) -> None:
     """429 when the project already has its share of queued or running prediction jobs."""
     active = session.scalar(
-        select(func.count(TrainingJob.id)).where(
-            TrainingJob.project_id == project.id,
+        select(func.count(Job.id)).where(
+            Job.project_id == project.id,
             # Whole-video predictions share the bound: they wait on the same queue.
-            TrainingJob.kind.in_((JobKind.predict, JobKind.predict_video)),
-            TrainingJob.state.in_(ACTIVE_JOB_STATES),
+            Job.kind.in_((JobKind.predict, JobKind.predict_video)),
+            Job.state.in_(ACTIVE_JOB_STATES),
         )
     )
     limit = settings.max_bulk_jobs_per_project
@@ -80,33 +81,33 @@ def create_upload_job(
     version: ModelVersion,
     images: list[DecodedImage],
     user: User,
-) -> TrainingJob:
+) -> Job:
     """Add the job row and write its inputs; the caller commits, then sends it."""
     if not images:
         raise BadInput("the upload holds no images")
     entries = [
-        {
-            "name": f"{i:06d}{MEDIA_SUFFIX[d.media_type]}",
-            "filename": d.filename,
-            "width": d.width,
-            "height": d.height,
-        }
+        PredictedUpload(
+            name=f"{i:06d}{MEDIA_SUFFIX[d.media_type]}",
+            filename=d.filename,
+            width=d.width,
+            height=d.height,
+        )
         for i, d in enumerate(images)
     ]
-    options = {"model_version_id": version.id, "source": "upload", "files": entries}
-    job = create_job(session, project, JobKind.predict, options, user)
+    options = PredictOptions(model_version_id=version.id, source="upload", files=entries)
+    job = create_job(session, project, options, user)
     inputs = fresh_job_dir(settings, job.id) / data_layout.JOB_INPUTS
     try:
         for entry, image in zip(entries, images, strict=True):
-            write_atomic(inputs / str(entry["name"]), image.data)
+            write_atomic(inputs / entry.name, image.data)
     except BaseException:
         shutil.rmtree(job_dir(settings, job.id), ignore_errors=True)
         raise
     return job
 
 
-def prediction_job(session: Session, job: TrainingJob) -> tuple[TrainingJob, int]:
-    """The job if its results can be read now, and its model version id."""
+def prediction_job(session: Session, job: Job) -> PredictOptions:
+    """The options of a prediction job whose results can be read now (422 or 409 if not)."""
     if job.kind != JobKind.predict:
         raise BadInput(f"job {job.id} is a {job.kind.value} job, not a prediction job")
     if job.state != JobState.succeeded:
@@ -115,10 +116,10 @@ def prediction_job(session: Session, job: TrainingJob) -> tuple[TrainingJob, int
             f"job {job.id} is {job.state.value}{detail}; results are available once it succeeds",
             extra={"state": job.state.value},
         )
-    return job, int(job.options["model_version_id"])
+    return options_of(job, PredictOptions)
 
 
-def prediction_project(session: Session, job: TrainingJob) -> Project:
+def prediction_project(session: Session, job: Job) -> Project:
     """The project of a prediction job whose results can be read now (422 or 409 if not)."""
     prediction_job(session, job)
     assert job.project_id is not None, "only an import that creates its project has none"
@@ -129,14 +130,14 @@ def results(
     session: Session,
     settings: Settings,
     project: Project,
-    job: TrainingJob,
+    job: Job,
     offset: int,
     limit: int | None,
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of `{index, image_id, filename, width, height, score, keypoints}` and the total."""
-    _, version_id = prediction_job(session, job)
+    options = prediction_job(session, job)
     stop = None if limit is None else offset + limit
-    if job.options.get("source") == "upload":
+    if options.source == "upload":
         path = job_dir(settings, job.id) / RESULTS_FILE
         if not path.is_file():
             raise Conflict(
@@ -148,11 +149,13 @@ def results(
     query = (
         select(Image, Prediction)
         .join(Prediction, Prediction.image_id == Image.id)
-        .where(Image.project_id == project.id, Prediction.model_version_id == version_id)
+        .where(
+            Image.project_id == project.id,
+            Prediction.model_version_id == options.model_version_id,
+        )
     )
-    ids = job.options.get("image_ids")
-    if ids is not None:
-        query = query.where(Image.id.in_(ids))
+    if options.image_ids is not None:
+        query = query.where(Image.id.in_(options.image_ids))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(Image.id).offset(offset)
     if limit is not None:
@@ -184,7 +187,7 @@ def results(
 
 
 def to_coco(
-    project: Project, job: TrainingJob, items: list[dict[str, Any]], min_confidence: float
+    project: Project, job: Job, items: list[dict[str, Any]], min_confidence: float
 ) -> dict[str, Any]:
     """COCO keypoints with `score` and per-keypoint `keypoint_scores`.
 
@@ -238,7 +241,7 @@ def to_coco(
     return {
         "info": {
             "description": f"Keyloop predictions, job {job.id}",
-            "model_version_id": job.options["model_version_id"],
+            "model_version_id": options_of(job, PredictOptions).model_version_id,
             "visibility": f"2 if confidence >= {min_confidence} else 1",
         },
         "categories": [

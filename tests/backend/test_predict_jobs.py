@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.config import get_settings
-from backend.models import Image, JobState, ModelVersion, Prediction, Role, TrainingJob
+from backend.models import Image, Job, JobState, ModelVersion, Prediction, Role
 from backend.queue import QUEUE_BULK, TASK_PREDICT, make_celery
-from backend.services.bulk_predict import RESULTS_FILE
 from backend.services.jobs import job_dir
+from backend.services.predict_jobs import RESULTS_FILE
 from tests.backend.conftest import SCHEMA, ClientFactory, png_bytes, upload, zip_bytes
 
 NAMES = ["nose", "left_eye", "right_eye", "tail"]  # SCHEMA's keypoints
@@ -42,7 +42,7 @@ def _upload_job(client: TestClient, project_id: int, *files: tuple[str, bytes], 
 
 
 def _finish(db: Session, job_id: int, state: JobState = JobState.succeeded) -> None:
-    job = db.get(TrainingJob, job_id)
+    job = db.get(Job, job_id)
     assert job is not None
     job.state = state
     db.commit()
@@ -139,7 +139,7 @@ def test_bad_uploads_are_rejected_and_nothing_is_stored(
     foreign = _version(db, other.json()["id"])
     wrong = _upload_job(admin, pid, ("a.png", png_bytes()), model_version_id=str(foreign.id))
     assert wrong.status_code == 422 and "another project" in wrong.json()["detail"]
-    assert db.scalar(select(func.count(TrainingJob.id))) == 0
+    assert db.scalar(select(func.count(Job.id))) == 0
     assert version.id  # the pinned-version path works:
     ok = _upload_job(admin, pid, ("a.png", png_bytes()), model_version_id=str(version.id))
     assert ok.status_code == 202
