@@ -43,10 +43,6 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-export function isImage(path: string): boolean {
-  return IMAGE_EXTENSIONS.includes(extension(path));
-}
-
 /** Whether `kind` can use this file. Hidden files (`.DS_Store`, `._x.png`) never. */
 export function usableFor(kind: UploadKind, path: string): boolean {
   if (baseName(path).startsWith(".")) return false;

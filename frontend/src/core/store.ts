@@ -113,14 +113,3 @@ export function samePoint(a: Point, b: Point): boolean {
     a.source === b.source
   );
 }
-
-export function sameState(a: AnnotationState, b: AnnotationState): boolean {
-  return (
-    a.done === b.done &&
-    a.points.length === b.points.length &&
-    a.points.every((p, i) => {
-      const q = b.points[i];
-      return q !== undefined && samePoint(p, q);
-    })
-  );
-}
