@@ -2,7 +2,14 @@
 import type { EffortCounts, ProjectCounts as ImageCounts } from "./types";
 
 export type Backbone = "hrnet_w32" | "hrnet_w18_small" | "efficientnet_lite0";
-export type JobKind = "train" | "predict" | "evaluate" | "import" | "extract_frames" | "predict_video" | "score_labels";
+export type JobKind =
+  | "train"
+  | "predict"
+  | "evaluate"
+  | "import"
+  | "extract_frames"
+  | "predict_video"
+  | "score_labels";
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 export interface TrainingOptions {

@@ -131,7 +131,10 @@ export class ApiClient {
   }
   /** Change this user's password; the server signs out their other browsers (not this one). */
   changePassword(current: string, next: string): Promise<void> {
-    return this.request("POST", "/auth/password", { current_password: current, new_password: next });
+    return this.request("POST", "/auth/password", {
+      current_password: current,
+      new_password: next,
+    });
   }
   /**
    * Until the returned function is called, a request answered 401 (other than login and
@@ -222,7 +225,9 @@ export class ApiClient {
   }
   /** The active model's prediction, or null when there is none (the server answers null). */
   async getPrediction(imageId: number): Promise<PredictionRead | null> {
-    return (await this.request<PredictionRead | null>("GET", `/images/${imageId}/prediction`)) ?? null;
+    return (
+      (await this.request<PredictionRead | null>("GET", `/images/${imageId}/prediction`)) ?? null
+    );
   }
 
   /** The CSRF token for requests this client does not send itself (an upload with progress). */

@@ -87,7 +87,8 @@ function count(n: number, one: string, many: string): string {
 /** What the files are, e.g. "config.yaml + 2 CollectedData CSVs + 120 images". */
 export function contentsHint(picked: readonly PickedFile[]): string {
   const names = picked.map((p) => baseName(p.path));
-  const byExt = (exts: readonly string[]) => picked.filter((p) => exts.includes(extension(p.path))).length;
+  const byExt = (exts: readonly string[]) =>
+    picked.filter((p) => exts.includes(extension(p.path))).length;
   const parts: string[] = [];
   const configs = names.filter((n) => n === "config.yaml" || n === "data.yaml");
   parts.push(...configs);

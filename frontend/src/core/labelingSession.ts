@@ -47,7 +47,11 @@ export function chooseNext(
   return fresh(order) ?? comeBack(order, current, passed);
 }
 
-function comeBack(order: readonly number[], current: number | null, passed: PassedImages): number | null {
+function comeBack(
+  order: readonly number[],
+  current: number | null,
+  passed: PassedImages,
+): number | null {
   const queued = new Set(order);
   const back = passed.left.find((id) => id !== current && queued.has(id));
   return back ?? null;

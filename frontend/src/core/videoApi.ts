@@ -67,7 +67,9 @@ export class VideoApi {
     return this.client.request("POST", `/videos/${videoId}/predictions`, { every_nth: everyNth });
   }
   addFrames(videoId: number, frameIndices: number[]): Promise<AddFramesResult> {
-    return this.client.request("POST", `/videos/${videoId}/frames`, { frame_indices: frameIndices });
+    return this.client.request("POST", `/videos/${videoId}/frames`, {
+      frame_indices: frameIndices,
+    });
   }
   job(jobId: number): Promise<JobRead> {
     return this.client.request("GET", `/jobs/${jobId}`);
@@ -83,7 +85,11 @@ export class VideoApi {
   }
 
   /** POST the file with upload progress (`onProgress(fraction)`); resolves with the video. */
-  upload(projectId: number, file: File, onProgress: (fraction: number) => void): Promise<VideoRead> {
+  upload(
+    projectId: number,
+    file: File,
+    onProgress: (fraction: number) => void,
+  ): Promise<VideoRead> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `${this.client.base}/projects/${projectId}/videos`);
@@ -97,7 +103,8 @@ export class VideoApi {
       xhr.onload = () => {
         const data = parseJson(xhr.responseText);
         if (xhr.status === 201) resolve(data as VideoRead);
-        else reject(new ApiError(xhr.status, `http_${xhr.status}`, detailOf(data, xhr.status), data));
+        else
+          reject(new ApiError(xhr.status, `http_${xhr.status}`, detailOf(data, xhr.status), data));
       };
       const form = new FormData();
       form.append("file", file, file.name);
@@ -115,10 +122,16 @@ function parseJson(text: string): unknown {
 }
 
 function detailOf(data: unknown, status: number): string {
-  if (typeof data === "object" && data !== null && typeof (data as { detail?: unknown }).detail === "string") {
+  if (
+    typeof data === "object" &&
+    data !== null &&
+    typeof (data as { detail?: unknown }).detail === "string"
+  ) {
     return (data as { detail: string }).detail;
   }
-  return status === 413 ? "the video is larger than the server accepts" : `upload failed (HTTP ${status})`;
+  return status === 413
+    ? "the video is larger than the server accepts"
+    : `upload failed (HTTP ${status})`;
 }
 
 /** "01:02.50": minutes, seconds and hundredths (hours when needed). */
@@ -175,5 +188,7 @@ export function videoJobFraction(job: JobRead): number {
 }
 
 export function isVideoFile(file: File): boolean {
-  return file.type.startsWith("video/") || /\.(mp4|m4v|mov|avi|mkv|webm|mpg|mpeg|wmv)$/i.test(file.name);
+  return (
+    file.type.startsWith("video/") || /\.(mp4|m4v|mov|avi|mkv|webm|mpg|mpeg|wmv)$/i.test(file.name)
+  );
 }

@@ -23,8 +23,14 @@ function fresh(): AnnotationState {
 describe("finishing an image", () => {
   it("names the confident predictions a done would leave out, not the doubtful or low ones", () => {
     const s = fresh();
-    expect(unacceptedPredictions(s, prediction, 0.5).map((k) => k.name)).toEqual(["eye_left", "tail"]);
-    const placed = { ...s, points: s.points.map((p, i) => (i === 0 ? visible("eye_left", 1, 1) : p)) };
+    expect(unacceptedPredictions(s, prediction, 0.5).map((k) => k.name)).toEqual([
+      "eye_left",
+      "tail",
+    ]);
+    const placed = {
+      ...s,
+      points: s.points.map((p, i) => (i === 0 ? visible("eye_left", 1, 1) : p)),
+    };
     expect(unacceptedPredictions(placed, prediction, 0.5).map((k) => k.name)).toEqual(["tail"]);
     expect(unacceptedPredictions(s, prediction, 0.95)).toEqual([]);
     expect(unacceptedPredictions(s, null, 0.5)).toEqual([]);

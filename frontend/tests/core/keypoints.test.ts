@@ -34,19 +34,34 @@ describe("keypoint operations", () => {
     expect(nextUnlabeled(pts, 0)).toBe(1);
     expect(nextUnlabeled(pts, 1)).toBe(3);
     expect(nextUnlabeled(pts, 3)).toBe(1);
-    expect(nextUnlabeled(schema.keypoints.map((k) => visible(k.name, 0, 0)), 0)).toBeNull();
+    expect(
+      nextUnlabeled(
+        schema.keypoints.map((k) => visible(k.name, 0, 0)),
+        0,
+      ),
+    ).toBeNull();
   });
 
   it("places inside the image even when clicked at the edge", () => {
     const s = state();
     s.apply(placePoint(s.current, 0, { x: 150, y: -3 }, image)!, "user");
-    expect(s.current.points[0]).toMatchObject({ x: 99.99, y: 0, visibility: "visible", source: "human" });
+    expect(s.current.points[0]).toMatchObject({
+      x: 99.99,
+      y: 0,
+      visibility: "visible",
+      source: "human",
+    });
   });
 
   it("accepting a prediction marks it source prediction; moving it makes it human", () => {
     const s = state();
     s.apply(acceptPrediction(s.current, 0, prediction, image)!, "user");
-    expect(s.current.points[0]).toMatchObject({ x: 10, y: 10, source: "prediction", visibility: "visible" });
+    expect(s.current.points[0]).toMatchObject({
+      x: 10,
+      y: 10,
+      source: "prediction",
+      visibility: "visible",
+    });
     s.apply(movePoint(s.current, 0, { x: 12, y: 11 }, image)!, "user");
     expect(s.current.points[0]?.source).toBe("human");
   });
