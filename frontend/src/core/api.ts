@@ -285,9 +285,9 @@ export class ApiClient {
 
 function toApiError(status: number, data: unknown): ApiError {
   const obj = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
-  const detail = describeDetail(obj["detail"] ?? data);
-  const code = typeof obj["code"] === "string" ? obj["code"] : `http_${status}`;
-  const current = obj["current"];
+  const detail = describeDetail(obj.detail ?? data);
+  const code = typeof obj.code === "string" ? obj.code : `http_${status}`;
+  const current = obj.current;
   if (status === 409 && typeof current === "object" && current !== null && "keypoints" in current) {
     return new ConflictError(detail, data, current as AnnotationRead);
   }

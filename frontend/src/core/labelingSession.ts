@@ -84,9 +84,9 @@ export class LabelingSession {
       const raw = storage?.getItem(this.key);
       if (raw) {
         const v = JSON.parse(raw) as Record<string, unknown>;
-        const seed = Number.isInteger(v["seed"]) ? (v["seed"] as number) : this.state.seed;
-        const left = ids(v["left"]);
-        this.state = { left, skipped: ids(v["skipped"]).filter((id) => left.includes(id)), seed };
+        const seed = Number.isInteger(v.seed) ? (v.seed as number) : this.state.seed;
+        const left = ids(v.left);
+        this.state = { left, skipped: ids(v.skipped).filter((id) => left.includes(id)), seed };
       }
     } catch {
       // a fresh session

@@ -27,7 +27,7 @@ export function trainingProgress(
   total: number,
   nowMs: number,
 ): TrainingProgressView {
-  const budgetMin = num(job.progress["max_minutes"]) ?? num(job.options["max_minutes"]);
+  const budgetMin = num(job.progress.max_minutes) ?? num(job.options.max_minutes);
   const budget = budgetMin !== null && budgetMin > 0 ? budgetMin * 60 : null;
   const start = job.started_at ? parseServerTime(job.started_at) : null;
   const end = job.finished_at ? parseServerTime(job.finished_at) : nowMs;

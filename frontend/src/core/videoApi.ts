@@ -4,7 +4,7 @@
  * neighbour frames, job progress text), unit-tested apart from the views.
  */
 import type { JobRead } from "./adminTypes";
-import { ApiError, readCookie, type ApiClient } from "./api";
+import { ApiError, type ApiClient } from "./api";
 import type { ImageRead } from "./types";
 
 export interface VideoRead {
@@ -162,27 +162,27 @@ export function videoJobText(job: JobRead): string {
   if (job.state === "failed") return `Failed: ${job.error ?? "unknown error"}`;
   if (job.state === "cancelled") return "Cancelled.";
   if (job.kind === "predict_video") {
-    const done = Number(p["predicted"] ?? 0);
-    const total = Number(p["to_predict"] ?? 0);
+    const done = Number(p.predicted ?? 0);
+    const total = Number(p.to_predict ?? 0);
     if (job.state === "succeeded") return `Predicted ${done} frame(s).`;
     return total ? `Predicting frame ${done} of ${total}…` : "Loading the model…";
   }
-  const report = p["report"] as { created?: number; already_present?: number } | undefined;
+  const report = p.report as { created?: number; already_present?: number } | undefined;
   if (job.state === "succeeded" && report) {
     const had = report.already_present ? `; ${report.already_present} already in the project` : "";
     return `Added ${report.created ?? 0} frame(s)${had}.`;
   }
-  const phase = String(p["phase"] ?? "starting");
-  const step = Number(p["step"] ?? 0);
-  const total = Number(p["total"] ?? 0);
+  const phase = String(p.phase ?? "starting");
+  const step = Number(p.step ?? 0);
+  const total = Number(p.total ?? 0);
   return total ? `${phase} ${step} of ${total}…` : `${phase}…`;
 }
 
 /** [done, total] of a running video job for its progress bar. */
 export function videoJobFraction(job: JobRead): number {
   const p = job.progress as Record<string, unknown>;
-  const done = Number(job.kind === "predict_video" ? p["predicted"] : p["step"]) || 0;
-  const total = Number(job.kind === "predict_video" ? p["to_predict"] : p["total"]) || 0;
+  const done = Number(job.kind === "predict_video" ? p.predicted : p.step) || 0;
+  const total = Number(job.kind === "predict_video" ? p.to_predict : p.total) || 0;
   if (job.state === "succeeded") return 1;
   return total ? Math.min(1, done / total) : 0;
 }

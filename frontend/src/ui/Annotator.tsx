@@ -86,7 +86,7 @@ export function Annotator({
     // Why the queue asks for this image: no request when "Next" just fetched the page it is on.
     loading
       .then(([project]) =>
-        project.settings["queue_strategy"] === "uncertainty"
+        project.settings.queue_strategy === "uncertainty"
           ? queueCache.reasonFor(projectId, imageId)
           : null,
       )
@@ -150,7 +150,7 @@ function Workspace({
   const [adjust, setAdjust] = useImageAdjust(project.id);
   const viewport = useRef<ViewportController | null>(null);
   const canEdit = user.role !== "viewer";
-  const autoDone = project.settings["auto_done"] === true;
+  const autoDone = project.settings.auto_done === true;
   const state = store.current;
   const predictions = showPredictions ? predictionByName(prediction) : new Map();
   const nameOf = (i: number) => state.points[i]?.name ?? "?";

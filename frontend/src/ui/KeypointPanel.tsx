@@ -64,7 +64,11 @@ export function KeypointPanel(props: Props) {
             placeholder="Go to… (/)"
             value={find}
             onInput={(e) => setFind(e.currentTarget.value)}
-            onKeyDown={(e) => e.key === "Escape" && (setFind(""), e.currentTarget.blur())}
+            onKeyDown={(e) => {
+              if (e.key !== "Escape") return;
+              setFind("");
+              e.currentTarget.blur();
+            }}
           />
         </form>
       </div>

@@ -149,8 +149,8 @@ export function Viewport(props: Props) {
     if (pointers.current.size > 2) return;
     const hit = (e.target as Element).closest<SVGElement>("[data-index]");
     if (hit && e.button === 0) {
-      const index = Number(hit.dataset["index"]);
-      const target = hit.dataset["kind"] === "prediction" ? "prediction" : "point";
+      const index = Number(hit.dataset.index);
+      const target = hit.dataset.kind === "prediction" ? "prediction" : "point";
       gesture.current = { kind: "drag", index, target, start: at, moved: false };
       return;
     }
@@ -302,7 +302,7 @@ function markersAt(clientX: number, clientY: number): number[] {
   const stack: number[] = [];
   for (const el of document.elementsFromPoint(clientX, clientY)) {
     const marker = el.closest<SVGElement>(".overlay [data-index]");
-    const index = marker ? Number(marker.dataset["index"]) : NaN;
+    const index = marker ? Number(marker.dataset.index) : NaN;
     if (Number.isInteger(index) && !stack.includes(index)) stack.push(index);
   }
   return stack;

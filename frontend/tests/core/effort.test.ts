@@ -9,7 +9,7 @@ import {
   placePoint,
   setVisibility,
 } from "../../src/core/keypoints";
-import { createSession, type AnnotationSession } from "../../src/core/session";
+import { createSession } from "../../src/core/session";
 import type { Patch } from "../../src/core/store";
 import type {
   AnnotationRead,

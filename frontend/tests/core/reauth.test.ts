@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError } from "../../src/core/api";
+import { ApiClient, type ApiError } from "../../src/core/api";
 import { Autosaver } from "../../src/core/autosave";
 import { emptyPoints } from "../../src/core/keypoints";
 import { ReauthGate } from "../../src/core/reauth";
@@ -42,8 +42,8 @@ class FakeBackend {
   readonly fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     const body = JSON.parse(String(init?.body ?? "null")) as Record<string, unknown> | null;
     if (url === "/api/v1/auth/login") {
-      const email = String(body?.["email"]);
-      if (PASSWORDS[email] !== body?.["password"])
+      const email = String(body?.email);
+      if (PASSWORDS[email] !== body?.password)
         return json(401, { detail: "wrong email or password", code: "not_authenticated" });
       this.login(email);
       const user: UserRead = {
@@ -58,7 +58,7 @@ class FakeBackend {
     const session = this.sessions.get(this.cookies.get("keyloop_session") ?? "");
     if (!session)
       return json(401, { detail: "log in or send an API token", code: "not_authenticated" });
-    const csrf = (init?.headers as Record<string, string>)["X-CSRF-Token"];
+    const csrf = (init?.headers as Record<string, string> | undefined)?.["X-CSRF-Token"];
     this.puts.push({ csrf, body: body as unknown as AnnotationWrite });
     if (csrf !== session.csrf)
       return json(403, { detail: "missing or wrong X-CSRF-Token header", code: "forbidden" });

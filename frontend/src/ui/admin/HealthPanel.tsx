@@ -88,7 +88,7 @@ function HealthBody({ health }: { health: ProjectHealth }) {
             ))}
           </tbody>
         </table>
-        {(health.splits["validation"]?.annotated ?? 0) === 0 && (
+        {(health.splits.validation?.annotated ?? 0) === 0 && (
           <p class="warning">
             No annotated validation image: PCK cannot be measured. Annotate some validation images.
           </p>

@@ -117,7 +117,13 @@ function DeleteProject({ project }: { project: ProjectRead }) {
         <button type="submit" class="danger" disabled={typed !== project.name}>
           Delete {total} images for good
         </button>{" "}
-        <button type="button" onClick={() => (setAsking(false), setTyped(""))}>
+        <button
+          type="button"
+          onClick={() => {
+            setAsking(false);
+            setTyped("");
+          }}
+        >
           Cancel
         </button>
       </div>

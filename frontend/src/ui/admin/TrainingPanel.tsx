@@ -183,7 +183,7 @@ function optionsText(options: Record<string, unknown>): string {
   const parts = shown
     .filter((k) => options[k] !== null && options[k] !== undefined)
     .map((k) => `${k}=${String(options[k])}`);
-  if (options["trigger"] === "policy") parts.unshift("automatic");
+  if (options.trigger === "policy") parts.unshift("automatic");
   return parts.join(", ");
 }
 
@@ -254,7 +254,7 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
   const total = last?.total ?? (typeof job.progress.total === "number" ? job.progress.total : 0);
   const step = last?.step ?? 0;
   const lastPck = series.pck[series.pck.length - 1]?.pck;
-  const versionPck = typeof job.progress["pck"] === "number" ? job.progress["pck"] : null;
+  const versionPck = typeof job.progress.pck === "number" ? job.progress.pck : null;
   const view = trainingProgress(job, step, total, Date.now());
   return (
     <div
@@ -297,10 +297,10 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
       >
         <div class="progress-bar" style={{ width: `${Math.round(view.fraction * 100)}%` }} />
       </div>
-      {job.options["trigger"] === "policy" && (
+      {job.options.trigger === "policy" && (
         <p class="muted job-reason" data-testid="job-reason">
           Started automatically by the retraining policy
-          {typeof job.options["reason"] === "string" ? `: ${job.options["reason"]}` : ""}.
+          {typeof job.options.reason === "string" ? `: ${job.options.reason}` : ""}.
         </p>
       )}
       {job.error && <p class="error">{job.error}</p>}
