@@ -23,11 +23,13 @@ import { annotationRead, schema, visible } from "../fixtures";
 const IMAGE = { width: 100, height: 100 };
 // The model predicts three of the four keypoints (not the tail).
 const PREDICTION: PredictionRead = {
+  image_id: 1,
   model_version_id: 3,
+  created_at: "2026-12-01T00:00:00Z",
   keypoints: [
-    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "eye_right", x: 20, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "beak", x: 15, y: 20, confidence: 0.8, uncertainty: null },
+    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "eye_right", x: 20, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "beak", x: 15, y: 20, confidence: 0.8, uncertainty: null, doubt: null },
   ],
 };
 

@@ -15,11 +15,13 @@ import { schema, visible } from "../fixtures";
 
 const image = { width: 100, height: 80 };
 const prediction: PredictionRead = {
+  image_id: 1,
   model_version_id: 1,
+  created_at: "2026-12-01T00:00:00Z",
   keypoints: [
-    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "eye_right", x: 20, y: 10, confidence: 0.3, uncertainty: null },
-    { name: "beak", x: 15, y: 20, confidence: 0.75, uncertainty: null },
+    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "eye_right", x: 20, y: 10, confidence: 0.3, uncertainty: null, doubt: null },
+    { name: "beak", x: 15, y: 20, confidence: 0.75, uncertainty: null, doubt: null },
   ],
 };
 

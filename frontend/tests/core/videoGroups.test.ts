@@ -22,6 +22,10 @@ function image(
     created_at: "2026-12-01T00:00:00Z",
     video_id: videoId,
     frame_index: frameIndex,
+    frame_time: null,
+    media_type: "image/png",
+    reviewed_at: null,
+    reviewed_by_id: null,
   };
 }
 
