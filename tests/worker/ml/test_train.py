@@ -133,6 +133,7 @@ def test_supervised_only_needs_no_unlabeled_images_and_runs_only_its_loss(
         train(tiny(), schema, labeled, [], validation, checkpoint_dir=tmp_path)
 
 
+@pytest.mark.slow  # trains until patience runs out
 def test_early_stopping_after_patience_evaluations_without_improvement(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
