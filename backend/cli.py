@@ -164,9 +164,5 @@ def _register_model_commands() -> None:
 _register_model_commands()
 
 
-def main() -> None:  # pragma: no cover - console entry
+if __name__ == "__main__":  # `python -m backend.cli`, as the tests run it
     app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -101,14 +101,14 @@ def main() -> None:
 def onnx_vs_eager(size: int = 192, rounds: int = 3) -> None:
     """Lite0 eager vs ONNX Runtime, alternated so background load hits both alike."""
     try:
-        from worker.ml.onnx_runtime import OnnxRunner, export_onnx
+        from worker.ml.onnx_runtime import OnnxRunner, export_with_z
     except ImportError:
         print("onnxruntime not installed; skipping the ONNX comparison")
         return
     net = KeypointModel(ModelConfig(input_size=size), 12).eval()
     x = torch.rand(8, 3, size, size)
     with tempfile.TemporaryDirectory() as folder:
-        runner = OnnxRunner(export_onnx(net, Path(folder) / "lite0.onnx"))
+        runner = OnnxRunner(export_with_z(net, Path(folder) / "lite0.onnx"))
         rates: dict[str, list[float]] = {"eager": [], "onnxruntime": []}
         with torch.no_grad():
             for _ in range(rounds):

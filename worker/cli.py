@@ -1,4 +1,4 @@
-"""`keyloop ml ...` commands: train, evaluate and predict from COCO-keypoints files.
+"""`keyloop train | evaluate | predict`: the model from COCO-keypoints files, without the app.
 
 The top-level `keyloop` CLI imports this module in the API's environment, so torch and
 worker.ml are imported inside the command functions only.

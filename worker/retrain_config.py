@@ -1,6 +1,6 @@
 """The configuration of a retraining: device defaults plus the admin's / a benchmark's switches.
 
-One builder for the worker (`training_run.py`), the CLI (`keyloop ml train`) and the
+One builder for the worker (`training_run.py`), the CLI (`keyloop train`) and the
 label-efficiency bench (`bench/ml_label_efficiency.py`), so what the benchmarks measure is what
 ships: a test builds the bench's config and the worker's for the same device and data and
 asserts they are equal (tests/worker/test_retrain_config.py).

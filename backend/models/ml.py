@@ -1,4 +1,5 @@
-"""Tables the worker fills: training jobs, model versions, predictions, evaluations."""
+"""Jobs of every kind (the API queues them, a worker runs them) and what they produce: model
+versions, predictions, evaluations."""
 
 from __future__ import annotations
 

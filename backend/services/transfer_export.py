@@ -11,7 +11,6 @@ import json
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -278,9 +277,3 @@ def _blob(store: LocalBlobStore, image: Image) -> Path:
     if not path.is_file():
         raise NotFound(f"the file of image {image.id} ({image.original_name}) is missing")
     return path
-
-
-def iter_file(path: Path, chunk: int = 1 << 20) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        while data := f.read(chunk):
-            yield data

@@ -307,9 +307,3 @@ def frame_png(frame: Frame) -> bytes:
     buffer = io.BytesIO()
     frame.image.save(buffer, "PNG", compress_level=FRAME_PNG_LEVEL)
     return buffer.getvalue()
-
-
-def frame_jpeg(frame: Frame, quality: int = 90) -> bytes:
-    buffer = io.BytesIO()
-    frame.image.save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()

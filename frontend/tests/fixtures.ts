@@ -7,7 +7,11 @@ export const schema: KeypointSchema = {
     { name: "beak", color: "#0000ff" },
     { name: "tail", color: "#ffff00" },
   ],
-  skeleton: [["eye_left", "beak"], ["eye_right", "beak"], ["beak", "tail"]],
+  skeleton: [
+    ["eye_left", "beak"],
+    ["eye_right", "beak"],
+    ["beak", "tail"],
+  ],
   flip_pairs: [["eye_left", "eye_right"]],
 };
 
@@ -16,5 +20,12 @@ export function visible(name: string, x: number, y: number): Point {
 }
 
 export function annotationRead(version: number, keypoints: Point[], done = false): AnnotationRead {
-  return { image_id: 7, version, keypoints, done, updated_at: null, updated_by: "other@example.com" };
+  return {
+    image_id: 7,
+    version,
+    keypoints,
+    done,
+    updated_at: null,
+    updated_by: "other@example.com",
+  };
 }

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, SCHEMA, Api, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 USER = {"email": "devices@example.com", "password": "device-pass", "role": "annotator"}
 

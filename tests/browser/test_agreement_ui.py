@@ -13,7 +13,7 @@ from . import conftest
 from .annotating import upload
 from .conftest import Api
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 ANNOTATOR = "second@example.com"
 PASSWORD = "second-pass-1"

@@ -22,7 +22,7 @@ from .annotating import (
 )
 from .conftest import ADMIN_EMAIL, Api
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 def test_concurrent_save_shows_conflict_and_both_choices_work(

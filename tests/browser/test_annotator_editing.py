@@ -27,7 +27,7 @@ from .annotating import (
 )
 from .conftest import Api, H, W
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 # Thirty wheel zooms and a thirty-step pan, one animation frame each; returns ms per frame.
 ZOOM_AND_PAN_JS = """async () => {

@@ -19,7 +19,7 @@ from tests.support import insert_prediction
 from .annotating import drag_image, expect_saved, keypoint, login, open_image, upload, xy
 from .conftest import SCHEMA, Api, AppServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 def rank_in_queue(

@@ -13,7 +13,7 @@ from tests.support import insert_prediction
 from .annotating import click_image, drag_image, expect_saved, keypoint, login, open_image, upload
 from .conftest import ADMIN_EMAIL, SCHEMA, Api, AppServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 def test_effort_panel_shows_what_labeling_took_per_model_version(

@@ -21,7 +21,7 @@ from tests.backend.formats.helpers import SHARED_FORMATS
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, login, png_bytes
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 JOB_TIMEOUT_MS = 120_000
 SIZES = [(1280, 800), (1920, 1080)]

@@ -19,7 +19,7 @@ from tests.support import insert_prediction
 from .annotating import click_image, drag_image, keypoint, login, open_image, upload
 from .conftest import Api, AppServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 NAMES = [
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from .annotating import login
 from .conftest import Api, H, W, png_bytes
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 def test_zip_upload_from_the_grid(

@@ -18,7 +18,7 @@ from . import conftest
 from .annotating import upload
 from .conftest import Api, AppServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 REVIEWER = "reviewer@example.com"
 PASSWORD = "review-pass-1"

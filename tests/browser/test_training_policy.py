@@ -18,7 +18,7 @@ from .annotating import login
 from .conftest import Api, AppServer
 from .test_transfer_ui import POINTS, coco_document, coco_zip
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from backend.models import Job, JobKind, JobState
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, AppServer, png_bytes
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 W, H = 120, 90
 # An import waits for the import worker to take it from the queue (it polls), then runs.

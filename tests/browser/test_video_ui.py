@@ -16,7 +16,7 @@ from tests.video_support import write_video
 from .annotating import click_image, expect_saved, login
 from .conftest import Api, H, W, png_bytes
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 JOB_TIMEOUT_MS = 60_000  # the import worker polls its queue, then runs the job
 

@@ -48,6 +48,7 @@ def _checkpoint(folder: Path) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # a real ONNX export
 def test_a_version_without_onnx_gets_one_and_then_serves_interactive_predict(
     worker_settings: Settings, tmp_path: Path
 ) -> None:

@@ -1,8 +1,9 @@
 """Optional ONNX Runtime CPU inference for a trained `KeypointModel`.
 
-`export_onnx` exports images -> (heatmaps, z) with torch.export (`export.export_graph`). z is
-computed with an amax over a (B, C, H*W) product per keypoint: the memory-saving autograd
-function of `representation.py` is training-only and does not export. `OnnxRunner` runs the
+`export_with_z` exports images -> (heatmaps, z) with torch.export (`export.export_graph`); the
+API's file, heatmaps only, is `export.export_onnx`'s. z is computed with an amax over a
+(B, C, H*W) product per keypoint: the memory-saving autograd function of `representation.py`
+is training-only and does not export. `OnnxRunner` runs the
 file with onnxruntime and returns tensors, so `Predictor` decodes both back ends the same
 way. Measure before switching (bench/ml_cost.py).
 """
@@ -33,7 +34,7 @@ class _Inference(nn.Module):
         return heatmaps, z
 
 
-def export_onnx(model: KeypointModel, path: str | Path) -> Path:
+def export_with_z(model: KeypointModel, path: str | Path) -> Path:
     return export_graph(_Inference(model), model.config.input_size, path, ["heatmaps", "z"])
 
 

@@ -98,10 +98,10 @@ class Predictor:
         model.load_state_dict(payload["model"])
         runner: Runner | None = None
         if onnx_path is not None:
-            from worker.ml.onnx_runtime import OnnxRunner, export_onnx
+            from worker.ml.onnx_runtime import OnnxRunner, export_with_z
 
             if not Path(onnx_path).exists():
-                export_onnx(model.eval(), onnx_path)
+                export_with_z(model.eval(), onnx_path)
             runner = OnnxRunner(onnx_path)
             device = "cpu"
         return Predictor(model, schema, torch.device(device), runner)

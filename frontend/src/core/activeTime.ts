@@ -59,7 +59,8 @@ export class ActiveTime {
 
   private accrue(t: number): void {
     const last = this.lastInput;
-    if (last !== null && t - last <= IDLE_MS) this.totalMs += Math.max(0, t - Math.max(last, this.countedUntil));
+    if (last !== null && t - last <= IDLE_MS)
+      this.totalMs += Math.max(0, t - Math.max(last, this.countedUntil));
     this.countedUntil = Math.max(this.countedUntil, t);
   }
 }

@@ -33,7 +33,10 @@ export class AdminApi {
   }
   /** With `since`, only history entries numbered after it (see core/jobProgress.ts). */
   getJob(jobId: number, since: number | null = null): Promise<JobRead> {
-    return this.client.request("GET", since === null ? `/jobs/${jobId}` : `/jobs/${jobId}?since=${since}`);
+    return this.client.request(
+      "GET",
+      since === null ? `/jobs/${jobId}` : `/jobs/${jobId}?since=${since}`,
+    );
   }
   cancelJob(jobId: number): Promise<JobRead> {
     return this.client.request("POST", `/jobs/${jobId}/cancel`);
@@ -76,7 +79,11 @@ export class AdminApi {
     return this.client.request("GET", `/projects/${projectId}/health`);
   }
   /** Labeling effort grouped per model version, annotator or day; `userId`: one annotator's. */
-  effort(projectId: number, group: EffortGroup, userId: number | null = null): Promise<EffortReport> {
+  effort(
+    projectId: number,
+    group: EffortGroup,
+    userId: number | null = null,
+  ): Promise<EffortReport> {
     const q = new URLSearchParams({ group });
     if (userId !== null) q.set("user_id", String(userId));
     return this.client.request("GET", `/projects/${projectId}/effort?${q.toString()}`);
@@ -89,7 +96,10 @@ export class AdminApi {
   createUser(email: string, password: string, role: Role): Promise<UserRead> {
     return this.client.request("POST", "/users", { email, password, role });
   }
-  updateUser(userId: number, patch: { role?: Role; is_active?: boolean; password?: string }): Promise<UserRead> {
+  updateUser(
+    userId: number,
+    patch: { role?: Role; is_active?: boolean; password?: string },
+  ): Promise<UserRead> {
     return this.client.request("PATCH", `/users/${userId}`, patch);
   }
   /** Logs the user out of every browser (their API tokens keep working). */

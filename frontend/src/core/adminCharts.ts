@@ -55,7 +55,12 @@ export function trainingSeries(history: readonly HistoryEntry[] | undefined): Tr
   const lastStep = steps[steps.length - 1];
   const lastEntry = lastStep === undefined ? undefined : byStep.get(lastStep);
   const last =
-    lastStep === undefined ? null : { step: lastStep, total: typeof lastEntry?.total === "number" ? lastEntry.total : lastStep };
+    lastStep === undefined
+      ? null
+      : {
+          step: lastStep,
+          total: typeof lastEntry?.total === "number" ? lastEntry.total : lastStep,
+        };
   return { steps, losses, pck, last };
 }
 
@@ -73,7 +78,12 @@ export function labelEfficiencyCurves(points: readonly LabelEfficiencyPoint[]): 
     if (p.pck === null || !Number.isFinite(p.pck)) continue;
     const label = `${p.backbone} · ${p.unlabeled_count > 0 ? "semi-supervised" : "supervised"}`;
     const curve = curves.get(label) ?? { label, points: [] };
-    curve.points.push({ labeled: p.labeled_count, pck: p.pck, versionId: p.model_version_id, active: p.is_active });
+    curve.points.push({
+      labeled: p.labeled_count,
+      pck: p.pck,
+      versionId: p.model_version_id,
+      active: p.is_active,
+    });
     curves.set(label, curve);
   }
   for (const curve of curves.values()) {
@@ -166,7 +176,10 @@ type MaybeXy = readonly [number, number] | readonly number[] | null | undefined;
 
 /** An image's mean keypoint error in image pixels over its labeled keypoints (null when none
  * is both labeled and predicted): the unit of the evaluation header, for the worst examples. */
-export function meanErrorPx(truth: readonly MaybeXy[] | null | undefined, predicted: readonly MaybeXy[] | null | undefined): number | null {
+export function meanErrorPx(
+  truth: readonly MaybeXy[] | null | undefined,
+  predicted: readonly MaybeXy[] | null | undefined,
+): number | null {
   const errors: number[] = [];
   (truth ?? []).forEach((t, i) => {
     const p = predicted?.[i];
@@ -185,6 +198,7 @@ const NORMALIZER_WORDS: Record<PckNormalizer, string> = {
 
 /** "PCK@0.1 (bbox)": the metric named by the length it normalises by, when known. */
 export function pckLabel(alpha: number, normalizer: unknown): string {
-  const word = typeof normalizer === "string" ? NORMALIZER_WORDS[normalizer as PckNormalizer] : undefined;
+  const word =
+    typeof normalizer === "string" ? NORMALIZER_WORDS[normalizer as PckNormalizer] : undefined;
   return word ? `PCK@${alpha} (${word})` : `PCK@${alpha}`;
 }

@@ -51,7 +51,10 @@ export class AgreementApi {
   constructor(private readonly api: ApiClient) {}
 
   assign(projectId: number, annotatorId: number, count: number): Promise<AssignmentRead> {
-    return this.api.request("POST", `/projects/${projectId}/agreement/assignments`, { annotator_id: annotatorId, count });
+    return this.api.request("POST", `/projects/${projectId}/agreement/assignments`, {
+      annotator_id: annotatorId,
+      count,
+    });
   }
   report(projectId: number): Promise<AgreementRead> {
     return this.api.request("GET", `/projects/${projectId}/agreement`);
@@ -67,13 +70,23 @@ export class AgreementApi {
 /** The points to start a task from: the annotator's own saved ones, else all unlabeled. */
 export function startingPoints(names: readonly string[], task: SecondLabelRead): Point[] {
   const saved = new Map((task.keypoints ?? []).map((p) => [p.name, p]));
-  return names.map((name) => saved.get(name) ?? { name, x: null, y: null, visibility: "unlabeled", source: "human" });
+  return names.map(
+    (name) =>
+      saved.get(name) ?? { name, x: null, y: null, visibility: "unlabeled", source: "human" },
+  );
 }
 
 /** Place keypoint `index` at (x, y), visible; the next one to place is the first unlabeled
  * after it (wrapping), or the same one when all are placed. */
-export function placePoint(points: readonly Point[], index: number, x: number, y: number): { points: Point[]; next: number } {
-  const placed = points.map((p, k) => (k === index ? { ...p, x, y, visibility: "visible" as const, source: "human" as const } : p));
+export function placePoint(
+  points: readonly Point[],
+  index: number,
+  x: number,
+  y: number,
+): { points: Point[]; next: number } {
+  const placed = points.map((p, k) =>
+    k === index ? { ...p, x, y, visibility: "visible" as const, source: "human" as const } : p,
+  );
   const n = placed.length;
   for (let step = 1; step <= n; step++) {
     const k = (index + step) % n;
@@ -84,7 +97,9 @@ export function placePoint(points: readonly Point[], index: number, x: number, y
 
 /** Keypoint `index` back to unlabeled (not visible in this image). */
 export function clearPoint(points: readonly Point[], index: number): Point[] {
-  return points.map((p, k) => (k === index ? { ...p, x: null, y: null, visibility: "unlabeled" as const } : p));
+  return points.map((p, k) =>
+    k === index ? { ...p, x: null, y: null, visibility: "unlabeled" as const } : p,
+  );
 }
 
 /** Who can be sent a sample: active users who may label. */

@@ -131,7 +131,10 @@ export class ApiClient {
   }
   /** Change this user's password; the server signs out their other browsers (not this one). */
   changePassword(current: string, next: string): Promise<void> {
-    return this.request("POST", "/auth/password", { current_password: current, new_password: next });
+    return this.request("POST", "/auth/password", {
+      current_password: current,
+      new_password: next,
+    });
   }
   /**
    * Until the returned function is called, a request answered 401 (other than login and
@@ -222,7 +225,9 @@ export class ApiClient {
   }
   /** The active model's prediction, or null when there is none (the server answers null). */
   async getPrediction(imageId: number): Promise<PredictionRead | null> {
-    return (await this.request<PredictionRead | null>("GET", `/images/${imageId}/prediction`)) ?? null;
+    return (
+      (await this.request<PredictionRead | null>("GET", `/images/${imageId}/prediction`)) ?? null
+    );
   }
 
   /** The CSRF token for requests this client does not send itself (an upload with progress). */
@@ -280,9 +285,9 @@ export class ApiClient {
 
 function toApiError(status: number, data: unknown): ApiError {
   const obj = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
-  const detail = describeDetail(obj["detail"] ?? data);
-  const code = typeof obj["code"] === "string" ? obj["code"] : `http_${status}`;
-  const current = obj["current"];
+  const detail = describeDetail(obj.detail ?? data);
+  const code = typeof obj.code === "string" ? obj.code : `http_${status}`;
+  const current = obj.current;
   if (status === 409 && typeof current === "object" && current !== null && "keypoints" in current) {
     return new ConflictError(detail, data, current as AnnotationRead);
   }

@@ -157,7 +157,11 @@ export class Autosaver {
     this.dirty = false;
     this.setStatus("saving");
     const effort = this.opts.effort?.(state);
-    const body: AnnotationWrite = { version: this._version, keypoints: [...state.points], done: state.done };
+    const body: AnnotationWrite = {
+      version: this._version,
+      keypoints: [...state.points],
+      done: state.done,
+    };
     if (effort) body.effort = effort.effort;
     this.inFlight = this.opts.client
       .putAnnotation(this.opts.imageId, body)
@@ -177,7 +181,8 @@ export class Autosaver {
           } else {
             this._error = err instanceof ApiError ? err.detail : String(err);
             // Retry only what is transient: no response at all, or the server being unwell.
-            const transient = err instanceof NetworkError || (err instanceof ApiError && err.status >= 500);
+            const transient =
+              err instanceof NetworkError || (err instanceof ApiError && err.status >= 500);
             this._retrying = transient;
             if (transient && !this.disposed) this.schedule(this.retryMs);
           }

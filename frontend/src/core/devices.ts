@@ -44,7 +44,10 @@ export function describeUserAgent(userAgent: string): string {
   return system ? `${name} on ${system.name}` : name;
 }
 
-function firstMatch(patterns: readonly [string, RegExp][], ua: string): { name: string; version: string } | null {
+function firstMatch(
+  patterns: readonly [string, RegExp][],
+  ua: string,
+): { name: string; version: string } | null {
   for (const [name, pattern] of patterns) {
     const match = pattern.exec(ua);
     if (match) return { name, version: match[1] ?? "" };

@@ -13,7 +13,9 @@ export interface FileEntryLike {
   name: string;
   fullPath: string;
   file?: (ok: (file: File) => void, fail: (err: unknown) => void) => void;
-  createReader?: () => { readEntries: (ok: (entries: FileEntryLike[]) => void, fail: (err: unknown) => void) => void };
+  createReader?: () => {
+    readEntries: (ok: (entries: FileEntryLike[]) => void, fail: (err: unknown) => void) => void;
+  };
 }
 
 export interface DropItemLike {

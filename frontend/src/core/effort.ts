@@ -21,7 +21,14 @@ import type { EffortWrite, Point, PredictionRead } from "./types";
 /** The server refuses more per save; a longer stretch without a save is cut to this. */
 export const MAX_SECONDS_PER_SAVE = 3600;
 
-export type Outcome = "none" | "placed" | "moved" | "accepted" | "occluded" | "unlabeled" | "edited";
+export type Outcome =
+  | "none"
+  | "placed"
+  | "moved"
+  | "accepted"
+  | "occluded"
+  | "unlabeled"
+  | "edited";
 
 const COUNTED = ["placed", "moved", "accepted", "occluded", "unlabeled"] as const;
 
@@ -58,7 +65,12 @@ export class EffortCounter {
   private readonly offeredNames: ReadonlySet<string>;
   private readonly modelVersionId: number | null;
 
-  constructor(opened: readonly Point[], prediction: PredictionRead | null, now: Clock = Date.now, attentive = true) {
+  constructor(
+    opened: readonly Point[],
+    prediction: PredictionRead | null,
+    now: Clock = Date.now,
+    attentive = true,
+  ) {
     this.time = new ActiveTime(now, attentive);
     this.baseline = [...opened];
     this.reported = opened.map(() => "none");
@@ -85,7 +97,13 @@ export class EffortCounter {
   /** The effort to send with a save of `points`; nothing changes until `commit`. */
   draft(points: readonly Point[]): EffortDraft {
     const effort: EffortWrite = {
-      placed: 0, moved: 0, accepted: 0, accepted_revoked: 0, occluded: 0, unlabeled: 0, predicted: 0,
+      placed: 0,
+      moved: 0,
+      accepted: 0,
+      accepted_revoked: 0,
+      occluded: 0,
+      unlabeled: 0,
+      predicted: 0,
       clicks: this.clicks - this.committedClicks,
       active_seconds: 0,
       model_version_id: this.modelVersionId,
@@ -103,7 +121,8 @@ export class EffortCounter {
       }
       if (outcome === reported[i]) return;
       if (reported[i] === "accepted") effort.accepted_revoked += 1;
-      if ((COUNTED as readonly string[]).includes(outcome)) effort[outcome as (typeof COUNTED)[number]] += 1;
+      if ((COUNTED as readonly string[]).includes(outcome))
+        effort[outcome as (typeof COUNTED)[number]] += 1;
       reported[i] = outcome;
     });
     const elapsedMs = this.time.elapsedMs();

@@ -24,7 +24,9 @@ export function effortSeries(rows: readonly EffortRow[]): EffortSeries {
   return {
     labels: rows.map(effortLabel),
     acceptedPercent: rows.map((r) =>
-      r.accepted_untouched_fraction === null ? null : Math.round(1000 * r.accepted_untouched_fraction) / 10,
+      r.accepted_untouched_fraction === null
+        ? null
+        : Math.round(1000 * r.accepted_untouched_fraction) / 10,
     ),
     clicksPerImage: rows.map((r) => round1(r.clicks_per_image)),
     secondsPerImage: rows.map((r) => round1(r.seconds_per_image_median)),

@@ -43,10 +43,6 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-export function isImage(path: string): boolean {
-  return IMAGE_EXTENSIONS.includes(extension(path));
-}
-
 /** Whether `kind` can use this file. Hidden files (`.DS_Store`, `._x.png`) never. */
 export function usableFor(kind: UploadKind, path: string): boolean {
   if (baseName(path).startsWith(".")) return false;
@@ -91,7 +87,8 @@ function count(n: number, one: string, many: string): string {
 /** What the files are, e.g. "config.yaml + 2 CollectedData CSVs + 120 images". */
 export function contentsHint(picked: readonly PickedFile[]): string {
   const names = picked.map((p) => baseName(p.path));
-  const byExt = (exts: readonly string[]) => picked.filter((p) => exts.includes(extension(p.path))).length;
+  const byExt = (exts: readonly string[]) =>
+    picked.filter((p) => exts.includes(extension(p.path))).length;
   const parts: string[] = [];
   const configs = names.filter((n) => n === "config.yaml" || n === "data.yaml");
   parts.push(...configs);

@@ -34,7 +34,11 @@ export function clampScale(scale: number, min = MIN_SCALE, max = MAX_SCALE): num
 }
 
 /** Zoom by `factor` keeping the image point under `anchor_screen` fixed on screen. */
-export function zoomAboutPoint(view: ViewTransform, factor: number, anchor_screen: Vec2): ViewTransform {
+export function zoomAboutPoint(
+  view: ViewTransform,
+  factor: number,
+  anchor_screen: Vec2,
+): ViewTransform {
   const scale = clampScale(view.scale * factor);
   const anchor_image = screenToImage(view, anchor_screen);
   return {

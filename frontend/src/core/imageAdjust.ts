@@ -21,7 +21,9 @@ type Writer = Pick<Storage, "setItem" | "removeItem">;
 
 export function clampAdjust(a: ImageAdjust): ImageAdjust {
   const clamp = (v: number) =>
-    Number.isFinite(v) ? Math.min(PERCENT_RANGE.max, Math.max(PERCENT_RANGE.min, v * 100)) / 100 : 1;
+    Number.isFinite(v)
+      ? Math.min(PERCENT_RANGE.max, Math.max(PERCENT_RANGE.min, v * 100)) / 100
+      : 1;
   return { brightness: clamp(a.brightness), contrast: clamp(a.contrast) };
 }
 

@@ -18,6 +18,11 @@ export function lastSeq(job: JobRead): number | null {
 /** `held` brought up to date by `update`, fetched with `since = lastSeq(held)`. */
 export function mergeJobUpdate(held: JobRead, update: JobRead, since: number | null): JobRead {
   if (since === null || held.id !== update.id) return update;
-  const older = (held.progress.history ?? []).filter((e) => typeof e.seq !== "number" || e.seq <= since);
-  return { ...update, progress: { ...update.progress, history: [...older, ...(update.progress.history ?? [])] } };
+  const older = (held.progress.history ?? []).filter(
+    (e) => typeof e.seq !== "number" || e.seq <= since,
+  );
+  return {
+    ...update,
+    progress: { ...update.progress, history: [...older, ...(update.progress.history ?? [])] },
+  };
 }

@@ -8,7 +8,13 @@ import type { AnnotationState, Patch } from "./store";
 import type { KeypointSchema, Point, PredictedPoint, PredictionRead, Visibility } from "./types";
 
 export function emptyPoints(schema: KeypointSchema): Point[] {
-  return schema.keypoints.map((k) => ({ name: k.name, x: null, y: null, visibility: "unlabeled", source: "human" }));
+  return schema.keypoints.map((k) => ({
+    name: k.name,
+    x: null,
+    y: null,
+    visibility: "unlabeled",
+    source: "human",
+  }));
 }
 
 /** Server points aligned to the schema order (missing names become unlabeled). */
@@ -44,7 +50,10 @@ function round(v: number): number {
 /** Keep points strictly inside [0, size) so the server's bounds check never rejects them. */
 function inside(xy: Vec2, image: Size): Vec2 {
   const c = clampToImage(xy, image);
-  return { x: round(Math.min(c.x, image.width - 0.01)), y: round(Math.min(c.y, image.height - 0.01)) };
+  return {
+    x: round(Math.min(c.x, image.width - 0.01)),
+    y: round(Math.min(c.y, image.height - 0.01)),
+  };
 }
 
 function one(index: number, p: Point): Patch {
@@ -65,21 +74,36 @@ export function placePoint(
 }
 
 /** Moving a point (drag or nudge) always makes it a human point. */
-export function movePoint(state: AnnotationState, index: number, xy_image: Vec2, image: Size): Patch | null {
+export function movePoint(
+  state: AnnotationState,
+  index: number,
+  xy_image: Vec2,
+  image: Size,
+): Patch | null {
   const p = state.points[index];
   if (!p || !isPlaced(p)) return null;
   const xy = inside(xy_image, image);
   return one(index, { ...p, x: xy.x, y: xy.y, source: "human" });
 }
 
-export function nudgePoint(state: AnnotationState, index: number, dx: number, dy: number, image: Size): Patch | null {
+export function nudgePoint(
+  state: AnnotationState,
+  index: number,
+  dx: number,
+  dy: number,
+  image: Size,
+): Patch | null {
   const p = state.points[index];
   if (!p || p.x === null || p.y === null || !isPlaced(p)) return null;
   return movePoint(state, index, { x: p.x + dx, y: p.y + dy }, image);
 }
 
 /** V / O / Delete. Visible/occluded need a position, so they only apply to placed points. */
-export function setVisibility(state: AnnotationState, index: number, visibility: Visibility): Patch | null {
+export function setVisibility(
+  state: AnnotationState,
+  index: number,
+  visibility: Visibility,
+): Patch | null {
   const p = state.points[index];
   if (!p) return null;
   if (visibility === "unlabeled") {
@@ -130,7 +154,8 @@ export function acceptAllAbove(
   const points = new Map<number, Point>();
   state.points.forEach((p, i) => {
     const pred = preds.get(p.name);
-    if (pred && !isPlaced(p) && isOffered(pred) && pred.confidence >= threshold) points.set(i, accepted(p, pred, image));
+    if (pred && !isPlaced(p) && isOffered(pred) && pred.confidence >= threshold)
+      points.set(i, accepted(p, pred, image));
   });
   return points.size > 0 ? { points } : null;
 }

@@ -47,7 +47,11 @@ export function chooseNext(
   return fresh(order) ?? comeBack(order, current, passed);
 }
 
-function comeBack(order: readonly number[], current: number | null, passed: PassedImages): number | null {
+function comeBack(
+  order: readonly number[],
+  current: number | null,
+  passed: PassedImages,
+): number | null {
   const queued = new Set(order);
   const back = passed.left.find((id) => id !== current && queued.has(id));
   return back ?? null;
@@ -80,9 +84,9 @@ export class LabelingSession {
       const raw = storage?.getItem(this.key);
       if (raw) {
         const v = JSON.parse(raw) as Record<string, unknown>;
-        const seed = Number.isInteger(v["seed"]) ? (v["seed"] as number) : this.state.seed;
-        const left = ids(v["left"]);
-        this.state = { left, skipped: ids(v["skipped"]).filter((id) => left.includes(id)), seed };
+        const seed = Number.isInteger(v.seed) ? (v.seed as number) : this.state.seed;
+        const left = ids(v.left);
+        this.state = { left, skipped: ids(v.skipped).filter((id) => left.includes(id)), seed };
       }
     } catch {
       // a fresh session

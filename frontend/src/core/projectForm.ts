@@ -57,7 +57,9 @@ export function parsePairs(
     } else {
       const [a, b] = splits[0]!;
       const unknown = [a, b].filter((n) => !names.has(n));
-      errors.push(`${label}: "${entry}" names unknown keypoint${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`);
+      errors.push(
+        `${label}: "${entry}" names unknown keypoint${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
+      );
     }
   }
   return { pairs, errors };
@@ -89,9 +91,11 @@ export function buildProjectCreate(input: ProjectFormInput): ProjectFormResult {
   if (keypoints.length === 0) errors.push("Keypoints: name at least one");
   if (keypoints.length > MAX_KEYPOINTS) errors.push(`Keypoints: at most ${MAX_KEYPOINTS}`);
   const long = keypoints.filter((k) => k.length > MAX_NAME);
-  if (long.length) errors.push(`Keypoints: names are at most ${MAX_NAME} characters (${long.join(", ")})`);
+  if (long.length)
+    errors.push(`Keypoints: names are at most ${MAX_NAME} characters (${long.join(", ")})`);
   const repeated = repeatedNames(keypoints);
-  if (repeated.length) errors.push(`Keypoints: names must be unique; repeated: ${repeated.join(", ")}`);
+  if (repeated.length)
+    errors.push(`Keypoints: names must be unique; repeated: ${repeated.join(", ")}`);
 
   const skeleton = parsePairs(input.skeleton, keypoints, "Skeleton");
   const flips = parsePairs(input.flipPairs, keypoints, "Flip pairs");

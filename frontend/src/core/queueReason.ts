@@ -63,7 +63,8 @@ export class QueueCache {
 
   async reasonFor(projectId: number, imageId: number): Promise<QueueReason | null> {
     const last = this.last;
-    const recent = last !== null && last.projectId === projectId && this.now() - last.at <= this.maxAgeMs;
+    const recent =
+      last !== null && last.projectId === projectId && this.now() - last.at <= this.maxAgeMs;
     return queueReason(recent ? last.queue : await this.refresh(projectId), imageId);
   }
 }

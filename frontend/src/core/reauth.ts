@@ -7,7 +7,8 @@
  */
 
 export class ReauthGate {
-  private pending: { promise: Promise<boolean>; resolve: (signedIn: boolean) => void } | null = null;
+  private pending: { promise: Promise<boolean>; resolve: (signedIn: boolean) => void } | null =
+    null;
   private readonly listeners = new Set<() => void>();
 
   /** True from the first 401 until the user signs in again (or the gate gives up). */

@@ -59,7 +59,10 @@ export class ReviewApi {
   constructor(private readonly api: ApiClient) {}
 
   suspects(projectId: number, offset = 0, limit = 100): Promise<SuspectPage> {
-    return this.api.request("GET", `/projects/${projectId}/suspects?offset=${offset}&limit=${limit}`);
+    return this.api.request(
+      "GET",
+      `/projects/${projectId}/suspects?offset=${offset}&limit=${limit}`,
+    );
   }
   review(imageId: number, body: ReviewCreate): Promise<ReviewRead> {
     return this.api.request("POST", `/images/${imageId}/review`, body);

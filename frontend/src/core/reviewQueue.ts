@@ -82,7 +82,8 @@ export class ReviewQueue {
     const before = this.items.slice(0, this.index).filter((i) => !dropped(i, imageId)).length;
     this.items = this.items.filter((i) => !dropped(i, imageId));
     const stillThere = this.items.findIndex((i) => i.suspect.id === currentId);
-    this.index = stillThere >= 0 ? stillThere : Math.min(before, Math.max(0, this.items.length - 1));
+    this.index =
+      stillThere >= 0 ? stillThere : Math.min(before, Math.max(0, this.items.length - 1));
     if (this.current?.decision != null) this.toNextUndecided();
   }
 
@@ -109,11 +110,21 @@ export function flipPartner(schema: KeypointSchema, keypoint: string): string | 
   return null;
 }
 
-export type ReviewAction = "accept" | "swap" | "fix" | "save-fix" | "cancel-fix" | "next" | "previous";
+export type ReviewAction =
+  | "accept"
+  | "swap"
+  | "fix"
+  | "save-fix"
+  | "cancel-fix"
+  | "next"
+  | "previous";
 
 /** The review page's keys. `S` only where the keypoint has a flip pair; Enter and Escape only
  * while fixing (placing the point). */
-export function reviewKeyAction(key: string, state: { canSwap: boolean; fixing: boolean }): ReviewAction | null {
+export function reviewKeyAction(
+  key: string,
+  state: { canSwap: boolean; fixing: boolean },
+): ReviewAction | null {
   switch (key) {
     case "a":
     case "A":
@@ -157,14 +168,23 @@ export interface Rect {
 /** A square crop of the image around the points under review (label, prediction, the flip
  * partner), with a margin, never smaller than `minSide` where the image allows, clamped inside
  * the image. In image pixels. */
-export function cropAround(points: readonly XY[], width: number, height: number, minSide = 96): Rect {
+export function cropAround(
+  points: readonly XY[],
+  width: number,
+  height: number,
+  minSide = 96,
+): Rect {
   if (points.length === 0) return { x: 0, y: 0, w: width, h: height };
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const extent = Math.max(x1 - x0, y1 - y0);
   // At least 30 % of the image's shorter side: enough of the animal to tell what the point is.
-  const side = Math.min(Math.max(extent * 1.6, minSide, 0.3 * Math.min(width, height)), width, height);
+  const side = Math.min(
+    Math.max(extent * 1.6, minSide, 0.3 * Math.min(width, height)),
+    width,
+    height,
+  );
   const cx = (x0 + x1) / 2;
   const cy = (y0 + y1) / 2;
   const x = Math.min(Math.max(cx - side / 2, 0), width - side);

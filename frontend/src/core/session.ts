@@ -31,7 +31,10 @@ export function createSession(
   annotation: AnnotationRead,
   options: SessionOptions = {},
 ): AnnotationSession {
-  const store = new AnnotationStore({ points: alignToSchema(schema, annotation.keypoints), done: annotation.done });
+  const store = new AnnotationStore({
+    points: alignToSchema(schema, annotation.keypoints),
+    done: annotation.done,
+  });
   const undo = new UndoStack();
   const effort = new EffortCounter(store.current.points, options.prediction ?? null, options.clock);
   const saver = new Autosaver({
@@ -56,7 +59,12 @@ export function createSession(
     effort,
     takeTheirs() {
       const theirs = saver.takeTheirs();
-      if (theirs) store.replace({ points: alignToSchema(schema, theirs.keypoints), done: theirs.done }, "server", "take theirs");
+      if (theirs)
+        store.replace(
+          { points: alignToSchema(schema, theirs.keypoints), done: theirs.done },
+          "server",
+          "take theirs",
+        );
     },
     dispose() {
       unrecord();

@@ -51,14 +51,23 @@ export interface Shortcut {
 }
 
 export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: "Click", description: "Place the selected keypoint, then advance to the next unlabeled one" },
+  {
+    keys: "Click",
+    description: "Place the selected keypoint, then advance to the next unlabeled one",
+  },
   { keys: "Shift + Click", description: "Place the selected keypoint as occluded" },
   { keys: "Drag point", description: "Move a keypoint (a predicted point becomes a human point)" },
   { keys: "Drag background / wheel / pinch", description: "Pan / zoom about the cursor" },
   { keys: "Tab / Shift + Tab", description: "Select next / previous keypoint" },
-  { keys: "1 … 9, Q W E R T Y U I G H J K Z X C B M", description: "Select keypoint 1 … 26 (each row of the list shows its key)" },
+  {
+    keys: "1 … 9, Q W E R T Y U I G H J K Z X C B M",
+    description: "Select keypoint 1 … 26 (each row of the list shows its key)",
+  },
   { keys: "/", description: "Go to a keypoint by typing part of its name" },
-  { keys: "Click a stack of markers", description: "Click again to select the next marker under the cursor" },
+  {
+    keys: "Click a stack of markers",
+    description: "Click again to select the next marker under the cursor",
+  },
   { keys: "Arrows (Shift = 10 px)", description: "Nudge the selected keypoint by 1 image pixel" },
   { keys: "V", description: "Mark selected keypoint visible" },
   { keys: "O", description: "Mark selected keypoint occluded" },
@@ -68,9 +77,21 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "P", description: "Show / hide predictions" },
   { keys: "L", description: "Show the names of all keypoints / of the selected one only" },
   { keys: "Enter", description: "Done and next: mark the image done and go to the next one" },
-  { keys: "Shift + Enter", description: "Accept the rest and next: accept predictions above the threshold, leave the others unlabeled, mark done, go on" },
-  { keys: "D", description: "Mark image done / not done (asks first when confident predictions are not accepted)" },
-  { keys: "N", description: "Save and go to the next image of the queue (walks forward; unfinished images come back at the end)" },
+  {
+    keys: "Shift + Enter",
+    description:
+      "Accept the rest and next: accept predictions above the threshold, leave the others unlabeled, mark done, go on",
+  },
+  {
+    keys: "D",
+    description:
+      "Mark image done / not done (asks first when confident predictions are not accepted)",
+  },
+  {
+    keys: "N",
+    description:
+      "Save and go to the next image of the queue (walks forward; unfinished images come back at the end)",
+  },
   { keys: "S", description: "Skip: leave this image until the rest of the queue has been seen" },
   { keys: "F or 0", description: "Fit image to window" },
   { keys: "+ / -", description: "Zoom in / out" },

@@ -85,8 +85,12 @@ export class AnnotationStore {
   replace(next: AnnotationState, origin: Origin, label = "load"): Change {
     const forward = new Map<number, Point>();
     const inverse = new Map<number, Point>();
-    next.points.forEach((p, i) => forward.set(i, p));
-    this.state.points.forEach((p, i) => inverse.set(i, p));
+    next.points.forEach((p, i) => {
+      forward.set(i, p);
+    });
+    this.state.points.forEach((p, i) => {
+      inverse.set(i, p);
+    });
     const change: Change = {
       patch: { points: forward, done: next.done },
       inverse: { points: inverse, done: this.state.done },
@@ -111,16 +115,5 @@ export function samePoint(a: Point, b: Point): boolean {
     a.y === b.y &&
     a.visibility === b.visibility &&
     a.source === b.source
-  );
-}
-
-export function sameState(a: AnnotationState, b: AnnotationState): boolean {
-  return (
-    a.done === b.done &&
-    a.points.length === b.points.length &&
-    a.points.every((p, i) => {
-      const q = b.points[i];
-      return q !== undefined && samePoint(p, q);
-    })
   );
 }

@@ -8,7 +8,10 @@ export function parseServerTime(iso: string): number {
 /** Date and time in the reader's locale; "—" for none. */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "—";
-  return new Date(parseServerTime(iso)).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return new Date(parseServerTime(iso)).toLocaleString(undefined, {
+    dateStyle: "short",
+    timeStyle: "medium",
+  });
 }
 
 const UNITS = [

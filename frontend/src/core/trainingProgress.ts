@@ -21,8 +21,13 @@ function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-export function trainingProgress(job: JobRead, step: number, total: number, nowMs: number): TrainingProgressView {
-  const budgetMin = num(job.progress["max_minutes"]) ?? num(job.options["max_minutes"]);
+export function trainingProgress(
+  job: JobRead,
+  step: number,
+  total: number,
+  nowMs: number,
+): TrainingProgressView {
+  const budgetMin = num(job.progress.max_minutes) ?? num(job.options.max_minutes);
   const budget = budgetMin !== null && budgetMin > 0 ? budgetMin * 60 : null;
   const start = job.started_at ? parseServerTime(job.started_at) : null;
   const end = job.finished_at ? parseServerTime(job.finished_at) : nowMs;
@@ -31,11 +36,19 @@ export function trainingProgress(job: JobRead, step: number, total: number, nowM
   const byTime = budget !== null ? Math.min(1, elapsed / budget) : 0;
   if (job.state === "queued") return { fraction: 0, text: "waiting for the worker" };
   if (job.state === "succeeded") {
-    const why = step >= total ? `all ${total} steps` : budget !== null ? `the ${minutes(budget)} time budget` : "stopped early";
+    const why =
+      step >= total
+        ? `all ${total} steps`
+        : budget !== null
+          ? `the ${minutes(budget)} time budget`
+          : "stopped early";
     return { fraction: 1, text: `finished: ${step} steps in ${minutes(elapsed)} (${why})` };
   }
   if (job.state !== "running") {
-    return { fraction: Math.max(byStep, byTime), text: `${job.state} at step ${step} / ${total} after ${minutes(elapsed)}` };
+    return {
+      fraction: Math.max(byStep, byTime),
+      text: `${job.state} at step ${step} / ${total} after ${minutes(elapsed)}`,
+    };
   }
   const phase = job.progress.phase;
   if (phase && phase !== "training") {
@@ -46,7 +59,8 @@ export function trainingProgress(job: JobRead, step: number, total: number, nowM
   let left: number | null = null;
   if (timeBound && budget !== null) left = budget - elapsed;
   else if (step > 0 && total > step) left = (elapsed * (total - step)) / step;
-  const clock = budget !== null ? ` · ${minutes(elapsed)} / ${minutes(budget)}` : ` · ${minutes(elapsed)}`;
+  const clock =
+    budget !== null ? ` · ${minutes(elapsed)} / ${minutes(budget)}` : ` · ${minutes(elapsed)}`;
   const eta = left !== null && left > 0 ? ` · about ${minutes(left)} left` : "";
   return { fraction, text: `step ${step} / ${total}${clock}${eta}` };
 }

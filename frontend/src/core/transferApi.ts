@@ -58,7 +58,11 @@ export type SleapVideo = "embedded" | "video";
 export const SCORER_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.\\-]*";
 
 /** The export path below the API base; options that do not apply to `fmt` are left out. */
-export function exportPath(projectId: number, fmt: TransferFormat, options: ExportOptions = {}): string {
+export function exportPath(
+  projectId: number,
+  fmt: TransferFormat,
+  options: ExportOptions = {},
+): string {
   const q = new URLSearchParams();
   if (options.state) q.set("state", options.state);
   if (options.split) q.set("split", options.split);
@@ -122,7 +126,8 @@ export function importStatus(job: JobRead): ImportStatus {
   const phase = job.progress.phase;
   const step = typeof job.progress.step === "number" ? job.progress.step : 0;
   const total = typeof job.progress.total === "number" ? job.progress.total : 0;
-  const text = job.state === "queued" || !phase ? "Waiting for the import worker" : PHASES[phase] ?? phase;
+  const text =
+    job.state === "queued" || !phase ? "Waiting for the import worker" : (PHASES[phase] ?? phase);
   return { state: "running", text: total ? `${text}: ${step} / ${total}` : text, step, total };
 }
 
@@ -137,18 +142,36 @@ export class TransferApi {
   constructor(private readonly client: ApiClient) {}
 
   /** Start importing into an existing project; the file's keypoints are matched to it by name. */
-  importInto(projectId: number, fmt: TransferFormat, files: readonly PickedFile[], label?: string): Promise<JobRead> {
+  importInto(
+    projectId: number,
+    fmt: TransferFormat,
+    files: readonly PickedFile[],
+    label?: string,
+  ): Promise<JobRead> {
     const q = label ? `?${new URLSearchParams({ label }).toString()}` : "";
-    return this.client.request("POST", `/projects/${projectId}/import/${fmt}${q}`, filesForm(files));
+    return this.client.request(
+      "POST",
+      `/projects/${projectId}/import/${fmt}${q}`,
+      filesForm(files),
+    );
   }
 
   /** Start creating a project whose keypoint schema is the file's, and importing into it. */
-  importAsNewProject(fmt: TransferFormat, files: readonly PickedFile[], name?: string, label?: string): Promise<JobRead> {
+  importAsNewProject(
+    fmt: TransferFormat,
+    files: readonly PickedFile[],
+    name?: string,
+    label?: string,
+  ): Promise<JobRead> {
     const q = new URLSearchParams();
     if (name) q.set("name", name);
     if (label) q.set("label", label);
     const query = q.toString();
-    return this.client.request("POST", `/projects/import/${fmt}${query ? `?${query}` : ""}`, filesForm(files));
+    return this.client.request(
+      "POST",
+      `/projects/import/${fmt}${query ? `?${query}` : ""}`,
+      filesForm(files),
+    );
   }
 
   job(jobId: number): Promise<JobRead> {

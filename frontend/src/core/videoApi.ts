@@ -4,7 +4,7 @@
  * neighbour frames, job progress text), unit-tested apart from the views.
  */
 import type { JobRead } from "./adminTypes";
-import { ApiError, readCookie, type ApiClient } from "./api";
+import { ApiError, type ApiClient } from "./api";
 import type { ImageRead } from "./types";
 
 export interface VideoRead {
@@ -67,7 +67,9 @@ export class VideoApi {
     return this.client.request("POST", `/videos/${videoId}/predictions`, { every_nth: everyNth });
   }
   addFrames(videoId: number, frameIndices: number[]): Promise<AddFramesResult> {
-    return this.client.request("POST", `/videos/${videoId}/frames`, { frame_indices: frameIndices });
+    return this.client.request("POST", `/videos/${videoId}/frames`, {
+      frame_indices: frameIndices,
+    });
   }
   job(jobId: number): Promise<JobRead> {
     return this.client.request("GET", `/jobs/${jobId}`);
@@ -83,7 +85,11 @@ export class VideoApi {
   }
 
   /** POST the file with upload progress (`onProgress(fraction)`); resolves with the video. */
-  upload(projectId: number, file: File, onProgress: (fraction: number) => void): Promise<VideoRead> {
+  upload(
+    projectId: number,
+    file: File,
+    onProgress: (fraction: number) => void,
+  ): Promise<VideoRead> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `${this.client.base}/projects/${projectId}/videos`);
@@ -97,7 +103,8 @@ export class VideoApi {
       xhr.onload = () => {
         const data = parseJson(xhr.responseText);
         if (xhr.status === 201) resolve(data as VideoRead);
-        else reject(new ApiError(xhr.status, `http_${xhr.status}`, detailOf(data, xhr.status), data));
+        else
+          reject(new ApiError(xhr.status, `http_${xhr.status}`, detailOf(data, xhr.status), data));
       };
       const form = new FormData();
       form.append("file", file, file.name);
@@ -115,10 +122,16 @@ function parseJson(text: string): unknown {
 }
 
 function detailOf(data: unknown, status: number): string {
-  if (typeof data === "object" && data !== null && typeof (data as { detail?: unknown }).detail === "string") {
+  if (
+    typeof data === "object" &&
+    data !== null &&
+    typeof (data as { detail?: unknown }).detail === "string"
+  ) {
     return (data as { detail: string }).detail;
   }
-  return status === 413 ? "the video is larger than the server accepts" : `upload failed (HTTP ${status})`;
+  return status === 413
+    ? "the video is larger than the server accepts"
+    : `upload failed (HTTP ${status})`;
 }
 
 /** "01:02.50": minutes, seconds and hundredths (hours when needed). */
@@ -149,31 +162,33 @@ export function videoJobText(job: JobRead): string {
   if (job.state === "failed") return `Failed: ${job.error ?? "unknown error"}`;
   if (job.state === "cancelled") return "Cancelled.";
   if (job.kind === "predict_video") {
-    const done = Number(p["predicted"] ?? 0);
-    const total = Number(p["to_predict"] ?? 0);
+    const done = Number(p.predicted ?? 0);
+    const total = Number(p.to_predict ?? 0);
     if (job.state === "succeeded") return `Predicted ${done} frame(s).`;
     return total ? `Predicting frame ${done} of ${total}…` : "Loading the model…";
   }
-  const report = p["report"] as { created?: number; already_present?: number } | undefined;
+  const report = p.report as { created?: number; already_present?: number } | undefined;
   if (job.state === "succeeded" && report) {
     const had = report.already_present ? `; ${report.already_present} already in the project` : "";
     return `Added ${report.created ?? 0} frame(s)${had}.`;
   }
-  const phase = String(p["phase"] ?? "starting");
-  const step = Number(p["step"] ?? 0);
-  const total = Number(p["total"] ?? 0);
+  const phase = String(p.phase ?? "starting");
+  const step = Number(p.step ?? 0);
+  const total = Number(p.total ?? 0);
   return total ? `${phase} ${step} of ${total}…` : `${phase}…`;
 }
 
 /** [done, total] of a running video job for its progress bar. */
 export function videoJobFraction(job: JobRead): number {
   const p = job.progress as Record<string, unknown>;
-  const done = Number(job.kind === "predict_video" ? p["predicted"] : p["step"]) || 0;
-  const total = Number(job.kind === "predict_video" ? p["to_predict"] : p["total"]) || 0;
+  const done = Number(job.kind === "predict_video" ? p.predicted : p.step) || 0;
+  const total = Number(job.kind === "predict_video" ? p.to_predict : p.total) || 0;
   if (job.state === "succeeded") return 1;
   return total ? Math.min(1, done / total) : 0;
 }
 
 export function isVideoFile(file: File): boolean {
-  return file.type.startsWith("video/") || /\.(mp4|m4v|mov|avi|mkv|webm|mpg|mpeg|wmv)$/i.test(file.name);
+  return (
+    file.type.startsWith("video/") || /\.(mp4|m4v|mov|avi|mkv|webm|mpg|mpeg|wmv)$/i.test(file.name)
+  );
 }

@@ -23,7 +23,10 @@ export function videoSummary(video: VideoRead): string {
   return `${frames} in the project, ${video.frames_labeled} labeled`;
 }
 
-export function groupByVideo(images: readonly ImageRead[], videos: readonly VideoRead[]): ImageGroup[] {
+export function groupByVideo(
+  images: readonly ImageRead[],
+  videos: readonly VideoRead[],
+): ImageGroup[] {
   const byId = new Map(videos.map((v) => [v.id, v]));
   const groups = new Map<string, ImageGroup>();
   let loose: ImageGroup | null = null;
@@ -39,7 +42,12 @@ export function groupByVideo(images: readonly ImageRead[], videos: readonly Vide
     if (group === undefined) {
       const video = byId.get(videoId);
       // A video the list does not know yet (just uploaded elsewhere): named by its id.
-      group = { key, title: video?.original_name ?? `video ${videoId}`, summary: video ? videoSummary(video) : "", images: [] };
+      group = {
+        key,
+        title: video?.original_name ?? `video ${videoId}`,
+        summary: video ? videoSummary(video) : "",
+        images: [],
+      };
       groups.set(key, group);
     }
     group.images.push(image);

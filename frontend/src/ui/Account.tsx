@@ -11,7 +11,11 @@ import { api, errorText } from "./api";
 import { Header } from "./Header";
 import { PasswordForm } from "./PasswordForm";
 
-export function Account({ user, onLogout, onSignedOut }: {
+export function Account({
+  user,
+  onLogout,
+  onSignedOut,
+}: {
   user: UserRead;
   onLogout: () => void;
   /** This browser's session was ended here: show the login page. */
@@ -58,19 +62,37 @@ export function Account({ user, onLogout, onSignedOut }: {
       <Header user={user} onLogout={onLogout} />
       <main class="content account">
         <h1>Account</h1>
-        <p>Signed in as <strong>{user.email}</strong> ({user.role}).</p>
+        <p>
+          Signed in as <strong>{user.email}</strong> ({user.role}).
+        </p>
         <section aria-labelledby="devices-title">
           <h2 id="devices-title">Signed-in devices</h2>
           <p class="muted">
-            Browsers signed in as you. Signing one out ends its session at once; it has to log in again.
-            API tokens are not affected.
+            Browsers signed in as you. Signing one out ends its session at once; it has to log in
+            again. API tokens are not affected.
           </p>
-          {error && <p role="alert" class="error">{error}</p>}
-          {message && <p role="status" class="message">{message}</p>}
+          {error && (
+            <p role="alert" class="error">
+              {error}
+            </p>
+          )}
+          {message && (
+            <p role="status" class="message">
+              {message}
+            </p>
+          )}
           {sessions === null && !error && <p class="loading">Loading…</p>}
           {sessions && (
             <table class="data-table" aria-label="Signed-in devices">
-              <thead><tr><th>Device</th><th>IP address</th><th>Signed in</th><th>Last active</th><th /></tr></thead>
+              <thead>
+                <tr>
+                  <th>Device</th>
+                  <th>IP address</th>
+                  <th>Signed in</th>
+                  <th>Last active</th>
+                  <th />
+                </tr>
+              </thead>
               <tbody>
                 {deviceRows(sessions, Date.now()).map((row) => (
                   <tr key={row.id} data-session={row.id}>
@@ -82,7 +104,11 @@ export function Account({ user, onLogout, onSignedOut }: {
                     <td>{formatTime(row.signedInAt)}</td>
                     <td>{row.lastActive}</td>
                     <td>
-                      <button type="button" disabled={busy} onClick={() => void signOut([row.id], row.current)}>
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() => void signOut([row.id], row.current)}
+                      >
                         Sign out
                       </button>
                     </td>
@@ -91,7 +117,11 @@ export function Account({ user, onLogout, onSignedOut }: {
               </tbody>
             </table>
           )}
-          <button type="button" disabled={busy || others.length === 0} onClick={() => void signOut(others, false)}>
+          <button
+            type="button"
+            disabled={busy || others.length === 0}
+            onClick={() => void signOut(others, false)}
+          >
             Sign out all other devices
           </button>
         </section>

@@ -18,7 +18,12 @@ import {
   predictionByName,
   setVisibility,
 } from "../core/keypoints";
-import { finishPatch, unacceptedPredictions, withAutoDone, type Unaccepted } from "../core/finishing";
+import {
+  finishPatch,
+  unacceptedPredictions,
+  withAutoDone,
+  type Unaccepted,
+} from "../core/finishing";
 import type { QueueReason } from "../core/queueReason";
 import type { ReauthGate } from "../core/reauth";
 import { cssFilter } from "../core/imageAdjust";
@@ -45,7 +50,12 @@ interface Loaded {
   session: AnnotationSession;
 }
 
-export function Annotator({ projectId, imageId, user, onUserChange }: {
+export function Annotator({
+  projectId,
+  imageId,
+  user,
+  onUserChange,
+}: {
   projectId: number;
   imageId: number;
   user: UserRead;
@@ -60,7 +70,12 @@ export function Annotator({ projectId, imageId, user, onUserChange }: {
   useEffect(() => {
     let cancelled = false;
     let session: AnnotationSession | null = null;
-    const loading = Promise.all([api.getProject(projectId), api.getImage(imageId), api.getAnnotation(imageId), api.getPrediction(imageId)]);
+    const loading = Promise.all([
+      api.getProject(projectId),
+      api.getImage(imageId),
+      api.getAnnotation(imageId),
+      api.getPrediction(imageId),
+    ]);
     loading
       .then(([project, image, annotation, prediction]) => {
         if (cancelled) return;
@@ -70,8 +85,15 @@ export function Annotator({ projectId, imageId, user, onUserChange }: {
       .catch((e: unknown) => !cancelled && setError(errorText(e)));
     // Why the queue asks for this image: no request when "Next" just fetched the page it is on.
     loading
-      .then(([project]) => (project.settings["queue_strategy"] === "uncertainty" ? queueCache.reasonFor(projectId, imageId) : null))
-      .then((r) => !cancelled && setReason(r), () => undefined); // only a note: its failure is not the page's
+      .then(([project]) =>
+        project.settings.queue_strategy === "uncertainty"
+          ? queueCache.reasonFor(projectId, imageId)
+          : null,
+      )
+      .then(
+        (r) => !cancelled && setReason(r),
+        () => undefined,
+      ); // only a note: its failure is not the page's
     return () => {
       cancelled = true;
       const s = session;
@@ -86,7 +108,9 @@ export function Annotator({ projectId, imageId, user, onUserChange }: {
   return (
     <>
       {error ? (
-        <p class="page-error" role="alert">Cannot open image {imageId}: {error} <a href={`/projects/${projectId}`}>Back</a></p>
+        <p class="page-error" role="alert">
+          Cannot open image {imageId}: {error} <a href={`/projects/${projectId}`}>Back</a>
+        </p>
       ) : loaded ? (
         <Workspace {...loaded} reason={reason} gate={gate} user={user} />
       ) : (
@@ -97,7 +121,15 @@ export function Annotator({ projectId, imageId, user, onUserChange }: {
   );
 }
 
-function Workspace({ project, image, prediction, session, user, reason, gate }: Loaded & {
+function Workspace({
+  project,
+  image,
+  prediction,
+  session,
+  user,
+  reason,
+  gate,
+}: Loaded & {
   user: UserRead;
   reason: QueueReason | null;
   gate: ReauthGate;
@@ -118,7 +150,7 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   const [adjust, setAdjust] = useImageAdjust(project.id);
   const viewport = useRef<ViewportController | null>(null);
   const canEdit = user.role !== "viewer";
-  const autoDone = project.settings["auto_done"] === true;
+  const autoDone = project.settings.auto_done === true;
   const state = store.current;
   const predictions = showPredictions ? predictionByName(prediction) : new Map();
   const nameOf = (i: number) => state.points[i]?.name ?? "?";
@@ -129,7 +161,12 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   };
 
   const place = (xy: Vec2, occluded: boolean) => {
-    if (apply(placePoint(store.current, active, xy, image, occluded ? "occluded" : "visible"), `place ${nameOf(active)}`)) {
+    if (
+      apply(
+        placePoint(store.current, active, xy, image, occluded ? "occluded" : "visible"),
+        `place ${nameOf(active)}`,
+      )
+    ) {
       setActive(nextUnlabeled(store.current.points, active) ?? active);
     }
   };
@@ -153,7 +190,8 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
 
   /** Mark done, first asking when confident predictions would stay unaccepted; `next`: then go on. */
   const finish = (next: boolean, acceptRest: boolean) => {
-    const left = acceptRest || !canEdit ? [] : unacceptedPredictions(store.current, prediction, threshold);
+    const left =
+      acceptRest || !canEdit ? [] : unacceptedPredictions(store.current, prediction, threshold);
     if (left.length > 0) setFinishing({ left, next });
     else complete(next, acceptRest);
   };
@@ -180,41 +218,90 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
     }
     const nudge = nudgeDelta(action);
     if (nudge) {
-      apply(nudgePoint(store.current, active, nudge[0], nudge[1], image), `nudge ${nameOf(active)}`);
+      apply(
+        nudgePoint(store.current, active, nudge[0], nudge[1], image),
+        `nudge ${nameOf(active)}`,
+      );
       return;
     }
     switch (action) {
-      case "undo": undo.undo(); break;
-      case "redo": undo.redo(); break;
-      case "next-keypoint": setActive((active + 1) % n); break;
-      case "prev-keypoint": setActive((active - 1 + n) % n); break;
-      case "set-visible": apply(setVisibility(store.current, active, "visible"), `${nameOf(active)} visible`); break;
-      case "set-occluded": apply(setVisibility(store.current, active, "occluded"), `${nameOf(active)} occluded`); break;
-      case "set-unlabeled": apply(setVisibility(store.current, active, "unlabeled"), `clear ${nameOf(active)}`); break;
+      case "undo":
+        undo.undo();
+        break;
+      case "redo":
+        undo.redo();
+        break;
+      case "next-keypoint":
+        setActive((active + 1) % n);
+        break;
+      case "prev-keypoint":
+        setActive((active - 1 + n) % n);
+        break;
+      case "set-visible":
+        apply(setVisibility(store.current, active, "visible"), `${nameOf(active)} visible`);
+        break;
+      case "set-occluded":
+        apply(setVisibility(store.current, active, "occluded"), `${nameOf(active)} occluded`);
+        break;
+      case "set-unlabeled":
+        apply(setVisibility(store.current, active, "unlabeled"), `clear ${nameOf(active)}`);
+        break;
       case "accept-prediction":
-        if (apply(acceptPrediction(store.current, active, prediction, image), `accept ${nameOf(active)}`)) {
+        if (
+          apply(
+            acceptPrediction(store.current, active, prediction, image),
+            `accept ${nameOf(active)}`,
+          )
+        ) {
           setActive(nextUnlabeled(store.current.points, active) ?? active);
         }
         break;
       case "accept-all-predictions":
-        apply(acceptAllAbove(store.current, prediction, threshold, image), `accept predictions ≥ ${threshold}`);
+        apply(
+          acceptAllAbove(store.current, prediction, threshold, image),
+          `accept predictions ≥ ${threshold}`,
+        );
         break;
-      case "toggle-predictions": setShowPredictions((s) => !s); break;
-      case "toggle-labels": setAllLabels((a) => !a); break;
+      case "toggle-predictions":
+        setShowPredictions((s) => !s);
+        break;
+      case "toggle-labels":
+        setAllLabels((a) => !a);
+        break;
       case "toggle-done":
         if (store.current.done) apply({ done: false }, "mark not done");
         else finish(false, false);
         break;
-      case "done-next": finish(true, false); break;
-      case "accept-rest-next": finish(true, true); break;
-      case "next-image": void goNext(); break;
-      case "skip-image": void goNext(true); break;
-      case "fit": viewport.current?.fit(); break;
-      case "zoom-in": viewport.current?.zoomBy(1.25); break;
-      case "zoom-out": viewport.current?.zoomBy(0.8); break;
-      case "help": setHelp((h) => !h); break;
-      case "find-keypoint": document.getElementById("kp-find")?.focus(); break;
-      case "escape": setHelp(false); break;
+      case "done-next":
+        finish(true, false);
+        break;
+      case "accept-rest-next":
+        finish(true, true);
+        break;
+      case "next-image":
+        void goNext();
+        break;
+      case "skip-image":
+        void goNext(true);
+        break;
+      case "fit":
+        viewport.current?.fit();
+        break;
+      case "zoom-in":
+        viewport.current?.zoomBy(1.25);
+        break;
+      case "zoom-out":
+        viewport.current?.zoomBy(0.8);
+        break;
+      case "help":
+        setHelp((h) => !h);
+        break;
+      case "find-keypoint":
+        document.getElementById("kp-find")?.focus();
+        break;
+      case "escape":
+        setHelp(false);
+        break;
     }
     e?.preventDefault();
   };
@@ -236,7 +323,8 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+      if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA"))
+        return;
       if (saver.status === "conflict" || gate.expired) return; // the dialog decides first
       if (finishingRef.current) {
         if (e.key === "Escape") setFinishing(null); // Enter and Tab stay with the dialog's buttons
@@ -267,47 +355,118 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
   return (
     <div class="annotator">
       <header class="topbar annotator-bar">
-        <button type="button" onClick={() => void back()} aria-label="Back to images">← Images</button>
+        <button type="button" onClick={() => void back()} aria-label="Back to images">
+          ← Images
+        </button>
         <span class="image-title" title={image.original_name}>
           <strong>{image.original_name}</strong>
-          <span class="muted"> {image.width}×{image.height} · </span>
-          <span class="muted" title={image.split === "validation"
-            ? "Validation image: its labels measure the model (PCK) and are never trained on"
-            : "Training image: its labels train the model"}>{image.split}</span>
+          <span class="muted">
+            {" "}
+            {image.width}×{image.height} ·{" "}
+          </span>
+          <span
+            class="muted"
+            title={
+              image.split === "validation"
+                ? "Validation image: its labels measure the model (PCK) and are never trained on"
+                : "Training image: its labels train the model"
+            }
+          >
+            {image.split}
+          </span>
         </span>
-        <span class="labeled" aria-label="Labeled keypoints">{placedCount}/{state.points.length} labeled</span>
-        <SaveIndicator status={saver.status} error={saver.error} retrying={saver.retrying} signedOut={gate.expired} />
+        <span class="labeled" aria-label="Labeled keypoints">
+          {placedCount}/{state.points.length} labeled
+        </span>
+        <SaveIndicator
+          status={saver.status}
+          error={saver.error}
+          retrying={saver.retrying}
+          signedOut={gate.expired}
+        />
         <span class="spacer" />
-        <button type="button" onClick={() => undo.undo()} disabled={!undo.canUndo} title="Undo (Ctrl+Z)">Undo</button>
-        <button type="button" onClick={() => undo.redo()} disabled={!undo.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button type="button" onClick={() => viewport.current?.fit()} title="Fit to window (F)">Fit</button>
+        <button
+          type="button"
+          onClick={() => undo.undo()}
+          disabled={!undo.canUndo}
+          title="Undo (Ctrl+Z)"
+        >
+          Undo
+        </button>
+        <button
+          type="button"
+          onClick={() => undo.redo()}
+          disabled={!undo.canRedo}
+          title="Redo (Ctrl+Shift+Z)"
+        >
+          Redo
+        </button>
+        <button type="button" onClick={() => viewport.current?.fit()} title="Fit to window (F)">
+          Fit
+        </button>
         <ImageAdjustMenu value={adjust} onChange={setAdjust} />
         {prediction && (
-          <button type="button" aria-pressed={showPredictions} onClick={() => setShowPredictions((s) => !s)} title="Show predictions (P)">
+          <button
+            type="button"
+            aria-pressed={showPredictions}
+            onClick={() => setShowPredictions((s) => !s)}
+            title="Show predictions (P)"
+          >
             Predictions
           </button>
         )}
         {canEdit && (
-          <button type="button" class={state.done ? "done-on" : ""} aria-pressed={state.done} onClick={() => run("toggle-done", null)}
-            title="Mark image done (D)">
+          <button
+            type="button"
+            class={state.done ? "done-on" : ""}
+            aria-pressed={state.done}
+            onClick={() => run("toggle-done", null)}
+            title="Mark image done (D)"
+          >
             {state.done ? "✓ Done" : "Mark done"}
           </button>
         )}
-        <button type="button" onClick={() => void goNext(true)}
-          title="Skip: leave this image for the end of the session (S)">Skip</button>
-        <button type="button" onClick={() => void goNext()} aria-label="Next image"
-          title="Next image, leaving this one as it is (N)">Next</button>
+        <button
+          type="button"
+          onClick={() => void goNext(true)}
+          title="Skip: leave this image for the end of the session (S)"
+        >
+          Skip
+        </button>
+        <button
+          type="button"
+          onClick={() => void goNext()}
+          aria-label="Next image"
+          title="Next image, leaving this one as it is (N)"
+        >
+          Next
+        </button>
         {canEdit && (
-          <button type="button" class="primary" onClick={() => run("done-next", null)} title="Mark done and go to the next image (Enter)">
+          <button
+            type="button"
+            class="primary"
+            onClick={() => run("done-next", null)}
+            title="Mark done and go to the next image (Enter)"
+          >
             Done &amp; next
           </button>
         )}
-        <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">?</button>
+        <button
+          type="button"
+          onClick={() => setHelp(true)}
+          aria-label="Keyboard shortcuts"
+          title="Shortcuts (?)"
+        >
+          ?
+        </button>
       </header>
       <VideoFrameBar image={image} canEdit={canEdit} />
       {notice && (
         <p class="notice" role="alert">
-          {notice} <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
+          {notice}{" "}
+          <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss">
+            ×
+          </button>
         </p>
       )}
       <div class="annotator-main">
@@ -324,7 +483,9 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
           controller={viewport}
           onPlace={place}
           onMove={(i, xy) => apply(movePoint(store.current, i, xy, image), `move ${nameOf(i)}`)}
-          onMovePrediction={(i, xy) => apply(placePoint(store.current, i, xy, image), `move predicted ${nameOf(i)}`)}
+          onMovePrediction={(i, xy) =>
+            apply(placePoint(store.current, i, xy, image), `move predicted ${nameOf(i)}`)
+          }
           onSelect={setActive}
         />
         <KeypointPanel
@@ -340,13 +501,23 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
           onAcceptAll={() => run("accept-all-predictions", null)}
           onAcceptRestAndNext={() => run("accept-rest-next", null)}
           onAccept={() => run("accept-prediction", null)}
-          onVisibility={(v) => run(v === "visible" ? "set-visible" : v === "occluded" ? "set-occluded" : "set-unlabeled", null)}
+          onVisibility={(v) =>
+            run(
+              v === "visible" ? "set-visible" : v === "occluded" ? "set-occluded" : "set-unlabeled",
+              null,
+            )
+          }
         />
       </div>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
       {finishing && (
-        <FinishDialog left={finishing.left} threshold={threshold} onCancel={() => setFinishing(null)}
-          onAcceptAndFinish={() => complete(finishing.next, true)} onFinish={() => complete(finishing.next, false)} />
+        <FinishDialog
+          left={finishing.left}
+          threshold={threshold}
+          onCancel={() => setFinishing(null)}
+          onAcceptAndFinish={() => complete(finishing.next, true)}
+          onFinish={() => complete(finishing.next, false)}
+        />
       )}
       {saver.status === "conflict" && saver.conflict && (
         <ConflictDialog
@@ -364,11 +535,13 @@ function Workspace({ project, image, prediction, session, user, reason, gate }: 
 function useActiveTime(session: AnnotationSession): void {
   useEffect(() => {
     const time = session.effort.time;
-    const attentive = () => time.setAttentive(document.visibilityState === "visible" && document.hasFocus());
+    const attentive = () =>
+      time.setAttentive(document.visibilityState === "visible" && document.hasFocus());
     const input = () => time.input();
     attentive();
     const inputs = ["pointerdown", "pointermove", "keydown", "wheel"] as const;
-    for (const name of inputs) window.addEventListener(name, input, { passive: true, capture: true });
+    for (const name of inputs)
+      window.addEventListener(name, input, { passive: true, capture: true });
     window.addEventListener("focus", attentive);
     window.addEventListener("blur", attentive);
     document.addEventListener("visibilitychange", attentive);

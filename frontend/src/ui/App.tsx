@@ -27,7 +27,12 @@ export function App() {
   // next request; the annotator holds its requests behind its own sign-in dialog instead.
   useEffect(() => api.onSignedOut(() => setUser(null)), []);
 
-  if (error) return <p class="page-error" role="alert">Cannot reach the server: {error}</p>;
+  if (error)
+    return (
+      <p class="page-error" role="alert">
+        Cannot reach the server: {error}
+      </p>
+    );
   if (user === undefined) return <p class="loading">Loading…</p>;
   if (user === null || route.name === "login") {
     return (
@@ -53,12 +58,27 @@ export function App() {
     case "admin":
       return <LazyAdminPage projectId={route.projectId} user={user} onLogout={logout} />;
     case "review":
-      return <Review key={route.projectId} projectId={route.projectId} user={user} onLogout={logout} />;
+      return (
+        <Review key={route.projectId} projectId={route.projectId} user={user} onLogout={logout} />
+      );
     case "second-labels":
-      return <SecondLabels key={route.projectId} projectId={route.projectId} user={user} onLogout={logout} />;
+      return (
+        <SecondLabels
+          key={route.projectId}
+          projectId={route.projectId}
+          user={user}
+          onLogout={logout}
+        />
+      );
     case "annotate":
       return (
-        <Annotator key={route.imageId} projectId={route.projectId} imageId={route.imageId} user={user} onUserChange={setUser} />
+        <Annotator
+          key={route.imageId}
+          projectId={route.projectId}
+          imageId={route.imageId}
+          user={user}
+          onUserChange={setUser}
+        />
       );
     default:
       return (

@@ -6,10 +6,21 @@ import { samePoint } from "../core/store";
 import type { AnnotationRead, Point, UserRead } from "../core/types";
 import { LoginForm } from "./Login";
 
-export function Modal({ title, children, onClose }: { title: string; children: ComponentChildren; onClose?: () => void }) {
+export function Modal({
+  title,
+  children,
+  onClose,
+}: {
+  title: string;
+  children: ComponentChildren;
+  onClose?: () => void;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   // The field marked autofocus when there is one (a dynamically added one is not focused by the browser).
-  useEffect(() => (ref.current?.querySelector<HTMLElement>("[autofocus]") ?? ref.current)?.focus(), []);
+  useEffect(
+    () => (ref.current?.querySelector<HTMLElement>("[autofocus]") ?? ref.current)?.focus(),
+    [],
+  );
   return (
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onClose?.()}>
       <div class="modal" role="dialog" aria-modal="true" aria-label={title} tabIndex={-1} ref={ref}>
@@ -27,13 +38,17 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
         <tbody>
           {SHORTCUTS.map((s) => (
             <tr key={s.keys}>
-              <th scope="row"><kbd>{s.keys}</kbd></th>
+              <th scope="row">
+                <kbd>{s.keys}</kbd>
+              </th>
               <td>{s.description}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <button type="button" onClick={onClose}>Close</button>
+      <button type="button" onClick={onClose}>
+        Close
+      </button>
     </Modal>
   );
 }
@@ -43,7 +58,12 @@ function describe(p: Point | undefined): string {
   return `${p.visibility} (${p.x.toFixed(1)}, ${p.y.toFixed(1)})${p.source === "prediction" ? " accepted" : ""}`;
 }
 
-export function ConflictDialog({ mine, theirs, onKeepMine, onTakeTheirs }: {
+export function ConflictDialog({
+  mine,
+  theirs,
+  onKeepMine,
+  onTakeTheirs,
+}: {
   mine: AnnotationState;
   theirs: AnnotationRead;
   onKeepMine: () => void;
@@ -54,12 +74,17 @@ export function ConflictDialog({ mine, theirs, onKeepMine, onTakeTheirs }: {
   return (
     <Modal title="This image was changed by someone else">
       <p>
-        Version {theirs.version} was saved by <strong>{theirs.updated_by ?? "another session"}</strong> ({when}) while
-        you were editing. Choose which version to keep; the other one is discarded.
+        Version {theirs.version} was saved by{" "}
+        <strong>{theirs.updated_by ?? "another session"}</strong> ({when}) while you were editing.
+        Choose which version to keep; the other one is discarded.
       </p>
       <table class="conflict">
         <thead>
-          <tr><th>Keypoint</th><th>Mine</th><th>Theirs</th></tr>
+          <tr>
+            <th>Keypoint</th>
+            <th>Mine</th>
+            <th>Theirs</th>
+          </tr>
         </thead>
         <tbody>
           {mine.points.map((p) => {
@@ -74,25 +99,43 @@ export function ConflictDialog({ mine, theirs, onKeepMine, onTakeTheirs }: {
             );
           })}
           <tr class={mine.done !== theirs.done ? "differs" : ""}>
-            <th scope="row">done</th><td>{mine.done ? "yes" : "no"}</td><td>{theirs.done ? "yes" : "no"}</td>
+            <th scope="row">done</th>
+            <td>{mine.done ? "yes" : "no"}</td>
+            <td>{theirs.done ? "yes" : "no"}</td>
           </tr>
         </tbody>
       </table>
       <div class="modal-actions">
-        <button type="button" class="primary" onClick={onKeepMine}>Keep mine</button>
-        <button type="button" onClick={onTakeTheirs}>Take theirs</button>
+        <button type="button" class="primary" onClick={onKeepMine}>
+          Keep mine
+        </button>
+        <button type="button" onClick={onTakeTheirs}>
+          Take theirs
+        </button>
       </div>
     </Modal>
   );
 }
 
 /** Shown while the session is expired; the edits wait in memory and are saved once signed in. */
-export function ReloginDialog({ email, onSignedIn }: { email: string; onSignedIn: (user: UserRead) => void }) {
+export function ReloginDialog({
+  email,
+  onSignedIn,
+}: {
+  email: string;
+  onSignedIn: (user: UserRead) => void;
+}) {
   return (
     <Modal title="Your session has expired">
-      <LoginForm label="Sign in again" submitText="Sign in" initialEmail={email} onLoggedIn={onSignedIn}>
+      <LoginForm
+        label="Sign in again"
+        submitText="Sign in"
+        initialEmail={email}
+        onLoggedIn={onSignedIn}
+      >
         <p class="relogin-text">
-          Sign in again to keep your changes: they wait in this tab and are saved as soon as you are signed in.
+          Sign in again to keep your changes: they wait in this tab and are saved as soon as you are
+          signed in.
         </p>
       </LoginForm>
     </Modal>

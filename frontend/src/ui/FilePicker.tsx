@@ -4,7 +4,14 @@
  * parent keeps the picked files; `splitSelection` decides what is sent. */
 import { useState } from "preact/hooks";
 import { droppedFiles } from "../core/droppedFiles";
-import { describeSelection, leftOutText, pickedFromList, splitSelection, type PickedFile, type UploadKind } from "../core/fileSelection";
+import {
+  describeSelection,
+  leftOutText,
+  pickedFromList,
+  splitSelection,
+  type PickedFile,
+  type UploadKind,
+} from "../core/fileSelection";
 
 interface Props {
   kind: UploadKind;
@@ -15,7 +22,13 @@ interface Props {
   filesLabel?: string;
 }
 
-export function FilePicker({ kind, picked, onPick, disabled = false, filesLabel = "Files" }: Props) {
+export function FilePicker({
+  kind,
+  picked,
+  onPick,
+  disabled = false,
+  filesLabel = "Files",
+}: Props) {
   const [over, setOver] = useState(false);
   const [dropError, setDropError] = useState<string | null>(null);
   const { kept, leftOut } = splitSelection(kind, picked);
@@ -33,38 +46,64 @@ export function FilePicker({ kind, picked, onPick, disabled = false, filesLabel 
     setDropError(null);
     droppedFiles([...e.dataTransfer.items])
       .then((files) => onPick(files))
-      .catch(() => setDropError("The dropped folder could not be read; choose it with \"Choose folder\" instead."));
+      .catch(() =>
+        setDropError(
+          'The dropped folder could not be read; choose it with "Choose folder" instead.',
+        ),
+      );
   };
 
   return (
     <div class="file-picker">
-      <div class={`drop-zone${over ? " over" : ""}`}
+      <div
+        class={`drop-zone${over ? " over" : ""}`}
         onDragOver={(e) => {
           e.preventDefault();
           setOver(true);
         }}
         onDragLeave={() => setOver(false)}
-        onDrop={onDrop}>
+        onDrop={onDrop}
+      >
         <label class="button">
           Choose files
-          <input type="file" multiple class="visually-hidden" aria-label={filesLabel} disabled={disabled}
-            onChange={(e) => choose(e.currentTarget)} />
+          <input
+            type="file"
+            multiple
+            class="visually-hidden"
+            aria-label={filesLabel}
+            disabled={disabled}
+            onChange={(e) => choose(e.currentTarget)}
+          />
         </label>
         <label class="button">
           Choose folder
-          <input type="file" multiple class="visually-hidden" aria-label="Folder" disabled={disabled}
+          <input
+            type="file"
+            multiple
+            class="visually-hidden"
+            aria-label="Folder"
+            disabled={disabled}
             {...{ webkitdirectory: true }}
-            onChange={(e) => choose(e.currentTarget)} />
+            onChange={(e) => choose(e.currentTarget)}
+          />
         </label>
         <span class="muted">or drop files or a folder here</span>
       </div>
       {picked.length > 0 && (
         <div class="selection" role="status" aria-label="Selected files">
-          <p>{kept.length ? `To upload: ${describeSelection(kept)}` : "Nothing to upload: none of these files can be used."}</p>
+          <p>
+            {kept.length
+              ? `To upload: ${describeSelection(kept)}`
+              : "Nothing to upload: none of these files can be used."}
+          </p>
           {leftOut.length > 0 && <p class="muted left-out">{leftOutText(leftOut)}.</p>}
         </div>
       )}
-      {dropError && <p role="alert" class="error">{dropError}</p>}
+      {dropError && (
+        <p role="alert" class="error">
+          {dropError}
+        </p>
+      )}
     </div>
   );
 }

@@ -61,7 +61,9 @@ export function ImageAdjustMenu({ value, onChange }: Props) {
           max={PERCENT_RANGE.max}
           step={PERCENT_RANGE.step}
           value={percent}
-          onInput={(e) => onChange({ ...value, [key]: Number((e.target as HTMLInputElement).value) / 100 })}
+          onInput={(e) =>
+            onChange({ ...value, [key]: Number((e.target as HTMLInputElement).value) / 100 })
+          }
         />
         <output>{percent}%</output>
       </label>

@@ -3,7 +3,13 @@
  * from file". */
 import { useState } from "preact/hooks";
 import type { JobRead } from "../core/adminTypes";
-import { duplicateText, importStatus, summarizeImport, type ImportResult, type ImportStatus } from "../core/transferApi";
+import {
+  duplicateText,
+  importStatus,
+  summarizeImport,
+  type ImportResult,
+  type ImportStatus,
+} from "../core/transferApi";
 import { errorText, transfer } from "./api";
 import { usePoll } from "./usePoll";
 
@@ -26,7 +32,8 @@ export function useImportJob(onEnd?: (job: JobRead) => void): ImportJob {
   const [job, setJob] = useState<JobRead | null>(null);
   const [refused, setRefused] = useState<string | null>(null);
   const [uploading, setUploading] = useState(false);
-  const status = refused !== null ? { state: "failed" as const, error: refused } : job && importStatus(job);
+  const status =
+    refused !== null ? { state: "failed" as const, error: refused } : job && importStatus(job);
   const running = status?.state === "running";
 
   usePoll(
@@ -63,15 +70,35 @@ export function useImportJob(onEnd?: (job: JobRead) => void): ImportJob {
 }
 
 /** The bar and message while the job runs; nothing before or after. */
-export function ImportProgress({ status, uploading }: { status: ImportStatus | null; uploading: boolean }) {
-  if (uploading) return <p class="muted import-progress" role="status">Uploading…</p>;
+export function ImportProgress({
+  status,
+  uploading,
+}: {
+  status: ImportStatus | null;
+  uploading: boolean;
+}) {
+  if (uploading)
+    return (
+      <p class="muted import-progress" role="status">
+        Uploading…
+      </p>
+    );
   if (status?.state !== "running") return null;
   const { step, total, text } = status;
   return (
     <div class="import-progress" role="status" aria-label="Import progress">
-      <div class="progress" role="progressbar" aria-label="Import progress bar" aria-valuemin={0}
-        aria-valuemax={total} aria-valuenow={step}>
-        <div class="progress-bar" style={{ width: `${total ? Math.min(100, (100 * step) / total) : 0}%` }} />
+      <div
+        class="progress"
+        role="progressbar"
+        aria-label="Import progress bar"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={step}
+      >
+        <div
+          class="progress-bar"
+          style={{ width: `${total ? Math.min(100, (100 * step) / total) : 0}%` }}
+        />
       </div>
       <p class="muted">{text}</p>
     </div>
@@ -88,13 +115,17 @@ export function ImportReport({ result }: { result: ImportResult }) {
         <details open={result.duplicates.length <= 5}>
           <summary>Duplicates (already in the project, not stored again)</summary>
           <ul aria-label="Duplicates">
-            {result.duplicates.map((d) => <li key={d.filename}>{duplicateText(d)}</li>)}
+            {result.duplicates.map((d) => (
+              <li key={d.filename}>{duplicateText(d)}</li>
+            ))}
           </ul>
         </details>
       )}
       {result.notes.length > 0 && (
         <ul class="import-notes" aria-label="Import notes">
-          {result.notes.map((n, i) => <li key={i}>{n}</li>)}
+          {result.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
         </ul>
       )}
     </div>

@@ -7,7 +7,13 @@ import { api, errorText } from "./api";
  * Email + password signing in through `api.login` (which keeps the new CSRF token); the login
  * page and the annotator's "session expired" dialog both use it. `children` go above the fields.
  */
-export function LoginForm({ label, submitText, initialEmail = "", onLoggedIn, children }: {
+export function LoginForm({
+  label,
+  submitText,
+  initialEmail = "",
+  onLoggedIn,
+  children,
+}: {
   label: string;
   submitText: string;
   initialEmail?: string;
@@ -37,16 +43,35 @@ export function LoginForm({ label, submitText, initialEmail = "", onLoggedIn, ch
       {children}
       <label>
         Email
-        <input type="email" name="email" autoComplete="username" required value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)} />
+        <input
+          type="email"
+          name="email"
+          autoComplete="username"
+          required
+          value={email}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
       </label>
       <label>
         Password
-        <input type="password" name="password" autoComplete="current-password" required value={password}
-          autoFocus={initialEmail !== ""} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <input
+          type="password"
+          name="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          autoFocus={initialEmail !== ""}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
       </label>
-      {error && <p role="alert" class="error">{error}</p>}
-      <button type="submit" class="primary" disabled={busy}>{submitText}</button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        {submitText}
+      </button>
     </form>
   );
 }

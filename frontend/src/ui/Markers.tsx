@@ -58,8 +58,15 @@ export function Markers({ schema, points, predictions, active, allLabels, drag, 
     const sb = toScreen(qb);
     const tentative = !pa || !pb; // a bone to a prediction is drawn dashed and faint
     return [
-      <line key={`bone-${k}`} class={tentative ? "bone tentative" : "bone"} x1={sa.x} y1={sa.y} x2={sb.x} y2={sb.y}
-        stroke={colorOf.get(a) ?? "#fff"} />,
+      <line
+        key={`bone-${k}`}
+        class={tentative ? "bone tentative" : "bone"}
+        x1={sa.x}
+        y1={sa.y}
+        x2={sb.x}
+        y2={sb.y}
+        stroke={colorOf.get(a) ?? "#fff"}
+      />,
     ];
   });
 
@@ -71,12 +78,24 @@ export function Markers({ schema, points, predictions, active, allLabels, drag, 
     const color = confidenceColor(pred.confidence);
     const d = R + 5;
     return [
-      <g key={`pred-${p.name}`} class={`marker prediction${i === active ? " active" : ""}`} data-index={i} data-kind="prediction"
-        data-name={p.name} aria-label={`${p.name} predicted, confidence ${Math.round(pred.confidence * 100)}%`} role="img">
+      <g
+        key={`pred-${p.name}`}
+        class={`marker prediction${i === active ? " active" : ""}`}
+        data-index={i}
+        data-kind="prediction"
+        data-name={p.name}
+        aria-label={`${p.name} predicted, confidence ${Math.round(pred.confidence * 100)}%`}
+        role="img"
+      >
         <title>{`${p.name}: predicted, confidence ${pred.confidence.toFixed(2)}`}</title>
         <circle class="hit" cx={s.x} cy={s.y} r={R * 2} />
-        <polygon points={`${s.x},${s.y - d} ${s.x + d},${s.y} ${s.x},${s.y + d} ${s.x - d},${s.y}`}
-          fill="rgba(0,0,0,0.15)" stroke={color} stroke-width={2.5} stroke-dasharray="5 3" />
+        <polygon
+          points={`${s.x},${s.y - d} ${s.x + d},${s.y} ${s.x},${s.y + d} ${s.x - d},${s.y}`}
+          fill="rgba(0,0,0,0.15)"
+          stroke={color}
+          stroke-width={2.5}
+          stroke-dasharray="5 3"
+        />
         <circle cx={s.x} cy={s.y} r={3} fill={colorOf.get(p.name) ?? "#fff"} />
         {i === active && <circle class="active-ring" cx={s.x} cy={s.y} r={R + 9} />}
       </g>,
@@ -92,19 +111,51 @@ export function Markers({ schema, points, predictions, active, allLabels, drag, 
     const fromPrediction = p.source === "prediction" && !(drag && drag.index === i);
     const fill = occluded ? "rgba(0,0,0,0.35)" : color;
     return [
-      <g key={`pt-${p.name}`} class={`marker point${i === active ? " active" : ""}`} data-index={i} data-kind="point"
-        data-name={p.name} data-visibility={p.visibility} data-source={p.source}
-        aria-label={`${p.name} ${p.visibility}${p.source === "prediction" ? " (accepted prediction)" : ""}`} role="img">
+      <g
+        key={`pt-${p.name}`}
+        class={`marker point${i === active ? " active" : ""}`}
+        data-index={i}
+        data-kind="point"
+        data-name={p.name}
+        data-visibility={p.visibility}
+        data-source={p.source}
+        aria-label={`${p.name} ${p.visibility}${p.source === "prediction" ? " (accepted prediction)" : ""}`}
+        role="img"
+      >
         <title>{`${p.name}: ${p.visibility}${fromPrediction ? ", accepted prediction" : ""}`}</title>
         <circle class="hit" cx={s.x} cy={s.y} r={R * 2} />
         {/* An occluded point has a white halo under its dashed ring, so it shows on dark frames too. */}
-        {occluded && <circle class="occluded-halo" cx={s.x} cy={s.y} r={R + 1} fill="none" stroke="#fff" stroke-width={5} />}
+        {occluded && (
+          <circle
+            class="occluded-halo"
+            cx={s.x}
+            cy={s.y}
+            r={R + 1}
+            fill="none"
+            stroke="#fff"
+            stroke-width={5}
+          />
+        )}
         {fromPrediction ? (
-          <rect x={s.x - R} y={s.y - R} width={2 * R} height={2 * R} fill={fill} stroke={occluded ? color : "#fff"}
-            stroke-width={occluded ? 2.5 : 1.5} />
+          <rect
+            x={s.x - R}
+            y={s.y - R}
+            width={2 * R}
+            height={2 * R}
+            fill={fill}
+            stroke={occluded ? color : "#fff"}
+            stroke-width={occluded ? 2.5 : 1.5}
+          />
         ) : (
-          <circle cx={s.x} cy={s.y} r={R} fill={fill} stroke={occluded ? color : "#fff"} stroke-width={occluded ? 2.5 : 1.5}
-            stroke-dasharray={occluded ? "3 2" : undefined} />
+          <circle
+            cx={s.x}
+            cy={s.y}
+            r={R}
+            fill={fill}
+            stroke={occluded ? color : "#fff"}
+            stroke-width={occluded ? 2.5 : 1.5}
+            stroke-dasharray={occluded ? "3 2" : undefined}
+          />
         )}
         {i === active && <circle class="active-ring" cx={s.x} cy={s.y} r={R + 5} />}
       </g>,
@@ -112,7 +163,9 @@ export function Markers({ schema, points, predictions, active, allLabels, drag, 
   });
 
   const labelled = allLabels ? points.map((_, i) => i) : [active];
-  const labels = labelled.map((i) => labelFor(points, predictions, i, i === active, placed, toScreen));
+  const labels = labelled.map((i) =>
+    labelFor(points, predictions, i, i === active, placed, toScreen),
+  );
   return (
     <>
       <g class="bones">{bones}</g>
@@ -137,8 +190,13 @@ function labelFor(
   if (!xy) return null;
   const s = toScreen(xy);
   return (
-    <text key={`label-${p.name}`} class={isActive ? "marker-label active" : "marker-label"} x={s.x + 14} y={s.y - 10}
-      data-name={p.name}>
+    <text
+      key={`label-${p.name}`}
+      class={isActive ? "marker-label active" : "marker-label"}
+      x={s.x + 14}
+      y={s.y - 10}
+      data-name={p.name}
+    >
       {p.name}
     </text>
   );

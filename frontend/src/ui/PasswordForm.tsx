@@ -42,22 +42,52 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
     <form class="password-form" onSubmit={submit} aria-label="Change password">
       <label>
         Current password
-        <input type="password" name="current-password" autoComplete="current-password" required
-          value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
+        <input
+          type="password"
+          name="current-password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onInput={(e) => setCurrent(e.currentTarget.value)}
+        />
       </label>
       <label>
         New password
-        <input type="password" name="new-password" autoComplete="new-password" required
-          minLength={MIN_LENGTH} value={next} onInput={(e) => setNext(e.currentTarget.value)} />
+        <input
+          type="password"
+          name="new-password"
+          autoComplete="new-password"
+          required
+          minLength={MIN_LENGTH}
+          value={next}
+          onInput={(e) => setNext(e.currentTarget.value)}
+        />
       </label>
       <label>
         Repeat new password
-        <input type="password" name="repeat-password" autoComplete="new-password" required
-          minLength={MIN_LENGTH} value={repeat} onInput={(e) => setRepeat(e.currentTarget.value)} />
+        <input
+          type="password"
+          name="repeat-password"
+          autoComplete="new-password"
+          required
+          minLength={MIN_LENGTH}
+          value={repeat}
+          onInput={(e) => setRepeat(e.currentTarget.value)}
+        />
       </label>
-      {error && <p role="alert" class="error">{error}</p>}
-      {message && <p role="status" class="message">{message}</p>}
-      <button type="submit" class="primary" disabled={busy}>Change password</button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {message && (
+        <p role="status" class="message">
+          {message}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        Change password
+      </button>
     </form>
   );
 }

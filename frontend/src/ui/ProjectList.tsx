@@ -17,16 +17,25 @@ export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () =
       <Header user={user} onLogout={onLogout} />
       <main class="content">
         <h1>Projects</h1>
-        {error && <p role="alert" class="error">{error}</p>}
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
         {projects === null && !error && <p class="loading">Loading…</p>}
         {user.role === "admin" && <NewProject onCreated={load} />}
         {projects?.length === 0 && (
-          <p>No projects yet.{user.role === "admin" ? " Create one above." : " An admin creates them."}</p>
+          <p>
+            No projects yet.
+            {user.role === "admin" ? " Create one above." : " An admin creates them."}
+          </p>
         )}
         <ul class="project-list" aria-label="Projects">
           {projects?.map((p) => (
             <li key={p.id} class="project-card">
-              <a href={`/projects/${p.id}`} onClick={linkClick}><h2>{p.name}</h2></a>
+              <a href={`/projects/${p.id}`} onClick={linkClick}>
+                <h2>{p.name}</h2>
+              </a>
               {p.description && <p>{p.description}</p>}
               <p class="muted">
                 {p.keypoint_schema.keypoints.length} keypoints · {p.counts.total} images

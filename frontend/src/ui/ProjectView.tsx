@@ -21,7 +21,15 @@ export const STATE_LABEL: Record<ImageState, string> = {
 const PAGE = 60;
 const SEARCH_DELAY_MS = 250;
 
-export function ProjectView({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
+export function ProjectView({
+  projectId,
+  user,
+  onLogout,
+}: {
+  projectId: number;
+  user: UserRead;
+  onLogout: () => void;
+}) {
   const [project, setProject] = useState<ProjectRead | null>(null);
   const [images, setImages] = useState<ImageRead[]>([]);
   const [total, setTotal] = useState(0);
@@ -44,10 +52,18 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
       const request = ++latest.current;
       try {
         const filter = {
-          state: state || undefined, split: split || undefined, name, offset, limit: PAGE,
-          videoId: videoId === "" ? undefined : videoId, byVideo: grouped,
+          state: state || undefined,
+          split: split || undefined,
+          name,
+          offset,
+          limit: PAGE,
+          videoId: videoId === "" ? undefined : videoId,
+          byVideo: grouped,
         };
-        const [p, page] = await Promise.all([api.getProject(projectId), api.listImages(projectId, filter)]);
+        const [p, page] = await Promise.all([
+          api.getProject(projectId),
+          api.listImages(projectId, filter),
+        ]);
         if (request !== latest.current) return; // a newer search or filter answered or will
         setProject(p);
         setTotal(page.total);
@@ -89,13 +105,19 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
     setMessage(null);
     setError(null);
     if (kept.length === 0) {
-      if (leftOut.length) setError(`Nothing uploaded: none of these files is an image or a zip. ${leftOutText(leftOut)}.`);
+      if (leftOut.length)
+        setError(
+          `Nothing uploaded: none of these files is an image or a zip. ${leftOutText(leftOut)}.`,
+        );
       input.value = "";
       return;
     }
     setUploading(true);
     try {
-      const res = await api.uploadImages(projectId, kept.map((p) => p.file));
+      const res = await api.uploadImages(
+        projectId,
+        kept.map((p) => p.file),
+      );
       const dup = res.duplicates.length ? `, ${res.duplicates.length} duplicate(s) skipped` : "";
       const held = res.created.filter((i) => i.split === "validation").length;
       const split = held
@@ -125,7 +147,10 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
   return (
     <div class="page">
       <Header user={user} onLogout={onLogout}>
-        <a href="/" onClick={linkClick}>Projects</a> / <strong>{project?.name ?? "…"}</strong>
+        <a href="/" onClick={linkClick}>
+          Projects
+        </a>{" "}
+        / <strong>{project?.name ?? "…"}</strong>
       </Header>
       <main class="content">
         <section class="project-summary" aria-label="Progress">
@@ -135,7 +160,9 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
               <Progress done={counts.done} total={counts.total} label="Project progress" />
               <ul class="counts" aria-label="Image counts">
                 {STATES.map((s) => (
-                  <li key={s} class={`badge state-${s}`}>{STATE_LABEL[s]}: {counts[s]}</li>
+                  <li key={s} class={`badge state-${s}`}>
+                    {STATE_LABEL[s]}: {counts[s]}
+                  </li>
                 ))}
                 <li class="badge">train: {counts.train}</li>
                 <li class="badge">validation: {counts.validation}</li>
@@ -144,13 +171,26 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
           )}
         </section>
         <section class="toolbar" aria-label="Image tools">
-          <input type="search" class="image-search" placeholder="File name…" aria-label="Search file names"
-            value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+          <input
+            type="search"
+            class="image-search"
+            placeholder="File name…"
+            aria-label="Search file names"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
           <label>
             State
-            <select value={state} onChange={(e) => setState(e.currentTarget.value as ImageState | "")}>
+            <select
+              value={state}
+              onChange={(e) => setState(e.currentTarget.value as ImageState | "")}
+            >
               <option value="">all</option>
-              {STATES.map((s) => <option key={s} value={s}>{STATE_LABEL[s]}</option>)}
+              {STATES.map((s) => (
+                <option key={s} value={s}>
+                  {STATE_LABEL[s]}
+                </option>
+              ))}
             </select>
           </label>
           <label>
@@ -164,39 +204,77 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
           {videos.length > 0 && (
             <label>
               Video
-              <select value={String(videoId)} aria-label="Filter by video"
-                onChange={(e) => setVideoId(e.currentTarget.value === "" ? "" : Number(e.currentTarget.value))}>
+              <select
+                value={String(videoId)}
+                aria-label="Filter by video"
+                onChange={(e) =>
+                  setVideoId(e.currentTarget.value === "" ? "" : Number(e.currentTarget.value))
+                }
+              >
                 <option value="">all images</option>
                 <option value="0">not from a video</option>
-                {videos.map((v) => <option key={v.id} value={String(v.id)}>{v.original_name}</option>)}
+                {videos.map((v) => (
+                  <option key={v.id} value={String(v.id)}>
+                    {v.original_name}
+                  </option>
+                ))}
               </select>
             </label>
           )}
           {user.role !== "viewer" && (
             <label class="button upload">
               {uploading ? "Uploading…" : "Upload images"}
-              <input type="file" multiple accept="image/*,.zip" aria-label="Upload images" disabled={uploading}
-                onChange={(e) => void upload(e.currentTarget)} />
+              <input
+                type="file"
+                multiple
+                accept="image/*,.zip"
+                aria-label="Upload images"
+                disabled={uploading}
+                onChange={(e) => void upload(e.currentTarget)}
+              />
             </label>
           )}
-          <button type="button" class="primary" onClick={() => void start()}>Start annotating</button>
+          <button type="button" class="primary" onClick={() => void start()}>
+            Start annotating
+          </button>
           {secondLabels > 0 && (
-            <a class="button" href={`/projects/${projectId}/second-labels`} onClick={linkClick}>Second labels ({secondLabels} to do)</a>
+            <a class="button" href={`/projects/${projectId}/second-labels`} onClick={linkClick}>
+              Second labels ({secondLabels} to do)
+            </a>
           )}
           {canReview(user) && (
-            <a class="button" href={`/projects/${projectId}/review`} onClick={linkClick}>Review labels</a>
+            <a class="button" href={`/projects/${projectId}/review`} onClick={linkClick}>
+              Review labels
+            </a>
           )}
           {user.role === "admin" && (
-            <a class="button" href={`/projects/${projectId}/admin`} onClick={linkClick}>Admin: model and data</a>
+            <a class="button" href={`/projects/${projectId}/admin`} onClick={linkClick}>
+              Admin: model and data
+            </a>
           )}
         </section>
-        <VideoPanel projectId={projectId} canEdit={user.role !== "viewer"} onVideos={setVideos}
-          onShowFrames={(id) => setVideoId(id)} onFramesAdded={() => void load(0)} />
-        {message && <p role="status" class="message">{message}</p>}
-        {error && <p role="alert" class="error">{error}</p>}
+        <VideoPanel
+          projectId={projectId}
+          canEdit={user.role !== "viewer"}
+          onVideos={setVideos}
+          onShowFrames={(id) => setVideoId(id)}
+          onFramesAdded={() => void load(0)}
+        />
+        {message && (
+          <p role="status" class="message">
+            {message}
+          </p>
+        )}
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
         <p class="muted">
           {total} image(s){state || split || name || videoId !== "" ? " match the filters" : ""}
-          {typeof videoId === "number" && videoId > 0 && `, frames of ${videos.find((v) => v.id === videoId)?.original_name ?? "the video"} in video order`}
+          {typeof videoId === "number" &&
+            videoId > 0 &&
+            `, frames of ${videos.find((v) => v.id === videoId)?.original_name ?? "the video"} in video order`}
         </p>
         {grouped ? (
           groupByVideo(images, videos).map((group) => (
@@ -204,34 +282,63 @@ export function ProjectView({ projectId, user, onLogout }: { projectId: number; 
               <h3 class="image-group-title">
                 {group.title} {group.summary && <span class="muted">{group.summary}</span>}
               </h3>
-              <ImageGrid images={group.images} projectId={projectId} nKeypoints={nKeypoints} label={`Images of ${group.title}`} />
+              <ImageGrid
+                images={group.images}
+                projectId={projectId}
+                nKeypoints={nKeypoints}
+                label={`Images of ${group.title}`}
+              />
             </section>
           ))
         ) : (
           <ImageGrid images={images} projectId={projectId} nKeypoints={nKeypoints} label="Images" />
         )}
         {images.length < total && (
-          <button type="button" onClick={() => void load(images.length)}>Load more</button>
+          <button type="button" onClick={() => void load(images.length)}>
+            Load more
+          </button>
         )}
       </main>
     </div>
   );
 }
 
-function ImageGrid({ images, projectId, nKeypoints, label }: {
-  images: readonly ImageRead[]; projectId: number; nKeypoints: number; label: string;
+function ImageGrid({
+  images,
+  projectId,
+  nKeypoints,
+  label,
+}: {
+  images: readonly ImageRead[];
+  projectId: number;
+  nKeypoints: number;
+  label: string;
 }) {
   return (
     <ul class="image-grid" aria-label={label}>
       {images.map((img) => (
         <li key={img.id} class="image-card">
-          <a href={`/projects/${projectId}/images/${img.id}`} onClick={linkClick} aria-label={`Open ${img.original_name}`}>
+          <a
+            href={`/projects/${projectId}/images/${img.id}`}
+            onClick={linkClick}
+            aria-label={`Open ${img.original_name}`}
+          >
             <img src={api.thumbnailUrl(img.id)} alt="" loading="lazy" width={256} height={256} />
             <span class={`badge state-${img.state}`}>{STATE_LABEL[img.state]}</span>
-            {img.reviewed_at && <span class="badge reviewed" title="A reviewer accepted or corrected these labels">reviewed</span>}
-            <span class="image-name" title={img.original_name}>{img.original_name}</span>
-            <span class="muted">{img.labeled_count}/{nKeypoints} · {img.split}</span>
-            {img.frame_index != null && <span class="muted frame-of">🎞 frame {img.frame_index}</span>}
+            {img.reviewed_at && (
+              <span class="badge reviewed" title="A reviewer accepted or corrected these labels">
+                reviewed
+              </span>
+            )}
+            <span class="image-name" title={img.original_name}>
+              {img.original_name}
+            </span>
+            <span class="muted">
+              {img.labeled_count}/{nKeypoints} · {img.split}
+            </span>
+            {img.frame_index != null && (
+              <span class="muted frame-of">🎞 frame {img.frame_index}</span>
+            )}
           </a>
         </li>
       ))}

@@ -9,7 +9,14 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ConflictError } from "../core/api";
 import { colorsByName } from "../core/colors";
 import { ReviewApi, type Decision } from "../core/reviewApi";
-import { cropAround, flipPartner, reasonTitle, ReviewQueue, reviewKeyAction, type XY } from "../core/reviewQueue";
+import {
+  cropAround,
+  flipPartner,
+  reasonTitle,
+  ReviewQueue,
+  reviewKeyAction,
+  type XY,
+} from "../core/reviewQueue";
 import type { AnnotationRead, ImageRead, Point, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
 import { Header } from "./Header";
@@ -28,7 +35,15 @@ interface Shown {
   annotation: AnnotationRead;
 }
 
-export function Review({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
+export function Review({
+  projectId,
+  user,
+  onLogout,
+}: {
+  projectId: number;
+  user: UserRead;
+  onLogout: () => void;
+}) {
   const [queue] = useState(() => new ReviewQueue()); // mutated in place; `redraw` re-renders
   const [, setTick] = useState(0);
   const redraw = () => setTick((t) => t + 1);
@@ -61,11 +76,16 @@ export function Review({ projectId, user, onLogout }: { projectId: number; user:
     if (!item) return setShown(null);
     let live = true;
     setFixPoint(null);
-    Promise.all([api.getImage(item.suspect.image_id), api.getAnnotation(item.suspect.image_id)]).then(
+    Promise.all([
+      api.getImage(item.suspect.image_id),
+      api.getAnnotation(item.suspect.image_id),
+    ]).then(
       ([image, annotation]) => {
         if (!live) return;
         if (annotation.version !== item.version && item.decision === null) {
-          setMessage(`${item.suspect.image_name} was saved by someone else since it was flagged; skipped.`);
+          setMessage(
+            `${item.suspect.image_name} was saved by someone else since it was flagged; skipped.`,
+          );
           queue.dropImage(item.suspect.image_id);
           return redraw();
         }
@@ -79,8 +99,10 @@ export function Review({ projectId, user, onLogout }: { projectId: number; user:
   }, [itemKey]); // the key names the item and the version it needs
 
   const allowed = canReview(user);
-  const partner = item && project ? flipPartner(project.keypoint_schema, item.suspect.keypoint) : null;
-  const ready = shown !== null && item !== null && shown.annotation.image_id === item.suspect.image_id;
+  const partner =
+    item && project ? flipPartner(project.keypoint_schema, item.suspect.keypoint) : null;
+  const ready =
+    shown !== null && item !== null && shown.annotation.image_id === item.suspect.image_id;
 
   const decide = async (decision: Decision, keypoints?: Point[]) => {
     if (!item || busy || !ready) return;
@@ -88,7 +110,12 @@ export function Review({ projectId, user, onLogout }: { projectId: number; user:
     setError(null);
     const { image_id: imageId, image_name: name, keypoint } = item.suspect;
     try {
-      const body = { version: item.version, decision, keypoint, ...(keypoints ? { keypoints } : {}) };
+      const body = {
+        version: item.version,
+        decision,
+        keypoint,
+        ...(keypoints ? { keypoints } : {}),
+      };
       const saved = await reviewApi.review(imageId, body);
       queue.decide(decision, saved.annotation.version);
       setMessage(`${DONE_WORDS[decision]} ${keypoint} on ${name}.`);
@@ -105,7 +132,9 @@ export function Review({ projectId, user, onLogout }: { projectId: number; user:
     }
   };
 
-  const current = ready ? shown.annotation.keypoints.find((p) => p.name === item.suspect.keypoint) : undefined;
+  const current = ready
+    ? shown.annotation.keypoints.find((p) => p.name === item.suspect.keypoint)
+    : undefined;
   const saveFix = () => {
     if (!fixPoint || !current) return;
     const visibility = current.visibility === "unlabeled" ? "visible" : current.visibility;
@@ -141,62 +170,137 @@ export function Review({ projectId, user, onLogout }: { projectId: number; user:
   return (
     <div class="page">
       <Header user={user} onLogout={onLogout}>
-        <a href="/" onClick={linkClick}>Projects</a> /{" "}
-        <a href={`/projects/${projectId}`} onClick={linkClick}>{project?.name ?? "…"}</a> / <strong>Review</strong>
+        <a href="/" onClick={linkClick}>
+          Projects
+        </a>{" "}
+        /{" "}
+        <a href={`/projects/${projectId}`} onClick={linkClick}>
+          {project?.name ?? "…"}
+        </a>{" "}
+        / <strong>Review</strong>
       </Header>
       <main class="content review">
         <h1>Review suspect labels</h1>
-        {!allowed && <p role="alert" class="error">Reviewing needs the reviewer or admin role; you are {user.role}.</p>}
+        {!allowed && (
+          <p role="alert" class="error">
+            Reviewing needs the reviewer or admin role; you are {user.role}.
+          </p>
+        )}
         {loaded && allowed && (
           <p class="muted" aria-label="Review progress">
             {queue.decided} decided in this session · {queue.undecided} open
             {item && ` · suspect ${queue.position + 1} of ${queue.length}`}
           </p>
         )}
-        {message && <p role="status" class="message">{message}</p>}
-        {error && <p role="alert" class="error">{error}</p>}
+        {message && (
+          <p role="status" class="message">
+            {message}
+          </p>
+        )}
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
         {loaded && allowed && !item && <p>No suspect labels are open: nothing to review.</p>}
-        {loaded && item && queue.undecided === 0 && <p>Every suspect is decided. J and K walk back through them.</p>}
+        {loaded && item && queue.undecided === 0 && (
+          <p>Every suspect is decided. J and K walk back through them.</p>
+        )}
         {item && project && allowed && (
           <section class="review-item" aria-label="Suspect">
             <div class="review-view">
               {ready ? (
-                <SuspectView shown={shown} keypoint={item.suspect.keypoint} partner={partner} predicted={item.suspect.predicted}
-                  colors={colorsByName(project.keypoint_schema.keypoints)} fixPoint={fixPoint} onPlace={setFixPoint} />
-              ) : <p class="loading">Loading…</p>}
+                <SuspectView
+                  shown={shown}
+                  keypoint={item.suspect.keypoint}
+                  partner={partner}
+                  predicted={item.suspect.predicted}
+                  colors={colorsByName(project.keypoint_schema.keypoints)}
+                  fixPoint={fixPoint}
+                  onPlace={setFixPoint}
+                />
+              ) : (
+                <p class="loading">Loading…</p>
+              )}
             </div>
             <div class="review-side">
               <h2>
-                <span data-testid="review-keypoint">{item.suspect.keypoint}</span> on {item.suspect.image_name}
+                <span data-testid="review-keypoint">{item.suspect.keypoint}</span> on{" "}
+                {item.suspect.image_name}
               </h2>
-              <p>Suspicion {Math.round(item.suspect.score * 100)} %{item.decision && <> · <strong>{DONE_WORDS[item.decision]}</strong></>}</p>
+              <p>
+                Suspicion {Math.round(item.suspect.score * 100)} %
+                {item.decision && (
+                  <>
+                    {" "}
+                    · <strong>{DONE_WORDS[item.decision]}</strong>
+                  </>
+                )}
+              </p>
               <ul class="review-reasons" aria-label="Reasons">
                 {item.suspect.reasons.map((r, i) => (
-                  <li key={i}><strong>{reasonTitle(r.kind)}.</strong> {r.detail}</li>
+                  <li key={i}>
+                    <strong>{reasonTitle(r.kind)}.</strong> {r.detail}
+                  </li>
                 ))}
               </ul>
-              <PointsTable label={labelXY(current)} predicted={item.suspect.predicted} fixPoint={fixPoint}
-                color={colorsByName(project.keypoint_schema.keypoints).get(item.suspect.keypoint) ?? "#ef4444"} />
+              <PointsTable
+                label={labelXY(current)}
+                predicted={item.suspect.predicted}
+                fixPoint={fixPoint}
+                color={
+                  colorsByName(project.keypoint_schema.keypoints).get(item.suspect.keypoint) ??
+                  "#ef4444"
+                }
+              />
               <div class="review-actions">
-                <button type="button" disabled={busy || !ready || fixPoint !== null} onClick={() => void decide("accept")}>Accept (A)</button>
-                <button type="button" disabled={busy || !ready || partner === null || fixPoint !== null} onClick={() => void decide("swap")}
-                  title={partner ? `Exchange with ${partner}` : "This keypoint has no flip pair"}>
+                <button
+                  type="button"
+                  disabled={busy || !ready || fixPoint !== null}
+                  onClick={() => void decide("accept")}
+                >
+                  Accept (A)
+                </button>
+                <button
+                  type="button"
+                  disabled={busy || !ready || partner === null || fixPoint !== null}
+                  onClick={() => void decide("swap")}
+                  title={partner ? `Exchange with ${partner}` : "This keypoint has no flip pair"}
+                >
                   Swap with {partner ?? "—"} (S)
                 </button>
                 {fixPoint === null ? (
-                  <button type="button" disabled={busy || !ready} onClick={startFix}>Fix (F)</button>
+                  <button type="button" disabled={busy || !ready} onClick={startFix}>
+                    Fix (F)
+                  </button>
                 ) : (
                   <>
-                    <button type="button" class="primary" disabled={busy} onClick={saveFix}>Save fix (Enter)</button>
-                    <button type="button" onClick={() => setFixPoint(null)}>Cancel (Esc)</button>
+                    <button type="button" class="primary" disabled={busy} onClick={saveFix}>
+                      Save fix (Enter)
+                    </button>
+                    <button type="button" onClick={() => setFixPoint(null)}>
+                      Cancel (Esc)
+                    </button>
                   </>
                 )}
               </div>
-              {fixPoint !== null && <p class="muted">Click or drag on the image to place {item.suspect.keypoint}.</p>}
+              {fixPoint !== null && (
+                <p class="muted">Click or drag on the image to place {item.suspect.keypoint}.</p>
+              )}
               <div class="review-actions">
-                <button type="button" onClick={() => queue.previous() && redraw()}>Previous (K)</button>
-                <button type="button" onClick={() => queue.next() && redraw()}>Next (J)</button>
-                <a class="button" href={`/projects/${projectId}/images/${item.suspect.image_id}`} onClick={linkClick}>Open in the annotator</a>
+                <button type="button" onClick={() => queue.previous() && redraw()}>
+                  Previous (K)
+                </button>
+                <button type="button" onClick={() => queue.next() && redraw()}>
+                  Next (J)
+                </button>
+                <a
+                  class="button"
+                  href={`/projects/${projectId}/images/${item.suspect.image_id}`}
+                  onClick={linkClick}
+                >
+                  Open in the annotator
+                </a>
               </div>
             </div>
           </section>
@@ -211,7 +315,10 @@ function labelXY(p: Point | undefined): XY | null {
 }
 
 function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))
+  );
 }
 
 function fmt(p: { x: number | null; y: number | null } | null): string {
@@ -227,13 +334,35 @@ interface PointsProps {
 
 function PointsTable({ label, predicted, fixPoint, color }: PointsProps) {
   const both = label && predicted && predicted.x !== null && predicted.y !== null;
-  const distance = both ? Math.hypot(label.x - (predicted.x ?? 0), label.y - (predicted.y ?? 0)) : null;
+  const distance = both
+    ? Math.hypot(label.x - (predicted.x ?? 0), label.y - (predicted.y ?? 0))
+    : null;
   return (
     <table class="review-points">
       <tbody>
-        <tr><th><span class="legend-label" style={{ background: color }} /> Label</th><td>{fmt(label)}</td></tr>
-        <tr><th><span class="legend-prediction" style={{ borderColor: color }} /> Prediction</th><td>{fmt(predicted)}{distance !== null && ` (${distance.toFixed(1)} px away)`}</td></tr>
-        {fixPoint && <tr><th><span class="legend-fix" /> New position</th><td>{fmt(fixPoint)}</td></tr>}
+        <tr>
+          <th>
+            <span class="legend-label" style={{ background: color }} /> Label
+          </th>
+          <td>{fmt(label)}</td>
+        </tr>
+        <tr>
+          <th>
+            <span class="legend-prediction" style={{ borderColor: color }} /> Prediction
+          </th>
+          <td>
+            {fmt(predicted)}
+            {distance !== null && ` (${distance.toFixed(1)} px away)`}
+          </td>
+        </tr>
+        {fixPoint && (
+          <tr>
+            <th>
+              <span class="legend-fix" /> New position
+            </th>
+            <td>{fmt(fixPoint)}</td>
+          </tr>
+        )}
       </tbody>
     </table>
   );
@@ -252,15 +381,30 @@ interface ViewProps {
 /** The image cropped around the points (an SVG viewBox in image pixels, so markers and clicks
  * need no second conversion): label = filled circle, prediction = dashed diamond, the flip
  * partner's label = hollow circle, a fix = cross. */
-function SuspectView({ shown, keypoint, partner, predicted, colors, fixPoint, onPlace }: ViewProps) {
+function SuspectView({
+  shown,
+  keypoint,
+  partner,
+  predicted,
+  colors,
+  fixPoint,
+  onPlace,
+}: ViewProps) {
   const { image, annotation } = shown;
   const svg = useRef<SVGSVGElement>(null);
   const dragging = useRef(false);
   const byName = new Map(annotation.keypoints.map((p) => [p.name, p]));
   const label = labelXY(byName.get(keypoint));
   const partnerXY = partner ? labelXY(byName.get(partner)) : null;
-  const guess = predicted && predicted.x !== null && predicted.y !== null ? { x: predicted.x, y: predicted.y } : null;
-  const crop = cropAround([label, guess, partnerXY].filter((p): p is XY => p !== null), image.width, image.height);
+  const guess =
+    predicted && predicted.x !== null && predicted.y !== null
+      ? { x: predicted.x, y: predicted.y }
+      : null;
+  const crop = cropAround(
+    [label, guess, partnerXY].filter((p): p is XY => p !== null),
+    image.width,
+    image.height,
+  );
   const r = crop.w * 0.025;
   const color = colors.get(keypoint) ?? "#ef4444";
 
@@ -269,38 +413,97 @@ function SuspectView({ shown, keypoint, partner, predicted, colors, fixPoint, on
     const ctm = el?.getScreenCTM();
     if (!el || !ctm) return null;
     const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
-    return { x: Math.min(Math.max(pt.x, 0), image.width), y: Math.min(Math.max(pt.y, 0), image.height) };
+    return {
+      x: Math.min(Math.max(pt.x, 0), image.width),
+      y: Math.min(Math.max(pt.y, 0), image.height),
+    };
   };
   const place = (e: PointerEvent) => {
     const xy = fixPoint !== null ? toImage(e) : null;
     if (xy) onPlace(xy);
   };
   return (
-    <svg ref={svg} class={`review-crop${fixPoint ? " fixing" : ""}`} viewBox={`${crop.x} ${crop.y} ${crop.w} ${crop.h}`}
-      role="img" aria-label={`${keypoint}: label and prediction`} data-crop={`${crop.x},${crop.y},${crop.w},${crop.h}`}
-      onPointerDown={(e) => { dragging.current = true; place(e); }}
+    <svg
+      ref={svg}
+      class={`review-crop${fixPoint ? " fixing" : ""}`}
+      viewBox={`${crop.x} ${crop.y} ${crop.w} ${crop.h}`}
+      role="img"
+      aria-label={`${keypoint}: label and prediction`}
+      data-crop={`${crop.x},${crop.y},${crop.w},${crop.h}`}
+      onPointerDown={(e) => {
+        dragging.current = true;
+        place(e);
+      }}
       onPointerMove={(e) => dragging.current && place(e)}
-      onPointerUp={() => { dragging.current = false; }} onPointerLeave={() => { dragging.current = false; }}>
-      <image href={api.viewUrl(image.id)} x={0} y={0} width={image.width} height={image.height} preserveAspectRatio="none" />
+      onPointerUp={() => {
+        dragging.current = false;
+      }}
+      onPointerLeave={() => {
+        dragging.current = false;
+      }}
+    >
+      <image
+        href={api.viewUrl(image.id)}
+        x={0}
+        y={0}
+        width={image.width}
+        height={image.height}
+        preserveAspectRatio="none"
+      />
       {partnerXY && partner && (
         <g class="marker-partner">
-          <circle cx={partnerXY.x} cy={partnerXY.y} r={r} fill="none" stroke={colors.get(partner) ?? "#fff"} stroke-width={r / 3} />
-          <text x={partnerXY.x + r * 1.4} y={partnerXY.y} font-size={r * 1.6} fill="#fff" stroke="#000" stroke-width={r / 10}>{partner}</text>
+          <circle
+            cx={partnerXY.x}
+            cy={partnerXY.y}
+            r={r}
+            fill="none"
+            stroke={colors.get(partner) ?? "#fff"}
+            stroke-width={r / 3}
+          />
+          <text
+            x={partnerXY.x + r * 1.4}
+            y={partnerXY.y}
+            font-size={r * 1.6}
+            fill="#fff"
+            stroke="#000"
+            stroke-width={r / 10}
+          >
+            {partner}
+          </text>
         </g>
       )}
       {guess && (
-        <path class="marker-prediction" d={`M ${guess.x} ${guess.y - r * 1.4} l ${r * 1.4} ${r * 1.4} l ${-r * 1.4} ${r * 1.4} l ${-r * 1.4} ${-r * 1.4} z`}
-          fill="none" stroke={color} stroke-width={r / 3} stroke-dasharray={`${r / 2} ${r / 3}`} />
+        <path
+          class="marker-prediction"
+          d={`M ${guess.x} ${guess.y - r * 1.4} l ${r * 1.4} ${r * 1.4} l ${-r * 1.4} ${r * 1.4} l ${-r * 1.4} ${-r * 1.4} z`}
+          fill="none"
+          stroke={color}
+          stroke-width={r / 3}
+          stroke-dasharray={`${r / 2} ${r / 3}`}
+        />
       )}
       {label && (
         <g class="marker-label">
           <circle cx={label.x} cy={label.y} r={r} fill={color} stroke="#fff" stroke-width={r / 4} />
-          <text x={label.x + r * 1.4} y={label.y - r} font-size={r * 1.6} fill="#fff" stroke="#000" stroke-width={r / 10}>{keypoint}</text>
+          <text
+            x={label.x + r * 1.4}
+            y={label.y - r}
+            font-size={r * 1.6}
+            fill="#fff"
+            stroke="#000"
+            stroke-width={r / 10}
+          >
+            {keypoint}
+          </text>
         </g>
       )}
       {fixPoint && (
-        <path class="marker-fix" d={`M ${fixPoint.x - r * 1.5} ${fixPoint.y} h ${r * 3} M ${fixPoint.x} ${fixPoint.y - r * 1.5} v ${r * 3}`}
-          stroke="#fde047" stroke-width={r / 3} />
+        <path
+          class="marker-fix"
+          d={`M ${fixPoint.x - r * 1.5} ${fixPoint.y} h ${r * 3} M ${fixPoint.x} ${fixPoint.y - r * 1.5} v ${r * 3}`}
+          stroke="#fde047"
+          stroke-width={r / 3}
+        />
       )}
     </svg>
   );

@@ -5,7 +5,13 @@
  * and opens the next image. Rules in `core/agreement.ts`.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { AgreementApi, clearPoint, placePoint, startingPoints, type SecondLabelRead } from "../core/agreement";
+import {
+  AgreementApi,
+  clearPoint,
+  placePoint,
+  startingPoints,
+  type SecondLabelRead,
+} from "../core/agreement";
 import { colorsByName } from "../core/colors";
 import type { Point, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
@@ -14,7 +20,15 @@ import { linkClick } from "./router";
 
 export const agreementApi = new AgreementApi(api);
 
-export function SecondLabels({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
+export function SecondLabels({
+  projectId,
+  user,
+  onLogout,
+}: {
+  projectId: number;
+  user: UserRead;
+  onLogout: () => void;
+}) {
   const [project, setProject] = useState<ProjectRead | null>(null);
   const [tasks, setTasks] = useState<SecondLabelRead[] | null>(null);
   const [taskId, setTaskId] = useState<number | null>(null);
@@ -39,7 +53,12 @@ export function SecondLabels({ projectId, user, onLogout }: { projectId: number;
   const task = tasks?.find((t) => t.id === taskId) ?? null;
   useEffect(() => {
     if (!task || !project) return;
-    setPoints(startingPoints(project.keypoint_schema.keypoints.map((k) => k.name), task));
+    setPoints(
+      startingPoints(
+        project.keypoint_schema.keypoints.map((k) => k.name),
+        task,
+      ),
+    );
     setSelected(0);
   }, [taskId, project]); // reset only when another task opens, not after each save
 
@@ -73,53 +92,95 @@ export function SecondLabels({ projectId, user, onLogout }: { projectId: number;
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const colors = project ? colorsByName(project.keypoint_schema.keypoints) : new Map<string, string>();
+  const colors = project
+    ? colorsByName(project.keypoint_schema.keypoints)
+    : new Map<string, string>();
   const open = tasks?.filter((t) => t.labeled_at === null).length ?? 0;
   return (
     <div class="page">
       <Header user={user} onLogout={onLogout}>
-        <a href="/" onClick={linkClick}>Projects</a> /{" "}
-        <a href={`/projects/${projectId}`} onClick={linkClick}>{project?.name ?? "…"}</a> / <strong>Second labels</strong>
+        <a href="/" onClick={linkClick}>
+          Projects
+        </a>{" "}
+        /{" "}
+        <a href={`/projects/${projectId}`} onClick={linkClick}>
+          {project?.name ?? "…"}
+        </a>{" "}
+        / <strong>Second labels</strong>
       </Header>
       <main class="content">
         <h1>Second labels</h1>
         <p class="muted">
-          An admin sent you these images to measure how much two annotators agree. Label them as you see them:
-          the first labels and the model's predictions are not shown.
+          An admin sent you these images to measure how much two annotators agree. Label them as you
+          see them: the first labels and the model's predictions are not shown.
         </p>
-        {message && <p role="status" class="message">{message}</p>}
-        {error && <p role="alert" class="error">{error}</p>}
+        {message && (
+          <p role="status" class="message">
+            {message}
+          </p>
+        )}
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
         {tasks && tasks.length === 0 && <p>Nothing was sent to you in this project.</p>}
-        {tasks && tasks.length > 0 && <p aria-label="Second-label progress">{open} of {tasks.length} still to label</p>}
+        {tasks && tasks.length > 0 && (
+          <p aria-label="Second-label progress">
+            {open} of {tasks.length} still to label
+          </p>
+        )}
         {task && project && (
           <section class="review-item" aria-label="Second label">
             <div class="review-view">
-              <BlindImage task={task} points={points} colors={colors}
+              <BlindImage
+                task={task}
+                points={points}
+                colors={colors}
                 onPlace={(x, y) => {
                   const placed = placePoint(points, selected, x, y);
                   setPoints(placed.points);
                   setSelected(placed.next);
-                }} />
+                }}
+              />
             </div>
             <div class="review-side">
               <h2>{task.image_name}</h2>
               <ul class="second-keypoints" role="listbox" aria-label="Keypoints to place">
                 {points.map((p, k) => (
-                  <li key={p.name} role="option" aria-selected={k === selected} data-name={p.name}
-                    class={k === selected ? "selected" : ""} onClick={() => setSelected(k)}>
+                  <li
+                    key={p.name}
+                    role="option"
+                    aria-selected={k === selected}
+                    data-name={p.name}
+                    class={k === selected ? "selected" : ""}
+                    onClick={() => setSelected(k)}
+                  >
                     <span class="swatch" style={{ background: colors.get(p.name) }} /> {p.name}{" "}
-                    <span class="muted">{p.visibility === "unlabeled" ? "not placed" : `${p.x?.toFixed(0)}, ${p.y?.toFixed(0)}`}</span>
+                    <span class="muted">
+                      {p.visibility === "unlabeled"
+                        ? "not placed"
+                        : `${p.x?.toFixed(0)}, ${p.y?.toFixed(0)}`}
+                    </span>
                   </li>
                 ))}
               </ul>
               <div class="review-actions">
-                <button type="button" onClick={() => setPoints(clearPoint(points, selected))}>Clear {names[selected]}</button>
-                <button type="button" class="primary" disabled={busy} onClick={() => void save()}>Save (Enter)</button>
+                <button type="button" onClick={() => setPoints(clearPoint(points, selected))}>
+                  Clear {names[selected]}
+                </button>
+                <button type="button" class="primary" disabled={busy} onClick={() => void save()}>
+                  Save (Enter)
+                </button>
               </div>
               <ul class="second-tasks" aria-label="Images sent to you">
                 {tasks?.map((t) => (
                   <li key={t.id}>
-                    <button type="button" aria-pressed={t.id === taskId} onClick={() => setTaskId(t.id)}>
+                    <button
+                      type="button"
+                      aria-pressed={t.id === taskId}
+                      onClick={() => setTaskId(t.id)}
+                    >
                       {t.image_name} {t.labeled_at ? "✓" : ""}
                     </button>
                   </li>
@@ -133,7 +194,12 @@ export function SecondLabels({ projectId, user, onLogout }: { projectId: number;
   );
 }
 
-function BlindImage({ task, points, colors, onPlace }: {
+function BlindImage({
+  task,
+  points,
+  colors,
+  onPlace,
+}: {
   task: SecondLabelRead;
   points: Point[];
   colors: Map<string, string>;
@@ -149,12 +215,32 @@ function BlindImage({ task, points, colors, onPlace }: {
     onPlace(pt.x, pt.y);
   };
   return (
-    <svg ref={svg} class="review-crop fixing" viewBox={`0 0 ${task.width} ${task.height}`} role="img"
-      aria-label={`${task.image_name} to label`} onClick={click}>
-      <image href={api.viewUrl(task.image_id)} x={0} y={0} width={task.width} height={task.height} />
+    <svg
+      ref={svg}
+      class="review-crop fixing"
+      viewBox={`0 0 ${task.width} ${task.height}`}
+      role="img"
+      aria-label={`${task.image_name} to label`}
+      onClick={click}
+    >
+      <image
+        href={api.viewUrl(task.image_id)}
+        x={0}
+        y={0}
+        width={task.width}
+        height={task.height}
+      />
       {points.map((p) =>
         p.x !== null && p.y !== null ? (
-          <circle key={p.name} cx={p.x} cy={p.y} r={r} fill={colors.get(p.name) ?? "#fff"} stroke="#fff" stroke-width={r / 4} />
+          <circle
+            key={p.name}
+            cx={p.x}
+            cy={p.y}
+            r={r}
+            fill={colors.get(p.name) ?? "#fff"}
+            stroke="#fff"
+            stroke-width={r / 4}
+          />
         ) : null,
       )}
     </svg>

@@ -20,7 +20,13 @@ import {
   type ViewTransform,
 } from "../core/geometry";
 import { isPlaced, nextInStack, predictionByName } from "../core/keypoints";
-import type { ImageRead, KeypointSchema, Point, PredictedPoint, PredictionRead } from "../core/types";
+import type {
+  ImageRead,
+  KeypointSchema,
+  Point,
+  PredictedPoint,
+  PredictionRead,
+} from "../core/types";
 import { Markers, type DragPreview } from "./Markers";
 
 export interface ViewportController {
@@ -48,7 +54,14 @@ interface Props {
 
 type Gesture =
   | { kind: "none" }
-  | { kind: "pan"; start: Vec2; startView: ViewTransform; moved: boolean; button: number; shift: boolean }
+  | {
+      kind: "pan";
+      start: Vec2;
+      startView: ViewTransform;
+      moved: boolean;
+      button: number;
+      shift: boolean;
+    }
   | { kind: "pinch"; startDist: number; startMid: Vec2; startView: ViewTransform }
   | { kind: "drag"; index: number; target: "point" | "prediction"; start: Vec2; moved: boolean };
 
@@ -125,18 +138,30 @@ export function Viewport(props: Props) {
     if (pointers.current.size === 2) {
       const [a, b] = [...pointers.current.values()] as [Vec2, Vec2];
       setDrag(null);
-      gesture.current = { kind: "pinch", startDist: distance(a, b), startMid: midpoint(a, b), startView: viewRef.current };
+      gesture.current = {
+        kind: "pinch",
+        startDist: distance(a, b),
+        startMid: midpoint(a, b),
+        startView: viewRef.current,
+      };
       return;
     }
     if (pointers.current.size > 2) return;
     const hit = (e.target as Element).closest<SVGElement>("[data-index]");
     if (hit && e.button === 0) {
-      const index = Number(hit.dataset["index"]);
-      const target = hit.dataset["kind"] === "prediction" ? "prediction" : "point";
+      const index = Number(hit.dataset.index);
+      const target = hit.dataset.kind === "prediction" ? "prediction" : "point";
       gesture.current = { kind: "drag", index, target, start: at, moved: false };
       return;
     }
-    gesture.current = { kind: "pan", start: at, startView: viewRef.current, moved: false, button: e.button, shift: e.shiftKey };
+    gesture.current = {
+      kind: "pan",
+      start: at,
+      startView: viewRef.current,
+      moved: false,
+      button: e.button,
+      shift: e.shiftKey,
+    };
   };
 
   const onPointerMove = (e: PointerEvent) => {
@@ -148,7 +173,11 @@ export function Viewport(props: Props) {
     if (g.kind === "pinch" && pointers.current.size >= 2) {
       const [a, b] = [...pointers.current.values()] as [Vec2, Vec2];
       const mid = midpoint(a, b);
-      const zoomed = zoomAboutPoint(g.startView, distance(a, b) / Math.max(1, g.startDist), g.startMid);
+      const zoomed = zoomAboutPoint(
+        g.startView,
+        distance(a, b) / Math.max(1, g.startDist),
+        g.startMid,
+      );
       userMoved.current = true;
       setView(panBy(zoomed, mid.x - g.startMid.x, mid.y - g.startMid.y));
     } else if (g.kind === "pan") {
@@ -182,11 +211,16 @@ export function Viewport(props: Props) {
     if (g.kind === "pan" && !g.moved && g.button === 0) {
       const xy = screenToImage(viewRef.current, at);
       const tolerance = 4 / viewRef.current.scale;
-      const inside = xy.x >= -tolerance && xy.y >= -tolerance && xy.x <= image.width + tolerance && xy.y <= image.height + tolerance;
+      const inside =
+        xy.x >= -tolerance &&
+        xy.y >= -tolerance &&
+        xy.x <= image.width + tolerance &&
+        xy.y <= image.height + tolerance;
       if (inside) props.onPlace(xy, g.shift);
     } else if (g.kind === "drag") {
       setDrag(null);
-      if (!g.moved) props.onSelect(nextInStack(markersAt(e.clientX, e.clientY), props.active) ?? g.index);
+      if (!g.moved)
+        props.onSelect(nextInStack(markersAt(e.clientX, e.clientY), props.active) ?? g.index);
       else {
         const xy = screenToImage(viewRef.current, at);
         if (g.target === "point") props.onMove(g.index, xy);
@@ -195,7 +229,9 @@ export function Viewport(props: Props) {
     }
   };
 
-  const predictions: Map<string, PredictedPoint> = props.showPredictions ? predictionByName(props.prediction) : new Map();
+  const predictions: Map<string, PredictedPoint> = props.showPredictions
+    ? predictionByName(props.prediction)
+    : new Map();
   return (
     <div
       ref={box}
@@ -236,13 +272,25 @@ export function Viewport(props: Props) {
           toScreen={(xy) => imageToScreen(view, xy)}
         />
       </svg>
-      {imageError && <p class="viewport-error" role="alert">The image file could not be loaded.</p>}
-      {!imageLoaded && !imageError && <p class="viewport-loading">Loading {image.width}×{image.height} image…</p>}
-      <span class="zoom-level" aria-label="Zoom level">{Math.round(view.scale * 100)}%</span>
+      {imageError && (
+        <p class="viewport-error" role="alert">
+          The image file could not be loaded.
+        </p>
+      )}
+      {!imageLoaded && !imageError && (
+        <p class="viewport-loading">
+          Loading {image.width}×{image.height} image…
+        </p>
+      )}
+      <span class="zoom-level" aria-label="Zoom level">
+        {Math.round(view.scale * 100)}%
+      </span>
       {!isPlaced(props.points[props.active]) && (
         <span class="place-hint">
           Click to place <b>{props.points[props.active]?.name}</b>
-          {predictions.has(props.points[props.active]?.name ?? "") ? " · A accepts the prediction" : ""}
+          {predictions.has(props.points[props.active]?.name ?? "")
+            ? " · A accepts the prediction"
+            : ""}
         </span>
       )}
     </div>
@@ -254,7 +302,7 @@ function markersAt(clientX: number, clientY: number): number[] {
   const stack: number[] = [];
   for (const el of document.elementsFromPoint(clientX, clientY)) {
     const marker = el.closest<SVGElement>(".overlay [data-index]");
-    const index = marker ? Number(marker.dataset["index"]) : NaN;
+    const index = marker ? Number(marker.dataset.index) : NaN;
     if (Number.isInteger(index) && !stack.includes(index)) stack.push(index);
   }
   return stack;

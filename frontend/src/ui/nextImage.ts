@@ -33,13 +33,18 @@ export const queueCache = new QueueCache((projectId) =>
  * end (core/labelingSession). `currentPending`: the current image is not done, so it is still
  * in the queue. Reads further queue pages only while the answer depends on them.
  */
-export async function findNextImage(projectId: number, currentId: number | null, currentPending = false): Promise<number | null> {
+export async function findNextImage(
+  projectId: number,
+  currentId: number | null,
+  currentPending = false,
+): Promise<number | null> {
   const session = labelingSession(projectId);
   const order: number[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const page = offset === 0
-      ? await queueCache.refresh(projectId)
-      : await api.getQueue(projectId, { offset, limit: PAGE, seed: session.seed });
+    const page =
+      offset === 0
+        ? await queueCache.refresh(projectId)
+        : await api.getQueue(projectId, { offset, limit: PAGE, seed: session.seed });
     if (page === null) return null;
     order.push(...page.items.map((i) => i.image.id));
     const complete = page.items.length < PAGE || offset + PAGE >= page.remaining;

@@ -17,10 +17,14 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 0) return { name: "projects" };
   if (parts[0] === "login" && parts.length === 1) return { name: "login" };
   if (parts[0] === "account" && parts.length === 1) return { name: "account" };
-  if (parts[0] === "projects" && parts.length === 2) return { name: "project", projectId: Number(parts[1]) };
-  if (parts[0] === "projects" && parts[2] === "admin" && parts.length === 3) return { name: "admin", projectId: Number(parts[1]) };
-  if (parts[0] === "projects" && parts[2] === "review" && parts.length === 3) return { name: "review", projectId: Number(parts[1]) };
-  if (parts[0] === "projects" && parts[2] === "second-labels" && parts.length === 3) return { name: "second-labels", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts.length === 2)
+    return { name: "project", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "admin" && parts.length === 3)
+    return { name: "admin", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "review" && parts.length === 3)
+    return { name: "review", projectId: Number(parts[1]) };
+  if (parts[0] === "projects" && parts[2] === "second-labels" && parts.length === 3)
+    return { name: "second-labels", projectId: Number(parts[1]) };
   if (parts[0] === "projects" && parts[2] === "images" && parts.length === 4) {
     return { name: "annotate", projectId: Number(parts[1]), imageId: Number(parts[3]) };
   }
@@ -45,7 +49,8 @@ export function useRoute(): Route {
 
 /** onClick for <a href> links: client-side navigation, but keep ctrl/middle-click "open in new tab". */
 export function linkClick(e: MouseEvent): void {
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+    return;
   const anchor = e.currentTarget as HTMLAnchorElement;
   e.preventDefault();
   navigate(anchor.pathname + anchor.search);

@@ -17,7 +17,13 @@ describe("trainingSeries", () => {
     const s = trainingSeries([
       { phase: "training", total: 10, elapsed_s: 0 },
       { step: 1, total: 10, losses: { heatmap: 2, total: 3 }, elapsed_s: 1 },
-      { step: 2, total: 10, losses: { heatmap: 1.5, total: 2.5, consistency: 0.4 }, val_pck: 0.25, elapsed_s: 2 },
+      {
+        step: 2,
+        total: 10,
+        losses: { heatmap: 1.5, total: 2.5, consistency: 0.4 },
+        val_pck: 0.25,
+        elapsed_s: 2,
+      },
       { predicted: 4, to_predict: 8, elapsed_s: 3 },
     ]);
     expect(s.steps).toEqual([1, 2]);
@@ -47,7 +53,13 @@ describe("trainingSeries", () => {
 });
 
 describe("labelEfficiencyCurves", () => {
-  const point = (id: number, backbone: string, labeled: number, pck: number | null, unlabeled = 0): LabelEfficiencyPoint => ({
+  const point = (
+    id: number,
+    backbone: string,
+    labeled: number,
+    pck: number | null,
+    unlabeled = 0,
+  ): LabelEfficiencyPoint => ({
     model_version_id: id,
     created_at: "2026-01-01T00:00:00Z",
     backbone,
@@ -107,7 +119,14 @@ describe("fitImage", () => {
 describe("trainingOptions", () => {
   it("leaves blank fields to the worker and parses numbers", () => {
     expect(
-      trainingOptions({ backbone: "", inputSize: "", maxSteps: " ", maxMinutes: "", batchSize: "", semiSupervised: true }),
+      trainingOptions({
+        backbone: "",
+        inputSize: "",
+        maxSteps: " ",
+        maxMinutes: "",
+        batchSize: "",
+        semiSupervised: true,
+      }),
     ).toEqual({ semi_supervised: true });
     expect(
       trainingOptions({
@@ -118,7 +137,14 @@ describe("trainingOptions", () => {
         batchSize: "4",
         semiSupervised: false,
       }),
-    ).toEqual({ semi_supervised: false, backbone: "efficientnet_lite0", input_size: 64, max_steps: 8, batch_size: 4, max_minutes: 1.5 });
+    ).toEqual({
+      semi_supervised: false,
+      backbone: "efficientnet_lite0",
+      input_size: 64,
+      max_steps: 8,
+      batch_size: 4,
+      max_minutes: 1.5,
+    });
   });
 });
 
@@ -139,7 +165,16 @@ describe("lossLabel", () => {
 
 describe("worst examples in pixels", () => {
   it("averages the pixel error over keypoints both labeled and predicted", () => {
-    expect(meanErrorPx([[0, 0], [10, 10], null], [[3, 4], [10, 10], [5, 5]])).toBe(2.5);
+    expect(
+      meanErrorPx(
+        [[0, 0], [10, 10], null],
+        [
+          [3, 4],
+          [10, 10],
+          [5, 5],
+        ],
+      ),
+    ).toBe(2.5);
     expect(meanErrorPx([null], [[1, 1]])).toBeNull();
     expect(meanErrorPx(null, null)).toBeNull();
   });

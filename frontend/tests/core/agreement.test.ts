@@ -1,16 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { clearPoint, eligibleAnnotators, formatNormalized, formatPx, placePoint, startingPoints, type SecondLabelRead } from "../../src/core/agreement";
+import {
+  clearPoint,
+  eligibleAnnotators,
+  formatNormalized,
+  formatPx,
+  placePoint,
+  startingPoints,
+  type SecondLabelRead,
+} from "../../src/core/agreement";
 import type { UserRead } from "../../src/core/types";
 
 const names = ["eye_left", "eye_right", "beak"];
 const task = (keypoints: SecondLabelRead["keypoints"]): SecondLabelRead => ({
-  id: 1, image_id: 2, image_name: "a.png", width: 100, height: 80, keypoints, labeled_at: null,
+  id: 1,
+  image_id: 2,
+  image_name: "a.png",
+  width: 100,
+  height: 80,
+  keypoints,
+  labeled_at: null,
 });
 
 describe("second labels", () => {
   it("start unlabeled, or from the annotator's own saved points", () => {
-    expect(startingPoints(names, task(null)).map((p) => p.visibility)).toEqual(["unlabeled", "unlabeled", "unlabeled"]);
-    const own = startingPoints(names, task([{ name: "beak", x: 5, y: 6, visibility: "visible", source: "human" }]));
+    expect(startingPoints(names, task(null)).map((p) => p.visibility)).toEqual([
+      "unlabeled",
+      "unlabeled",
+      "unlabeled",
+    ]);
+    const own = startingPoints(
+      names,
+      task([{ name: "beak", x: 5, y: 6, visibility: "visible", source: "human" }]),
+    );
     expect(own[2]).toMatchObject({ x: 5, y: 6 });
     expect(own[0]?.visibility).toBe("unlabeled");
   });
@@ -34,8 +55,19 @@ describe("second labels", () => {
 
 describe("admin report helpers", () => {
   it("offers only active users who may label", () => {
-    const user = (id: number, role: UserRead["role"], is_active = true) => ({ id, email: `${id}@x`, role, is_active, created_at: "" });
-    const ids = eligibleAnnotators([user(1, "viewer"), user(2, "annotator"), user(3, "reviewer", false), user(4, "admin")]).map((u) => u.id);
+    const user = (id: number, role: UserRead["role"], is_active = true) => ({
+      id,
+      email: `${id}@x`,
+      role,
+      is_active,
+      created_at: "",
+    });
+    const ids = eligibleAnnotators([
+      user(1, "viewer"),
+      user(2, "annotator"),
+      user(3, "reviewer", false),
+      user(4, "admin"),
+    ]).map((u) => u.id);
     expect(ids).toEqual([2, 4]);
   });
   it("formats distances and shows a dash for none", () => {

@@ -12,7 +12,11 @@ function fakeFetch(status: number, body: unknown, seen: { url: string; init: Req
 describe("ApiClient", () => {
   it("sends the CSRF cookie on writes but not reads", async () => {
     const seen: { url: string; init: RequestInit }[] = [];
-    const client = new ApiClient(fakeFetch(200, annotationRead(1, []), seen), "/api/v1", () => "a=1; keyloop_csrf=tok%3D; b=2");
+    const client = new ApiClient(
+      fakeFetch(200, annotationRead(1, []), seen),
+      "/api/v1",
+      () => "a=1; keyloop_csrf=tok%3D; b=2",
+    );
     await client.getAnnotation(7);
     await client.putAnnotation(7, { version: 0, keypoints: [], done: false });
     expect((seen[0]!.init.headers as Record<string, string>)["X-CSRF-Token"]).toBeUndefined();
@@ -22,17 +26,29 @@ describe("ApiClient", () => {
 
   it("lists images by file name only when a name is typed", async () => {
     const seen: { url: string; init: RequestInit }[] = [];
-    const client = new ApiClient(fakeFetch(200, { items: [], total: 0, offset: 0, limit: 60 }, seen), "/api/v1", () => "");
+    const client = new ApiClient(
+      fakeFetch(200, { items: [], total: 0, offset: 0, limit: 60 }, seen),
+      "/api/v1",
+      () => "",
+    );
     await client.listImages(3, { name: " IMG_04&23 ", state: "done", limit: 60 });
     await client.listImages(3, { name: "   " });
-    expect(seen[0]!.url).toBe("/api/v1/projects/3/images?state=done&name=IMG_04%2623&offset=0&limit=60");
+    expect(seen[0]!.url).toBe(
+      "/api/v1/projects/3/images?state=done&name=IMG_04%2623&offset=0&limit=60",
+    );
     expect(seen[1]!.url).toBe("/api/v1/projects/3/images?offset=0&limit=50");
   });
 
   it("turns a 409 version conflict into a ConflictError with the server's copy", async () => {
     const current = annotationRead(4, []);
-    const client = new ApiClient(fakeFetch(409, { detail: "stale", code: "version_conflict", current }, []), "/api/v1", () => "");
-    const err = await client.putAnnotation(7, { version: 1, keypoints: [], done: false }).catch((e: unknown) => e);
+    const client = new ApiClient(
+      fakeFetch(409, { detail: "stale", code: "version_conflict", current }, []),
+      "/api/v1",
+      () => "",
+    );
+    const err = await client
+      .putAnnotation(7, { version: 1, keypoints: [], done: false })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).current.version).toBe(4);
   });
@@ -40,9 +56,17 @@ describe("ApiClient", () => {
   it("returns null for a missing prediction and throws typed errors otherwise", async () => {
     const none = new ApiClient(fakeFetch(200, null, []), "/api/v1", () => "");
     expect(await none.getPrediction(1)).toBeNull();
-    const gone = new ApiClient(fakeFetch(404, { detail: "no image 1", code: "not_found" }, []), "/api/v1", () => "");
+    const gone = new ApiClient(
+      fakeFetch(404, { detail: "no image 1", code: "not_found" }, []),
+      "/api/v1",
+      () => "",
+    );
     expect(await gone.getPrediction(1).catch((e: unknown) => e)).toBeInstanceOf(ApiError);
-    const denied = new ApiClient(fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []), "/api/v1", () => "");
+    const denied = new ApiClient(
+      fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []),
+      "/api/v1",
+      () => "",
+    );
     const err = await denied.getProject(1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe("csrf_failed");
@@ -50,10 +74,18 @@ describe("ApiClient", () => {
 
   it("treats a session already gone as ended, and reports other failures", async () => {
     const seen: { url: string; init: RequestInit }[] = [];
-    const gone = new ApiClient(fakeFetch(404, { detail: "session not found", code: "not_found" }, seen), "/api/v1", () => "");
+    const gone = new ApiClient(
+      fakeFetch(404, { detail: "session not found", code: "not_found" }, seen),
+      "/api/v1",
+      () => "",
+    );
     await expect(gone.endSession(9)).resolves.toBeUndefined();
     expect([seen[0]!.init.method, seen[0]!.url]).toEqual(["DELETE", "/api/v1/auth/sessions/9"]);
-    const denied = new ApiClient(fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []), "/api/v1", () => "");
+    const denied = new ApiClient(
+      fakeFetch(403, { detail: "csrf", code: "csrf_failed" }, []),
+      "/api/v1",
+      () => "",
+    );
     await expect(denied.endSession(9)).rejects.toBeInstanceOf(ApiError);
   });
 

@@ -88,7 +88,10 @@ describe("Autosaver", () => {
     const server = new FakeServer();
     const { saver, place } = setup(server);
     // someone else saved version 1 meanwhile
-    server.stored = annotationRead(1, [visible("eye_left", 50, 50), ...emptyPoints(schema).slice(1)]);
+    server.stored = annotationRead(1, [
+      visible("eye_left", 50, 50),
+      ...emptyPoints(schema).slice(1),
+    ]);
     place(0, 1);
     await vi.advanceTimersByTimeAsync(500);
     expect(saver.status).toBe("conflict");
@@ -111,7 +114,10 @@ describe("Autosaver", () => {
   it("take theirs returns the server copy and saves nothing", async () => {
     const server = new FakeServer();
     const { store, saver, place } = setup(server);
-    server.stored = annotationRead(3, [visible("eye_left", 50, 50), ...emptyPoints(schema).slice(1)]);
+    server.stored = annotationRead(3, [
+      visible("eye_left", 50, 50),
+      ...emptyPoints(schema).slice(1),
+    ]);
     place(0, 1);
     await vi.advanceTimersByTimeAsync(500);
     const theirs = saver.takeTheirs();

@@ -60,7 +60,11 @@ describe("deviceRows", () => {
 
   it("puts this device first and keeps the server's order for the others", () => {
     const rows = deviceRows([session(3), session(1, { current: true }), session(2)], now);
-    expect(rows.map((r) => [r.id, r.current])).toEqual([[1, true], [3, false], [2, false]]);
+    expect(rows.map((r) => [r.id, r.current])).toEqual([
+      [1, true],
+      [3, false],
+      [2, false],
+    ]);
   });
 
   it("says when each other device was last active, no finer than the server records it", () => {
@@ -83,7 +87,9 @@ describe("deviceRows", () => {
 
 describe("otherSessionIds", () => {
   it("is every session but this one", () => {
-    expect(otherSessionIds([session(5), session(6, { current: true }), session(7)])).toEqual([5, 7]);
+    expect(otherSessionIds([session(5), session(6, { current: true }), session(7)])).toEqual([
+      5, 7,
+    ]);
     expect(otherSessionIds([session(6, { current: true })])).toEqual([]);
   });
 });

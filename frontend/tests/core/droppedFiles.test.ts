@@ -3,7 +3,13 @@ import { droppedFiles, type DropItemLike, type FileEntryLike } from "../../src/c
 
 function fileEntry(fullPath: string): FileEntryLike {
   const name = fullPath.split("/").pop()!;
-  return { isFile: true, isDirectory: false, name, fullPath, file: (ok) => ok(new File([fullPath], name)) };
+  return {
+    isFile: true,
+    isDirectory: false,
+    name,
+    fullPath,
+    file: (ok) => ok(new File([fullPath], name)),
+  };
 }
 
 /** A directory whose reader answers `batch` entries at a time, as Chromium's answers 100. */
@@ -33,10 +39,17 @@ const item = (entry: FileEntryLike | null, file: File | null = null): DropItemLi
 
 describe("droppedFiles", () => {
   it("walks dropped folders to the last batch, keeping each file's path below the drop", async () => {
-    const frames = Array.from({ length: 5 }, (_, i) => fileEntry(`/mouse/labeled-data/v1/img00${i}.png`));
+    const frames = Array.from({ length: 5 }, (_, i) =>
+      fileEntry(`/mouse/labeled-data/v1/img00${i}.png`),
+    );
     const mouse = dirEntry("/mouse", [
       fileEntry("/mouse/config.yaml"),
-      dirEntry("/mouse/labeled-data", [dirEntry("/mouse/labeled-data/v1", [fileEntry("/mouse/labeled-data/v1/CollectedData_Ann.csv"), ...frames])]),
+      dirEntry("/mouse/labeled-data", [
+        dirEntry("/mouse/labeled-data/v1", [
+          fileEntry("/mouse/labeled-data/v1/CollectedData_Ann.csv"),
+          ...frames,
+        ]),
+      ]),
     ]);
     const got = await droppedFiles([item(mouse), item(fileEntry("/extra.png"))]);
     expect(got.map((p) => p.path)).toEqual([
@@ -50,7 +63,11 @@ describe("droppedFiles", () => {
 
   it("takes a plain file when the browser gives no entry, and ignores non-file items", async () => {
     const loose = new File(["x"], "a.png");
-    const text: DropItemLike = { kind: "string", webkitGetAsEntry: () => null, getAsFile: () => null };
+    const text: DropItemLike = {
+      kind: "string",
+      webkitGetAsEntry: () => null,
+      getAsFile: () => null,
+    };
     expect((await droppedFiles([item(null, loose), text])).map((p) => p.path)).toEqual(["a.png"]);
   });
 });

@@ -1,20 +1,35 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError, ConflictError } from "../../src/core/api";
 import { classify, EffortCounter } from "../../src/core/effort";
-import { acceptAllAbove, acceptPrediction, emptyPoints, movePoint, placePoint, setVisibility } from "../../src/core/keypoints";
-import { createSession, type AnnotationSession } from "../../src/core/session";
+import {
+  acceptAllAbove,
+  acceptPrediction,
+  emptyPoints,
+  movePoint,
+  placePoint,
+  setVisibility,
+} from "../../src/core/keypoints";
+import { createSession } from "../../src/core/session";
 import type { Patch } from "../../src/core/store";
-import type { AnnotationRead, AnnotationWrite, EffortWrite, Point, PredictionRead } from "../../src/core/types";
+import type {
+  AnnotationRead,
+  AnnotationWrite,
+  EffortWrite,
+  Point,
+  PredictionRead,
+} from "../../src/core/types";
 import { annotationRead, schema, visible } from "../fixtures";
 
 const IMAGE = { width: 100, height: 100 };
 // The model predicts three of the four keypoints (not the tail).
 const PREDICTION: PredictionRead = {
+  image_id: 1,
   model_version_id: 3,
+  created_at: "2026-12-01T00:00:00Z",
   keypoints: [
-    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "eye_right", x: 20, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "beak", x: 15, y: 20, confidence: 0.8, uncertainty: null },
+    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "eye_right", x: 20, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "beak", x: 15, y: 20, confidence: 0.8, uncertainty: null, doubt: null },
   ],
 };
 
@@ -37,10 +52,25 @@ class Server {
   }
 }
 
-const ZERO = { placed: 0, moved: 0, accepted: 0, accepted_revoked: 0, occluded: 0, unlabeled: 0, predicted: 0 };
+const ZERO = {
+  placed: 0,
+  moved: 0,
+  accepted: 0,
+  accepted_revoked: 0,
+  occluded: 0,
+  unlabeled: 0,
+  predicted: 0,
+};
 
-function open(prediction: PredictionRead | null = PREDICTION, server = new Server(), points: Point[] = []) {
-  const session = createSession(server, schema, annotationRead(server.stored.version, points), { delayMs: 100, prediction });
+function open(
+  prediction: PredictionRead | null = PREDICTION,
+  server = new Server(),
+  points: Point[] = [],
+) {
+  const session = createSession(server, schema, annotationRead(server.stored.version, points), {
+    delayMs: 100,
+    prediction,
+  });
   const edit = (patch: Patch | null) => session.store.apply(patch!, "user");
   const save = () => session.saver.flush();
   return { session, server, edit, save, state: () => session.store.current };
@@ -55,14 +85,25 @@ describe("effort counted per save", () => {
     edit(placePoint(state(), 0, { x: 1, y: 1 }, IMAGE));
     edit(placePoint(state(), 1, { x: 2, y: 2 }, IMAGE));
     await save();
-    expect(server.efforts[0]).toMatchObject({ ...ZERO, placed: 2, clicks: 2, model_version_id: null });
+    expect(server.efforts[0]).toMatchObject({
+      ...ZERO,
+      placed: 2,
+      clicks: 2,
+      model_version_id: null,
+    });
   });
 
   it("counts accept-all as accepted untouched, one click, all predicted", async () => {
     const { edit, save, state, server } = open();
     edit(acceptAllAbove(state(), PREDICTION, 0.5, IMAGE));
     await save();
-    expect(server.efforts[0]).toMatchObject({ ...ZERO, accepted: 3, predicted: 3, clicks: 1, model_version_id: 3 });
+    expect(server.efforts[0]).toMatchObject({
+      ...ZERO,
+      accepted: 3,
+      predicted: 3,
+      clicks: 1,
+      model_version_id: 3,
+    });
   });
 
   it("counts a dragged prediction as moved, and the tail, never predicted, as placed", async () => {
@@ -71,7 +112,14 @@ describe("effort counted per save", () => {
     edit(placePoint(state(), 1, { x: 25, y: 12 }, IMAGE)); // the prediction dragged to a better spot
     edit(placePoint(state(), 3, { x: 50, y: 50 }, IMAGE));
     await save();
-    expect(server.efforts[0]).toMatchObject({ ...ZERO, accepted: 1, moved: 1, placed: 1, predicted: 2, clicks: 3 });
+    expect(server.efforts[0]).toMatchObject({
+      ...ZERO,
+      accepted: 1,
+      moved: 1,
+      placed: 1,
+      predicted: 2,
+      clicks: 3,
+    });
   });
 
   it("does not count a keypoint again at a later save unless its outcome changes", async () => {
@@ -101,7 +149,9 @@ describe("effort counted per save", () => {
     await save();
     session.undo.undo();
     await save();
-    expect(server.efforts.map((e) => [e.accepted, e.accepted_revoked, e.moved, e.predicted])).toEqual([
+    expect(
+      server.efforts.map((e) => [e.accepted, e.accepted_revoked, e.moved, e.predicted]),
+    ).toEqual([
       [1, 0, 0, 1],
       [0, 1, 1, 0],
       [1, 0, 0, 0],
@@ -172,7 +222,13 @@ describe("effort counted per save", () => {
 });
 
 describe("classify", () => {
-  const unlabeled: Point = { name: "beak", x: null, y: null, visibility: "unlabeled", source: "human" };
+  const unlabeled: Point = {
+    name: "beak",
+    x: null,
+    y: null,
+    visibility: "unlabeled",
+    source: "human",
+  };
   const human = visible("beak", 5, 5);
   const accepted: Point = { ...human, source: "prediction" };
 

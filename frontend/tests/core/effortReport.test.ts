@@ -4,10 +4,27 @@ import { effortLabel, effortSeries, percentText, secondsText } from "../../src/c
 
 function row(over: Partial<EffortRow>): EffortRow {
   return {
-    model_version_id: null, model_version_number: null, user_id: null, email: null, day: null,
-    saves: 1, images: 1, placed: 0, moved: 0, accepted: 0, accepted_revoked: 0, occluded: 0, unlabeled: 0,
-    predicted: 0, clicks: 0, active_seconds: 0, accepted_untouched_fraction: null,
-    clicks_per_image: 0, seconds_per_image_mean: 0, seconds_per_image_median: 0, ...over,
+    model_version_id: null,
+    model_version_number: null,
+    user_id: null,
+    email: null,
+    day: null,
+    saves: 1,
+    images: 1,
+    placed: 0,
+    moved: 0,
+    accepted: 0,
+    accepted_revoked: 0,
+    occluded: 0,
+    unlabeled: 0,
+    predicted: 0,
+    clicks: 0,
+    active_seconds: 0,
+    accepted_untouched_fraction: null,
+    clicks_per_image: 0,
+    seconds_per_image_mean: 0,
+    seconds_per_image_median: 0,
+    ...over,
   };
 }
 
@@ -23,7 +40,12 @@ describe("effort report shaping", () => {
   it("gives the chart accepted percent, clicks and median seconds per image", () => {
     const series = effortSeries([
       row({ clicks_per_image: 4, seconds_per_image_median: 20.04, seconds_per_image_mean: 90 }),
-      row({ model_version_number: 1, accepted_untouched_fraction: 2 / 3, clicks_per_image: 1.25, seconds_per_image_median: 6 }),
+      row({
+        model_version_number: 1,
+        accepted_untouched_fraction: 2 / 3,
+        clicks_per_image: 1.25,
+        seconds_per_image_median: 6,
+      }),
     ]);
     expect(series.labels).toEqual(["no model", "v1"]);
     expect(series.acceptedPercent).toEqual([null, 66.7]);

@@ -10,12 +10,23 @@ import {
   type PickedFile,
 } from "../../src/core/fileSelection";
 
-const picked = (path: string, bytes = 1): PickedFile => ({ file: new File([new Uint8Array(bytes)], path.split("/").pop()!), path });
+const picked = (path: string, bytes = 1): PickedFile => ({
+  file: new File([new Uint8Array(bytes)], path.split("/").pop()!),
+  path,
+});
 const paths = (list: readonly PickedFile[]) => list.map((p) => p.path);
 
 describe("usableFor", () => {
   it("takes images and zips for every format, and each format's own annotation files", () => {
-    for (const kind of ["coco", "dlc", "cvat", "sleap", "label-studio", "yolo", "images"] as const) {
+    for (const kind of [
+      "coco",
+      "dlc",
+      "cvat",
+      "sleap",
+      "label-studio",
+      "yolo",
+      "images",
+    ] as const) {
       expect(usableFor(kind, "a/frame.JPG")).toBe(true);
       expect(usableFor(kind, "export.zip")).toBe(true);
       expect(usableFor(kind, "notes.docx")).toBe(false);
@@ -52,9 +63,14 @@ describe("splitSelection", () => {
 describe("pickedFromList", () => {
   it("names a file by its path in the chosen folder, else by its name", () => {
     const inFolder = new File(["x"], "img001.png");
-    Object.defineProperty(inFolder, "webkitRelativePath", { value: "mouse/labeled-data/v1/img001.png" });
+    Object.defineProperty(inFolder, "webkitRelativePath", {
+      value: "mouse/labeled-data/v1/img001.png",
+    });
     const loose = new File(["x"], "ann.json");
-    expect(paths(pickedFromList([inFolder, loose]))).toEqual(["mouse/labeled-data/v1/img001.png", "ann.json"]);
+    expect(paths(pickedFromList([inFolder, loose]))).toEqual([
+      "mouse/labeled-data/v1/img001.png",
+      "ann.json",
+    ]);
   });
 });
 
@@ -67,8 +83,12 @@ describe("describing a selection", () => {
       picked("m/labeled-data/v1/CollectedData_Ann.h5", 500),
       ...Array.from({ length: 120 }, (_, i) => picked(`m/labeled-data/v1/img${i}.png`, 12_500)),
     ];
-    expect(contentsHint(files)).toBe("config.yaml + 2 CollectedData CSVs + 1 HDF5 table + 120 images");
-    expect(describeSelection(files)).toBe("124 files, 1.5 MB: config.yaml + 2 CollectedData CSVs + 1 HDF5 table + 120 images");
+    expect(contentsHint(files)).toBe(
+      "config.yaml + 2 CollectedData CSVs + 1 HDF5 table + 120 images",
+    );
+    expect(describeSelection(files)).toBe(
+      "124 files, 1.5 MB: config.yaml + 2 CollectedData CSVs + 1 HDF5 table + 120 images",
+    );
     expect(describeSelection([picked("a.zip", 999)])).toBe("1 file, 999 B: 1 zip");
   });
 
@@ -79,8 +99,12 @@ describe("describing a selection", () => {
   });
 
   it("lists what was left out, the first few by name", () => {
-    const out = ["a/.DS_Store", "notes.docx", "index.json", "b.txt", "c.txt", "d.txt", "e.txt"].map((p) => picked(p));
+    const out = ["a/.DS_Store", "notes.docx", "index.json", "b.txt", "c.txt", "d.txt", "e.txt"].map(
+      (p) => picked(p),
+    );
     expect(leftOutText(out.slice(0, 1))).toBe("Left out 1 file: a/.DS_Store");
-    expect(leftOutText(out)).toBe("Left out 7 files: a/.DS_Store, notes.docx, index.json, b.txt, c.txt, … (2 more)");
+    expect(leftOutText(out)).toBe(
+      "Left out 7 files: a/.DS_Store, notes.docx, index.json, b.txt, c.txt, … (2 more)",
+    );
   });
 });

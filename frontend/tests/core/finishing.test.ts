@@ -7,12 +7,14 @@ import { schema, visible } from "../fixtures";
 
 const image = { width: 100, height: 80 };
 const prediction: PredictionRead = {
+  image_id: 1,
   model_version_id: 1,
+  created_at: "2026-12-01T00:00:00Z",
   keypoints: [
-    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "eye_right", x: 20, y: 10, confidence: 0.3, uncertainty: null },
+    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "eye_right", x: 20, y: 10, confidence: 0.3, uncertainty: null, doubt: null },
     { name: "beak", x: 15, y: 20, confidence: 0.75, uncertainty: null, doubt: "border" },
-    { name: "tail", x: 50, y: 60, confidence: 0.8, uncertainty: null },
+    { name: "tail", x: 50, y: 60, confidence: 0.8, uncertainty: null, doubt: null },
   ],
 };
 
@@ -23,8 +25,14 @@ function fresh(): AnnotationState {
 describe("finishing an image", () => {
   it("names the confident predictions a done would leave out, not the doubtful or low ones", () => {
     const s = fresh();
-    expect(unacceptedPredictions(s, prediction, 0.5).map((k) => k.name)).toEqual(["eye_left", "tail"]);
-    const placed = { ...s, points: s.points.map((p, i) => (i === 0 ? visible("eye_left", 1, 1) : p)) };
+    expect(unacceptedPredictions(s, prediction, 0.5).map((k) => k.name)).toEqual([
+      "eye_left",
+      "tail",
+    ]);
+    const placed = {
+      ...s,
+      points: s.points.map((p, i) => (i === 0 ? visible("eye_left", 1, 1) : p)),
+    };
     expect(unacceptedPredictions(placed, prediction, 0.5).map((k) => k.name)).toEqual(["tail"]);
     expect(unacceptedPredictions(s, prediction, 0.95)).toEqual([]);
     expect(unacceptedPredictions(s, null, 0.5)).toEqual([]);

@@ -27,11 +27,18 @@ describe("view transform", () => {
   });
 
   it("round-trips after zooming and panning", () => {
-    let view: ViewTransform = fitToWindow({ width: 6000, height: 4000 }, { width: 1280, height: 800 });
+    let view: ViewTransform = fitToWindow(
+      { width: 6000, height: 4000 },
+      { width: 1280, height: 800 },
+    );
     view = zoomAboutPoint(view, 3.7, { x: 400, y: 300 });
     view = panBy(view, -123.5, 88.25);
     view = zoomAboutPoint(view, 0.42, { x: 10, y: 790 });
-    for (const p of [{ x: 0, y: 0 }, { x: 5999, y: 3999 }, { x: 1234.5, y: 987.25 }]) {
+    for (const p of [
+      { x: 0, y: 0 },
+      { x: 5999, y: 3999 },
+      { x: 1234.5, y: 987.25 },
+    ]) {
       close(screenToImage(view, imageToScreen(view, p)), p);
     }
   });

@@ -36,7 +36,9 @@ describe("cssFilter", () => {
 describe("clampAdjust", () => {
   it("keeps both multipliers within the sliders' range and treats nonsense as unchanged", () => {
     expect(clampAdjust({ brightness: 9, contrast: 0 })).toEqual({ brightness: 4, contrast: 0.25 });
-    expect(clampAdjust({ brightness: Number.NaN, contrast: Number.POSITIVE_INFINITY })).toEqual(NEUTRAL);
+    expect(clampAdjust({ brightness: Number.NaN, contrast: Number.POSITIVE_INFINITY })).toEqual(
+      NEUTRAL,
+    );
   });
 });
 

@@ -4,9 +4,18 @@ import { lastSeq, mergeJobUpdate } from "../../src/core/jobProgress";
 
 function job(history: HistoryEntry[] | undefined, extra: Partial<JobRead> = {}): JobRead {
   return {
-    id: 7, project_id: 1, kind: "train", state: "running", options: {},
-    progress: history === undefined ? {} : { history }, error: null, cancel_requested: false,
-    created_at: "", started_at: null, finished_at: null, ...extra,
+    id: 7,
+    project_id: 1,
+    kind: "train",
+    state: "running",
+    options: {},
+    progress: history === undefined ? {} : { history },
+    error: null,
+    cancel_requested: false,
+    created_at: "",
+    started_at: null,
+    finished_at: null,
+    ...extra,
   };
 }
 
@@ -20,7 +29,10 @@ describe("lastSeq", () => {
 
 describe("mergeJobUpdate", () => {
   it("appends the newer entries to those held and takes everything else from the update", () => {
-    const held = job([{ seq: 1, phase: "training" }, { seq: 2, step: 10 }]);
+    const held = job([
+      { seq: 1, phase: "training" },
+      { seq: 2, step: 10 },
+    ]);
     const update = job([{ seq: 3, step: 20 }], { state: "succeeded" });
     const merged = mergeJobUpdate(held, update, 2);
     expect(merged.progress.history?.map((e) => e.seq)).toEqual([1, 2, 3]);

@@ -15,11 +15,13 @@ import { schema, visible } from "../fixtures";
 
 const image = { width: 100, height: 80 };
 const prediction: PredictionRead = {
+  image_id: 1,
   model_version_id: 1,
+  created_at: "2026-12-01T00:00:00Z",
   keypoints: [
-    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null },
-    { name: "eye_right", x: 20, y: 10, confidence: 0.3, uncertainty: null },
-    { name: "beak", x: 15, y: 20, confidence: 0.75, uncertainty: null },
+    { name: "eye_left", x: 10, y: 10, confidence: 0.9, uncertainty: null, doubt: null },
+    { name: "eye_right", x: 20, y: 10, confidence: 0.3, uncertainty: null, doubt: null },
+    { name: "beak", x: 15, y: 20, confidence: 0.75, uncertainty: null, doubt: null },
   ],
 };
 
@@ -34,19 +36,34 @@ describe("keypoint operations", () => {
     expect(nextUnlabeled(pts, 0)).toBe(1);
     expect(nextUnlabeled(pts, 1)).toBe(3);
     expect(nextUnlabeled(pts, 3)).toBe(1);
-    expect(nextUnlabeled(schema.keypoints.map((k) => visible(k.name, 0, 0)), 0)).toBeNull();
+    expect(
+      nextUnlabeled(
+        schema.keypoints.map((k) => visible(k.name, 0, 0)),
+        0,
+      ),
+    ).toBeNull();
   });
 
   it("places inside the image even when clicked at the edge", () => {
     const s = state();
     s.apply(placePoint(s.current, 0, { x: 150, y: -3 }, image)!, "user");
-    expect(s.current.points[0]).toMatchObject({ x: 99.99, y: 0, visibility: "visible", source: "human" });
+    expect(s.current.points[0]).toMatchObject({
+      x: 99.99,
+      y: 0,
+      visibility: "visible",
+      source: "human",
+    });
   });
 
   it("accepting a prediction marks it source prediction; moving it makes it human", () => {
     const s = state();
     s.apply(acceptPrediction(s.current, 0, prediction, image)!, "user");
-    expect(s.current.points[0]).toMatchObject({ x: 10, y: 10, source: "prediction", visibility: "visible" });
+    expect(s.current.points[0]).toMatchObject({
+      x: 10,
+      y: 10,
+      source: "prediction",
+      visibility: "visible",
+    });
     s.apply(movePoint(s.current, 0, { x: 12, y: 11 }, image)!, "user");
     expect(s.current.points[0]?.source).toBe("human");
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { chooseNext, LabelingSession, MORE, type PassedImages } from "../../src/core/labelingSession";
+import {
+  chooseNext,
+  LabelingSession,
+  MORE,
+  type PassedImages,
+} from "../../src/core/labelingSession";
 
 const none: PassedImages = { left: [], skipped: [] };
 
@@ -91,7 +96,14 @@ describe("LabelingSession", () => {
     expect(new LabelingSession(storage, 3).passed).toEqual({ left: [], skipped: [] });
     storage.setItem("keyloop.labeling.3", JSON.stringify({ left: ["x", 2], skipped: null }));
     expect(new LabelingSession(storage, 3).passed).toEqual({ left: [2], skipped: [] });
-    const blocked = { getItem: () => { throw new Error("denied"); }, setItem: () => { throw new Error("denied"); } };
+    const blocked = {
+      getItem: () => {
+        throw new Error("denied");
+      },
+      setItem: () => {
+        throw new Error("denied");
+      },
+    };
     const session = new LabelingSession(blocked, 3);
     session.leave(1, "skipped");
     expect(session.skippedCount).toBe(1);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { buildProjectCreate, parseKeypointNames, parsePairs, type ProjectFormInput } from "../../src/core/projectForm";
+import {
+  buildProjectCreate,
+  parseKeypointNames,
+  parsePairs,
+  type ProjectFormInput,
+} from "../../src/core/projectForm";
 
 const form = (over: Partial<ProjectFormInput> = {}): ProjectFormInput => ({
   name: "Gulls",
@@ -13,7 +18,12 @@ const form = (over: Partial<ProjectFormInput> = {}): ProjectFormInput => ({
 
 describe("parseKeypointNames", () => {
   it("reads names one per line or comma-separated, in order, trimmed, without blanks", () => {
-    expect(parseKeypointNames(" beak , head\n\n tail \r\nwing_left,")).toEqual(["beak", "head", "tail", "wing_left"]);
+    expect(parseKeypointNames(" beak , head\n\n tail \r\nwing_left,")).toEqual([
+      "beak",
+      "head",
+      "tail",
+      "wing_left",
+    ]);
   });
 });
 
@@ -21,7 +31,11 @@ describe("parsePairs", () => {
   const names = ["beak", "head", "tail"];
   it("reads a-b per line or separated by ; and ,", () => {
     expect(parsePairs("beak-head\nhead - tail; tail-beak", names, "Skeleton")).toEqual({
-      pairs: [["beak", "head"], ["head", "tail"], ["tail", "beak"]],
+      pairs: [
+        ["beak", "head"],
+        ["head", "tail"],
+        ["tail", "beak"],
+      ],
       errors: [],
     });
   });
@@ -41,19 +55,30 @@ describe("parsePairs", () => {
       ["ear-left", "ear-right"],
       ["nose", "ear-left"],
     ]);
-    expect(parsePairs("beak", names, "Skeleton").errors).toEqual(['Skeleton: "beak" is not a pair; write it as a-b']);
+    expect(parsePairs("beak", names, "Skeleton").errors).toEqual([
+      'Skeleton: "beak" is not a pair; write it as a-b',
+    ]);
   });
 
   it("refuses a keypoint paired with itself and a split that reads two ways", () => {
-    expect(parsePairs("beak-beak", names, "Skeleton").errors).toEqual(['Skeleton: "beak-beak" pairs a keypoint with itself']);
-    expect(parsePairs("a-b-c", ["a", "b", "c", "a-b", "b-c"], "Skeleton").errors[0]).toContain("more than one way");
+    expect(parsePairs("beak-beak", names, "Skeleton").errors).toEqual([
+      'Skeleton: "beak-beak" pairs a keypoint with itself',
+    ]);
+    expect(parsePairs("a-b-c", ["a", "b", "c", "a-b", "b-c"], "Skeleton").errors[0]).toContain(
+      "more than one way",
+    );
   });
 });
 
 describe("buildProjectCreate", () => {
   it("builds the POST body with skeleton, flip pairs and the validation fraction", () => {
     const result = buildProjectCreate(
-      form({ keypoints: "eye_left, eye_right, beak", skeleton: "eye_left-beak\neye_right-beak", flipPairs: "eye_left-eye_right", validationFraction: "0.25" }),
+      form({
+        keypoints: "eye_left, eye_right, beak",
+        skeleton: "eye_left-beak\neye_right-beak",
+        flipPairs: "eye_left-eye_right",
+        validationFraction: "0.25",
+      }),
     );
     expect(result).toEqual({
       ok: true,
@@ -62,7 +87,10 @@ describe("buildProjectCreate", () => {
         description: "",
         keypoint_schema: {
           keypoints: [{ name: "eye_left" }, { name: "eye_right" }, { name: "beak" }],
-          skeleton: [["eye_left", "beak"], ["eye_right", "beak"]],
+          skeleton: [
+            ["eye_left", "beak"],
+            ["eye_right", "beak"],
+          ],
           flip_pairs: [["eye_left", "eye_right"]],
         },
         settings: { validation_fraction: 0.25 },
@@ -77,7 +105,13 @@ describe("buildProjectCreate", () => {
 
   it("collects every mistake at once", () => {
     const result = buildProjectCreate(
-      form({ name: " ", keypoints: "beak, beak, tail", skeleton: "beak-wing", flipPairs: "beak-tail\ntail-beak", validationFraction: "0.95" }),
+      form({
+        name: " ",
+        keypoints: "beak, beak, tail",
+        skeleton: "beak-wing",
+        flipPairs: "beak-tail\ntail-beak",
+        validationFraction: "0.95",
+      }),
     );
     expect(result).toEqual({
       ok: false,
@@ -94,6 +128,9 @@ describe("buildProjectCreate", () => {
   it("needs at least one keypoint and a numeric fraction", () => {
     const result = buildProjectCreate(form({ keypoints: " ,\n", validationFraction: "a fifth" }));
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors).toEqual(["Keypoints: name at least one", "Validation fraction: a number from 0 to 0.9"]);
+    expect(!result.ok && result.errors).toEqual([
+      "Keypoints: name at least one",
+      "Validation fraction: a number from 0 to 0.9",
+    ]);
   });
 });

@@ -2,21 +2,43 @@ import { describe, expect, it } from "vitest";
 import { keypointHint, QueueCache, queueReason, reasonText } from "../../src/core/queueReason";
 import type { ImageRead, QueueItem, QueueRead } from "../../src/core/types";
 
-function item(id: number, score: number | null, unsure: [string, number, string | null][] = []): QueueItem {
+function item(
+  id: number,
+  score: number | null,
+  unsure: [string, number, string | null][] = [],
+): QueueItem {
   const image = { id, project_id: 1, original_name: `${id}.png` } as ImageRead;
   return {
     image,
     rank: 0,
     score,
-    uncertain_keypoints: unsure.map(([name, uncertainty, reason]) => ({ name, uncertainty, confidence: 0.4, reason })),
+    uncertain_keypoints: unsure.map(([name, uncertainty, reason]) => ({
+      name,
+      uncertainty,
+      confidence: 0.4,
+      reason,
+    })),
   };
 }
 
 function queue(strategy: QueueRead["strategy"], items: QueueItem[]): QueueRead {
-  return { strategy, requested_strategy: strategy, fallback_reason: null, model_version_id: 3, remaining: 9, items };
+  return {
+    strategy,
+    requested_strategy: strategy,
+    fallback_reason: null,
+    model_version_id: 3,
+    remaining: 9,
+    items,
+  };
 }
 
-const ranked = queue("uncertainty", [item(4, 0.82, [["tail", 0.91, "equivariance"], ["beak", 0.7, null]]), item(5, null)]);
+const ranked = queue("uncertainty", [
+  item(4, 0.82, [
+    ["tail", 0.91, "equivariance"],
+    ["beak", 0.7, null],
+  ]),
+  item(5, null),
+]);
 
 describe("queueReason", () => {
   it("gives the image's score and its uncertain keypoints, most uncertain first", () => {
@@ -43,7 +65,9 @@ describe("queueReason", () => {
     const [tail, beak] = queueReason(ranked, 4)!.keypoints;
     expect(keypointHint(tail!)).toBe("Model uncertainty 0.91: it moves when the image is warped");
     expect(keypointHint(beak!)).toBe("Model uncertainty 0.70");
-    expect(keypointHint({ name: "x", uncertainty: 0.3, confidence: null, reason: "new_signal" })).toBe("Model uncertainty 0.30");
+    expect(
+      keypointHint({ name: "x", uncertainty: 0.3, confidence: null, reason: "new_signal" }),
+    ).toBe("Model uncertainty 0.30");
   });
 });
 

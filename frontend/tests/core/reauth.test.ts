@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError } from "../../src/core/api";
+import { ApiClient, type ApiError } from "../../src/core/api";
 import { Autosaver } from "../../src/core/autosave";
 import { emptyPoints } from "../../src/core/keypoints";
 import { ReauthGate } from "../../src/core/reauth";
@@ -7,7 +7,10 @@ import { AnnotationStore } from "../../src/core/store";
 import type { AnnotationRead, AnnotationWrite, UserRead } from "../../src/core/types";
 import { annotationRead, schema, visible } from "../fixtures";
 
-const PASSWORDS: Record<string, string> = { "ann@example.com": "pw-ann", "bob@example.com": "pw-bob" };
+const PASSWORDS: Record<string, string> = {
+  "ann@example.com": "pw-ann",
+  "bob@example.com": "pw-bob",
+};
 
 /**
  * The backend's auth as the browser sees it: login sets a session cookie and a new CSRF cookie;
@@ -39,20 +42,33 @@ class FakeBackend {
   readonly fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     const body = JSON.parse(String(init?.body ?? "null")) as Record<string, unknown> | null;
     if (url === "/api/v1/auth/login") {
-      const email = String(body?.["email"]);
-      if (PASSWORDS[email] !== body?.["password"]) return json(401, { detail: "wrong email or password", code: "not_authenticated" });
+      const email = String(body?.email);
+      if (PASSWORDS[email] !== body?.password)
+        return json(401, { detail: "wrong email or password", code: "not_authenticated" });
       this.login(email);
-      const user: UserRead = { id: this.logins, email, role: "annotator", is_active: true, created_at: "" };
+      const user: UserRead = {
+        id: this.logins,
+        email,
+        role: "annotator",
+        is_active: true,
+        created_at: "",
+      };
       return json(200, { user, csrf_token: this.cookies.get("keyloop_csrf") });
     }
     const session = this.sessions.get(this.cookies.get("keyloop_session") ?? "");
-    if (!session) return json(401, { detail: "log in or send an API token", code: "not_authenticated" });
-    const csrf = (init?.headers as Record<string, string>)["X-CSRF-Token"];
+    if (!session)
+      return json(401, { detail: "log in or send an API token", code: "not_authenticated" });
+    const csrf = (init?.headers as Record<string, string> | undefined)?.["X-CSRF-Token"];
     this.puts.push({ csrf, body: body as unknown as AnnotationWrite });
-    if (csrf !== session.csrf) return json(403, { detail: "missing or wrong X-CSRF-Token header", code: "forbidden" });
+    if (csrf !== session.csrf)
+      return json(403, { detail: "missing or wrong X-CSRF-Token header", code: "forbidden" });
     const write = body as unknown as AnnotationWrite;
-    if (write.version !== this.stored.version) return json(409, { detail: "stale", code: "version_conflict", current: this.stored });
-    this.stored = { ...annotationRead(write.version + 1, write.keypoints, write.done), updated_by: session.email };
+    if (write.version !== this.stored.version)
+      return json(409, { detail: "stale", code: "version_conflict", current: this.stored });
+    this.stored = {
+      ...annotationRead(write.version + 1, write.keypoints, write.done),
+      updated_by: session.email,
+    };
     return json(200, this.stored);
   };
 }
@@ -68,7 +84,13 @@ function setup() {
   const gate = new ReauthGate();
   const uninstall = client.onUnauthorized(() => gate.wait());
   const store = new AnnotationStore({ points: emptyPoints(schema), done: false });
-  const saver = new Autosaver({ client, imageId: 7, version: 0, getState: () => store.current, delayMs: 500 });
+  const saver = new Autosaver({
+    client,
+    imageId: 7,
+    version: 0,
+    getState: () => store.current,
+    delayMs: 500,
+  });
   store.subscribe((_s, c) => {
     if (c.origin === "user") saver.notifyChange();
   });
@@ -148,7 +170,10 @@ describe("an expired session while annotating", () => {
     backend.expire();
     place(0, 1);
     await vi.advanceTimersByTimeAsync(500);
-    backend.stored = annotationRead(4, [visible("eye_left", 50, 50), ...emptyPoints(schema).slice(1)]);
+    backend.stored = annotationRead(4, [
+      visible("eye_left", 50, 50),
+      ...emptyPoints(schema).slice(1),
+    ]);
     await client.login("ann@example.com", "pw-ann");
     gate.signedIn();
     await saver.flush();
@@ -180,7 +205,9 @@ describe("an expired session while annotating", () => {
 
     const bare = new ApiClient(backend.fetch, "/api/v1", backend.cookieHeader);
     backend.expire();
-    const err = await bare.putAnnotation(7, { version: 0, keypoints: [], done: false }).catch((e: unknown) => e);
+    const err = await bare
+      .putAnnotation(7, { version: 0, keypoints: [], done: false })
+      .catch((e: unknown) => e);
     expect((err as ApiError).status).toBe(401);
   });
 
@@ -190,7 +217,9 @@ describe("an expired session while annotating", () => {
     const remove = client.onUnauthorized(handler);
     remove();
     backend.expire();
-    const err = await client.putAnnotation(7, { version: 0, keypoints: [], done: false }).catch((e: unknown) => e);
+    const err = await client
+      .putAnnotation(7, { version: 0, keypoints: [], done: false })
+      .catch((e: unknown) => e);
     expect((err as ApiError).status).toBe(401);
     expect(handler).not.toHaveBeenCalled();
     expect(gate.expired).toBe(false);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { SuspectRead } from "../../src/core/reviewApi";
-import { cropAround, flipPartner, reasonTitle, ReviewQueue, reviewKeyAction } from "../../src/core/reviewQueue";
+import {
+  cropAround,
+  flipPartner,
+  reasonTitle,
+  ReviewQueue,
+  reviewKeyAction,
+} from "../../src/core/reviewQueue";
 import type { KeypointSchema } from "../../src/core/types";
 
 function suspect(id: number, imageId: number, keypoint: string, version = 1): SuspectRead {
@@ -24,7 +30,9 @@ const ids = (q: ReviewQueue) => q.current?.suspect.id;
 
 describe("ReviewQueue", () => {
   it("starts at the worst suspect and walks forward and back", () => {
-    const q = new ReviewQueue(page(suspect(1, 10, "beak"), suspect(2, 11, "tail"), suspect(3, 12, "beak")));
+    const q = new ReviewQueue(
+      page(suspect(1, 10, "beak"), suspect(2, 11, "tail"), suspect(3, 12, "beak")),
+    );
     expect(ids(q)).toBe(1);
     expect(q.next()).toBe(true);
     expect(q.next()).toBe(true);
@@ -37,7 +45,9 @@ describe("ReviewQueue", () => {
   });
 
   it("moves to the next undecided suspect after a decision", () => {
-    const q = new ReviewQueue(page(suspect(1, 10, "beak"), suspect(2, 11, "tail"), suspect(3, 12, "beak")));
+    const q = new ReviewQueue(
+      page(suspect(1, 10, "beak"), suspect(2, 11, "tail"), suspect(3, 12, "beak")),
+    );
     q.next();
     q.decide("accept", 2);
     expect(ids(q)).toBe(3);
@@ -50,7 +60,9 @@ describe("ReviewQueue", () => {
   });
 
   it("gives the image's other suspects the version the decision saved", () => {
-    const q = new ReviewQueue(page(suspect(1, 10, "eye_left", 4), suspect(2, 10, "tail", 4), suspect(3, 11, "beak", 7)));
+    const q = new ReviewQueue(
+      page(suspect(1, 10, "eye_left", 4), suspect(2, 10, "tail", 4), suspect(3, 11, "beak", 7)),
+    );
     q.decide("swap", 5);
     expect(ids(q)).toBe(2);
     expect(q.current?.version).toBe(5);
@@ -59,7 +71,14 @@ describe("ReviewQueue", () => {
   });
 
   it("drops an image's undecided suspects after someone else saved it", () => {
-    const q = new ReviewQueue(page(suspect(1, 10, "beak"), suspect(2, 11, "beak"), suspect(3, 11, "tail"), suspect(4, 12, "beak")));
+    const q = new ReviewQueue(
+      page(
+        suspect(1, 10, "beak"),
+        suspect(2, 11, "beak"),
+        suspect(3, 11, "tail"),
+        suspect(4, 12, "beak"),
+      ),
+    );
     q.decide("accept", 2);
     expect(ids(q)).toBe(2);
     q.dropImage(11);
@@ -101,7 +120,11 @@ describe("review keys", () => {
 });
 
 describe("flipPartner", () => {
-  const schema: KeypointSchema = { keypoints: [], skeleton: [], flip_pairs: [["eye_left", "eye_right"]] };
+  const schema: KeypointSchema = {
+    keypoints: [],
+    skeleton: [],
+    flip_pairs: [["eye_left", "eye_right"]],
+  };
   it("finds the partner either way round and null without one", () => {
     expect(flipPartner(schema, "eye_left")).toBe("eye_right");
     expect(flipPartner(schema, "eye_right")).toBe("eye_left");
@@ -111,7 +134,14 @@ describe("flipPartner", () => {
 
 describe("cropAround", () => {
   it("is a square around the points with a margin, inside the image", () => {
-    const crop = cropAround([{ x: 100, y: 100 }, { x: 200, y: 150 }], 400, 300);
+    const crop = cropAround(
+      [
+        { x: 100, y: 100 },
+        { x: 200, y: 150 },
+      ],
+      400,
+      300,
+    );
     expect(crop.w).toBe(crop.h);
     expect(crop.w).toBeCloseTo(160);
     expect(crop.x).toBeLessThanOrEqual(100);
@@ -124,7 +154,14 @@ describe("cropAround", () => {
     expect(crop).toEqual({ x: 0, y: 0, w: 96, h: 96 });
   });
   it("never exceeds the image", () => {
-    const crop = cropAround([{ x: 0, y: 0 }, { x: 60, y: 40 }], 64, 48);
+    const crop = cropAround(
+      [
+        { x: 0, y: 0 },
+        { x: 60, y: 40 },
+      ],
+      64,
+      48,
+    );
     expect(crop.w).toBe(48);
     expect(crop.x + crop.w).toBeLessThanOrEqual(64);
   });

@@ -17,13 +17,23 @@ describe("annotation session", () => {
         return annotationRead(body.version + 1, body.keypoints, body.done);
       },
     };
-    const session = createSession(client, schema, annotationRead(2, [visible("beak", 5, 5)]), { delayMs: 100 });
-    expect(session.store.current.points.map((p) => p.name)).toEqual(["eye_left", "eye_right", "beak", "tail"]);
+    const session = createSession(client, schema, annotationRead(2, [visible("beak", 5, 5)]), {
+      delayMs: 100,
+    });
+    expect(session.store.current.points.map((p) => p.name)).toEqual([
+      "eye_left",
+      "eye_right",
+      "beak",
+      "tail",
+    ]);
     expect(session.store.current.points[2]?.x).toBe(5);
     await vi.advanceTimersByTimeAsync(1000);
     expect(calls).toHaveLength(0);
 
-    session.store.apply(placePoint(session.store.current, 0, { x: 1, y: 2 }, { width: 10, height: 10 })!, "user");
+    session.store.apply(
+      placePoint(session.store.current, 0, { x: 1, y: 2 }, { width: 10, height: 10 })!,
+      "user",
+    );
     await vi.advanceTimersByTimeAsync(100);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.version).toBe(2);
@@ -42,7 +52,10 @@ describe("annotation session", () => {
       },
     };
     const session = createSession(client, schema, annotationRead(4, []), { delayMs: 100 });
-    session.store.apply(placePoint(session.store.current, 0, { x: 1, y: 2 }, { width: 10, height: 10 })!, "user");
+    session.store.apply(
+      placePoint(session.store.current, 0, { x: 1, y: 2 }, { width: 10, height: 10 })!,
+      "user",
+    );
     await vi.advanceTimersByTimeAsync(100);
     expect(session.saver.status).toBe("conflict");
     session.takeTheirs();

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { actionForKey, KEYPOINT_KEYS, keypointKey, nudgeDelta, selectedIndex, SHORTCUTS } from "../../src/core/shortcuts";
+import {
+  actionForKey,
+  KEYPOINT_KEYS,
+  keypointKey,
+  nudgeDelta,
+  selectedIndex,
+  SHORTCUTS,
+} from "../../src/core/shortcuts";
 
-const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
+const key = (
+  k: string,
+  mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {},
+) => ({
   key: k,
   ctrlKey: false,
   metaKey: false,

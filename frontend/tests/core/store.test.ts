@@ -23,7 +23,10 @@ describe("AnnotationStore", () => {
   it("applying the inverse restores the previous state", () => {
     const store = freshStore();
     const before = store.current;
-    const change = store.apply({ points: new Map([[0, visible("eye_left", 1, 2)]]), done: true }, "user");
+    const change = store.apply(
+      { points: new Map([[0, visible("eye_left", 1, 2)]]), done: true },
+      "user",
+    );
     expect(store.current.done).toBe(true);
     store.apply(change!.inverse, "user");
     expect(store.current).toEqual(before);
@@ -33,7 +36,9 @@ describe("AnnotationStore", () => {
     const store = freshStore();
     const listener = vi.fn();
     store.subscribe(listener);
-    expect(store.apply({ points: new Map([[0, store.current.points[0]!]]), done: false }, "user")).toBeNull();
+    expect(
+      store.apply({ points: new Map([[0, store.current.points[0]!]]), done: false }, "user"),
+    ).toBeNull();
     expect(listener).not.toHaveBeenCalled();
   });
 
@@ -48,13 +53,18 @@ describe("AnnotationStore", () => {
     const store = freshStore();
     const changes: Change[] = [];
     store.subscribe((_s, c) => changes.push(c));
-    store.replace({ points: [visible("eye_left", 1, 1), ...emptyPoints(schema).slice(1)], done: true }, "server");
+    store.replace(
+      { points: [visible("eye_left", 1, 1), ...emptyPoints(schema).slice(1)], done: true },
+      "server",
+    );
     expect(changes[0]?.reset).toBe(true);
     expect(changes[0]?.origin).toBe("server");
     expect(store.current.done).toBe(true);
   });
 
   it("rejects an index outside the schema", () => {
-    expect(() => freshStore().apply({ points: new Map([[9, visible("x", 0, 0)]]) }, "user")).toThrow(RangeError);
+    expect(() =>
+      freshStore().apply({ points: new Map([[9, visible("x", 0, 0)]]) }, "user"),
+    ).toThrow(RangeError);
   });
 });

@@ -9,7 +9,11 @@ function setup() {
   const stack = new UndoStack();
   recordUserChanges(store, stack);
   const place = (i: number, x: number) =>
-    store.apply({ points: new Map([[i, visible(schema.keypoints[i]!.name, x, x)]]) }, "user", `place ${i}`);
+    store.apply(
+      { points: new Map([[i, visible(schema.keypoints[i]!.name, x, x)]]) },
+      "user",
+      `place ${i}`,
+    );
   return { store, stack, place };
 }
 

@@ -1,11 +1,28 @@
 import { describe, expect, it } from "vitest";
 import type { JobRead } from "../../src/core/adminTypes";
-import { frameLabel, formatTime, isVideoFile, neighbourFrame, videoJobFraction, videoJobText } from "../../src/core/videoApi";
+import {
+  frameLabel,
+  formatTime,
+  isVideoFile,
+  neighbourFrame,
+  videoJobFraction,
+  videoJobText,
+} from "../../src/core/videoApi";
 
 function job(extra: Partial<JobRead>): JobRead {
   return {
-    id: 3, project_id: 1, kind: "extract_frames", state: "running", options: {}, progress: {},
-    error: null, cancel_requested: false, created_at: "", started_at: null, finished_at: null, ...extra,
+    id: 3,
+    project_id: 1,
+    kind: "extract_frames",
+    state: "running",
+    options: {},
+    progress: {},
+    error: null,
+    cancel_requested: false,
+    created_at: "",
+    started_at: null,
+    finished_at: null,
+    ...extra,
   };
 }
 
@@ -29,15 +46,23 @@ describe("neighbourFrame", () => {
 
 describe("video job progress", () => {
   it("counts extraction steps and reports what was added", () => {
-    const running = job({ progress: { phase: "extracting", step: 5, total: 20 } as JobRead["progress"] });
+    const running = job({
+      progress: { phase: "extracting", step: 5, total: 20 } as JobRead["progress"],
+    });
     expect(videoJobText(running)).toBe("extracting 5 of 20…");
     expect(videoJobFraction(running)).toBe(0.25);
-    const done = job({ state: "succeeded", progress: { report: { created: 18, already_present: 2 } } as JobRead["progress"] });
+    const done = job({
+      state: "succeeded",
+      progress: { report: { created: 18, already_present: 2 } } as JobRead["progress"],
+    });
     expect(videoJobText(done)).toBe("Added 18 frame(s); 2 already in the project.");
   });
 
   it("counts predicted frames of a video prediction", () => {
-    const running = job({ kind: "predict_video", progress: { predicted: 64, to_predict: 256 } as JobRead["progress"] });
+    const running = job({
+      kind: "predict_video",
+      progress: { predicted: 64, to_predict: 256 } as JobRead["progress"],
+    });
     expect(videoJobText(running)).toBe("Predicting frame 64 of 256…");
     expect(videoJobFraction(running)).toBe(0.25);
     expect(videoJobText(job({ state: "failed", error: "boom" }))).toBe("Failed: boom");

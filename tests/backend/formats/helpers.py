@@ -133,6 +133,10 @@ def labels_of(db: Session, project_id: int) -> Labels:
 
 
 def assert_same_labels(a: Labels, b: Labels, *, occluded_as: str = "occluded") -> None:
+    """`b` holds `a`'s labels. Both empty, or nothing but unlabeled points, is a failure: an
+    import that stored nothing must not pass as a faithful round trip."""
+    labeled = [p for points in a.values() for p in points if p[0] != "unlabeled"]
+    assert labeled, f"no labeled keypoint to compare ({len(a)} images, {len(b)} in the copy)"
     assert a.keys() == b.keys()
     for name in a:
         for (va, xa, ya), (vb, xb, yb) in zip(a[name], b[name], strict=True):

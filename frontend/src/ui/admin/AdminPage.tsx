@@ -33,7 +33,15 @@ const SECTIONS = [
   ["project", "Project"],
 ] as const;
 
-export function AdminPage({ projectId, user, onLogout }: { projectId: number; user: UserRead; onLogout: () => void }) {
+export function AdminPage({
+  projectId,
+  user,
+  onLogout,
+}: {
+  projectId: number;
+  user: UserRead;
+  onLogout: () => void;
+}) {
   const [project, setProject] = useState<ProjectRead | null>(null);
   const [versions, setVersions] = useState<ModelVersionRead[]>([]);
   const [efficiency, setEfficiency] = useState<LabelEfficiencyPoint[]>([]);
@@ -75,32 +83,66 @@ export function AdminPage({ projectId, user, onLogout }: { projectId: number; us
 
   const crumbs = (
     <>
-      <a href="/" onClick={linkClick}>Projects</a> /{" "}
-      <a href={`/projects/${projectId}`} onClick={linkClick}>{project?.name ?? "…"}</a> / <strong>Admin</strong>
+      <a href="/" onClick={linkClick}>
+        Projects
+      </a>{" "}
+      /{" "}
+      <a href={`/projects/${projectId}`} onClick={linkClick}>
+        {project?.name ?? "…"}
+      </a>{" "}
+      / <strong>Admin</strong>
     </>
   );
   if (user.role !== "admin") {
     return (
       <div class="page">
-        <Header user={user} onLogout={onLogout}>{crumbs}</Header>
-        <p class="page-error" role="alert">The admin page is for admins only.</p>
+        <Header user={user} onLogout={onLogout}>
+          {crumbs}
+        </Header>
+        <p class="page-error" role="alert">
+          The admin page is for admins only.
+        </p>
       </div>
     );
   }
   return (
     <div class="page admin-page">
-      <Header user={user} onLogout={onLogout}>{crumbs}</Header>
+      <Header user={user} onLogout={onLogout}>
+        {crumbs}
+      </Header>
       <nav class="admin-nav" aria-label="Admin sections">
-        {SECTIONS.map(([id, label]) => <a key={id} href={`#${id}`}>{label}</a>)}
+        {SECTIONS.map(([id, label]) => (
+          <a key={id} href={`#${id}`}>
+            {label}
+          </a>
+        ))}
       </nav>
       <main class="content">
         <h1>{project?.name ?? "…"} — model and data</h1>
-        {error && <p role="alert" class="error">{error}</p>}
-        {message && <p role="status" class="message">{message}</p>}
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
+        {message && (
+          <p role="status" class="message">
+            {message}
+          </p>
+        )}
         {project && (
           <>
-            <TrainingPanel project={project} versions={versions} onProjectChange={setProject} onTrained={() => void refresh()} />
-            <VersionsPanel project={project} versions={versions} efficiency={efficiency} onPromote={promote} />
+            <TrainingPanel
+              project={project}
+              versions={versions}
+              onProjectChange={setProject}
+              onTrained={() => void refresh()}
+            />
+            <VersionsPanel
+              project={project}
+              versions={versions}
+              efficiency={efficiency}
+              onPromote={promote}
+            />
             <EvaluationPanel project={project} versions={versions} />
             <HealthPanel health={health} />
             <AgreementPanel project={project} />

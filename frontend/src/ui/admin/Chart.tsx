@@ -45,7 +45,14 @@ export interface ChartProps<T extends ChartType> {
   testId?: string;
 }
 
-export function ChartView<T extends ChartType>({ type, data, options, label, height = 240, testId }: ChartProps<T>) {
+export function ChartView<T extends ChartType>({
+  type,
+  data,
+  options,
+  label,
+  height = 240,
+  testId,
+}: ChartProps<T>) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<T> | null>(null);
 
@@ -54,7 +61,12 @@ export function ChartView<T extends ChartType>({ type, data, options, label, hei
     const created = new Chart<T>(canvas.current, {
       type,
       data,
-      options: { responsive: true, maintainAspectRatio: false, animation: false, ...options } as ChartOptions<T>,
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        ...options,
+      } as ChartOptions<T>,
     });
     chart.current = created;
     return () => {
@@ -68,7 +80,12 @@ export function ChartView<T extends ChartType>({ type, data, options, label, hei
     const current = chart.current;
     if (!current) return;
     current.data = data;
-    current.options = { responsive: true, maintainAspectRatio: false, animation: false, ...options } as ChartOptions<T>;
+    current.options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      ...options,
+    } as ChartOptions<T>;
     current.update("none");
   }, [data, options]);
 

@@ -12,7 +12,11 @@ import { errorText } from "../api";
 import { ChartView } from "./Chart";
 import { admin } from "./common";
 
-const GROUP_NAMES: Record<EffortGroup, string> = { version: "model version", day: "day", annotator: "annotator" };
+const GROUP_NAMES: Record<EffortGroup, string> = {
+  version: "model version",
+  day: "day",
+  annotator: "annotator",
+};
 
 export function EffortPanel({ projectId, refreshKey }: { projectId: number; refreshKey: unknown }) {
   const [group, setGroup] = useState<EffortGroup>("version");
@@ -51,13 +55,17 @@ export function EffortPanel({ projectId, refreshKey }: { projectId: number; refr
     <div class="card" id="effort" data-testid="effort-panel">
       <h3>Labeling effort</h3>
       <p class="muted">
-        Per image, from the annotators' saves: keypoints saved as the model predicted them, clicks, and active seconds
-        (page in front, pauses over 30 s left out).
+        Per image, from the annotators' saves: keypoints saved as the model predicted them, clicks,
+        and active seconds (page in front, pauses over 30 s left out).
       </p>
       <div class="effort-filters">
         <label>
           Group by{" "}
-          <select aria-label="Group by" value={group} onChange={(e) => setGroup(e.currentTarget.value as EffortGroup)}>
+          <select
+            aria-label="Group by"
+            value={group}
+            onChange={(e) => setGroup(e.currentTarget.value as EffortGroup)}
+          >
             <option value="version">model version</option>
             <option value="day">day</option>
             <option value="annotator">annotator</option>
@@ -68,14 +76,24 @@ export function EffortPanel({ projectId, refreshKey }: { projectId: number; refr
           <select
             aria-label="Annotator"
             value={userId === null ? "" : String(userId)}
-            onChange={(e) => setUserId(e.currentTarget.value === "" ? null : Number(e.currentTarget.value))}
+            onChange={(e) =>
+              setUserId(e.currentTarget.value === "" ? null : Number(e.currentTarget.value))
+            }
           >
             <option value="">everyone</option>
-            {annotators.map((a) => <option key={a.user_id} value={String(a.user_id)}>{a.email ?? "(deleted user)"}</option>)}
+            {annotators.map((a) => (
+              <option key={a.user_id} value={String(a.user_id)}>
+                {a.email ?? "(deleted user)"}
+              </option>
+            ))}
           </select>
         </label>
       </div>
-      {error && <p role="alert" class="error">{error}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       {report && <EffortBody report={report} />}
     </div>
   );
@@ -87,9 +105,24 @@ function EffortBody({ report }: { report: EffortReport }) {
     () => ({
       labels: series.labels,
       datasets: [
-        { label: "accepted untouched (%)", data: series.acceptedPercent, backgroundColor: "#16a34a", yAxisID: "percent" },
-        { label: "clicks / image", data: series.clicksPerImage, backgroundColor: "#2563eb", yAxisID: "amount" },
-        { label: "seconds / image (median)", data: series.secondsPerImage, backgroundColor: "#d97706", yAxisID: "amount" },
+        {
+          label: "accepted untouched (%)",
+          data: series.acceptedPercent,
+          backgroundColor: "#16a34a",
+          yAxisID: "percent",
+        },
+        {
+          label: "clicks / image",
+          data: series.clicksPerImage,
+          backgroundColor: "#2563eb",
+          yAxisID: "amount",
+        },
+        {
+          label: "seconds / image (median)",
+          data: series.secondsPerImage,
+          backgroundColor: "#d97706",
+          yAxisID: "amount",
+        },
       ],
     }),
     [series],
@@ -97,8 +130,20 @@ function EffortBody({ report }: { report: EffortReport }) {
   const options = useMemo<ChartOptions<"bar">>(
     () => ({
       scales: {
-        percent: { type: "linear", position: "left", min: 0, max: 100, title: { display: true, text: "% accepted untouched" } },
-        amount: { type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "clicks, seconds" } },
+        percent: {
+          type: "linear",
+          position: "left",
+          min: 0,
+          max: 100,
+          title: { display: true, text: "% accepted untouched" },
+        },
+        amount: {
+          type: "linear",
+          position: "right",
+          beginAtZero: true,
+          grid: { drawOnChartArea: false },
+          title: { display: true, text: "clicks, seconds" },
+        },
       },
       plugins: { legend: { position: "bottom" } },
     }),
@@ -106,23 +151,39 @@ function EffortBody({ report }: { report: EffortReport }) {
   );
   const unmeasured = report.unmeasured_saves > 0 && (
     <p class="muted" data-testid="unmeasured-saves">
-      {report.unmeasured_saves === 1 ? "1 save" : `${report.unmeasured_saves} saves`} from API clients reported no effort
-      (not counted).
+      {report.unmeasured_saves === 1 ? "1 save" : `${report.unmeasured_saves} saves`} from API
+      clients reported no effort (not counted).
     </p>
   );
   if (report.rows.length === 0) {
-    return <><p class="muted chart-empty">No save with effort data yet: annotate in the browser.</p>{unmeasured}</>;
+    return (
+      <>
+        <p class="muted chart-empty">No save with effort data yet: annotate in the browser.</p>
+        {unmeasured}
+      </>
+    );
   }
   return (
     <>
-      <ChartView type="bar" data={data} options={options} label={`Labeling effort per ${GROUP_NAMES[report.group]}`} testId="effort-chart" />
+      <ChartView
+        type="bar"
+        data={data}
+        options={options}
+        label={`Labeling effort per ${GROUP_NAMES[report.group]}`}
+        testId="effort-chart"
+      />
       <div class="table-scroll">
         <table class="admin-table compact" aria-label="Labeling effort">
           <thead>
             <tr>
-              <th>{GROUP_NAMES[report.group]}</th><th>images</th><th>saves</th>
-              <th title="Predicted keypoints saved as predicted (accepted, never moved)">accepted untouched</th>
-              <th>clicks / image</th><th title="Median, then mean">seconds / image</th>
+              <th>{GROUP_NAMES[report.group]}</th>
+              <th>images</th>
+              <th>saves</th>
+              <th title="Predicted keypoints saved as predicted (accepted, never moved)">
+                accepted untouched
+              </th>
+              <th>clicks / image</th>
+              <th title="Median, then mean">seconds / image</th>
               <th title="Keypoints placed by hand where the model predicted nothing">placed</th>
               <th title="Predictions corrected, or labels moved">moved</th>
             </tr>
@@ -133,13 +194,32 @@ function EffortBody({ report }: { report: EffortReport }) {
                 <td>{effortLabel(r)}</td>
                 <td class="num">{r.images}</td>
                 <td class="num">{r.saves}</td>
-                <td class="num" data-cell="accepted" title={`${r.accepted - r.accepted_revoked} of ${r.predicted}`}>
-                  {percentText(r.accepted_untouched_fraction)}{r.predicted > 0 && <span class="muted"> ({Math.max(0, r.accepted - r.accepted_revoked)}/{r.predicted})</span>}
+                <td
+                  class="num"
+                  data-cell="accepted"
+                  title={`${r.accepted - r.accepted_revoked} of ${r.predicted}`}
+                >
+                  {percentText(r.accepted_untouched_fraction)}
+                  {r.predicted > 0 && (
+                    <span class="muted">
+                      {" "}
+                      ({Math.max(0, r.accepted - r.accepted_revoked)}/{r.predicted})
+                    </span>
+                  )}
                 </td>
-                <td class="num" data-cell="clicks">{(Math.round(r.clicks_per_image * 10) / 10).toString()}</td>
-                <td class="num" data-cell="seconds">{secondsText(r.seconds_per_image_median)} · {secondsText(r.seconds_per_image_mean)}</td>
-                <td class="num" data-cell="placed">{r.placed}</td>
-                <td class="num" data-cell="moved">{r.moved}</td>
+                <td class="num" data-cell="clicks">
+                  {(Math.round(r.clicks_per_image * 10) / 10).toString()}
+                </td>
+                <td class="num" data-cell="seconds">
+                  {secondsText(r.seconds_per_image_median)} ·{" "}
+                  {secondsText(r.seconds_per_image_mean)}
+                </td>
+                <td class="num" data-cell="placed">
+                  {r.placed}
+                </td>
+                <td class="num" data-cell="moved">
+                  {r.moved}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -14,6 +14,11 @@ export function LazyAdminPage(props: Props) {
       (e: unknown) => setError(String(e)),
     );
   }, []);
-  if (error) return <p class="page-error" role="alert">Could not load the admin page: {error}</p>;
+  if (error)
+    return (
+      <p class="page-error" role="alert">
+        Could not load the admin page: {error}
+      </p>
+    );
   return Page ? <Page {...props} /> : <p class="loading">Loading…</p>;
 }

@@ -6,7 +6,10 @@ import { errorText } from "../api";
 import { navigate } from "../router";
 import { admin } from "./common";
 
-export function ProjectPanel({ project, onProjectChange }: {
+export function ProjectPanel({
+  project,
+  onProjectChange,
+}: {
   project: ProjectRead;
   onProjectChange: (p: ProjectRead) => void;
 }) {
@@ -27,7 +30,13 @@ export function ProjectPanel({ project, onProjectChange }: {
   );
 }
 
-function LabelingForm({ project, onSaved }: { project: ProjectRead; onSaved: (p: ProjectRead) => void }) {
+function LabelingForm({
+  project,
+  onSaved,
+}: {
+  project: ProjectRead;
+  onSaved: (p: ProjectRead) => void;
+}) {
   const settings = project.settings as unknown as ProjectSettings;
   const [autoDone, setAutoDone] = useState(settings.auto_done);
   const [status, setStatus] = useState<string | null>(null);
@@ -43,11 +52,24 @@ function LabelingForm({ project, onSaved }: { project: ProjectRead; onSaved: (p:
   return (
     <form class="form-grid" onSubmit={(e) => void save(e)} aria-label="Labeling settings">
       <label class="check wide">
-        <input type="checkbox" checked={autoDone} onChange={(e) => setAutoDone(e.currentTarget.checked)} />
+        <input
+          type="checkbox"
+          checked={autoDone}
+          onChange={(e) => setAutoDone(e.currentTarget.checked)}
+        />
         Mark an image done as soon as every keypoint is placed (visible or occluded)
       </label>
-      <p class="muted wide">Off, an image is done only when the annotator says so (D, or Enter for done and next).</p>
-      <div><button type="submit">Save labeling settings</button> {status && <span role="status" class="muted">{status}</span>}</div>
+      <p class="muted wide">
+        Off, an image is done only when the annotator says so (D, or Enter for done and next).
+      </p>
+      <div>
+        <button type="submit">Save labeling settings</button>{" "}
+        {status && (
+          <span role="status" class="muted">
+            {status}
+          </span>
+        )}
+      </div>
     </form>
   );
 }
@@ -72,24 +94,44 @@ function DeleteProject({ project }: { project: ProjectRead }) {
   if (!asking) {
     return (
       <>
-        <p class="muted">Removes the project with its {what}, its model versions and predictions.</p>
-        <button type="button" class="danger" onClick={() => setAsking(true)}>Delete project…</button>
+        <p class="muted">
+          Removes the project with its {what}, its model versions and predictions.
+        </p>
+        <button type="button" class="danger" onClick={() => setAsking(true)}>
+          Delete project…
+        </button>
       </>
     );
   }
   return (
     <form class="delete-project" aria-label="Delete project" onSubmit={(e) => void remove(e)}>
       <p role="alert">
-        Delete <strong>{project.name}</strong> with its {what}? Model versions and predictions go too. This cannot be undone.
+        Delete <strong>{project.name}</strong> with its {what}? Model versions and predictions go
+        too. This cannot be undone.
       </p>
-      <label>Type the project name to confirm
+      <label>
+        Type the project name to confirm
         <input value={typed} autoFocus onInput={(e) => setTyped(e.currentTarget.value)} />
       </label>
       <div>
-        <button type="submit" class="danger" disabled={typed !== project.name}>Delete {total} images for good</button>{" "}
-        <button type="button" onClick={() => (setAsking(false), setTyped(""))}>Cancel</button>
+        <button type="submit" class="danger" disabled={typed !== project.name}>
+          Delete {total} images for good
+        </button>{" "}
+        <button
+          type="button"
+          onClick={() => {
+            setAsking(false);
+            setTyped("");
+          }}
+        >
+          Cancel
+        </button>
       </div>
-      {error && <p role="alert" class="error">{error}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -3,7 +3,14 @@
 import type { ChartData, ChartOptions } from "chart.js";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError } from "../../core/api";
-import { formatPck, isActive, lossLabel, type TrainingForm, trainingOptions, trainingSeries } from "../../core/adminCharts";
+import {
+  formatPck,
+  isActive,
+  lossLabel,
+  type TrainingForm,
+  trainingOptions,
+  trainingSeries,
+} from "../../core/adminCharts";
 import type { JobRead, ModelVersionRead } from "../../core/adminTypes";
 import { lastSeq, mergeJobUpdate } from "../../core/jobProgress";
 import { trainingProgress } from "../../core/trainingProgress";
@@ -17,7 +24,12 @@ const POLL_MS = 1500; // the selected running job
 const LIST_POLL_MS = 10_000; // the job list, for jobs started elsewhere
 const TICK_FORMAT = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 2 });
 
-export function TrainingPanel({ project, versions, onProjectChange, onTrained }: {
+export function TrainingPanel({
+  project,
+  versions,
+  onProjectChange,
+  onTrained,
+}: {
   project: ProjectRead;
   /** For the versions' per-project numbers ("v1"). */
   versions: readonly ModelVersionRead[];
@@ -34,7 +46,10 @@ export function TrainingPanel({ project, versions, onProjectChange, onTrained }:
       const list = await admin.listJobs(project.id, "train");
       // A job that appeared since the last look (started by the retraining policy or another
       // admin) is what the model is doing now: show it.
-      const fresh = known.current === null ? undefined : list.find((j) => !known.current?.has(j.id) && isActive(j.state));
+      const fresh =
+        known.current === null
+          ? undefined
+          : list.find((j) => !known.current?.has(j.id) && isActive(j.state));
       known.current = new Set(list.map((j) => j.id));
       setJobs(list);
       setSelected((current) => fresh ?? list.find((j) => j.id === current?.id) ?? list[0] ?? null);
@@ -90,7 +105,11 @@ export function TrainingPanel({ project, versions, onProjectChange, onTrained }:
   return (
     <section class="admin-section" id="training" aria-labelledby="training-title">
       <h2 id="training-title">Training</h2>
-      {error && <p role="alert" class="error">{error}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       <div class="admin-grid">
         <div class="card">
           <h3>Retrain now</h3>
@@ -101,17 +120,38 @@ export function TrainingPanel({ project, versions, onProjectChange, onTrained }:
           <PolicyForm project={project} onSaved={onProjectChange} />
         </div>
       </div>
-      {selected ? <JobDetail job={selected} onCancel={cancel} /> : <p class="muted">No training job yet.</p>}
+      {selected ? (
+        <JobDetail job={selected} onCancel={cancel} />
+      ) : (
+        <p class="muted">No training job yet.</p>
+      )}
       {jobs.length > 0 && (
         <table class="admin-table" aria-label="Training jobs">
           <thead>
-            <tr><th>Job</th><th>State</th><th>Created</th><th>Duration</th><th>Options</th><th>Version</th></tr>
+            <tr>
+              <th>Job</th>
+              <th>State</th>
+              <th>Created</th>
+              <th>Duration</th>
+              <th>Options</th>
+              <th>Version</th>
+            </tr>
           </thead>
           <tbody>
             {jobs.map((job) => (
-              <tr key={job.id} class={job.id === selected?.id ? "selected" : ""} onClick={() => setSelected(job)}>
-                <td><button type="button" class="link" onClick={() => setSelected(job)}>#{job.id}</button></td>
-                <td><span class={`badge job-${job.state}`}>{job.state}</span></td>
+              <tr
+                key={job.id}
+                class={job.id === selected?.id ? "selected" : ""}
+                onClick={() => setSelected(job)}
+              >
+                <td>
+                  <button type="button" class="link" onClick={() => setSelected(job)}>
+                    #{job.id}
+                  </button>
+                </td>
+                <td>
+                  <span class={`badge job-${job.state}`}>{job.state}</span>
+                </td>
                 <td>{formatTime(job.created_at)}</td>
                 <td>{durationText(job.started_at, job.finished_at)}</td>
                 <td class="muted">{optionsText(job.options)}</td>
@@ -132,9 +172,18 @@ function versionLabel(versions: readonly ModelVersionRead[], id: number | undefi
 }
 
 function optionsText(options: Record<string, unknown>): string {
-  const shown = ["backbone", "input_size", "max_steps", "max_minutes", "batch_size", "semi_supervised"];
-  const parts = shown.filter((k) => options[k] !== null && options[k] !== undefined).map((k) => `${k}=${String(options[k])}`);
-  if (options["trigger"] === "policy") parts.unshift("automatic");
+  const shown = [
+    "backbone",
+    "input_size",
+    "max_steps",
+    "max_minutes",
+    "batch_size",
+    "semi_supervised",
+  ];
+  const parts = shown
+    .filter((k) => options[k] !== null && options[k] !== undefined)
+    .map((k) => `${k}=${String(options[k])}`);
+  if (options.trigger === "policy") parts.unshift("automatic");
   return parts.join(", ");
 }
 
@@ -188,7 +237,13 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
   const pckOptions = useMemo<ChartOptions<"line">>(
     () => ({
       scales: {
-        x: { type: "linear", min: 0, suggestedMax: totalSteps, ticks: { precision: 0 }, title: { display: true, text: "step" } },
+        x: {
+          type: "linear",
+          min: 0,
+          suggestedMax: totalSteps,
+          ticks: { precision: 0 },
+          title: { display: true, text: "step" },
+        },
         y: { min: 0, max: 1, title: { display: true, text: "PCK" } },
       },
       plugins: { legend: { position: "bottom" } },
@@ -199,31 +254,53 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
   const total = last?.total ?? (typeof job.progress.total === "number" ? job.progress.total : 0);
   const step = last?.step ?? 0;
   const lastPck = series.pck[series.pck.length - 1]?.pck;
-  const versionPck = typeof job.progress["pck"] === "number" ? job.progress["pck"] : null;
+  const versionPck = typeof job.progress.pck === "number" ? job.progress.pck : null;
   const view = trainingProgress(job, step, total, Date.now());
   return (
-    <div class="card job-detail" aria-label={`Job ${job.id}`} data-job-id={job.id} data-state={job.state} data-step={step}>
+    <div
+      class="card job-detail"
+      aria-label={`Job ${job.id}`}
+      data-job-id={job.id}
+      data-state={job.state}
+      data-step={step}
+    >
       <div class="job-head">
         <h3>Job #{job.id}</h3>
-        <span class={`badge job-${job.state}`} data-testid="job-state">{job.state}</span>
+        <span class={`badge job-${job.state}`} data-testid="job-state">
+          {job.state}
+        </span>
         {job.progress.phase && <span class="muted">phase: {job.progress.phase}</span>}
-        <span class="muted" data-testid="job-step">{view.text}</span>
+        <span class="muted" data-testid="job-step">
+          {view.text}
+        </span>
         {lastPck !== undefined && <span class="muted">last val PCK {formatPck(lastPck)}</span>}
         <span class="spacer" />
         {isActive(job.state) && (
-          <button type="button" class="danger" disabled={job.cancel_requested} onClick={() => void onCancel(job)}>
+          <button
+            type="button"
+            class="danger"
+            disabled={job.cancel_requested}
+            onClick={() => void onCancel(job)}
+          >
             {job.cancel_requested ? "Cancelling…" : "Cancel"}
           </button>
         )}
       </div>
-      <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100}
-        aria-valuenow={Math.round(view.fraction * 100)} aria-valuetext={view.text}>
+      <div
+        class="progress"
+        role="progressbar"
+        aria-label="Training progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(view.fraction * 100)}
+        aria-valuetext={view.text}
+      >
         <div class="progress-bar" style={{ width: `${Math.round(view.fraction * 100)}%` }} />
       </div>
-      {job.options["trigger"] === "policy" && (
+      {job.options.trigger === "policy" && (
         <p class="muted job-reason" data-testid="job-reason">
           Started automatically by the retraining policy
-          {typeof job.options["reason"] === "string" ? `: ${job.options["reason"]}` : ""}.
+          {typeof job.options.reason === "string" ? `: ${job.options.reason}` : ""}.
         </p>
       )}
       {job.error && <p class="error">{job.error}</p>}
@@ -231,7 +308,13 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
         <div>
           <h4>Loss per term</h4>
           {series.steps.length ? (
-            <ChartView type="line" data={lossData} options={lossOptions} label="Training loss per term" testId="loss-chart" />
+            <ChartView
+              type="line"
+              data={lossData}
+              options={lossOptions}
+              label="Training loss per term"
+              testId="loss-chart"
+            />
           ) : (
             <p class="muted chart-empty">No steps reported yet.</p>
           )}
@@ -239,7 +322,13 @@ function JobDetail({ job, onCancel }: { job: JobRead; onCancel: (j: JobRead) => 
         <div>
           <h4>Validation PCK over steps</h4>
           {series.pck.length ? (
-            <ChartView type="line" data={pckData} options={pckOptions} label="Validation PCK over steps" testId="pck-chart" />
+            <ChartView
+              type="line"
+              data={pckData}
+              options={pckOptions}
+              label="Validation PCK over steps"
+              testId="pck-chart"
+            />
           ) : (
             <p class="muted chart-empty">
               {versionPck !== null

@@ -4,7 +4,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { isActive } from "../../core/adminCharts";
 import { splitSelection, type PickedFile } from "../../core/fileSelection";
-import { SCORER_PATTERN, TRANSFER_FORMATS, exportKind, type ExportOptions, type SleapVideo, type TransferFormat } from "../../core/transferApi";
+import {
+  SCORER_PATTERN,
+  TRANSFER_FORMATS,
+  exportKind,
+  type ExportOptions,
+  type SleapVideo,
+  type TransferFormat,
+} from "../../core/transferApi";
 import type { ImageState, ProjectRead, Split } from "../../core/types";
 import { transfer } from "../api";
 import { FilePicker } from "../FilePicker";
@@ -13,7 +20,13 @@ import { admin } from "./common";
 
 const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
 
-export function TransferPanel({ project, onImported }: { project: ProjectRead; onImported: () => void }) {
+export function TransferPanel({
+  project,
+  onImported,
+}: {
+  project: ProjectRead;
+  onImported: () => void;
+}) {
   return (
     <section class="admin-section" id="transfer" aria-labelledby="transfer-title">
       <h2 id="transfer-title">Import / export</h2>
@@ -25,11 +38,22 @@ export function TransferPanel({ project, onImported }: { project: ProjectRead; o
   );
 }
 
-function FormatSelect({ value, onChange }: { value: TransferFormat; onChange: (f: TransferFormat) => void }) {
+function FormatSelect({
+  value,
+  onChange,
+}: {
+  value: TransferFormat;
+  onChange: (f: TransferFormat) => void;
+}) {
   return (
-    <label>Format
+    <label>
+      Format
       <select value={value} onChange={(e) => onChange(e.currentTarget.value as TransferFormat)}>
-        {TRANSFER_FORMATS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
+        {TRANSFER_FORMATS.map((f) => (
+          <option key={f.value} value={f.value}>
+            {f.label}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -71,15 +95,19 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
     <div class="card">
       <h3>Import into this project</h3>
       <p class="muted">
-        The annotation file and its images, a folder (a DeepLabCut project), or zips holding
-        them. Keypoints are matched to this
-        project's by name; a mistake anywhere stores nothing.
+        The annotation file and its images, a folder (a DeepLabCut project), or zips holding them.
+        Keypoints are matched to this project's by name; a mistake anywhere stores nothing.
       </p>
       <form class="form-grid" aria-label="Import" onSubmit={(e) => void submit(e)}>
         <FormatSelect value={fmt} onChange={setFmt} />
         <FilePicker kind={fmt} picked={picked} onPick={setPicked} disabled={job.busy} />
-        <label>Category / label / individual (optional)
-          <input value={label} placeholder="if several" onInput={(e) => setLabel(e.currentTarget.value)} />
+        <label>
+          Category / label / individual (optional)
+          <input
+            value={label}
+            placeholder="if several"
+            onInput={(e) => setLabel(e.currentTarget.value)}
+          />
         </label>
         <div>
           <button type="submit" class="primary" disabled={job.busy || files.length === 0}>
@@ -93,7 +121,11 @@ function ImportCard({ project, onImported }: { project: ProjectRead; onImported:
           Import failed, nothing was stored: {status.error}
         </p>
       )}
-      {status?.state === "cancelled" && <p role="alert" class="error transfer-error">Import cancelled, nothing was stored.</p>}
+      {status?.state === "cancelled" && (
+        <p role="alert" class="error transfer-error">
+          Import cancelled, nothing was stored.
+        </p>
+      )}
       {status?.state === "succeeded" && <ImportReport result={status.result} />}
     </div>
   );
@@ -109,24 +141,43 @@ function ExportCard({ project }: { project: ProjectRead }) {
   const [scorer, setScorer] = useState("");
   const [sleapVideo, setSleapVideo] = useState<SleapVideo>("embedded");
   const coco = fmt === "coco";
-  const options: ExportOptions = { state: state || undefined, split: split || undefined, reviewed, predictions, images, scorer, sleapVideo };
+  const options: ExportOptions = {
+    state: state || undefined,
+    split: split || undefined,
+    reviewed,
+    predictions,
+    images,
+    scorer,
+    sleapVideo,
+  };
   const scorerValid = scorer.trim() === "" || new RegExp(`^${SCORER_PATTERN}$`).test(scorer.trim());
   const kind = exportKind(fmt, options);
   return (
     <div class="card">
       <h3>Export</h3>
       <p class="muted">
-        {coco ? "COCO downloads the JSON alone, or a zip with the images." : "Downloads a zip in the tool's own layout, images included."}
+        {coco
+          ? "COCO downloads the JSON alone, or a zip with the images."
+          : "Downloads a zip in the tool's own layout, images included."}
       </p>
       <form class="form-grid" aria-label="Export" onSubmit={(e) => e.preventDefault()}>
         <FormatSelect value={fmt} onChange={setFmt} />
-        <label>State
-          <select value={state} onChange={(e) => setState(e.currentTarget.value as ImageState | "")}>
+        <label>
+          State
+          <select
+            value={state}
+            onChange={(e) => setState(e.currentTarget.value as ImageState | "")}
+          >
             <option value="">all</option>
-            {STATES.map((s) => <option key={s} value={s}>{s.replace("_", " ")}</option>)}
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s.replace("_", " ")}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Split
+        <label>
+          Split
           <select value={split} onChange={(e) => setSplit(e.currentTarget.value as Split | "")}>
             <option value="">all</option>
             <option value="train">train</option>
@@ -134,30 +185,56 @@ function ExportCard({ project }: { project: ProjectRead }) {
           </select>
         </label>
         <label class="check" title="images a reviewer accepted or corrected since their last edit">
-          <input type="checkbox" checked={reviewed} onChange={(e) => setReviewed(e.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={reviewed}
+            onChange={(e) => setReviewed(e.currentTarget.checked)}
+          />
           Reviewed images only
         </label>
         <label class="check" title={coco ? undefined : "COCO only"}>
-          <input type="checkbox" checked={coco && predictions} disabled={!coco}
-            onChange={(e) => setPredictions(e.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={coco && predictions}
+            disabled={!coco}
+            onChange={(e) => setPredictions(e.currentTarget.checked)}
+          />
           Model predictions instead of annotations
         </label>
-        <label class="check" title={coco ? undefined : "the other formats always include the images"}>
-          <input type="checkbox" checked={!coco || images} disabled={!coco}
-            onChange={(e) => setImages(e.currentTarget.checked)} />
+        <label
+          class="check"
+          title={coco ? undefined : "the other formats always include the images"}
+        >
+          <input
+            type="checkbox"
+            checked={!coco || images}
+            disabled={!coco}
+            onChange={(e) => setImages(e.currentTarget.checked)}
+          />
           Include image files
         </label>
         {fmt === "dlc" && (
-          <label>Scorer (DeepLabCut)
-            <input value={scorer} maxLength={64} pattern={SCORER_PATTERN} aria-invalid={!scorerValid}
-              placeholder="as imported, else keyloop" title="letters, digits, _ . - (your DeepLabCut project's scorer, to merge the labels back)"
-              onInput={(e) => setScorer(e.currentTarget.value)} />
+          <label>
+            Scorer (DeepLabCut)
+            <input
+              value={scorer}
+              maxLength={64}
+              pattern={SCORER_PATTERN}
+              aria-invalid={!scorerValid}
+              placeholder="as imported, else keyloop"
+              title="letters, digits, _ . - (your DeepLabCut project's scorer, to merge the labels back)"
+              onInput={(e) => setScorer(e.currentTarget.value)}
+            />
           </label>
         )}
         {fmt === "sleap" && (
-          <label>Video frames (SLEAP)
-            <select value={sleapVideo} onChange={(e) => setSleapVideo(e.currentTarget.value as SleapVideo)}
-              title="frames taken from a video: embedded as PNG in labels.pkg.slp, or frame indices into the video file, zipped beside labels.slp">
+          <label>
+            Video frames (SLEAP)
+            <select
+              value={sleapVideo}
+              onChange={(e) => setSleapVideo(e.currentTarget.value as SleapVideo)}
+              title="frames taken from a video: embedded as PNG in labels.pkg.slp, or frame indices into the video file, zipped beside labels.slp"
+            >
               <option value="embedded">embedded in the package (.pkg.slp)</option>
               <option value="video">frame indices into the video file (.slp + video)</option>
             </select>
@@ -169,7 +246,9 @@ function ExportCard({ project }: { project: ProjectRead }) {
               Download {kind === "json" ? "JSON" : "zip"}
             </a>
           ) : (
-            <p role="alert" class="error">A scorer is letters, digits, _ . and - only.</p>
+            <p role="alert" class="error">
+              A scorer is letters, digits, _ . and - only.
+            </p>
           )}
         </div>
       </form>

@@ -38,7 +38,8 @@ export function UsersPanel({ me }: { me: UserRead }) {
   };
 
   const signOutEverywhere = async (user: UserRead) => {
-    if (!window.confirm(`Sign ${user.email} out of every browser? Their API tokens keep working.`)) return;
+    if (!window.confirm(`Sign ${user.email} out of every browser? Their API tokens keep working.`))
+      return;
     setError(null);
     setMessage(null);
     try {
@@ -52,43 +53,85 @@ export function UsersPanel({ me }: { me: UserRead }) {
   return (
     <section class="admin-section" id="users" aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
-      {error && <p role="alert" class="error">{error}</p>}
-      {message && <p role="status" class="message">{message}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {message && (
+        <p role="status" class="message">
+          {message}
+        </p>
+      )}
       <CreateUser onCreated={(u) => setUsers((list) => [...list, u])} />
       <table class="admin-table" aria-label="Users">
-        <thead><tr><th>Email</th><th>Role</th><th>Status</th><th>Created</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Email</th>
+            <th>Role</th>
+            <th>Status</th>
+            <th>Created</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {users.map((u) => (
             <Fragment key={u.id}>
               <tr data-user={u.email} class={u.is_active ? "" : "inactive"}>
-                <td>{u.email}{u.id === me.id && <span class="muted"> (you)</span>}</td>
                 <td>
-                  <select aria-label={`Role of ${u.email}`} value={u.role} disabled={u.id === me.id}
-                    onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}>
-                    {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                  {u.email}
+                  {u.id === me.id && <span class="muted"> (you)</span>}
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.role}
+                    disabled={u.id === me.id}
+                    onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
                   </select>
                 </td>
-                <td>{u.is_active ? "active" : <span class="badge job-failed">deactivated</span>}</td>
+                <td>
+                  {u.is_active ? "active" : <span class="badge job-failed">deactivated</span>}
+                </td>
                 <td>{formatTime(u.created_at)}</td>
-                <td><div class="actions">
-                  {u.id !== me.id && (
-                    <>
-                      <button type="button" onClick={() => void update(u, { is_active: !u.is_active })}>
-                        {u.is_active ? "Deactivate" : "Reactivate"}
-                      </button>
-                      {u.is_active && ( // deactivating already ended every session
-                        <button type="button" onClick={() => void signOutEverywhere(u)}>Sign out everywhere</button>
-                      )}
-                    </>
-                  )}
-                  <button type="button" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? null : u.id)}>
-                    API tokens
-                  </button>
-                </div></td>
+                <td>
+                  <div class="actions">
+                    {u.id !== me.id && (
+                      <>
+                        <button
+                          type="button"
+                          onClick={() => void update(u, { is_active: !u.is_active })}
+                        >
+                          {u.is_active ? "Deactivate" : "Reactivate"}
+                        </button>
+                        {u.is_active && ( // deactivating already ended every session
+                          <button type="button" onClick={() => void signOutEverywhere(u)}>
+                            Sign out everywhere
+                          </button>
+                        )}
+                      </>
+                    )}
+                    <button
+                      type="button"
+                      aria-expanded={open === u.id}
+                      onClick={() => setOpen(open === u.id ? null : u.id)}
+                    >
+                      API tokens
+                    </button>
+                  </div>
+                </td>
               </tr>
               {open === u.id && (
                 <tr class="tokens-row">
-                  <td colSpan={5}><Tokens user={u} /></td>
+                  <td colSpan={5}>
+                    <Tokens user={u} />
+                  </td>
                 </tr>
               )}
             </Fragment>
@@ -118,15 +161,42 @@ function CreateUser({ onCreated }: { onCreated: (u: UserRead) => void }) {
   };
   return (
     <form class="toolbar" onSubmit={(e) => void submit(e)} aria-label="Create user">
-      <label>Email <input type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></label>
-      <label>Password <input type="password" required minLength={8} autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></label>
-      <label>Role
+      <label>
+        Email{" "}
+        <input
+          type="email"
+          required
+          value={email}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        Password{" "}
+        <input
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        Role
         <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-          {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
         </select>
       </label>
       <button type="submit">Create user</button>
-      {status && <span role="status" class="muted">{status}</span>}
+      {status && (
+        <span role="status" class="muted">
+          {status}
+        </span>
+      )}
     </form>
   );
 }
@@ -166,28 +236,55 @@ function Tokens({ user }: { user: UserRead }) {
   };
   return (
     <div class="tokens" aria-label={`API tokens of ${user.email}`}>
-      {error && <p role="alert" class="error">{error}</p>}
-      {created && (
-        <p class="token-once" role="status">
-          New token <strong>{created.name}</strong> (copy it now, it is not shown again): <code>{created.token}</code>
+      {error && (
+        <p role="alert" class="error">
+          {error}
         </p>
       )}
-      {tokens === null ? <p class="muted">Loading…</p> : tokens.length === 0 ? <p class="muted">No tokens.</p> : (
+      {created && (
+        <p class="token-once" role="status">
+          New token <strong>{created.name}</strong> (copy it now, it is not shown again):{" "}
+          <code>{created.token}</code>
+        </p>
+      )}
+      {tokens === null ? (
+        <p class="muted">Loading…</p>
+      ) : tokens.length === 0 ? (
+        <p class="muted">No tokens.</p>
+      ) : (
         <table class="admin-table compact">
-          <thead><tr><th>Name</th><th>Created</th><th>Last used</th><th>Status</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {tokens.map((t) => (
               <tr key={t.id}>
-                <td>{t.name}</td><td>{formatTime(t.created_at)}</td><td>{formatTime(t.last_used_at)}</td>
+                <td>{t.name}</td>
+                <td>{formatTime(t.created_at)}</td>
+                <td>{formatTime(t.last_used_at)}</td>
                 <td>{t.revoked_at ? `revoked ${formatTime(t.revoked_at)}` : "valid"}</td>
-                <td>{!t.revoked_at && <button type="button" onClick={() => void revoke(t)}>Revoke</button>}</td>
+                <td>
+                  {!t.revoked_at && (
+                    <button type="button" onClick={() => void revoke(t)}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       <form class="toolbar" onSubmit={(e) => void issue(e)}>
-        <label>Token name <input required value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
+        <label>
+          Token name <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
         <button type="submit">Issue token</button>
       </form>
     </div>

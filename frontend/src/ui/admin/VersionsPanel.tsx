@@ -3,14 +3,24 @@
  * beside it, the labeling effort per version (EffortPanel). */
 import type { ChartData, ChartOptions } from "chart.js";
 import { useMemo } from "preact/hooks";
-import { type EfficiencyCurve, formatPck, labelEfficiencyCurves, pckLabel } from "../../core/adminCharts";
+import {
+  type EfficiencyCurve,
+  formatPck,
+  labelEfficiencyCurves,
+  pckLabel,
+} from "../../core/adminCharts";
 import type { LabelEfficiencyPoint, ModelVersionRead } from "../../core/adminTypes";
 import type { ProjectRead } from "../../core/types";
 import { ChartView } from "./Chart";
 import { EffortPanel } from "./EffortPanel";
 import { formatTime, seriesColor } from "./common";
 
-export function VersionsPanel({ project, versions, efficiency, onPromote }: {
+export function VersionsPanel({
+  project,
+  versions,
+  efficiency,
+  onPromote,
+}: {
   project: ProjectRead;
   versions: ModelVersionRead[];
   efficiency: LabelEfficiencyPoint[];
@@ -28,10 +38,19 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
           <table class="admin-table" aria-label="Model versions">
             <thead>
               <tr>
-                <th>Version</th><th>Created</th><th>Backbone</th><th>Labeled</th><th>Unlabeled</th>
+                <th>Version</th>
+                <th>Created</th>
+                <th>Backbone</th>
+                <th>Labeled</th>
+                <th>Unlabeled</th>
                 <th>{pckLabel(0.1, versions[0]?.metrics.normalizer)}</th>
-                {names.map((n) => <th key={n} class="kp-col" title={`PCK@0.1 of ${n}`}>{n}</th>)}
-                <th>Status</th><th />
+                {names.map((n) => (
+                  <th key={n} class="kp-col" title={`PCK@0.1 of ${n}`}>
+                    {n}
+                  </th>
+                ))}
+                <th>Status</th>
+                <th />
               </tr>
             </thead>
             <tbody>
@@ -42,12 +61,28 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
                   <td>{v.backbone}</td>
                   <td>{v.labeled_count}</td>
                   <td>{v.unlabeled_count}</td>
-                  <td class="num strong" title={pckLabel(0.1, v.metrics.normalizer)}>{formatPck(v.metrics.pck)}</td>
-                  {names.map((n) => <td key={n} class="num">{formatPck(v.metrics.per_keypoint?.[n])}</td>)}
-                  <td>{v.is_active ? <span class="badge job-succeeded">active</span> : <span class="muted">—</span>}</td>
+                  <td class="num strong" title={pckLabel(0.1, v.metrics.normalizer)}>
+                    {formatPck(v.metrics.pck)}
+                  </td>
+                  {names.map((n) => (
+                    <td key={n} class="num">
+                      {formatPck(v.metrics.per_keypoint?.[n])}
+                    </td>
+                  ))}
+                  <td>
+                    {v.is_active ? (
+                      <span class="badge job-succeeded">active</span>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
                   <td>
                     {!v.is_active && (
-                      <button type="button" onClick={() => void onPromote(v)} aria-label={`${promoteVerb(v, active)} v${v.number}`}>
+                      <button
+                        type="button"
+                        onClick={() => void onPromote(v)}
+                        aria-label={`${promoteVerb(v, active)} v${v.number}`}
+                      >
                         {promoteVerb(v, active)}
                       </button>
                     )}
@@ -61,7 +96,9 @@ export function VersionsPanel({ project, versions, efficiency, onPromote }: {
       <div class="admin-grid">
         <div class="card">
           <h3>Label efficiency</h3>
-          <p class="muted">Validation PCK@0.1 of each version against the labeled images it was trained on.</p>
+          <p class="muted">
+            Validation PCK@0.1 of each version against the labeled images it was trained on.
+          </p>
           <EfficiencyChart curves={labelEfficiencyCurves(efficiency)} />
         </div>
         <EffortPanel projectId={project.id} refreshKey={versions} />
@@ -106,6 +143,15 @@ function EfficiencyChart({ curves }: { curves: EfficiencyCurve[] }) {
     }),
     [maxLabeled],
   );
-  if (curves.length === 0) return <p class="muted chart-empty">No version with a validation PCK yet.</p>;
-  return <ChartView type="line" data={data} options={options} label="PCK against labeled images" testId="efficiency-chart" />;
+  if (curves.length === 0)
+    return <p class="muted chart-empty">No version with a validation PCK yet.</p>;
+  return (
+    <ChartView
+      type="line"
+      data={data}
+      options={options}
+      label="PCK against labeled images"
+      testId="efficiency-chart"
+    />
+  );
 }

@@ -12,11 +12,23 @@ export const admin = new AdminApi(api);
 
 export function durationText(start: string | null, end: string | null): string {
   if (!start) return "—";
-  const seconds = Math.max(0, ((end ? parseServerTime(end) : Date.now()) - parseServerTime(start)) / 1000);
+  const seconds = Math.max(
+    0,
+    ((end ? parseServerTime(end) : Date.now()) - parseServerTime(start)) / 1000,
+  );
   return seconds < 90 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
 }
 
-const FALLBACK = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
+const FALLBACK = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#d97706",
+  "#7c3aed",
+  "#0891b2",
+  "#db2777",
+  "#65a30d",
+];
 
 /** Keypoint colours as the annotator draws them: the schema's, never two alike (core/colors). */
 export function keypointColors(project: ProjectRead): Map<string, string> {

@@ -23,7 +23,11 @@ export function VideoFrameBar({ image, canEdit }: { image: ImageRead; canEdit: b
   useEffect(() => {
     setShown(null);
     setVideo(null);
-    if (videoId !== null) void videoApi.get(videoId).then(setVideo).catch((e: unknown) => setError(errorText(e)));
+    if (videoId !== null)
+      void videoApi
+        .get(videoId)
+        .then(setVideo)
+        .catch((e: unknown) => setError(errorText(e)));
   }, [videoId, image.id]);
 
   if (videoId === null || own === null) return null;
@@ -52,28 +56,44 @@ export function VideoFrameBar({ image, canEdit }: { image: ImageRead; canEdit: b
   return (
     <div class="video-frame-bar" aria-label="Video frame">
       <span class="muted">
-        🎞 <strong>{video?.original_name ?? "video"}</strong> · {video ? frameLabel(own, video.fps) : `frame ${own}`}
+        🎞 <strong>{video?.original_name ?? "video"}</strong> ·{" "}
+        {video ? frameLabel(own, video.fps) : `frame ${own}`}
       </span>
       <span class="video-steps" aria-label="Neighbour frames">
         {STEPS.map((d) => (
-          <button key={d} type="button" disabled={!video} onClick={() => step(d)}
-            aria-label={`${d > 0 ? "Forward" : "Back"} ${Math.abs(d)} frame${Math.abs(d) > 1 ? "s" : ""}`}>
+          <button
+            key={d}
+            type="button"
+            disabled={!video}
+            onClick={() => step(d)}
+            aria-label={`${d > 0 ? "Forward" : "Back"} ${Math.abs(d)} frame${Math.abs(d) > 1 ? "s" : ""}`}
+          >
             {d > 0 ? `+${d}` : d}
           </button>
         ))}
       </span>
-      {error && <span role="alert" class="error">{error}</span>}
+      {error && (
+        <span role="alert" class="error">
+          {error}
+        </span>
+      )}
       {shown !== null && video && (
         <figure class="video-neighbour" aria-label="Neighbour frame">
-          <img src={videoApi.frameUrl(video.id, shown)} alt={`Frame ${shown} of ${video.original_name}`} />
+          <img
+            src={videoApi.frameUrl(video.id, shown)}
+            alt={`Frame ${shown} of ${video.original_name}`}
+          />
           <figcaption>
-            {frameLabel(shown, video.fps)} ({shown - own > 0 ? "+" : ""}{shown - own} from this image){" "}
+            {frameLabel(shown, video.fps)} ({shown - own > 0 ? "+" : ""}
+            {shown - own} from this image){" "}
             {canEdit && (
               <button type="button" class="primary" disabled={busy} onClick={() => void addShown()}>
                 Add this frame to the project
               </button>
             )}{" "}
-            <button type="button" onClick={() => setShown(null)}>Close</button>
+            <button type="button" onClick={() => setShown(null)}>
+              Close
+            </button>
           </figcaption>
         </figure>
       )}

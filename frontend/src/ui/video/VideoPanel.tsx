@@ -20,7 +20,13 @@ import { videoApi } from "./videoClient";
 
 const POLL_MS = 1000;
 
-export function VideoPanel({ projectId, canEdit, onVideos, onShowFrames, onFramesAdded }: {
+export function VideoPanel({
+  projectId,
+  canEdit,
+  onVideos,
+  onShowFrames,
+  onFramesAdded,
+}: {
   projectId: number;
   canEdit: boolean;
   /** The list, whenever it is (re)loaded: the grid's video filter offers it. */
@@ -49,7 +55,9 @@ export function VideoPanel({ projectId, canEdit, onVideos, onShowFrames, onFrame
       }
       setUpload({ name: file.name, fraction: 0 });
       try {
-        await videoApi.upload(projectId, file, (fraction) => setUpload({ name: file.name, fraction }));
+        await videoApi.upload(projectId, file, (fraction) =>
+          setUpload({ name: file.name, fraction }),
+        );
       } catch (e) {
         const text = errorText(e); // the server's message names the file already
         setError(text.startsWith(file.name) ? text : `${file.name}: ${text}`);
@@ -69,43 +77,82 @@ export function VideoPanel({ projectId, canEdit, onVideos, onShowFrames, onFrame
     <section class="video-panel" aria-label="Videos">
       <h2>Videos</h2>
       {canEdit && (
-        <div class={`video-drop ${dragging ? "dragging" : ""}`} aria-label="Drop videos here"
-          onDragOver={(e) => { e.preventDefault(); setDragging(true); }}
-          onDragLeave={() => setDragging(false)} onDrop={onDrop}>
+        <div
+          class={`video-drop ${dragging ? "dragging" : ""}`}
+          aria-label="Drop videos here"
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
           Drop a video here (MP4, AVI, MOV, MKV) or{" "}
           <label class="button upload">
             choose one
-            <input type="file" accept="video/*,.mkv,.avi" aria-label="Upload video" disabled={upload !== null}
+            <input
+              type="file"
+              accept="video/*,.mkv,.avi"
+              aria-label="Upload video"
+              disabled={upload !== null}
               onChange={(e) => {
                 const input = e.currentTarget;
-                void send([...(input.files ?? [])]).finally(() => { input.value = ""; });
-              }} />
+                void send([...(input.files ?? [])]).finally(() => {
+                  input.value = "";
+                });
+              }}
+            />
           </label>
         </div>
       )}
       {upload && (
         <div class="import-progress" role="status" aria-label="Video upload">
-          <div class="progress" role="progressbar" aria-label="Video upload progress" aria-valuemin={0}
-            aria-valuemax={100} aria-valuenow={Math.round(100 * upload.fraction)}>
+          <div
+            class="progress"
+            role="progressbar"
+            aria-label="Video upload progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(100 * upload.fraction)}
+          >
             <div class="progress-bar" style={{ width: `${Math.round(100 * upload.fraction)}%` }} />
           </div>
           <p class="muted">
-            {upload.fraction < 1 ? `Uploading ${upload.name}… ${Math.round(100 * upload.fraction)}%` : `Checking ${upload.name}…`}
+            {upload.fraction < 1
+              ? `Uploading ${upload.name}… ${Math.round(100 * upload.fraction)}%`
+              : `Checking ${upload.name}…`}
           </p>
         </div>
       )}
-      {error && <p role="alert" class="error">{error}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       <ul class="video-list" aria-label="Video list">
         {videos.map((v) => (
-          <VideoItem key={v.id} video={v} canEdit={canEdit} onShowFrames={onShowFrames}
-            onFramesAdded={() => { onFramesAdded(); void reload(); }} />
+          <VideoItem
+            key={v.id}
+            video={v}
+            canEdit={canEdit}
+            onShowFrames={onShowFrames}
+            onFramesAdded={() => {
+              onFramesAdded();
+              void reload();
+            }}
+          />
         ))}
       </ul>
     </section>
   );
 }
 
-function VideoItem({ video, canEdit, onShowFrames, onFramesAdded }: {
+function VideoItem({
+  video,
+  canEdit,
+  onShowFrames,
+  onFramesAdded,
+}: {
   video: VideoRead;
   canEdit: boolean;
   onShowFrames: (videoId: number) => void;
@@ -121,13 +168,23 @@ function VideoItem({ video, canEdit, onShowFrames, onFramesAdded }: {
           {formatTime(video.duration_s)} · {video.frame_images} in the project
         </span>
         <span class="spacer" />
-        <button type="button" onClick={() => onShowFrames(video.id)}>Show its frames</button>
+        <button type="button" onClick={() => onShowFrames(video.id)}>
+          Show its frames
+        </button>
         {canEdit && (
           <>
-            <button type="button" aria-expanded={open === "extract"} onClick={() => setOpen(open === "extract" ? null : "extract")}>
+            <button
+              type="button"
+              aria-expanded={open === "extract"}
+              onClick={() => setOpen(open === "extract" ? null : "extract")}
+            >
               Extract frames…
             </button>
-            <button type="button" aria-expanded={open === "predict"} onClick={() => setOpen(open === "predict" ? null : "predict")}>
+            <button
+              type="button"
+              aria-expanded={open === "predict"}
+              onClick={() => setOpen(open === "predict" ? null : "predict")}
+            >
               Predict video…
             </button>
           </>
@@ -144,13 +201,17 @@ function useVideoJob(onEnd?: (job: JobRead) => void) {
   const [job, setJob] = useState<JobRead | null>(null);
   const [error, setError] = useState<string | null>(null);
   const running = job !== null && (job.state === "queued" || job.state === "running");
-  usePoll(async () => {
-    if (!job) return;
-    const next = await videoApi.job(job.id).catch(() => null);
-    if (!next) return;
-    setJob(next);
-    if (next.state !== "queued" && next.state !== "running") onEnd?.(next);
-  }, POLL_MS, running);
+  usePoll(
+    async () => {
+      if (!job) return;
+      const next = await videoApi.job(job.id).catch(() => null);
+      if (!next) return;
+      setJob(next);
+      if (next.state !== "queued" && next.state !== "running") onEnd?.(next);
+    },
+    POLL_MS,
+    running,
+  );
   const start = async (request: () => Promise<JobRead>) => {
     setError(null);
     try {
@@ -165,18 +226,37 @@ function useVideoJob(onEnd?: (job: JobRead) => void) {
   return { job, error, running, start, cancel };
 }
 
-function JobStatus({ job, running, onCancel }: { job: JobRead; running: boolean; onCancel: () => void }) {
+function JobStatus({
+  job,
+  running,
+  onCancel,
+}: {
+  job: JobRead;
+  running: boolean;
+  onCancel: () => void;
+}) {
   const pct = Math.round(100 * videoJobFraction(job));
   return (
     <div class="import-progress" role="status" aria-label="Video job">
       {running && (
-        <div class="progress" role="progressbar" aria-label="Video job progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+        <div
+          class="progress"
+          role="progressbar"
+          aria-label="Video job progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct}
+        >
           <div class="progress-bar" style={{ width: `${pct}%` }} />
         </div>
       )}
       <p class="muted">
         {videoJobText(job)}{" "}
-        {running && <button type="button" onClick={onCancel}>Cancel</button>}
+        {running && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
       </p>
     </div>
   );
@@ -187,12 +267,19 @@ function ExtractForm({ video, onDone }: { video: VideoRead; onDone: () => void }
   const [count, setCount] = useState(20);
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const { job, error, running, start, cancel } = useVideoJob((j) => { if (j.state === "succeeded") onDone(); });
+  const { job, error, running, start, cancel } = useVideoJob((j) => {
+    if (j.state === "succeeded") onDone();
+  });
   const submit = (e: Event) => {
     e.preventDefault();
-    void start(() => videoApi.extract(video.id, {
-      method, count, start_s: from ? Number(from) : null, end_s: to ? Number(to) : null,
-    }));
+    void start(() =>
+      videoApi.extract(video.id, {
+        method,
+        count,
+        start_s: from ? Number(from) : null,
+        end_s: to ? Number(to) : null,
+      }),
+    );
   };
   return (
     <form class="video-form" aria-label="Extract frames" onSubmit={submit}>
@@ -206,18 +293,44 @@ function ExtractForm({ video, onDone }: { video: VideoRead; onDone: () => void }
       </label>
       <label>
         Frames
-        <input type="number" min={1} max={1000} value={count} onInput={(e) => setCount(Number(e.currentTarget.value))} />
+        <input
+          type="number"
+          min={1}
+          max={1000}
+          value={count}
+          onInput={(e) => setCount(Number(e.currentTarget.value))}
+        />
       </label>
       <label>
         From (s)
-        <input type="number" min={0} step="any" value={from} placeholder="start" onInput={(e) => setFrom(e.currentTarget.value)} />
+        <input
+          type="number"
+          min={0}
+          step="any"
+          value={from}
+          placeholder="start"
+          onInput={(e) => setFrom(e.currentTarget.value)}
+        />
       </label>
       <label>
         To (s)
-        <input type="number" min={0} step="any" value={to} placeholder="end" onInput={(e) => setTo(e.currentTarget.value)} />
+        <input
+          type="number"
+          min={0}
+          step="any"
+          value={to}
+          placeholder="end"
+          onInput={(e) => setTo(e.currentTarget.value)}
+        />
       </label>
-      <button type="submit" class="primary" disabled={running}>Extract</button>
-      {error && <p role="alert" class="error">{error}</p>}
+      <button type="submit" class="primary" disabled={running}>
+        Extract
+      </button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       {job && <JobStatus job={job} running={running} onCancel={() => void cancel()} />}
     </form>
   );
@@ -234,21 +347,40 @@ function PredictForm({ video }: { video: VideoRead }) {
     <form class="video-form" aria-label="Predict video" onSubmit={submit}>
       <label>
         Every Nth frame
-        <input type="number" min={1} max={10000} value={everyNth} onInput={(e) => setEveryNth(Number(e.currentTarget.value))} />
+        <input
+          type="number"
+          min={1}
+          max={10000}
+          value={everyNth}
+          onInput={(e) => setEveryNth(Number(e.currentTarget.value))}
+        />
       </label>
-      <button type="submit" class="primary" disabled={running}>Predict with the active model</button>
-      {error && <p role="alert" class="error">{error}</p>}
+      <button type="submit" class="primary" disabled={running}>
+        Predict with the active model
+      </button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       {job && <JobStatus job={job} running={running} onCancel={() => void cancel()} />}
       {job?.state === "succeeded" && (
         <div class="video-results">
           <p>
             Download:{" "}
             {RESULT_FORMATS.map(({ fmt, label }) => (
-              <a key={fmt} class="button" href={videoApi.resultUrl(job.id, fmt)} download>{label}</a>
+              <a key={fmt} class="button" href={videoApi.resultUrl(job.id, fmt)} download>
+                {label}
+              </a>
             ))}
           </p>
-          <video class="video-preview" controls preload="metadata" aria-label="Labeled preview"
-            src={videoApi.resultUrl(job.id, "mp4")} />
+          <video
+            class="video-preview"
+            controls
+            preload="metadata"
+            aria-label="Labeled preview"
+            src={videoApi.resultUrl(job.id, "mp4")}
+          />
         </div>
       )}
     </form>

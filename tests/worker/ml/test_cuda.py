@@ -1,6 +1,6 @@
 """The CUDA path: mixed precision (autocast + GradScaler) training and inference. Skipped
 where no GPU is present (CI, most laptops); on a GPU machine run
-`pytest tests/worker/ml/test_ml_cuda.py` after installing the `ml` extra."""
+`pytest tests/worker/ml/test_cuda.py` after installing the `ml` extra."""
 
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from worker.ml.data import KeypointSchema
 from worker.ml.predict import Predictor
 from worker.ml.train import Progress, train
 
-from .test_ml_train import Dots, tiny
+from .test_train import Dots, tiny
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

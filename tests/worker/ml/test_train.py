@@ -64,6 +64,7 @@ def test_checkpoint_describes_itself(schema: KeypointSchema, dots: Dots, tmp_pat
     assert not list(tmp_path.glob("*.tmp"))  # atomic writes leave no temporaries
 
 
+@pytest.mark.slow  # several training runs, or an ONNX export
 def test_resume_continues_where_a_cancelled_run_stopped(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
@@ -92,6 +93,7 @@ class Killed(Exception):
     """Stands for `kill -9` of the process mid-run: nothing after it runs."""
 
 
+@pytest.mark.slow  # several training runs, or an ONNX export
 def test_a_run_killed_mid_way_resumes_from_its_last_interval_checkpoint(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
@@ -131,6 +133,7 @@ def test_supervised_only_needs_no_unlabeled_images_and_runs_only_its_loss(
         train(tiny(), schema, labeled, [], validation, checkpoint_dir=tmp_path)
 
 
+@pytest.mark.slow  # trains until patience runs out
 def test_early_stopping_after_patience_evaluations_without_improvement(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
@@ -155,6 +158,7 @@ def test_predictor_returns_image_pixels_confidences_and_z_for_rois(
     assert inside.all()  # an ROI prediction lands inside the ROI, in original pixels
 
 
+@pytest.mark.slow  # several training runs, or an ONNX export
 def test_resume_refuses_a_checkpoint_from_a_different_config(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
@@ -170,6 +174,7 @@ def test_resume_refuses_a_checkpoint_from_a_different_config(
               resume=True)  # fmt: skip
 
 
+@pytest.mark.slow  # several training runs, or an ONNX export
 def test_onnx_runtime_predictions_equal_the_eager_model(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:

@@ -44,6 +44,7 @@ def page_faults_per_step(mode: str) -> int:
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="tunes glibc's malloc only")
+@pytest.mark.slow  # 5 training steps at 192 px in each of two child processes: minutes under load
 def test_training_steps_stop_page_faulting_their_activations() -> None:
     default, tuned = page_faults_per_step("default"), page_faults_per_step("tuned")
     # Measured: 290k-430k faults per step by default, 0-12k tuned.

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.worker.ml.test_ml_cli import write_coco
+from tests.worker.ml.test_cli import write_coco
 from worker.ml.data import LabeledSample, UnlabeledSample
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -10,7 +10,14 @@ from worker.ml.config import BACKBONES, Backbone, ModelConfig
 from worker.ml.model import KeypointModel
 
 
-@pytest.mark.parametrize("backbone", BACKBONES)
+@pytest.mark.parametrize(
+    "backbone",
+    # HRNet's forward and backward on the CPU take seconds; Lite0, the CPU default, stays fast.
+    [
+        b if b == "efficientnet_lite0" else pytest.param(b, marks=pytest.mark.slow)
+        for b in BACKBONES
+    ],
+)
 def test_model_contract(backbone: Backbone) -> None:
     """Shapes of every output, finite values, and a backward pass that reaches the backbone."""
     torch.manual_seed(0)
