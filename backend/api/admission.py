@@ -46,10 +46,6 @@ class Admission:
     def in_use(self) -> int:
         return self.slots - self.free
 
-    @property
-    def waiting(self) -> int:
-        return len(self._waiters)
-
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one slot for the block, or raise `Overloaded` (503) without running it."""
