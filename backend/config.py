@@ -45,12 +45,14 @@ class Settings(BaseSettings):
     # Requests using the database at once (each API process; its connection pool has one
     # connection per slot), how many more may wait for a slot, and for how long, before the
     # API answers 503 with Retry-After (backend/api/admission.py).
-    # 8: on a small machine more threads running Python at once only lengthen the event
-    # loop's wait for the GIL (and /health's); waiting on the loop costs nothing.
-    api_db_slots: int = Field(default=8, ge=1, le=200)
+    # 4: more threads running Python at once only lengthen each other's wait for the GIL and
+    # SQLite's write lock; waiting on the event loop costs nothing (bench/load.py, 200
+    # clients: p99 1.6-1.9 s with 4 against 2.3 s with 8, docs/OPERATIONS.md).
+    api_db_slots: int = Field(default=4, ge=1, le=200)
     # API processes `keyloop serve` starts (uvicorn workers sharing the port). One process
     # runs Python on one core at a time (the GIL); slots and decodes above are per process.
-    api_workers: int = Field(default=1, ge=1, le=64)
+    # 0: one per CPU this process may use, at most 4 (`backend.serve.api_processes`).
+    api_workers: int = Field(default=0, ge=0, le=64)
     api_queue_length: int = Field(default=1000, ge=0)
     api_queue_wait_s: float = Field(default=10.0, gt=0)
     # Thumbnails and renditions decoded at once per API process (each holds a whole image;

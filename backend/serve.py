@@ -13,6 +13,7 @@ running (`worker/orphans.py`).
 
 from __future__ import annotations
 
+import os
 import sys
 
 from backend import data_layout
@@ -21,6 +22,19 @@ from backend.queue import QUEUE_BULK, QUEUE_INFERENCE, QUEUE_LIGHT, QUEUE_TRAIN
 from backend.supervisor import Child, run_children
 
 __all__ = ["Child", "celery_worker_argv", "child_commands", "run_children"]
+
+
+# Past 4 processes the database (SQLite's one writer, or a small PostgreSQL) is the limit, and
+# each process holds its own connection pool and ~100 MB.
+AUTO_API_WORKERS_MAX = 4
+
+
+def api_processes(settings: Settings) -> int:
+    """How many uvicorn processes serve the API: `api_workers`, or with 0 one per usable CPU."""
+    if settings.api_workers:
+        return settings.api_workers
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, AUTO_API_WORKERS_MAX))
 
 
 def child_commands(settings: Settings, host: str, port: int, worker: bool) -> list[Child]:
@@ -38,7 +52,7 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
                 host,
                 "--port",
                 str(port),
-                *(["--workers", str(settings.api_workers)] if settings.api_workers > 1 else []),
+                *(["--workers", str(workers)] if (workers := api_processes(settings)) > 1 else []),
             ],
         ),
     ]

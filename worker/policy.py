@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import get_settings
 from backend.db.session import session_scope
-from backend.dispatch import send_job
+from backend.dispatch import commit_and_send
 from backend.models import AnnotationRevision, Image, Job, JobKind, ModelVersion, Project
 from backend.schemas.job_options import TrainOptions
 from backend.schemas.project import ProjectSettings
@@ -90,7 +90,6 @@ def check_retraining() -> list[int]:
             )
             options = TrainOptions(trigger="policy", reason=reason)
             job = create_job(session, project, options, None)
-            session.commit()
-            send_job(session, settings, job)
+            commit_and_send(session, settings, job)
             started.append(job.id)
     return started

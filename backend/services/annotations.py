@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -114,7 +115,7 @@ def save_annotation(
     ann = session.scalar(select(Annotation).where(Annotation.image_id == image.id))
     new_version = expected_version + 1
     if ann is None and expected_version == 0:
-        ok = _insert_first_version(session, image.id, stored, done, author.id)
+        ok = _insert_first_version(session, image.id, stored, done, author.id, now)
     elif ann is None:
         ok = False
     else:
@@ -156,12 +157,27 @@ def save_annotation(
         image.reviewed_at = None
         image.reviewed_by_id = None
     session.flush()
-    session.expire_all()
-    return read_annotation(session, project, image)
+    if ann is not None:
+        session.expire(ann)  # the UPDATE above bypassed it
+    # Built from what was just written rather than read back: the write lock is held until
+    # the caller commits, and every statement here lengthens every other writer's wait.
+    return AnnotationRead(
+        image_id=image.id,
+        version=new_version,
+        keypoints=stored_points(project, stored),
+        done=done,
+        updated_at=now,
+        updated_by=author.email,
+    )
 
 
 def _insert_first_version(
-    session: Session, image_id: int, stored: list[dict[str, Any]], done: bool, author_id: int
+    session: Session,
+    image_id: int,
+    stored: list[dict[str, Any]],
+    done: bool,
+    author_id: int,
+    now: datetime,
 ) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: of two first saves racing, exactly one wins."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -173,7 +189,7 @@ def _insert_first_version(
             keypoints=stored,
             done=done,
             updated_by_id=author_id,
-            updated_at=utcnow(),
+            updated_at=now,
         )
         .on_conflict_do_nothing(index_elements=["image_id"])
         .returning(Annotation.id)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Delete, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend.db.base import utcnow
 from backend.errors import NotFound
@@ -51,7 +51,11 @@ def find_session(
     Marks changes without flushing (an expired row deleted, `last_seen_at` refreshed): the
     caller commits them even when the request itself only reads."""
     now = now or utcnow()
-    row = session.scalar(select(UserSession).where(UserSession.secret_hash == hash_token(secret)))
+    row = session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))  # one query per request, not two
+        .where(UserSession.secret_hash == hash_token(secret))
+    )
     if row is None:
         return None
     if row.expires_at <= now:

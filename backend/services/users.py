@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend.db.base import utcnow
 from backend.errors import BadInput, Conflict, NotFound
@@ -104,9 +104,9 @@ def issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]
 
 def user_for_token(session: Session, token: str) -> User | None:
     row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one query per request, not two
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     )
     if row is None or not row.user.is_active:
         return None
