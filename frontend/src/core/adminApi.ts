@@ -16,6 +16,7 @@ import type {
   TokenCreated,
   TokenRead,
   TrainingOptions,
+  UserUpdate,
 } from "./adminTypes";
 import type { ProjectRead, Role, UserRead } from "./types";
 
@@ -96,10 +97,7 @@ export class AdminApi {
   createUser(email: string, password: string, role: Role): Promise<UserRead> {
     return this.client.request("POST", "/users", { email, password, role });
   }
-  updateUser(
-    userId: number,
-    patch: { role?: Role; is_active?: boolean; password?: string },
-  ): Promise<UserRead> {
+  updateUser(userId: number, patch: UserUpdate): Promise<UserRead> {
     return this.client.request("PATCH", `/users/${userId}`, patch);
   }
   /** Logs the user out of every browser (their API tokens keep working). */

@@ -1,4 +1,5 @@
-/** Wire types of the admin endpoints (training jobs, model versions, evaluations, health, tokens). */
+/** Wire types of the admin endpoints (training jobs, model versions, evaluations, health, users,
+ * tokens). */
 import type { components } from "./api.gen";
 
 /** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
@@ -80,6 +81,9 @@ export type ProjectHealth = Schemas["ProjectHealth"];
 export type PromotePolicy = Schemas["ProjectSettings"]["promote_policy"];
 export type AutoRetrain = Schemas["ProjectSettings"]["auto_retrain"];
 export type ProjectSettings = Schemas["ProjectSettings"];
+
+/** PATCH /users/{id}: the fields to change; those left out stay as they are. */
+export type UserUpdate = Schemas["UserUpdate"];
 
 export type TokenRead = Schemas["TokenRead"];
 export type TokenCreated = Schemas["TokenCreated"];

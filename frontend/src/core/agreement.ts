@@ -4,48 +4,24 @@
  * admin report's numbers. The second annotator never receives the first labels.
  */
 import type { ApiClient } from "./api";
+import type { components } from "./api.gen";
 import type { Point, UserRead } from "./types";
 
-export interface SecondLabelRead {
-  id: number;
-  image_id: number;
-  image_name: string;
-  width: number;
-  height: number;
-  /** Theirs; null until saved. */
+/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
+type Schemas = components["schemas"];
+
+/** A second-label task: the image and the annotator's own points (null until saved; their
+ * points carry x and y, as types.ts `Point` says). */
+export type SecondLabelRead = Omit<Schemas["SecondLabelRead"], "keypoints"> & {
   keypoints: Point[] | null;
-  labeled_at: string | null;
-}
-export interface AssignmentRead {
-  annotator_id: number;
-  requested: number;
-  assigned: number;
-  image_ids: number[];
-}
-export interface Disagreement {
-  pairs: number;
-  only_one: number;
-  mean_px: number | null;
-  median_px: number | null;
-  mean_normalized: number | null;
-}
-export interface KeypointDisagreement extends Disagreement {
-  name: string;
-}
-export interface AnnotatorPairDisagreement extends Disagreement {
-  first_id: number | null;
-  first_email: string | null;
-  second_id: number;
-  second_email: string;
-  images: number;
-}
-export interface AgreementRead {
-  project_id: number;
-  assigned: number;
-  labeled: number;
-  keypoints: KeypointDisagreement[];
-  annotators: AnnotatorPairDisagreement[];
-}
+};
+export type AssignmentRead = Schemas["AssignmentRead"];
+export type KeypointDisagreement = Schemas["KeypointDisagreement"];
+export type AnnotatorPairDisagreement = Schemas["AnnotatorPairDisagreement"];
+/** The numbers every row of the report has (the schemas' shared base class, which the
+ * OpenAPI document flattens into each). */
+export type Disagreement = Omit<KeypointDisagreement, "name">;
+export type AgreementRead = Schemas["AgreementRead"];
 
 export class AgreementApi {
   constructor(private readonly api: ApiClient) {}

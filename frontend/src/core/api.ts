@@ -11,6 +11,7 @@ import type {
   ImagePage,
   ImageRead,
   ImageState,
+  LoginResponse,
   PredictionRead,
   ProjectCreate,
   ProjectRead,
@@ -101,7 +102,7 @@ export class ApiClient {
 
   // --- auth
   async login(email: string, password: string): Promise<UserRead> {
-    const res = await this.request<{ user: UserRead; csrf_token: string }>("POST", "/auth/login", {
+    const res = await this.request<LoginResponse>("POST", "/auth/login", {
       email,
       password,
     });

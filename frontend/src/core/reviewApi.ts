@@ -3,57 +3,28 @@
  * labels of a project, worst first, and a reviewer's decision on an image.
  */
 import type { ApiClient } from "./api";
-import type { AnnotationRead, Point } from "./types";
+import type { components } from "./api.gen";
+import type { AnnotationRead } from "./types";
 
-export type SuspectKind =
-  | "far_from_prediction"
-  | "classified_as_other"
-  | "left_right_swap"
-  | "edge_length"
-  | "outside_roi";
+/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
+type Schemas = components["schemas"];
 
-export interface SuspectReason {
-  kind: SuspectKind;
-  /** One sentence for the reviewer, written by the scorer. */
-  detail: string;
-}
-export interface SuspectPoint {
-  x: number | null;
-  y: number | null;
-}
-export interface SuspectRead {
-  id: number;
-  image_id: number;
-  image_name: string;
-  keypoint: string;
-  /** In [0, 1], higher = more likely wrong. */
-  score: number;
-  reasons: SuspectReason[];
-  label: SuspectPoint;
-  predicted: SuspectPoint | null;
-  model_version_id: number | null;
-  /** The annotation version it was scored on; any later save closes it. */
-  annotation_version: number;
-  created_at: string;
-}
-export interface SuspectPage {
-  total: number;
-  items: SuspectRead[];
-}
+/** Why a label is suspect: `detail` is one sentence for the reviewer, written by the scorer;
+ * other keys carry kind-specific numbers (distance, other keypoint). */
+export type SuspectReason = Schemas["SuspectReason"];
+export type SuspectKind = SuspectReason["kind"];
+export type SuspectPoint = Schemas["SuspectPoint"];
+/** An open suspect label: `score` in [0, 1], higher = more likely wrong; it stays open at
+ * `annotation_version`, the one it was scored on (any later save closes it). */
+export type SuspectRead = Schemas["SuspectRead"];
+export type SuspectPage = Schemas["SuspectPage"];
 
-export type Decision = "accept" | "fix" | "swap";
-export interface ReviewCreate {
-  version: number;
-  decision: Decision;
-  keypoint?: string;
-  /** fix: the corrected keypoints (by name); the others stay as stored. */
-  keypoints?: Point[];
-}
-export interface ReviewRead {
-  annotation: AnnotationRead;
-  reviewed_at: string;
-  reviewed_by: string;
-}
+/** A reviewer's decision; for `fix`, `keypoints` are the corrected ones (by name), the others
+ * stay as stored. */
+export type ReviewCreate = Schemas["ReviewCreate"];
+export type Decision = ReviewCreate["decision"];
+/** The saved annotation's points carry x and y (types.ts `AnnotationRead`). */
+export type ReviewRead = Omit<Schemas["ReviewRead"], "annotation"> & { annotation: AnnotationRead };
 
 export class ReviewApi {
   constructor(private readonly api: ApiClient) {}

@@ -8,10 +8,14 @@
  */
 import type { JobRead } from "./adminTypes";
 import type { ApiClient } from "./api";
+import type { components } from "./api.gen";
 import type { PickedFile } from "./fileSelection";
 import type { ImageState, Split } from "./types";
 
-export type TransferFormat = "coco" | "dlc" | "cvat" | "sleap" | "label-studio" | "yolo";
+/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
+type Schemas = components["schemas"];
+
+export type TransferFormat = Schemas["Format"];
 
 export const TRANSFER_FORMATS: readonly { value: TransferFormat; label: string }[] = [
   { value: "coco", label: "COCO keypoints" },
@@ -22,6 +26,8 @@ export const TRANSFER_FORMATS: readonly { value: TransferFormat; label: string }
   { value: "yolo", label: "Ultralytics YOLO pose" },
 ];
 
+// The import's report is free JSON in the job's progress (`progress.report`, no schema): the two
+// types below follow backend/services/transfer.py's ImportReport and Duplicate.
 export interface ImportDuplicate {
   filename: string;
   existing_image_id: number;
@@ -52,7 +58,7 @@ export interface ExportOptions {
 }
 
 /** How a SLEAP export writes frames taken from a Keyloop video. */
-export type SleapVideo = "embedded" | "video";
+export type SleapVideo = Schemas["SleapVideo"];
 
 /** What DeepLabCut accepts as a scorer here: it becomes part of file names. */
 export const SCORER_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.\\-]*";

@@ -10,6 +10,8 @@ type Sent<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undef
 /** viewer < annotator < reviewer (also accepts, fixes and swaps suspect labels) < admin. */
 export type Role = Schemas["Role"];
 export type UserRead = Schemas["UserRead"];
+/** POST /auth/login: the user, and the CSRF token for when its cookie cannot be read. */
+export type LoginResponse = Schemas["LoginResponse"];
 
 /** A browser session of a user (GET /auth/sessions, GET /users/{id}/sessions). */
 export type UserSessionRead = Schemas["UserSessionRead"];
@@ -48,32 +50,19 @@ export type PointSource = Schemas["Point"]["source"];
 export type Point = Sent<Schemas["Point"], "x" | "y">;
 
 export type AnnotationRead = Omit<Schemas["AnnotationRead"], "keypoints"> & { keypoints: Point[] };
-export interface AnnotationWrite {
+/** PUT /images/{id}/annotation. `version` is required here (the schema also takes If-Match
+ * instead): the app always sends the version it read, so a save over someone else's conflicts.
+ * Its points are the editor's, with x and y. */
+export type AnnotationWrite = Omit<Schemas["AnnotationUpdate"], "version" | "keypoints"> & {
   version: number;
   keypoints: Point[];
-  done: boolean;
-  /** What labeling this save took (core/effort.ts); optional for API clients. */
-  effort?: EffortWrite;
-}
-
-/** Labeling effort counts: keypoints by outcome, clicks, active seconds (core/effort.ts). */
-export interface EffortCounts {
-  placed: number;
-  moved: number;
-  accepted: number;
-  accepted_revoked: number;
-  occluded: number;
-  unlabeled: number;
-  predicted: number;
-  clicks: number;
-  active_seconds: number;
-}
+};
 
 /** Effort since the previous save of the image in this tab. */
 export type EffortWrite = Schemas["EffortWrite"];
 
 /** Why a predicted point is not offered as an answer: its peak is on the image border or too weak. */
-export type PredictionDoubt = "border" | "weak_peak";
+export type PredictionDoubt = NonNullable<Schemas["PredictedPoint"]["doubt"]>;
 export type PredictedPoint = Schemas["PredictedPoint"];
 export type PredictionRead = Schemas["PredictionRead"];
 

@@ -5,41 +5,19 @@
  */
 import type { JobRead } from "./adminTypes";
 import { ApiError, type ApiClient } from "./api";
-import type { ImageRead } from "./types";
+import type { components } from "./api.gen";
 
-export interface VideoRead {
-  id: number;
-  project_id: number;
-  original_name: string;
-  checksum: string;
-  fps: number;
-  frame_count: number;
-  duration_s: number;
-  width: number;
-  height: number;
-  size_bytes: number;
-  codec: string;
-  created_at: string;
-  /** How many of its frames are project images. */
-  frame_images: number;
-  /** How many of those someone labeled (in progress or done). */
-  frames_labeled: number;
-}
+/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
+type Schemas = components["schemas"];
 
-export type ExtractMethod = "uniform" | "kmeans" | "uncertain";
+/** A project's video; `frame_images` counts its frames that are project images and
+ * `frames_labeled` those someone labeled (in progress or done). */
+export type VideoRead = Schemas["VideoRead"];
 
-export interface ExtractRequest {
-  method: ExtractMethod;
-  count: number;
-  start_s?: number | null;
-  end_s?: number | null;
-}
+export type ExtractRequest = Schemas["ExtractFramesRequest"];
+export type ExtractMethod = ExtractRequest["method"];
 
-export interface AddFramesResult {
-  created: ImageRead[];
-  already_present: { frame_index: number; image_id: number }[];
-  same_content: number[];
-}
+export type AddFramesResult = Schemas["AddFramesResult"];
 
 export const RESULT_FORMATS = [
   { fmt: "csv", label: "DeepLabCut CSV" },
