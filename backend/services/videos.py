@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -127,18 +127,33 @@ def get_video(session: Session, video_id: int) -> Video:
 def list_videos(session: Session, project_id: int) -> list[tuple[Video, int, int]]:
     """The project's videos with how many of their frames are project images, and how many
     of those someone labeled (in progress or done; predictions alone are not labels)."""
+    return _with_frame_counts(session, Video.project_id == project_id)
+
+
+def video_with_frame_counts(session: Session, video_id: int) -> tuple[Video, int, int]:
+    """One video with its frame counts, as `list_videos` gives them."""
+    rows = _with_frame_counts(session, Video.id == video_id)
+    if not rows:
+        raise NotFound(f"video {video_id} not found")
+    return rows[0]
+
+
+def _with_frame_counts(
+    session: Session, which: ColumnElement[bool]
+) -> list[tuple[Video, int, int]]:
     labeled = Image.state.in_((ImageState.in_progress, ImageState.done))
     done = func.sum(case((labeled, 1), else_=0))
     counts = (
         select(Image.video_id, func.count().label("n"), done.label("done"))
-        .where(Image.project_id == project_id, Image.video_id.is_not(None))
+        .join(Video, (Video.id == Image.video_id) & (Video.project_id == Image.project_id))
+        .where(which)
         .group_by(Image.video_id)
         .subquery()
     )
     rows = session.execute(
         select(Video, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.done, 0))
         .outerjoin(counts, counts.c.video_id == Video.id)
-        .where(Video.project_id == project_id)
+        .where(which)
         .order_by(Video.id)
     ).all()
     return [(video, int(n), int(labeled)) for video, n, labeled in rows]

@@ -197,6 +197,13 @@ def test_the_grid_groups_pages_video_by_video_and_counts_labeled_frames(
     assert admin.put(f"/api/v1/images/{image_id}/annotation", json=done).status_code == 200
     listed = admin.get(f"/api/v1/projects/{project['id']}/videos").json()
     assert [(v["frame_images"], v["frames_labeled"]) for v in listed] == [(1, 1), (3, 0)]
+    # One video reads with the same counts as in the list.
+    for v in listed:
+        one = admin.get(f"/api/v1/videos/{v['id']}").json()
+        assert (one["frame_images"], one["frames_labeled"]) == (
+            v["frame_images"],
+            v["frames_labeled"],
+        )
 
 
 def test_deleting_a_video_keeps_its_frames_and_their_labels(

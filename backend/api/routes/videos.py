@@ -37,7 +37,7 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 FrameIndex = Annotated[int, Path(ge=0, le=MAX_ID, description="0-based, in presentation order")]
 
 
-def _read(video: Video, frame_images: int = 0, frames_labeled: int = 0) -> VideoRead:
+def _read(video: Video, frame_images: int, frames_labeled: int) -> VideoRead:
     read = VideoRead.model_validate(video)
     read.frame_images = frame_images
     read.frames_labeled = frames_labeled
@@ -67,7 +67,7 @@ async def upload_video(
         if created:
             store.delete(staged.checksum)
         raise
-    return _read(video)
+    return _read(video, 0, 0)  # frames come later, from an extraction job
 
 
 @router.get("/projects/{project_id}/videos")
@@ -78,8 +78,7 @@ def list_videos(project_id: IdPath, _: Viewer, session: SessionDep) -> list[Vide
 
 @router.get("/videos/{video_id}")
 def get_video(video_id: IdPath, _: Viewer, session: SessionDep) -> VideoRead:
-    video = videos.get_video(session, video_id)
-    return _read(video, len(videos.existing_frames(session, video.id)))
+    return _read(*videos.video_with_frame_counts(session, video_id))
 
 
 @router.delete("/videos/{video_id}", status_code=204)
