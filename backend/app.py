@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -41,7 +41,8 @@ API_PREFIX = "/api/v1"
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="Keyloop", version="0.1.0", openapi_url="/openapi.json")
-    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    # Each router is included into the app directly: FastAPI resolves an included router's
+    # routes again at every level of nesting, for every app made and in every request's match.
     for router in (
         auth.router,
         users.router,
@@ -61,14 +62,13 @@ def create_app() -> FastAPI:
         suspects.router,
         effort.router,
     ):
-        api.include_router(router)
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
 
-    @api.get("/health", tags=["meta"])
+    @app.get(f"{API_PREFIX}/health", tags=["meta"], responses=ERROR_RESPONSES)
     async def health() -> dict[str, str]:
         # async: it needs no thread and no database slot, so it answers under any load.
         return {"status": "ok"}
 
-    app.include_router(api)
     _install_error_handlers(app)
     body_guard.install(app)
     app.add_middleware(SecurityHeaders)  # outermost: early refusals get the headers too

@@ -18,12 +18,39 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import Engine, create_engine, event  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from backend.config import Settings, get_settings  # noqa: E402
 from backend.db.migrate import upgrade  # noqa: E402
+from backend.services import security  # noqa: E402
 from tests.services import postgres_server, redis_server  # noqa: E402
+
+# argon2 at its production cost takes ~0.25 s a hash and as long a check, and nearly every API
+# test creates users and logs them in: in-process tests hash at argon2's minimum cost instead
+# (a check reads the cost from the hash it checks). Servers the tests start as processes, and
+# tests that use the `production_password_cost` fixture, pay the real one.
+CHEAP_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    production = security._hasher
+    security._hasher = CHEAP_PASSWORD_HASHER
+    security._dummy_hash.cache_clear()
+    yield
+    security._hasher = production
+    security._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Passwords hashed and checked at the cost the product ships with."""
+    monkeypatch.setattr(security, "_hasher", security.PRODUCTION_PASSWORD_HASHER)
+    security._dummy_hash.cache_clear()
+    yield
+    security._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# argon2id at argon2-cffi's defaults (RFC 9106's second recommended setting: 64 MiB, 3 passes).
+PRODUCTION_PASSWORD_HASHER = PasswordHasher()
+_hasher = PRODUCTION_PASSWORD_HASHER
 
 TOKEN_PREFIX = "kl_"
 

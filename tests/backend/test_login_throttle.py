@@ -78,7 +78,15 @@ def test_unknown_email_checks_a_password_hash_too(
     assert len(checks) == 1 and checks[0].startswith("$argon2")
 
 
-def test_unknown_and_known_emails_answer_in_similar_time(db: Session, user: None) -> None:
+def test_passwords_are_hashed_with_argon2id_at_the_recommended_cost(
+    production_password_cost: None,
+) -> None:
+    assert security.hash_password(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_unknown_and_known_emails_answer_in_similar_time(
+    production_password_cost: None, db: Session, user: None
+) -> None:
     def median_s(email: str) -> float:
         times = []
         for _ in range(5):
