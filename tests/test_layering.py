@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,6 +27,7 @@ def _assert_no_torch_after(code: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_api_process_and_cli_never_import_torch() -> None:
     _assert_no_torch_after(
         "import backend.app, backend.cli, backend.dispatch\nbackend.app.create_app()"
@@ -112,6 +115,7 @@ def test_the_shared_image_package_imports_neither_side_nor_torch() -> None:
     _assert_no_torch_after("import imaging.geometry, imaging.pixels")
 
 
+@pytest.mark.slow
 def test_pixels_and_geometry_are_defined_once_in_the_shared_package() -> None:
     """The API and the model library import `imaging`; a second definition would let what the
     model sees drift from what the annotator saw."""

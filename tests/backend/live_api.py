@@ -22,6 +22,7 @@ from backend.db.migrate import upgrade
 from backend.db.session import session_scope
 from backend.models import Role
 from backend.services.users import create_user
+from tests.databases import DATABASES
 
 EMAIL, PASSWORD = "load@example.com", "correct-horse-battery"
 SCHEMA = {"keypoints": [{"name": "nose"}, {"name": "tail"}]}
@@ -36,7 +37,7 @@ def fresh_postgres_database(base_url: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 def live_db_settings(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:

@@ -51,6 +51,7 @@ def _assert_only_ok_or_overloaded(responses: list[httpx.Response]) -> Counter[in
     return statuses
 
 
+@pytest.mark.slow
 def test_a_burst_beyond_the_connection_pool_is_served_and_health_answers_meanwhile(
     live_db_settings: Settings,  # noqa: F811
 ) -> None:

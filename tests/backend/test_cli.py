@@ -34,6 +34,7 @@ def _keyloop(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.slow
 def test_users_create_reports_a_clear_error_for_a_duplicate(tmp_path: Path) -> None:
     env = _env(tmp_path)
     assert _keyloop("db", "upgrade", env=env).returncode == 0
@@ -50,6 +51,7 @@ def test_users_create_reports_a_clear_error_for_a_duplicate(tmp_path: Path) -> N
     assert short.returncode == 2 and "at least 8" in short.stderr
 
 
+@pytest.mark.slow
 def test_gc_lists_then_removes_old_unreferenced_files(tmp_path: Path) -> None:
     env = _env(tmp_path)
     assert _keyloop("db", "upgrade", env=env).returncode == 0
@@ -69,6 +71,7 @@ def test_gc_lists_then_removes_old_unreferenced_files(tmp_path: Path) -> None:
     assert bad.returncode == 2 and ">= 0" in bad.stderr
 
 
+@pytest.mark.slow
 def test_production_refuses_a_placeholder_secret(tmp_path: Path) -> None:
     result = _keyloop("db", "upgrade", env=_env(tmp_path, KEYLOOP_ENV="production"))
     assert result.returncode != 0

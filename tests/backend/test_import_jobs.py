@@ -127,6 +127,7 @@ labeled-data/v2/img9.png,12,22,32,42
 """
 
 
+@pytest.mark.slow
 def test_a_folder_uploaded_as_loose_files_keeps_its_layout_and_the_report_names_what_is_missing(
     live_admin: TestClient,
 ) -> None:
@@ -227,6 +228,7 @@ def test_label_studio_and_yolo_exports_import_back_through_the_api(
                 assert abs(p["x"] - q["x"]) < 1e-9 and abs(p["y"] - q["y"]) < 1e-9, (fmt, p, q)
 
 
+@pytest.mark.slow
 def test_real_sleap_files_import_or_fail_their_job_in_one_line(
     live_admin: TestClient, live_settings: Settings
 ) -> None:

@@ -84,6 +84,7 @@ def test_passwords_are_hashed_with_argon2id_at_the_recommended_cost(
     assert security.hash_password(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
+@pytest.mark.slow
 def test_unknown_and_known_emails_answer_in_similar_time(
     production_password_cost: None, db: Session, user: None
 ) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy import create_engine, inspect, select
 
 from backend.db.migrate import downgrade, upgrade
 from backend.models import Base
+from tests.databases import DATABASES
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'm.db'}"
@@ -50,6 +51,7 @@ def test_models_and_migrations_agree(empty_db_url: str) -> None:
     assert diff == [], f"run an autogenerate revision: {diff}"
 
 
+@pytest.mark.slow
 def test_jobs_keep_their_rows_options_and_links_down_and_up_across_the_rename(
     empty_db_url: str,
 ) -> None:

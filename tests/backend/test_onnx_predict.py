@@ -25,6 +25,8 @@ from worker.ml.export import export_onnx
 from worker.ml.model import KeypointModel
 from worker.ml.predict import Predictor
 
+pytestmark = pytest.mark.slow  # each test trains a small model and exports it to ONNX
+
 NAMES = ["nose", "left_eye", "right_eye", "tail"]  # the conftest project's schema
 
 

@@ -106,6 +106,7 @@ def frame_labels(db: Session, project_id: int, index_of: Any) -> dict[int, Point
     }
 
 
+@pytest.mark.slow
 def test_sleap_video_export_references_frames_in_the_video_and_reads_back_exactly(
     admin: TestClient, two_videos: dict[str, Any], db: Session, blob_dir: Path, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ def video(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return write_video(tmp_path / "v.mp4", frames=120, width=96, height=64, scenes=3)
 
 
+@pytest.mark.slow
 def test_frames_reached_by_seeking_and_skipping_are_the_decoded_frames(video: Path) -> None:
     info = probe(video, video.name)
     with FrameReader(video, info.fps) as reader:
@@ -37,6 +38,7 @@ def test_frames_reached_by_seeking_and_skipping_are_the_decoded_frames(video: Pa
     assert backwards == [50, 10, 49, 11]
 
 
+@pytest.mark.slow
 def test_a_scan_gives_true_indices_and_fewer_frames(video: Path) -> None:
     info = probe(video, video.name)
     with FrameReader(video, info.fps) as reader:

@@ -19,7 +19,7 @@ from tests.support import insert_prediction
 from .annotating import click_image, expect_saved, keypoint, login, open_image, upload
 from .conftest import Api, AppServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 def rank_queue(database_url: str, image_ids: list[int]) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 from .annotating import click_image, expect_saved, login, open_image, upload
 from .conftest import Api
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
 
 def test_admin_deletes_a_project_after_confirming_its_size(page: Page, api: Api) -> None:

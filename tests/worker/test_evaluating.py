@@ -71,6 +71,7 @@ def test_per_image_points_are_json_safe_and_drop_unlabeled_truth() -> None:
     json.dumps(metrics, allow_nan=False)
 
 
+@pytest.mark.slow
 def test_embedding_maps_every_keypoint_of_every_image() -> None:
     metrics, stub = _evaluate(with_embedding=True)
     assert stub.return_z is True
@@ -102,6 +103,7 @@ def test_tsne_separates_well_separated_keypoints() -> None:
     assert min(gaps) > 2 * spread, "each keypoint forms its own cluster"
 
 
+@pytest.mark.slow
 def test_embedding_of_tiny_or_huge_sets() -> None:
     one = embed_keypoints(np.ones((1, 1, 4), dtype=np.float32), np.ones((1, 1), dtype=bool))
     assert one == {"method": "none", "points": [[0.0, 0.0, 0, 0, True]]}

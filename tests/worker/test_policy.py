@@ -252,6 +252,7 @@ def test_claim_leaves_a_job_whose_owner_lives_even_without_heartbeats(
         assert _job(worker_settings, job_id).owner == owner
 
 
+@pytest.mark.slow
 def test_a_reused_pid_is_not_mistaken_for_the_owner(worker_settings: Settings) -> None:
     with live_owner() as owner:
         reused = {**owner, "start": "1"}  # same pid, but a process started at another time

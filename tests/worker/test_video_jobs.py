@@ -105,6 +105,7 @@ def test_uniform_extraction_spreads_frames_over_the_range_and_never_repeats_one(
     assert len(indices) == 8 and len(set(indices)) == 8, "new frames, none twice"
 
 
+@pytest.mark.slow
 def test_kmeans_extraction_takes_one_frame_from_each_distinct_scene(
     live_admin: TestClient, project_id: int, tmp_path: Path
 ) -> None:
@@ -143,6 +144,7 @@ def test_a_cancelled_extraction_adds_no_image_and_leaves_no_blob(
     assert blobs(live_settings) == blobs_before
 
 
+@pytest.mark.slow
 def test_the_import_worker_serves_frame_extraction_without_torch() -> None:
     _assert_no_torch_after(
         "from backend.queue import TASK_EXTRACT_FRAMES\n"

@@ -116,6 +116,7 @@ def test_a_video_backed_file_without_its_video_is_refused_in_one_line(
 
 
 @pytest.mark.parametrize("name", ["minimal_instance.slp", "labels.v002.rel_paths.slp"])
+@pytest.mark.slow
 def test_a_video_backed_file_imports_with_its_video_uploaded_beside_it(
     db: Session, store: LocalBlobStore, name: str
 ) -> None:

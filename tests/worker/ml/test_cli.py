@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -28,6 +29,7 @@ def write_coco(folder: Path, samples: list[LabeledSample]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_train_evaluate_predict_from_a_coco_file(
     dots: tuple[list[LabeledSample], object, object], tmp_path: Path
 ) -> None:

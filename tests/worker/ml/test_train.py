@@ -53,6 +53,7 @@ def test_semi_supervised_model_learns_the_dots_task(
     assert score.pck == pytest.approx(result.best_val_pck)  # image pixels, same as training eval
 
 
+@pytest.mark.slow
 def test_checkpoint_describes_itself(schema: KeypointSchema, dots: Dots, tmp_path: Path) -> None:
     labeled, unlabeled, validation = dots
     result = train(tiny(), schema, labeled, unlabeled, validation, checkpoint_dir=tmp_path)
@@ -121,6 +122,7 @@ def test_a_run_killed_mid_way_resumes_from_its_last_interval_checkpoint(
     assert [p.step for p in seen] == [3, 4, 5]
 
 
+@pytest.mark.slow
 def test_supervised_only_needs_no_unlabeled_images_and_runs_only_its_loss(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
@@ -144,6 +146,7 @@ def test_early_stopping_after_patience_evaluations_without_improvement(
     assert result.step == 3
 
 
+@pytest.mark.slow
 def test_predictor_returns_image_pixels_confidences_and_z_for_rois(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
