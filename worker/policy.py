@@ -2,21 +2,21 @@
 
 A project is retrained when its `auto_retrain` setting allows it and at least
 `retrain_threshold` images had an annotation saved by an editor (the annotator or an API
-client, never an import) since its last training job or model version, and no training job
-is queued or running. `auto_retrain` is "once_a_model_exists" by default, so a new project
-(or one that just imported a labeled dataset) trains only when an admin asks first; "on" and
-"off" override that, and a threshold of 0 also means never. The job's options say why it
-started. Running jobs whose worker on this host is dead are queued again first (they
-resume); those whose worker stopped sending heartbeats are marked failed, so a dead worker
-never blocks a project forever.
+client, never an import) or changed by a reviewer since its last training job or model
+version, and no training job is queued or running. `auto_retrain` is "once_a_model_exists" by
+default, so a new project (or one that just imported a labeled dataset) trains only when an
+admin asks first; "on" and "off" override that, and a threshold of 0 also means never. The
+job's options say why it started. Running jobs whose worker on this host is dead are queued
+again first (they resume); those whose worker stopped sending heartbeats are marked failed, so
+a dead worker never blocks a project forever.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, and_, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from backend.config import get_settings
 from backend.db.session import session_scope
@@ -25,18 +25,29 @@ from backend.models import AnnotationRevision, Image, Job, JobKind, ModelVersion
 from backend.schemas.job_options import TrainOptions
 from backend.schemas.project import ProjectSettings
 from backend.services.jobs import active_training_job, create_job
+from backend.services.review import REVIEW_ORIGIN
 from worker import job_state
 
 
 def changed_annotations_since(session: Session, project_id: int, since: datetime | None) -> int:
-    """Images with a label whose annotation an editor saved since `since` (imports excluded)."""
+    """Images with a label whose annotation an editor saved, or a reviewer changed (a fix or a
+    swap; an accept saves the same points again), since `since`. Imports never count."""
+    previous = aliased(AnnotationRevision)
+    changed_by_review = exists().where(
+        previous.image_id == AnnotationRevision.image_id,
+        previous.version == AnnotationRevision.version - 1,
+        cast(previous.keypoints, Text) != cast(AnnotationRevision.keypoints, Text),
+    )
     query = (
         select(func.count(func.distinct(AnnotationRevision.image_id)))
         .join(Image, Image.id == AnnotationRevision.image_id)
         .where(
             Image.project_id == project_id,
             Image.labeled_count > 0,
-            AnnotationRevision.origin == "editor",
+            or_(
+                AnnotationRevision.origin == "editor",
+                and_(AnnotationRevision.origin == REVIEW_ORIGIN, changed_by_review),
+            ),
         )
     )
     if since is not None:
