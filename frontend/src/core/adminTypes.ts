@@ -1,9 +1,6 @@
 /** Wire types of the admin endpoints (training jobs, model versions, evaluations, health, users,
  * tokens). */
-import type { components } from "./api.gen";
-
-/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
-type Schemas = components["schemas"];
+import type { Schemas } from "./types";
 
 export type Backbone = NonNullable<Schemas["TrainingOptions"]["backbone"]>;
 export type JobKind = Schemas["JobKind"];

@@ -4,11 +4,7 @@
  * admin report's numbers. The second annotator never receives the first labels.
  */
 import type { ApiClient } from "./api";
-import type { components } from "./api.gen";
-import type { Point, UserRead } from "./types";
-
-/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
-type Schemas = components["schemas"];
+import type { Point, Schemas, UserRead } from "./types";
 
 /** A second-label task: the image and the annotator's own points (null until saved; their
  * points carry x and y, as types.ts `Point` says). */

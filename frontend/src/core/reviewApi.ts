@@ -3,11 +3,7 @@
  * labels of a project, worst first, and a reviewer's decision on an image.
  */
 import type { ApiClient } from "./api";
-import type { components } from "./api.gen";
-import type { AnnotationRead } from "./types";
-
-/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
-type Schemas = components["schemas"];
+import type { AnnotationRead, Schemas } from "./types";
 
 /** Why a label is suspect: `detail` is one sentence for the reviewer, written by the scorer;
  * other keys carry kind-specific numbers (distance, other keypoint). */

@@ -8,12 +8,8 @@
  */
 import type { JobRead } from "./adminTypes";
 import type { ApiClient } from "./api";
-import type { components } from "./api.gen";
 import type { PickedFile } from "./fileSelection";
-import type { ImageState, Split } from "./types";
-
-/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
-type Schemas = components["schemas"];
+import type { ImageState, Schemas, Split } from "./types";
 
 export type TransferFormat = Schemas["Format"];
 

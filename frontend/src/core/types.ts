@@ -2,7 +2,7 @@
 import type { components } from "./api.gen";
 
 /** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
-type Schemas = components["schemas"];
+export type Schemas = components["schemas"];
 /** Fields the server always sends, though the schema marks them optional (it is shared with
  * requests, which may leave them out, or their default is null). */
 type Sent<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> };

@@ -5,10 +5,7 @@
  */
 import type { JobRead } from "./adminTypes";
 import { ApiError, type ApiClient } from "./api";
-import type { components } from "./api.gen";
-
-/** The API's schemas, generated from its OpenAPI document (`npm run gen:types`). */
-type Schemas = components["schemas"];
+import type { Schemas } from "./types";
 
 /** A project's video; `frame_images` counts its frames that are project images and
  * `frames_labeled` those someone labeled (in progress or done). */
