@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from backend.config import Settings, get_settings  # noqa: E402
 from backend.db.migrate import upgrade  # noqa: E402
 from backend.services import security  # noqa: E402
+from tests.databases import DATABASES  # noqa: E402
 from tests.services import postgres_server, redis_server  # noqa: E402
 
 # argon2 at its production cost takes ~0.25 s a hash and as long a check, and nearly every API
@@ -90,9 +91,7 @@ def _savepoint_capable(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)]
-)
+@pytest.fixture(scope="session", params=DATABASES)
 def migrated_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Engine:
