@@ -22,4 +22,4 @@ COPY --from=frontend /src/frontend/dist frontend/dist
 RUN mkdir -p /data && chown keyloop /data
 USER keyloop
 EXPOSE 8000
-CMD ["uvicorn", "backend.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "backend.app:create_served_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]

@@ -46,7 +46,7 @@ def child_commands(settings: Settings, host: str, port: int, worker: bool) -> li
                 py,
                 "-m",
                 "uvicorn",
-                "backend.app:create_app",
+                "backend.app:create_served_app",
                 "--factory",
                 "--host",
                 host,

@@ -1,0 +1,58 @@
+"""A served app has built its routing before its first request (`backend.app.create_served_app`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fastapi.routing
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.app import create_app, create_served_app
+from backend.config import get_settings
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("KEYLOOP_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_a_served_app_builds_its_routing_before_the_first_request(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_served_app()
+    built: list[str] = []
+    build = fastapi.routing._EffectiveRouteContext.from_api_route
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(kwargs["original_route"].path)
+        return build(**kwargs)
+
+    monkeypatch.setattr(fastapi.routing._EffectiveRouteContext, "from_api_route", counted)
+    with TestClient(app) as client:
+        for path in ("/api/v1/projects", "/api/v1/images/1", "/api/v1/jobs/1", "/api/v1/users"):
+            assert client.get(path).status_code == 401
+    assert built == []
+
+
+def test_an_app_made_for_tests_builds_its_routing_on_first_use(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counterpart, so the test above cannot pass by counting nothing."""
+    app = create_app()
+    built: list[str] = []
+    build = fastapi.routing._EffectiveRouteContext.from_api_route
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(kwargs["original_route"].path)
+        return build(**kwargs)
+
+    monkeypatch.setattr(fastapi.routing._EffectiveRouteContext, "from_api_route", counted)
+    with TestClient(app) as client:
+        assert client.get("/api/v1/projects").status_code == 401
+    assert built != []
