@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from keepalive import KeepAliveClient
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,23 +83,40 @@ class LevelResult:
     wall_s: float = 0.0
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
+    database_cpu_s: float = 0.0
 
 
-def cpu_seconds(root: int) -> float:
-    """CPU time (user + system) of process `root` and its descendants so far (Linux /proc)."""
+def process_table() -> tuple[dict[int, int], dict[int, float], dict[int, str]]:
+    """Every process's parent, CPU seconds so far (user + system) and command name (/proc)."""
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
+    names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name, _, rest = (entry / "stat").read_text().partition(" (")[2].rpartition(")")
+            fields = rest.split()
         except OSError:
             continue  # exited meanwhile
         pid = int(entry.name)
         parents[pid] = int(fields[1])
         times[pid] = (int(fields[11]) + int(fields[12])) / tick
+        names[pid] = name
+    return parents, times, names
+
+
+def database_cpu_seconds() -> float:
+    """CPU time so far of every PostgreSQL server process on the machine (0 with SQLite, which
+    runs inside the API): the bench's throwaway server is the only one on a bench machine."""
+    _, times, names = process_table()
+    return sum(t for pid, t in times.items() if names[pid] == "postgres")
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process `root` and its descendants so far (Linux /proc)."""
+    parents, times, _ = process_table()
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
@@ -206,8 +224,12 @@ def seed(base: str, n_images: int) -> tuple[int, list[int], list[tuple[dict[str,
     return project_id, ids, logins
 
 
+# What a failed exchange raises, with either client.
+TRANSPORT_ERRORS = (httpx.HTTPError, OSError, TimeoutError, asyncio.IncompleteReadError, ValueError)
+
+
 async def client_loop(
-    c: httpx.AsyncClient,
+    c: httpx.AsyncClient | KeepAliveClient,
     index: int,
     clients: int,
     project_id: int,
@@ -244,7 +266,7 @@ async def client_loop(
                     versions[image_id] = int(r.json()["version"])
                     result.first_saves += version == 0
             status = r.status_code
-        except httpx.HTTPError:
+        except TRANSPORT_ERRORS:
             status = 0
         result.samples.append(Sample(kind, status, time.perf_counter() - started))
 
@@ -288,22 +310,15 @@ async def run_level(
     image_ids: list[int],
     logins: list[tuple[dict[str, str], str]],
     server_pid: int,
+    client_kind: str,
 ) -> LevelResult:
     result = LevelResult()
     # Every client exists before the clock starts: making 200 httpx clients takes seconds
     # on a busy machine, and a client made after the deadline would send nothing.
-    sessions = [
-        httpx.AsyncClient(
-            base_url=base,
-            cookies=logins[i % len(logins)][0],
-            headers={"X-CSRF-Token": logins[i % len(logins)][1]},
-            timeout=60,
-            limits=httpx.Limits(max_connections=1),
-        )
-        for i in range(clients)
-    ]
+    sessions = [make_client(client_kind, base, *logins[i % len(logins)]) for i in range(clients)]
     monitor = health_monitor(base, duration)
     server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
+    database_cpu = database_cpu_seconds()
     started = time.monotonic()
     deadline = started + duration
     await asyncio.gather(
@@ -315,6 +330,7 @@ async def run_level(
     result.wall_s = time.monotonic() - started
     result.server_cpu_s = cpu_seconds(server_pid) - server_cpu
     result.client_cpu_s = time.process_time() - client_cpu
+    result.database_cpu_s = database_cpu_seconds() - database_cpu
     for c in sessions:
         await c.aclose()
     out, _ = monitor.communicate(timeout=120)
@@ -322,8 +338,23 @@ async def run_level(
     return result
 
 
+def make_client(
+    kind: str, base: str, cookies: dict[str, str], csrf: str
+) -> httpx.AsyncClient | KeepAliveClient:
+    if kind == "httpx":
+        return httpx.AsyncClient(
+            base_url=base,
+            cookies=cookies,
+            headers={"X-CSRF-Token": csrf},
+            timeout=60,
+            limits=httpx.Limits(max_connections=1),
+        )
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return KeepAliveClient(base, {"Cookie": cookie, "X-CSRF-Token": csrf})
+
+
 def summarise(
-    label: str, database: str, clients: int, result: LevelResult, wall_s: float
+    label: str, database: str, clients: int, result: LevelResult, wall_s: float, client_kind: str
 ) -> dict[str, Any]:
     latencies = [s.seconds for s in result.samples]
     statuses = Counter(s.status for s in result.samples)
@@ -352,8 +383,12 @@ def summarise(
         "health_max_ms": round(max(result.health, default=float("nan")) * 1000, 1),
         "server_cpu_ms_per_request": round(1000 * result.server_cpu_s / max(1, len(latencies)), 2),
         "client_cpu_ms_per_request": round(1000 * result.client_cpu_s / max(1, len(latencies)), 2),
+        "database_cpu_ms_per_request": round(
+            1000 * result.database_cpu_s / max(1, len(latencies)), 2
+        ),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
+        "client": client_kind,
     }
 
 
@@ -385,9 +420,20 @@ def run_tree(
             with api_server(code, {**env, **extra_env}, data / "api.log") as (base, pid):
                 project_id, image_ids, logins = seed(base, max(60, 2 * clients + 20))
                 result = asyncio.run(
-                    run_level(base, clients, args.duration, project_id, image_ids, logins, pid)
+                    run_level(
+                        base,
+                        clients,
+                        args.duration,
+                        project_id,
+                        image_ids,
+                        logins,
+                        pid,
+                        args.client,
+                    )
                 )
-                row = summarise(label, database, clients, result, result.wall_s)
+                row = summarise(label, database, clients, result, result.wall_s, args.client)
+                if args.note:
+                    row["note"] = args.note
             rows.append(row)
             print(
                 f"{label:>8} {database:>10} {clients:>4} clients: "
@@ -395,7 +441,8 @@ def run_tree(
                 f"p99 {row['p99_ms']:>7} ms  {row['throughput_rps']:>6} req/s  "
                 f"errors {row['errors']:>5}  /health max {row['health_max_ms']} ms  "
                 f"cpu/req server {row['server_cpu_ms_per_request']} ms "
-                f"client {row['client_cpu_ms_per_request']} ms  "
+                f"client {row['client_cpu_ms_per_request']} ms "
+                f"database {row['database_cpu_ms_per_request']} ms  "
                 f"statuses {row['statuses']}",
                 flush=True,
             )
@@ -430,6 +477,13 @@ def main() -> None:
     db = parser.add_mutually_exclusive_group()
     db.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL")
     db.add_argument("--database-url", help="a PostgreSQL URL; each run gets a new database")
+    parser.add_argument(
+        "--client",
+        choices=["keepalive", "httpx"],
+        default="keepalive",
+        help="the clients' HTTP library: bench/keepalive.py (lean) or httpx (earlier rows)",
+    )
+    parser.add_argument("--note", default=None, help="a note stored in each row")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.jsonl")
     args = parser.parse_args()
     trees = [parse_tree(c) for c in args.code] or [("this", ROOT, {})]
