@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.coroutines import run_to_end
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 from keepalive import KeepAliveClient
@@ -65,7 +67,7 @@ def test_reads_length_and_chunked_bodies_on_one_connection_and_reconnects_after_
         server.close()
         return seen, len(connections), bodies
 
-    seen, connections, bodies = asyncio.run(run())
+    seen, connections, bodies = run_to_end(run())
     assert [status for status, _ in seen] == [200, 201, 200, 503, 200]
     assert seen[1][1] == b"keyloop"
     assert connections == 2  # one until the server said close, then one more
@@ -81,7 +83,7 @@ def test_a_server_that_goes_away_is_a_connection_error() -> None:
             await client.get("/anything")
         server.close()
 
-    asyncio.run(run())
+    run_to_end(run())
 
 
 def test_a_malformed_or_cut_response_is_a_connection_error() -> None:
@@ -99,5 +101,5 @@ def test_a_malformed_or_cut_response_is_a_connection_error() -> None:
             await client.get("/anything")
         server.close()
 
-    asyncio.run(run(b"nonsense\r\n\r\n"))
-    asyncio.run(run(b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nshort"))
+    run_to_end(run(b"nonsense\r\n\r\n"))
+    run_to_end(run(b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nshort"))

@@ -132,3 +132,20 @@ def test_pixels_and_geometry_are_defined_once_in_the_shared_package() -> None:
     for side in (ROOT / "backend", ROOT / "worker" / "ml"):
         uses = {m for path in side.rglob("*.py") for m in _imported_modules(path)}
         assert {"imaging.geometry", "imaging.pixels"} <= uses, side
+
+
+def test_tests_start_event_loops_through_run_to_end_not_asyncio_run() -> None:
+    """After the browser tests the main thread has Playwright's running loop, where
+    `asyncio.run` raises; the order tests run in must not decide whether they pass."""
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        calls = [
+            node.lineno
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "run"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "asyncio"
+        ]
+        allowed = path == ROOT / "tests" / "coroutines.py"
+        assert allowed or not calls, f"{path.relative_to(ROOT)}:{calls} calls asyncio.run"

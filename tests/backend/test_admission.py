@@ -19,6 +19,7 @@ from tests.backend.live_api import (
     logged_in_client,
     project_with_images,
 )
+from tests.coroutines import run_to_end
 
 FIRST_SAVE = {
     "version": 0,
@@ -73,7 +74,7 @@ def test_a_burst_beyond_the_connection_pool_is_served_and_health_answers_meanwhi
             stop.set()
             return list(responses), await health, elapsed
 
-    responses, health, elapsed = asyncio.run(run())
+    responses, health, elapsed = run_to_end(run())
     statuses = _assert_only_ok_or_overloaded(responses)
     assert statuses[200] == 160, statuses  # the default 10 s wait is plenty for 160 requests
     # Before, /health stalled behind the 30 s pool timeout; the bound is loose because CI
@@ -97,7 +98,7 @@ def test_a_request_that_finds_no_free_slot_gets_503_with_retry_after(
             after = await client.get(f"/images/{image_id}")
             return {"busy": busy, "health": health, "after": after}
 
-    got = asyncio.run(run())
+    got = run_to_end(run())
     busy = got["busy"]
     assert busy.status_code == 503, busy.text
     assert busy.headers["Retry-After"] == "1"
@@ -116,7 +117,7 @@ def test_admission_refuses_at_once_when_the_queue_is_full() -> None:
                     pass
             return time.perf_counter() - started
 
-    assert asyncio.run(run()) < 1.0  # no 30 s wait: the queue had no room
+    assert run_to_end(run()) < 1.0  # no 30 s wait: the queue had no room
 
 
 def test_a_slot_is_released_when_its_request_fails() -> None:
@@ -128,4 +129,4 @@ def test_a_slot_is_released_when_its_request_fails() -> None:
                     _ = 1 / 0
         return admission.in_use
 
-    assert asyncio.run(run()) == 0
+    assert run_to_end(run()) == 0

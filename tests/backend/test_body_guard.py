@@ -6,7 +6,6 @@ test measures how much of the body the server actually read."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from backend.api.body_guard import FRAMING_SLACK, MAX_PLAIN_BODY_BYTES, PartSizes
 from backend.api.deps import current_settings
 from backend.config import get_settings
+from tests.coroutines import run_to_end
 
 BOUNDARY = "keyloopboundary1234"
 CHUNK = 64 * 1024
@@ -89,7 +89,7 @@ def call(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    run_to_end(app(scope, receive, send))  # type: ignore[arg-type]
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return Outcome(status, json.loads(body), read)

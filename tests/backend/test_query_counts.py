@@ -5,7 +5,6 @@ wait (issue 14, item 2)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests.backend.live_api import (
     logged_in_client,
     project_with_images,
 )
+from tests.coroutines import run_to_end
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -67,7 +67,7 @@ def test_reading_an_image_costs_two_queries_and_a_save_reads_nothing_after_writi
             await sent_by("save", "PUT", save(1))
             return seen
 
-    seen = asyncio.run(run())
+    seen = run_to_end(run())
     session_with_user, image = seen["read"]
     assert "FROM user_sessions" in session_with_user and "JOIN users" in session_with_user
     assert "FROM images" in image

@@ -6,7 +6,6 @@ its database slot, so hops cost throughput (issue 14, item 2)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests.backend.live_api import (
     logged_in_client,
     project_with_images,
 )
+from tests.coroutines import run_to_end
 
 SAVE = {
     "version": 0,
@@ -63,7 +63,7 @@ def test_a_read_and_a_save_each_cross_to_the_thread_pool_at_most_four_times(
                 seen[name] = list(hops)
             return seen
 
-    for name, sent in asyncio.run(run()).items():
+    for name, sent in run_to_end(run()).items():
         # Before: settings, session open, codec, auth, user, route, response check, session
         # close (8; 9 with a role guard).
         assert len(sent) <= 4, f"{name}: {sent}"
