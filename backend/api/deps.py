@@ -21,7 +21,7 @@ from backend.api.admission import admission_for
 from backend.api.sessions import CSRF_HEADER, SESSION_COOKIE, SessionCodec, csrf_matches
 from backend.config import Settings, get_settings
 from backend.db.base import utcnow
-from backend.db.session import get_sessionmaker
+from backend.db.session import get_reading_sessionmaker, get_sessionmaker, holds_a_transaction
 from backend.errors import Forbidden, NotAuthenticated
 from backend.models import Role, User, UserSession
 from backend.services.storage import LocalBlobStore
@@ -46,10 +46,13 @@ async def db_slot(settings: SettingsDep) -> AsyncIterator[None]:
 
 
 async def get_db(
-    settings: SettingsDep, _slot: Annotated[None, Depends(db_slot, scope="function")]
+    request: Request,
+    settings: SettingsDep,
+    _slot: Annotated[None, Depends(db_slot, scope="function")],
 ) -> AsyncIterator[Session]:
     # Making a Session does no I/O (it connects on its first query), so no thread for it.
-    session = get_sessionmaker(settings.database_url, settings.api_db_slots)()
+    factory = get_reading_sessionmaker if request.method in SAFE_METHODS else get_sessionmaker
+    session = factory(settings.database_url, settings.api_db_slots)()
     failed = False
     try:
         yield session
@@ -61,18 +64,18 @@ async def get_db(
 
 
 async def _end(session: Session, failed: bool) -> None:
-    """Roll back (on failure) and close. A session that holds no transaction (nothing run, or
-    committed) holds no connection, so closing it is free, and ending a SQLite transaction
-    touches only memory and the WAL index, never waits for a lock or a disk; otherwise (a
-    server database) it is a round trip and goes to a thread, shielded so a client that went
-    away cannot leave the connection checked out."""
+    """Roll back (on failure) and close. A session that holds no transaction (nothing run,
+    committed, or autocommit) has nothing to end on the server, so closing it is free, and
+    ending a SQLite transaction touches only memory and the WAL index, never waits for a lock
+    or a disk; otherwise (a server database) it is a round trip and goes to a thread, shielded
+    so a client that went away cannot leave the connection checked out."""
 
     def end() -> None:
         if failed:
             session.rollback()
         session.close()
 
-    if not session.in_transaction() or session.get_bind().dialect.name == "sqlite":
+    if not holds_a_transaction(session) or session.get_bind().dialect.name == "sqlite":
         end()
         return
     with anyio.CancelScope(shield=True):

@@ -70,6 +70,32 @@ def get_sessionmaker(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> sessionmak
     return sessionmaker(bind=get_engine(url, pool_size), expire_on_commit=False)
 
 
+@lru_cache(maxsize=8)
+def get_reading_sessionmaker(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> sessionmaker[Session]:
+    """Sessions for requests that only read (GET, HEAD): on a server database each statement
+    is its own transaction, so a read is its queries alone, with no `BEGIN` and `ROLLBACK`
+    round trips around them. Nothing changes what a read sees: PostgreSQL's default isolation
+    (read committed) already gives each statement its own snapshot. SQLite's driver already
+    begins no transaction for a read, so SQLite keeps its one engine.
+
+    Nothing is flushed unless the code commits: a stray change to a loaded object in a read
+    request is dropped, as the transaction's rollback would have dropped it."""
+    engine = get_engine(url, pool_size)
+    if engine.dialect.name != "sqlite":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def holds_a_transaction(session: Session) -> bool:
+    """Whether ending `session` is a round trip to the database: false for a session that ran
+    nothing or committed, and for an autocommit session, whose statements each committed."""
+    if not session.in_transaction():
+        return False
+    bind = session.get_bind()
+    options = bind.get_execution_options() if isinstance(bind, Engine) else {}
+    return options.get("isolation_level") != "AUTOCOMMIT"
+
+
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
     """A unit of work for code outside a request (CLI, Celery tasks): commit or roll back."""

@@ -1,13 +1,15 @@
 """What a request costs the database. Authenticating is one query (the session with its
 user), and a save reads nothing back after its first write: SQLite's one write lock is held
 from that write until the commit, so every statement there lengthens every other writer's
-wait (issue 14, item 2)."""
+wait (issue 14, item 2). On PostgreSQL a read opens no transaction: its queries are its only
+round trips, with no `BEGIN` before them and no `ROLLBACK` after."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -34,6 +36,22 @@ def statements() -> Iterator[list[str]]:
     event.listen(Engine, "before_cursor_execute", record)
     yield sent
     event.remove(Engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def left_in_transaction() -> Iterator[list[bool]]:
+    """For each statement sent to PostgreSQL, whether its connection was inside a transaction
+    when it returned (a `BEGIN` went before it, a `COMMIT` or `ROLLBACK` must follow)."""
+    seen: list[bool] = []
+
+    def record(conn: Any, *_: Any) -> None:
+        if conn.dialect.name == "postgresql":
+            status = conn.connection.dbapi_connection.info.transaction_status
+            seen.append(status != psycopg.pq.TransactionStatus.IDLE)
+
+    event.listen(Engine, "after_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "after_cursor_execute", record)
 
 
 def save(version: int) -> dict[str, Any]:
@@ -76,3 +94,31 @@ def test_reading_an_image_costs_two_queries_and_a_save_reads_nothing_after_writi
         first_write = next(i for i, s in enumerate(sent) if s.startswith(WRITES))
         reads_after = [s for s in sent[first_write:] if s.startswith("SELECT")]
         assert reads_after == [], f"{name}: {sent}"
+
+
+def test_on_postgresql_a_read_opens_no_transaction_and_a_save_is_one(
+    live_db_settings: Settings,  # noqa: F811
+    left_in_transaction: list[bool],
+) -> None:
+    if not live_db_settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite's driver begins no transaction for a read already")
+
+    async def run() -> dict[str, list[bool]]:
+        async with logged_in_client() as client:
+            image_id = (await project_with_images(client, 1))[0]
+            seen = {}
+            for name, method, url, body in (
+                ("image", "GET", f"/images/{image_id}", None),
+                ("annotation", "GET", f"/images/{image_id}/annotation", None),
+                ("save", "PUT", f"/images/{image_id}/annotation", save(0)),
+            ):
+                left_in_transaction.clear()
+                r = await client.request(method, url, json=body)
+                assert r.status_code == 200, r.text
+                seen[name] = list(left_in_transaction)
+            return seen
+
+    seen = run_to_end(run())
+    assert seen["image"] and not any(seen["image"])
+    assert seen["annotation"] and not any(seen["annotation"])
+    assert len(seen["save"]) > 2 and all(seen["save"]), seen["save"]
