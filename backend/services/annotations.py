@@ -39,8 +39,12 @@ def stored_points(project: Project, raw: list[Any] | None) -> list[Point]:
 
 
 def read_annotation(session: Session, project: Project, image: Image) -> AnnotationRead:
-    ann = session.scalar(select(Annotation).where(Annotation.image_id == image.id))
-    if ann is None:
+    row = session.execute(
+        select(Annotation, User.email)
+        .outerjoin(User, User.id == Annotation.updated_by_id)
+        .where(Annotation.image_id == image.id)
+    ).first()
+    if row is None:
         return AnnotationRead(
             image_id=image.id,
             version=0,
@@ -49,14 +53,14 @@ def read_annotation(session: Session, project: Project, image: Image) -> Annotat
             updated_at=None,
             updated_by=None,
         )
-    author = session.get(User, ann.updated_by_id) if ann.updated_by_id else None
+    ann, author_email = row
     return AnnotationRead(
         image_id=image.id,
         version=ann.version,
         keypoints=stored_points(project, ann.keypoints),
         done=ann.done,
         updated_at=ann.updated_at,
-        updated_by=author.email if author else None,
+        updated_by=author_email,
     )
 
 
@@ -112,12 +116,11 @@ def save_annotation(
     stored = validate_points(project, image, points)
     effort_row = checked_effort(session, project, image, effort) if effort is not None else None
     now = utcnow()
-    ann = session.scalar(select(Annotation).where(Annotation.image_id == image.id))
     new_version = expected_version + 1
-    if ann is None and expected_version == 0:
+    # No read first: the write itself says whether `expected_version` is still stored, which
+    # saves a round trip, and on SQLite the write lock is taken at once either way.
+    if expected_version == 0:
         ok = _insert_first_version(session, image.id, stored, done, author.id, now)
-    elif ann is None:
-        ok = False
     else:
         result = session.execute(
             update(Annotation)
@@ -129,7 +132,7 @@ def save_annotation(
                 updated_by_id=author.id,
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="evaluate")  # no SELECT: done in Python
         )
         ok = result.rowcount == 1  # type: ignore[attr-defined]
     if not ok:
@@ -157,8 +160,6 @@ def save_annotation(
         image.reviewed_at = None
         image.reviewed_by_id = None
     session.flush()
-    if ann is not None:
-        session.expire(ann)  # the UPDATE above bypassed it
     # Built from what was just written rather than read back: the write lock is held until
     # the caller commits, and every statement here lengthens every other writer's wait.
     return AnnotationRead(

@@ -47,6 +47,18 @@ def get_image(session: Session, image_id: int) -> Image:
     return image
 
 
+def get_image_and_project(session: Session, image_id: int) -> tuple[Image, Project]:
+    """The image and its project in one query: routes on an image's annotation need both."""
+    row = session.execute(
+        select(Image, Project)
+        .join(Project, Project.id == Image.project_id)
+        .where(Image.id == image_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"image {image_id} not found")
+    return row[0], row[1]
+
+
 def decoded_files(
     files: Iterable[UploadedFile], *, max_pixels: int, max_bytes: int
 ) -> Iterator[DecodedImage]:

@@ -295,7 +295,7 @@ def record_import(
         project.format_metadata = {**details, **project.format_metadata}
     report = ImportReport(project_id=project.id, notes=list(prepared.notes))
     rows = ImageRows(session, project)
-    # Read once: `save_annotation` expires the session's objects after every save.
+    # Read once: a save that conflicts expires the session's objects (`save_annotation`).
     names = (prepared.keypoint_names, project.keypoint_names)
     for item in prepared.items:
         with _blamed(item.origin):

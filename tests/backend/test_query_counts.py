@@ -1,8 +1,9 @@
 """What a request costs the database. Authenticating is one query (the session with its
-user), and a save reads nothing back after its first write: SQLite's one write lock is held
-from that write until the commit, so every statement there lengthens every other writer's
-wait (issue 14, item 2). On PostgreSQL a read opens no transaction: its queries are its only
-round trips, with no `BEGIN` before them and no `ROLLBACK` after."""
+user). Before its first write a save reads who sent it and the image with its project; the
+version check is the write itself, and nothing is read back after it: SQLite's one write lock
+is held from that write until the commit, so every statement there lengthens every other
+writer's wait (issue 14, item 2). On PostgreSQL a read opens no transaction: its queries are
+its only round trips, with no `BEGIN` before them and no `ROLLBACK` after."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def save(version: int) -> dict[str, Any]:
     }
 
 
-def test_reading_an_image_costs_two_queries_and_a_save_reads_nothing_after_writing(
+def test_a_read_costs_a_query_per_thing_it_shows_and_a_save_reads_only_who_and_where(
     live_db_settings: Settings,  # noqa: F811
     statements: list[str],
 ) -> None:
@@ -72,26 +73,31 @@ def test_reading_an_image_costs_two_queries_and_a_save_reads_nothing_after_writi
         async with logged_in_client() as client:
             image_id = (await project_with_images(client, 1))[0]
             seen = {}
-
-            async def sent_by(name: str, method: str, body: dict[str, Any] | None = None) -> None:
+            for name, method, url, body in (
+                ("image", "GET", f"/images/{image_id}", None),
+                ("first save", "PUT", f"/images/{image_id}/annotation", save(0)),
+                ("save", "PUT", f"/images/{image_id}/annotation", save(1)),
+                ("annotation", "GET", f"/images/{image_id}/annotation", None),
+            ):
                 statements.clear()
-                url = f"/images/{image_id}" + ("/annotation" if body else "")
                 r = await client.request(method, url, json=body)
                 assert r.status_code == 200, r.text
                 seen[name] = list(statements)
-
-            await sent_by("read", "GET")
-            await sent_by("first save", "PUT", save(0))
-            await sent_by("save", "PUT", save(1))
             return seen
 
     seen = run_to_end(run())
-    session_with_user, image = seen["read"]
+    session_with_user, image = seen["image"]
     assert "FROM user_sessions" in session_with_user and "JOIN users" in session_with_user
     assert "FROM images" in image
+    session_with_user, image_with_project, annotation_with_author = seen["annotation"]
+    assert "JOIN projects" in image_with_project
+    assert "FROM annotations" in annotation_with_author and "JOIN users" in annotation_with_author
     for name in ("first save", "save"):
         sent = seen[name]
         first_write = next(i for i, s in enumerate(sent) if s.startswith(WRITES))
+        # Who sends it, and the image with its project; the write itself checks the version.
+        assert len(sent[:first_write]) == 2, f"{name}: {sent}"
+        assert "JOIN projects" in sent[1], f"{name}: {sent}"
         reads_after = [s for s in sent[first_write:] if s.startswith("SELECT")]
         assert reads_after == [], f"{name}: {sent}"
 

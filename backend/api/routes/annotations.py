@@ -10,8 +10,7 @@ from backend.errors import BadInput
 from backend.schemas.annotation import AnnotationRead, AnnotationUpdate, RevisionRead
 from backend.schemas.common import MAX_ID
 from backend.services import annotations as annotation_service
-from backend.services.images import get_image
-from backend.services.projects import get_project
+from backend.services.images import get_image_and_project
 
 router = APIRouter(prefix="/images/{image_id}", tags=["annotations"])
 
@@ -24,10 +23,8 @@ def _etag(version: int) -> str:
 def get_annotation(
     image_id: IdPath, _: Viewer, session: SessionDep, response: Response
 ) -> AnnotationRead:
-    image = get_image(session, image_id)
-    read = annotation_service.read_annotation(
-        session, get_project(session, image.project_id), image
-    )
+    image, project = get_image_and_project(session, image_id)
+    read = annotation_service.read_annotation(session, project, image)
     response.headers["ETag"] = _etag(read.version)
     return read
 
@@ -57,8 +54,7 @@ def put_annotation(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> AnnotationRead:
-    image = get_image(session, image_id)
-    project = get_project(session, image.project_id)
+    image, project = get_image_and_project(session, image_id)
     read = annotation_service.save_annotation(
         session,
         project,
@@ -76,5 +72,5 @@ def put_annotation(
 
 @router.get("/annotation/revisions")
 def get_revisions(image_id: IdPath, _: Viewer, session: SessionDep) -> list[RevisionRead]:
-    image = get_image(session, image_id)
-    return annotation_service.list_revisions(session, get_project(session, image.project_id), image)
+    image, project = get_image_and_project(session, image_id)
+    return annotation_service.list_revisions(session, project, image)

@@ -26,7 +26,11 @@ from backend.schemas.training import JobRead, PredictRequest
 from backend.schemas.video import PredictVideoRequest
 from backend.services import jobs, onnx_predict, predict_jobs, predict_video_jobs, videos
 from backend.services.image_files import decode_image
-from backend.services.images import UploadedFile, get_image, require_in_project
+from backend.services.images import (
+    UploadedFile,
+    get_image_and_project,
+    require_in_project,
+)
 from backend.services.predictions import active_prediction
 from backend.services.projects import get_project
 
@@ -37,8 +41,8 @@ router = APIRouter(tags=["predictions"])
 def get_prediction(image_id: IdPath, _: Viewer, session: SessionDep) -> PredictionRead | None:
     """The active version's prediction; `null` while there is none (no model yet, or not
     predicted yet): the annotator asks for every image it opens, so that is no error."""
-    image = get_image(session, image_id)
-    return active_prediction(session, get_project(session, image.project_id), image)
+    image, project = get_image_and_project(session, image_id)
+    return active_prediction(session, project, image)
 
 
 @router.post("/projects/{project_id}/predictions", status_code=202)

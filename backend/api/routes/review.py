@@ -7,8 +7,7 @@ from fastapi import APIRouter, Response
 from backend.api.deps import Reviewer, SessionDep
 from backend.api.params import IdPath
 from backend.schemas.review import ReviewCreate, ReviewRead
-from backend.services.images import get_image
-from backend.services.projects import get_project
+from backend.services.images import get_image_and_project
 from backend.services.review import review_image
 
 router = APIRouter(tags=["label quality"])
@@ -20,8 +19,7 @@ def post_review(
 ) -> ReviewRead:
     """Save the reviewer's decision as a new revision (origin `review`) and mark the image
     reviewed; 409 `version_conflict` with the stored annotation when `version` is stale."""
-    image = get_image(session, image_id)
-    project = get_project(session, image.project_id)
+    image, project = get_image_and_project(session, image_id)
     read = review_image(
         session,
         project,
