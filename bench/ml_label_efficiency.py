@@ -17,6 +17,12 @@ mean and median pixel errors.
         --split frame:200 --fractions 0.1 --seeds 0 1 2 3 --variants supervised_matched semi
     .venv/bin/python bench/ml_label_efficiency.py --table bench/results/label_efficiency.jsonl
 
+`--crop-margin F` is a diagnostic, not what a retraining does: every image (labeled, hidden-label
+pool, test) is cropped to its ground-truth box (the bbox, else the keypoints' extent) grown by F
+of its longest side on each side, so the animal spans more heatmap cells at the same input
+size; `--unlabeled` images have no box and are left out. The PCK normaliser stays what it was
+(the bbox, else the extent, passed as a bbox of the same size).
+
 Rows are appended to --out (JSON lines) as each run ends, so a cut-off run keeps its rows.
 """
 
@@ -93,6 +99,20 @@ def split(
     return train_set, test_set
 
 
+def cropped(sample: LabeledSample, margin: float) -> LabeledSample:
+    """`sample` with its ROI set to its ground-truth box grown by `margin` of the longest side,
+    and its normaliser kept (the extent becomes a bbox of the same size)."""
+    if sample.bbox is not None:
+        box = sample.bbox
+    else:
+        labeled = sample.keypoints_xy[sample.visibility > 0]
+        low, size = labeled.min(axis=0), np.ptp(labeled, axis=0)
+        box = (float(low[0]), float(low[1]), float(size[0]), float(size[1]))
+    grow = margin * max(box[2], box[3], 1.0)
+    roi = (box[0] - grow, box[1] - grow, box[2] + 2 * grow, box[3] + 2 * grow)
+    return replace(sample, bbox=box, roi=roi)
+
+
 def options_for(variant: str, seed: int, overrides: dict[str, Any]) -> RetrainOptions:
     values = {**VARIANTS[variant], **overrides, "seed": seed}
     return RetrainOptions(**values)
@@ -126,6 +146,7 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["supervised_matched", "semi"])
     parser.add_argument("--set", nargs="*", default=[], help="RetrainOptions overrides k=v")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--crop-margin", type=float, default=None, help="see the docstring")
     parser.add_argument("--out", type=Path, default=Path("bench/results/label_efficiency.jsonl"))
     args = parser.parse_args()
     unknown = [v for v in args.variants if v not in VARIANTS]
@@ -137,6 +158,10 @@ def main() -> None:
     schema, samples, files = read_coco(args.coco, args.images)
     train_set, test_set = split(samples, files, args.split)
     extra_pool = [UnlabeledSample(p) for p in list_images(args.unlabeled)] if args.unlabeled else []
+    if args.crop_margin is not None:
+        train_set = [cropped(s, args.crop_margin) for s in train_set]
+        test_set = [cropped(s, args.crop_margin) for s in test_set]
+        extra_pool = []
     args.out.parent.mkdir(parents=True, exist_ok=True)
     print(f"{name}: train {len(train_set)}, test {len(test_set)}, unlabeled {len(extra_pool)}")
     for fraction in args.fractions:
@@ -164,7 +189,8 @@ def run_one(
     order = np.random.default_rng(seed).permutation(len(train_set))
     count = max(1, round(fraction * len(train_set)))
     labeled = [train_set[i] for i in order[:count]]
-    pool = [UnlabeledSample(train_set[i].image) for i in order[count:]] + extra_pool
+    pool = [UnlabeledSample(train_set[i].image, train_set[i].roi) for i in order[count:]]
+    pool += extra_pool
     options = options_for(variant, seed, overrides)
     config = bench_config(options, bool(pool))
     started = time.monotonic()
@@ -186,6 +212,7 @@ def run_one(
         "seconds": round(seconds, 1), "threads": args.threads,
         "input_size": config.model.input_size, "batch_size": config.batch_size,
         "labeled_per_step": config.labeled_per_batch, "lr": config.lr,
+        **({"crop_margin": args.crop_margin} if args.crop_margin is not None else {}),
     }  # fmt: skip
 
 
@@ -197,7 +224,9 @@ def load_rows(*paths: Path) -> list[dict[str, Any]]:
 
 def row_key(row: dict[str, Any]) -> str:
     """Variant name plus its overrides, so runs with different --set never pool."""
-    extra = row.get("overrides") or {}
+    extra = dict(row.get("overrides") or {})
+    if "crop_margin" in row:
+        extra["crop_margin"] = row["crop_margin"]
     return str(row["variant"]) + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
 
 
@@ -223,7 +252,9 @@ def markdown_table(rows: list[dict[str, Any]], baseline: str, title: str) -> str
         base = {
             r["seed"]: r
             for r in rows
-            if r["variant"] == baseline and (r.get("overrides") or {}) == same
+            if r["variant"] == baseline
+            and (r.get("overrides") or {}) == same
+            and r.get("crop_margin") == mine[0].get("crop_margin")
         }
         cells = [f"{np.mean([r[m] for r in mine]):.3f} ± {np.std([r[m] for r in mine]):.3f}"
                  for m in ("pck10", "pck05", "mean_px")]  # fmt: skip
