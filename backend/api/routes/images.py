@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from backend import data_layout
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
 from backend.api.params import IdPath, OffsetQuery
+from backend.api.stored_files import stored_file
 from backend.api.uploads import read_limited
 from backend.config import Settings
 from backend.errors import BadInput, NotFound
@@ -149,29 +150,27 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 
 @router.get("/images/{image_id}/file", response_class=FileResponse)
-def image_file(
-    image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep
-) -> FileResponse:
+def image_file(image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep) -> Response:
     image = images.get_image(session, image_id)
     path = _stored(store.path_for(image.checksum), image_id)
-    return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
+    return stored_file(path, image.media_type, _IMMUTABLE)
 
 
 @router.get("/images/{image_id}/view", response_class=FileResponse)
 def image_view(
     image_id: IdPath, _: Viewer, session: SessionDep, store: BlobStoreDep, settings: SettingsDep
-) -> FileResponse:
+) -> Response:
     """What the annotator's <img> loads: the original file where browsers display its format,
     else (TIFF) a PNG rendition, made once and kept beside the thumbnails."""
     image = images.get_image(session, image_id)
     source = store.path_for(image.checksum)
     if image.media_type in BROWSER_MEDIA_TYPES:
         path = _stored(source, image_id)
-        return FileResponse(path, media_type=image.media_type, headers=_IMMUTABLE)
+        return stored_file(path, image.media_type, _IMMUTABLE)
     cached = data_layout.rendition(settings.data_dir, image.checksum)
     session.close()  # no connection held across the decode
     _derive(cached, source, image_id, make_rendition, settings)
-    return FileResponse(cached, media_type="image/png", headers=_IMMUTABLE)
+    return stored_file(cached, "image/png", _IMMUTABLE)
 
 
 @router.get("/images/{image_id}/thumbnail", response_class=Response)
@@ -182,7 +181,7 @@ def image_thumbnail(
     cached = data_layout.thumbnail(settings.data_dir, image.checksum)
     session.close()  # no connection held across the decode
     _derive(cached, store.path_for(image.checksum), image_id, make_thumbnail, settings)
-    return FileResponse(cached, media_type="image/jpeg", headers=_IMMUTABLE)
+    return stored_file(cached, "image/jpeg", _IMMUTABLE)
 
 
 def _stored(path: Path, image_id: int) -> Path:

@@ -8,11 +8,12 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, SettingsDep, Viewer
 from backend.api.downloads import attachment
 from backend.api.params import IdPath
+from backend.api.stored_files import stored_file
 from backend.dispatch import commit_and_send
 from backend.errors import NotFound
 from backend.models import Video
@@ -111,13 +112,13 @@ def video_frame(
     session: SessionDep,
     settings: SettingsDep,
     store: BlobStoreDep,
-) -> FileResponse:
+) -> Response:
     """One frame as PNG, decoded on demand (and cached): the annotator's neighbour frames."""
     video = videos.get_video(session, video_id)
     videos.check_frame_index(video, index)
     session.close()  # no transaction held open while decoding
     path = frame_file(settings, store, video, index)
-    return FileResponse(path, media_type="image/png", headers=_IMMUTABLE)
+    return stored_file(path, "image/png", _IMMUTABLE)
 
 
 @router.post("/videos/{video_id}/frames", status_code=201)
