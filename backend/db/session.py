@@ -1,7 +1,7 @@
 """Engine and session factory, one per database URL (and pool size).
 
 SQLite gets WAL and a busy timeout so the API, the worker and beat (three processes) can share
-one file; a PostgreSQL connection is pinged before use when it sat idle in the pool.
+one file; PostgreSQL needs nothing special.
 
 The API passes its number of database slots as `pool_size` (backend/api/admission.py): every
 admitted request then finds a connection at once. The overflow is for sessions opened outside
@@ -12,7 +12,6 @@ it shows as an error, not as a 30 s stall.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import make_private
@@ -64,35 +62,7 @@ def get_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    engine = create_engine(url, **pool)
-    ping_connections_left_idle(engine)
-    return engine
-
-
-# A pooled connection is pinged before use only after this long unused (issue 14). A server
-# restart, an idle timeout or a firewall drops connections that sat in the pool; one checked
-# in less than a second ago is as likely to drop during the request as before it, which no
-# ping can catch. `pool_pre_ping` pinged every checkout: a round trip per request that cost a
-# read 8-12 % of its API CPU under load (docs/OPERATIONS.md).
-PING_IF_IDLE_S = 1.0
-
-
-def ping_connections_left_idle(engine: Engine) -> None:
-    @event.listens_for(engine, "checkin")
-    def left_idle(_dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < PING_IF_IDLE_S:
-            return  # new, or just used
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-            dbapi_connection.rollback()  # the ping's own transaction, if the driver began one
-        except engine.dialect.loaded_dbapi.Error as exc:
-            # The pool discards this connection and checks out another (documented recipe).
-            raise DisconnectionError(f"pooled connection dropped while idle: {exc}") from exc
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 @lru_cache(maxsize=8)
