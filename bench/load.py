@@ -12,6 +12,9 @@ every client in a closed loop (no think time) for `--duration` seconds:
     10% GET /images/{id}/view              each client saves its own images, so no 409)
     10% GET /projects/{id}/queue
 
+`--only KIND [KIND ...]` runs each named kind alone instead (a level per kind, rows with
+`"workload": KIND`): what one kind of request costs the server.
+
 A monitor in its own process asks /health every 0.25 s. Per level it prints p50/p95/p99/max
 latency, throughput, the statuses and the errors (5xx, 503 included, and transport errors),
 and the CPU milliseconds per request of the server (its process tree) and of the clients;
@@ -23,6 +26,7 @@ one invocation.
     .venv/bin/python bench/load.py --code before=/path/to/old/checkout --code after=.
     .venv/bin/python bench/load.py --code one=. --code two=.@KEYLOOP_API_WORKERS=2
     .venv/bin/python bench/load.py --postgres --levels 10 50 200 --duration 20
+    .venv/bin/python bench/load.py --postgres --levels 50 --duration 10 --only thumbnail save
 """
 
 from __future__ import annotations
@@ -225,6 +229,7 @@ TRANSPORT_ERRORS = (httpx.HTTPError, OSError, TimeoutError)
 
 
 async def client_loop(
+    workload: list[tuple[str, int]],
     c: httpx.AsyncClient | KeepAliveClient,
     index: int,
     clients: int,
@@ -234,8 +239,8 @@ async def client_loop(
     result: LevelResult,
 ) -> None:
     rng = random.Random(index)
-    kinds = [k for k, _ in WORKLOAD]
-    weights = [w for _, w in WORKLOAD]
+    kinds = [k for k, _ in workload]
+    weights = [w for _, w in workload]
     own = image_ids[index::clients]  # the images this client saves: no two clients race
     versions = dict.fromkeys(own, 0)
     while time.monotonic() < deadline:
@@ -299,6 +304,7 @@ def health_monitor(base: str, duration: float) -> subprocess.Popen[str]:
 
 
 async def run_level(
+    workload: list[tuple[str, int]],
     base: str,
     clients: int,
     duration: float,
@@ -318,7 +324,7 @@ async def run_level(
     deadline = started + duration
     await asyncio.gather(
         *(
-            client_loop(c, i, clients, project_id, image_ids, deadline, result)
+            client_loop(workload, c, i, clients, project_id, image_ids, deadline, result)
             for i, c in enumerate(sessions)
         )
     )
@@ -374,7 +380,7 @@ def summarise(
             kind: round(
                 percentile([s.seconds for s in result.samples if s.kind == kind], 0.99) * 1000, 1
             )
-            for kind, _ in WORKLOAD
+            for kind in sorted({s.kind for s in result.samples})
         },
         "health_max_ms": round(max(result.health, default=float("nan")) * 1000, 1),
         "server_cpu_ms_per_request": round(1000 * result.server_cpu_s / max(1, len(latencies)), 2),
@@ -415,36 +421,47 @@ def run_tree(
         try:
             with api_server(code, {**env, **extra_env}, data / "api.log") as (base, pid):
                 project_id, image_ids, logins = seed(base, max(60, 2 * clients + 20))
-                result = asyncio.run(
-                    run_level(
-                        base,
-                        clients,
-                        args.duration,
-                        project_id,
-                        image_ids,
-                        logins,
-                        pid,
-                        args.client,
+                for name, workload in workloads(args.only):
+                    result = asyncio.run(
+                        run_level(
+                            workload,
+                            base,
+                            clients,
+                            args.duration,
+                            project_id,
+                            image_ids,
+                            logins,
+                            pid,
+                            args.client,
+                        )
                     )
-                )
-                row = summarise(label, database, clients, result, result.wall_s, args.client)
-                if args.note:
-                    row["note"] = args.note
-            rows.append(row)
-            print(
-                f"{label:>8} {database:>10} {clients:>4} clients: "
-                f"p50 {row['p50_ms']:>7} ms  p95 {row['p95_ms']:>7} ms  "
-                f"p99 {row['p99_ms']:>7} ms  {row['throughput_rps']:>6} req/s  "
-                f"errors {row['errors']:>5}  /health max {row['health_max_ms']} ms  "
-                f"cpu/req server {row['server_cpu_ms_per_request']} ms "
-                f"client {row['client_cpu_ms_per_request']} ms "
-                f"database {row['database_cpu_ms_per_request']} ms  "
-                f"statuses {row['statuses']}",
-                flush=True,
-            )
+                    row = summarise(label, database, clients, result, result.wall_s, args.client)
+                    row["workload"] = name
+                    if args.note:
+                        row["note"] = args.note
+                    rows.append(row)
+                    print(
+                        f"{label:>8} {database:>10} {clients:>4} clients"
+                        f"{'' if name == 'mixed' else ', ' + name}: "
+                        f"p50 {row['p50_ms']:>7} ms  p95 {row['p95_ms']:>7} ms  "
+                        f"p99 {row['p99_ms']:>7} ms  {row['throughput_rps']:>6} req/s  "
+                        f"errors {row['errors']:>5}  /health max {row['health_max_ms']} ms  "
+                        f"cpu/req server {row['server_cpu_ms_per_request']} ms "
+                        f"client {row['client_cpu_ms_per_request']} ms "
+                        f"database {row['database_cpu_ms_per_request']} ms  "
+                        f"statuses {row['statuses']}",
+                        flush=True,
+                    )
         finally:
             shutil.rmtree(data, ignore_errors=True)
     return rows
+
+
+def workloads(only: list[str] | None) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The mixed workload, or each named kind alone."""
+    if not only:
+        return [("mixed", WORKLOAD)]
+    return [(kind, [(kind, 1)]) for kind in only]
 
 
 def fresh_database(base_url: str) -> str:
@@ -480,6 +497,12 @@ def main() -> None:
         help="the clients' HTTP library: bench/keepalive.py (lean) or httpx (earlier rows)",
     )
     parser.add_argument("--note", default=None, help="a note stored in each row")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=[kind for kind, _ in WORKLOAD],
+        help="run each named request kind alone (one row each) instead of the mixed workload",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.jsonl")
     args = parser.parse_args()
     trees = [parse_tree(c) for c in args.code] or [("this", ROOT, {})]
