@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -22,7 +22,12 @@ from backend.db.migrate import upgrade
 from backend.db.session import session_scope
 from backend.models import Role
 from backend.services.users import create_user
+from tests.coroutines import run_to_end
 from tests.databases import DATABASES
+
+T = TypeVar("T")
+# (name, method, path after /images/{id}, JSON body or None)
+ImageRequest = tuple[str, str, str, dict[str, Any] | None]
 
 EMAIL, PASSWORD = "load@example.com", "correct-horse-battery"
 SCHEMA = {"keypoints": [{"name": "nose"}, {"name": "tail"}]}
@@ -84,3 +89,21 @@ async def project_with_images(client: httpx.AsyncClient, n: int) -> list[int]:
     r = await client.post(f"/projects/{r.json()['id']}/images", files=files)
     assert r.status_code == 201, r.text
     return [int(i["id"]) for i in r.json()["created"]]
+
+
+def recorded_per_request(recorded: list[T], requests: Sequence[ImageRequest]) -> dict[str, list[T]]:
+    """Send `requests` in order, about the one image of a new project, each answering 200; for
+    each, what `recorded` (a list a hook appends to) gathered while it ran."""
+
+    async def run() -> dict[str, list[T]]:
+        async with logged_in_client() as client:
+            image_id = (await project_with_images(client, 1))[0]
+            seen = {}
+            for name, method, path, body in requests:
+                recorded.clear()
+                r = await client.request(method, f"/images/{image_id}{path}", json=body)
+                assert r.status_code == 200, f"{name}: {r.text}"
+                seen[name] = list(recorded)
+            return seen
+
+    return run_to_end(run())

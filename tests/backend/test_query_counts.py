@@ -18,10 +18,8 @@ from sqlalchemy.engine import Engine
 from backend.config import Settings
 from tests.backend.live_api import (
     live_db_settings,  # noqa: F401  (a fixture)
-    logged_in_client,
-    project_with_images,
+    recorded_per_request,
 )
-from tests.coroutines import run_to_end
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -69,23 +67,15 @@ def test_a_read_costs_a_query_per_thing_it_shows_and_a_save_reads_only_who_and_w
     live_db_settings: Settings,  # noqa: F811
     statements: list[str],
 ) -> None:
-    async def run() -> dict[str, list[str]]:
-        async with logged_in_client() as client:
-            image_id = (await project_with_images(client, 1))[0]
-            seen = {}
-            for name, method, url, body in (
-                ("image", "GET", f"/images/{image_id}", None),
-                ("first save", "PUT", f"/images/{image_id}/annotation", save(0)),
-                ("save", "PUT", f"/images/{image_id}/annotation", save(1)),
-                ("annotation", "GET", f"/images/{image_id}/annotation", None),
-            ):
-                statements.clear()
-                r = await client.request(method, url, json=body)
-                assert r.status_code == 200, r.text
-                seen[name] = list(statements)
-            return seen
-
-    seen = run_to_end(run())
+    seen = recorded_per_request(
+        statements,
+        [
+            ("image", "GET", "", None),
+            ("first save", "PUT", "/annotation", save(0)),
+            ("save", "PUT", "/annotation", save(1)),
+            ("annotation", "GET", "/annotation", None),
+        ],
+    )
     session_with_user, image = seen["image"]
     assert "FROM user_sessions" in session_with_user and "JOIN users" in session_with_user
     assert "FROM images" in image
@@ -109,22 +99,14 @@ def test_on_postgresql_a_read_opens_no_transaction_and_a_save_is_one(
     if not live_db_settings.database_url.startswith("postgresql"):
         pytest.skip("SQLite's driver begins no transaction for a read already")
 
-    async def run() -> dict[str, list[bool]]:
-        async with logged_in_client() as client:
-            image_id = (await project_with_images(client, 1))[0]
-            seen = {}
-            for name, method, url, body in (
-                ("image", "GET", f"/images/{image_id}", None),
-                ("annotation", "GET", f"/images/{image_id}/annotation", None),
-                ("save", "PUT", f"/images/{image_id}/annotation", save(0)),
-            ):
-                left_in_transaction.clear()
-                r = await client.request(method, url, json=body)
-                assert r.status_code == 200, r.text
-                seen[name] = list(left_in_transaction)
-            return seen
-
-    seen = run_to_end(run())
+    seen = recorded_per_request(
+        left_in_transaction,
+        [
+            ("image", "GET", "", None),
+            ("annotation", "GET", "/annotation", None),
+            ("save", "PUT", "/annotation", save(0)),
+        ],
+    )
     assert seen["image"] and not any(seen["image"])
     assert seen["annotation"] and not any(seen["annotation"])
     assert len(seen["save"]) > 2 and all(seen["save"]), seen["save"]

@@ -16,10 +16,8 @@ import pytest
 from backend.config import Settings
 from tests.backend.live_api import (
     live_db_settings,  # noqa: F401  (a fixture)
-    logged_in_client,
-    project_with_images,
+    recorded_per_request,
 )
-from tests.coroutines import run_to_end
 
 SAVE = {
     "version": 0,
@@ -49,25 +47,18 @@ def test_reads_files_and_saves_each_cross_to_the_thread_pool_at_most_four_times(
     live_db_settings: Settings,  # noqa: F811
     hops: list[str],
 ) -> None:
-    async def run() -> dict[str, list[str]]:
-        async with logged_in_client() as client:
-            image_id = (await project_with_images(client, 1))[0]
-            seen = {}
-            for name, request in (
-                ("read", client.get(f"/images/{image_id}")),
-                ("annotation read", client.get(f"/images/{image_id}/annotation")),
-                ("thumbnail", client.get(f"/images/{image_id}/thumbnail")),
-                ("view", client.get(f"/images/{image_id}/view")),
-                ("file", client.get(f"/images/{image_id}/file")),
-                ("save", client.put(f"/images/{image_id}/annotation", json=SAVE)),
-            ):
-                hops.clear()
-                r = await request
-                assert r.status_code == 200, r.text
-                seen[name] = list(hops)
-            return seen
-
-    for name, sent in run_to_end(run()).items():
+    seen = recorded_per_request(
+        hops,
+        [
+            ("read", "GET", "", None),
+            ("annotation read", "GET", "/annotation", None),
+            ("thumbnail", "GET", "/thumbnail", None),
+            ("view", "GET", "/view", None),
+            ("file", "GET", "/file", None),
+            ("save", "PUT", "/annotation", SAVE),
+        ],
+    )
+    for name, sent in seen.items():
         # Before: settings, session open, codec, auth, user, route, response check, session
         # close (8; 9 with a role guard).
         assert len(sent) <= 4, f"{name}: {sent}"
