@@ -39,6 +39,14 @@ class KeepAliveClient:
         self._fixed = "".join(f"{k}: {v}\r\n" for k, v in fixed.items())
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
+    @property
+    def local_port(self) -> int | None:
+        """This end's TCP port while connected: how the bench finds the server process that
+        accepted the connection."""
+        if self._streams is None:
+            return None
+        return int(self._streams[1].get_extra_info("sockname")[1])
+
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Response:
         query = f"?{urlencode(params)}" if params else ""
         return await self.request("GET", path + query)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -51,6 +52,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from keepalive import KeepAliveClient
@@ -77,6 +79,8 @@ class Sample:
     kind: str
     status: int  # 0: transport error or timeout
     seconds: float
+    client: int
+    at: float  # when it was sent, seconds after the level started
 
 
 @dataclass
@@ -88,6 +92,7 @@ class LevelResult:
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     database_cpu_s: float = 0.0
+    process_of_client: dict[int, int] = field(default_factory=dict)  # client -> server pid
 
 
 def process_table() -> tuple[dict[int, int], dict[int, float], dict[int, str]]:
@@ -116,14 +121,20 @@ def cpu_seconds(root: int) -> tuple[float, float]:
     PostgreSQL server process on the machine (0 with SQLite, which runs inside the API; the
     bench's throwaway server is the only one on a bench machine), from one read of /proc."""
     parents, times, names = process_table()
+    tree = descendants(parents, root)
+    database = sum(t for pid, t in times.items() if names[pid] == "postgres")
+    return sum(times.get(pid, 0.0) for pid in tree), database
+
+
+def descendants(parents: dict[int, int], root: int) -> set[int]:
+    """`root` and every process below it."""
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
         children = [pid for pid, ppid in parents.items() if ppid == parent]
         tree.update(children)
         frontier += children
-    database = sum(t for pid, t in times.items() if names[pid] == "postgres")
-    return sum(times.get(pid, 0.0) for pid in tree), database
+    return tree
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -235,6 +246,7 @@ async def client_loop(
     clients: int,
     project_id: int,
     image_ids: list[int],
+    started: float,
     deadline: float,
     result: LevelResult,
 ) -> None:
@@ -246,7 +258,7 @@ async def client_loop(
     while time.monotonic() < deadline:
         kind = rng.choices(kinds, weights)[0]
         image_id = rng.choice(image_ids)
-        started = time.perf_counter()
+        sent = time.monotonic()
         try:
             if kind == "image":
                 r = await c.get(f"/images/{image_id}")
@@ -269,7 +281,7 @@ async def client_loop(
             status = r.status_code
         except TRANSPORT_ERRORS:
             status = 0
-        result.samples.append(Sample(kind, status, time.perf_counter() - started))
+        result.samples.append(Sample(kind, status, time.monotonic() - sent, index, sent - started))
 
 
 def points(rng: random.Random) -> list[dict[str, Any]]:
@@ -324,7 +336,7 @@ async def run_level(
     deadline = started + duration
     await asyncio.gather(
         *(
-            client_loop(workload, c, i, clients, project_id, image_ids, deadline, result)
+            client_loop(workload, c, i, clients, project_id, image_ids, started, deadline, result)
             for i, c in enumerate(sessions)
         )
     )
@@ -333,11 +345,45 @@ async def run_level(
     result.server_cpu_s = server_cpu_now - server_cpu
     result.client_cpu_s = time.process_time() - client_cpu
     result.database_cpu_s = database_cpu_now - database_cpu
+    result.process_of_client = client_processes(sessions, server_pid, urlsplit(base).port or 80)
     for c in sessions:
         await c.aclose()
     out, _ = monitor.communicate(timeout=120)
     result.health = [float(line) for line in out.split()]
     return result
+
+
+def client_processes(
+    sessions: list[httpx.AsyncClient | KeepAliveClient], server_pid: int, port: int
+) -> dict[int, int]:
+    """Which API process holds each client's kept-alive connection (client index -> pid).
+
+    uvicorn's worker processes accept from one shared socket, so a connection stays with the
+    process that won its accept; a process that holds more clients queues them longer. Read
+    from /proc: the server ends of 127.0.0.1 connections on `port` (/proc/net/tcp, by the
+    client's port) and the socket inodes each of the server's processes holds open."""
+    inode_by_client_port: dict[int, str] = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
+        if state == "01" and int(local.split(":")[1], 16) == port:
+            inode_by_client_port[int(remote.split(":")[1], 16)] = inode
+    parents, _, _ = process_table()
+    pid_by_inode: dict[str, int] = {}
+    for pid in descendants(parents, server_pid):
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        pid_by_inode[target[8:-1]] = pid
+    owners = {}
+    for index, session in enumerate(sessions):
+        local_port = session.local_port if isinstance(session, KeepAliveClient) else None
+        socket_inode = inode_by_client_port.get(local_port or 0)
+        if socket_inode is not None and socket_inode in pid_by_inode:
+            owners[index] = pid_by_inode[socket_inode]
+    return owners
 
 
 def make_client(
@@ -388,10 +434,29 @@ def summarise(
         "database_cpu_ms_per_request": round(
             1000 * result.database_cpu_s / max(1, len(latencies)), 2
         ),
+        "by_process": by_process(result),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
         "client": client_kind,
     }
+
+
+def by_process(result: LevelResult) -> list[dict[str, float]]:
+    """Clients, throughput and latency of each API process's connections, most clients first
+    (empty when connections could not be traced to processes: httpx clients)."""
+    rows = []
+    for pid in set(result.process_of_client.values()):
+        clients = {c for c, owner in result.process_of_client.items() if owner == pid}
+        latencies = [s.seconds for s in result.samples if s.client in clients]
+        rows.append(
+            {
+                "clients": len(clients),
+                "throughput_rps": round(len(latencies) / max(result.wall_s, 1e-9), 1),
+                "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+                "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+            }
+        )
+    return sorted(rows, key=lambda row: -row["clients"])
 
 
 def run_tree(
@@ -440,6 +505,8 @@ def run_tree(
                     if args.note:
                         row["note"] = args.note
                     rows.append(row)
+                    if args.samples:
+                        write_samples(args.samples, row, result)
                     print(
                         f"{label:>8} {database:>10} {clients:>4} clients"
                         f"{'' if name == 'mixed' else ', ' + name}: "
@@ -455,6 +522,28 @@ def run_tree(
         finally:
             shutil.rmtree(data, ignore_errors=True)
     return rows
+
+
+def write_samples(path: Path, row: dict[str, Any], result: LevelResult) -> None:
+    """Every request of a level as one JSON line, for analyses the summary row can't give
+    (latency over time, per connection)."""
+    pids = sorted(set(result.process_of_client.values()))
+    with path.open("a") as out:
+        for s in result.samples:
+            owner = result.process_of_client.get(s.client)
+            sample = {
+                "code": row["code"],
+                "database": row["database"],
+                "clients": row["clients"],
+                "workload": row["workload"],
+                "client": s.client,
+                "process": pids.index(owner) if owner is not None else None,
+                "kind": s.kind,
+                "status": s.status,
+                "at_s": round(s.at, 4),
+                "ms": round(s.seconds * 1000, 2),
+            }
+            out.write(json.dumps(sample) + "\n")
 
 
 def workloads(only: list[str] | None) -> list[tuple[str, list[tuple[str, int]]]]:
@@ -504,6 +593,9 @@ def main() -> None:
         help="run each named request kind alone (one row each) instead of the mixed workload",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.jsonl")
+    parser.add_argument(
+        "--samples", type=Path, help="also append every request (kind, latency, when) to this file"
+    )
     args = parser.parse_args()
     trees = [parse_tree(c) for c in args.code] or [("this", ROOT, {})]
     with database_base(args) as base_url:
