@@ -32,7 +32,8 @@ from backend.db.session import session_scope
 from backend.errors import KeyloopError
 from backend.models import Job, JobState, Project, Video
 from backend.schemas.job_options import ExtractFramesOptions
-from backend.services.images import StoredImage
+from backend.services.image_files import thumbnail_jpeg
+from backend.services.images import StoredImage, keep_thumbnail
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import Frame, FrameReader, frame_png
 from backend.services.videos import StoredFrame, add_frame_images, existing_frames, frame_name
@@ -139,7 +140,7 @@ def _extract(
         picked = picker(source, candidates(free, MAX_CANDIDATES), count, progress)
     else:
         raise ValueError(f"method {method!r} needs the main worker")
-    stored = _store_frames(source, picked, store, created_blobs, progress)
+    stored = _store_frames(source, picked, store, created_blobs, progress, settings.data_dir)
     progress.reporter.set_phase("recording", total=len(stored))
     with session_scope(settings.database_url) as session:
         job = session.get_one(Job, job_id)
@@ -251,21 +252,27 @@ def _store_frames(
     store: LocalBlobStore,
     created_blobs: list[str],
     progress: Progress,
+    data_dir: Path,
 ) -> list[StoredFrame]:
     stored: list[StoredFrame] = []
     with FrameReader(source.path, source.fps) as reader:
         for frame in reader.frames(picked):
-            stored.append(_store_one(source, frame, store, created_blobs))
+            stored.append(_store_one(source, frame, store, created_blobs, data_dir))
             progress.step("extracting", len(stored), len(picked))
     return stored
 
 
 def _store_one(
-    source: VideoSource, frame: Frame, store: LocalBlobStore, created_blobs: list[str]
+    source: VideoSource,
+    frame: Frame,
+    store: LocalBlobStore,
+    created_blobs: list[str],
+    data_dir: Path,
 ) -> StoredFrame:
     checksum, created = store.put(frame_png(frame))
     if created:
         created_blobs.append(checksum)
+    keep_thumbnail(data_dir, checksum, thumbnail_jpeg(frame.image))
     width, height = frame.image.size
     image = StoredImage(
         filename=f"{source.name} frame {frame.index}",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import data_layout
 from backend.errors import BadInput, NotFound
 from backend.models import Image, ImageSplit, ImageState, Prediction, Project
 from backend.services.image_files import DecodedImage, decode_image, is_zip, iter_zip_images
 from backend.services.projects import project_settings
-from backend.services.storage import LocalBlobStore
+from backend.services.storage import LocalBlobStore, write_atomic
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def get_image_and_project(session: Session, image_id: int) -> tuple[Image, Proje
 
 
 def decoded_files(
-    files: Iterable[UploadedFile], *, max_pixels: int, max_bytes: int
+    files: Iterable[UploadedFile], *, max_pixels: int, max_bytes: int, with_thumbnail: bool = False
 ) -> Iterator[DecodedImage]:
     """Every image in `files`, zips expanded, each validated (`decode_image`) as it comes."""
     for f in files:
@@ -68,27 +70,38 @@ def decoded_files(
             raise BadInput(f"{f.filename}: empty file")
         if is_zip(f.filename, f.data):
             yield from iter_zip_images(
-                f.filename, f.data, max_pixels=max_pixels, max_total_bytes=max_bytes
+                f.filename,
+                f.data,
+                max_pixels=max_pixels,
+                max_total_bytes=max_bytes,
+                with_thumbnail=with_thumbnail,
             )
         else:
-            yield decode_image(f.filename, f.data, max_pixels=max_pixels)
+            yield decode_image(
+                f.filename, f.data, max_pixels=max_pixels, with_thumbnail=with_thumbnail
+            )
 
 
-def decode_file(filename: str, data: bytes, *, max_pixels: int) -> DecodedImage:
+def decode_file(
+    filename: str, data: bytes, *, max_pixels: int, with_thumbnail: bool = False
+) -> DecodedImage:
     """One image file (not a zip), validated as an upload is."""
     if not data:
         raise BadInput(f"{filename}: empty file")
-    return decode_image(filename, data, max_pixels=max_pixels)
+    return decode_image(filename, data, max_pixels=max_pixels, with_thumbnail=with_thumbnail)
 
 
 def store_image(
-    store: LocalBlobStore, decoded: DecodedImage, created_blobs: list[str]
+    store: LocalBlobStore, decoded: DecodedImage, created_blobs: list[str], *, data_dir: Path
 ) -> StoredImage:
-    """Write a validated image's blob. A blob this call creates is appended to
-    `created_blobs` at once, so the caller can remove it if its unit of work fails."""
+    """Write a validated image's blob, and its thumbnail if the decode made one. A blob this
+    call creates is appended to `created_blobs` at once, so the caller can remove it if its
+    unit of work fails."""
     checksum, created = store.put(decoded.data)
     if created:
         created_blobs.append(checksum)
+    if decoded.thumbnail is not None:
+        keep_thumbnail(data_dir, checksum, decoded.thumbnail)
     return StoredImage(
         filename=decoded.filename,
         original_name=decoded.original_name[:500],
@@ -97,6 +110,19 @@ def store_image(
         width=decoded.width,
         height=decoded.height,
     )
+
+
+def keep_thumbnail(data_dir: Path, checksum: str, jpeg: bytes) -> None:
+    """Store an image's thumbnail where the API serves it from, unless one is there.
+
+    Thumbnails are made where images are ingested (upload, import, frame extraction), from
+    the decode that validates them, so showing a grid never decodes a whole image on the
+    API's request path; the thumbnail route still makes one for an image that has none (one
+    stored before this, or whose cache was deleted). Keyed by content, a thumbnail is never
+    stale; one left by an ingest that then failed is an orphan `keyloop gc` removes."""
+    path = data_layout.thumbnail(data_dir, checksum)
+    if not path.is_file():
+        write_atomic(path, jpeg)
 
 
 class ImageRows:
@@ -143,6 +169,7 @@ def ingest_images(
     *,
     max_pixels: int,
     max_bytes: int,
+    data_dir: Path,
 ) -> IngestResult:
     """Validate every file, store blobs and add rows; all or nothing.
 
@@ -154,8 +181,11 @@ def ingest_images(
     seen: dict[str, str] = {}
     rows = ImageRows(session, project)
     try:
-        for decoded in decoded_files(files, max_pixels=max_pixels, max_bytes=max_bytes):
-            stored = store_image(store, decoded, created_blobs)
+        decoded_all = decoded_files(
+            files, max_pixels=max_pixels, max_bytes=max_bytes, with_thumbnail=True
+        )
+        for decoded in decoded_all:
+            stored = store_image(store, decoded, created_blobs, data_dir=data_dir)
             existing = rows.existing(stored.checksum)
             if existing is not None or stored.checksum in seen:
                 where = f"image {existing}" if existing else seen[stored.checksum]

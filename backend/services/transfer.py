@@ -263,9 +263,10 @@ def _store_item_image(
     # The image keeps the file's relative path as its name (`data/exp_1/frame_1.jpg`), so
     # same-named frames of different folders stay apart and exports restore the folders.
     name = image_name(item.name or item.file_name, found)
-    decoded = replace(decode_file(found, data, max_pixels=settings.max_image_pixels), name=name)
+    decoded = decode_file(found, data, max_pixels=settings.max_image_pixels, with_thumbnail=True)
+    decoded = replace(decoded, name=name)
     del data
-    image = store_image(store, decoded, created_blobs)
+    image = store_image(store, decoded, created_blobs, data_dir=settings.data_dir)
     declared = (item.width, item.height)
     if None not in declared and declared != (image.width, image.height):
         # Coordinates were labeled on an image of the declared size: they would be wrong here.

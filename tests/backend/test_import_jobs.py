@@ -265,9 +265,9 @@ def test_cancelling_a_running_import_stops_it_before_anything_is_recorded(
     job = _start(live_admin, f"/api/v1/projects/{project['id']}/import/coco", coco_upload())
     decode = image_service.decode_file
 
-    def cancel_while_preparing(name: str, data: bytes, *, max_pixels: int) -> DecodedImage:
+    def cancel_while_preparing(name: str, data: bytes, **limits: Any) -> DecodedImage:
         live_admin.post(f"/api/v1/jobs/{job['id']}/cancel").raise_for_status()
-        return decode(name, data, max_pixels=max_pixels)
+        return decode(name, data, **limits)
 
     monkeypatch.setattr(transfer, "decode_file", cancel_while_preparing)
     done = _run(live_admin, job)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from backend import data_layout
 from backend.app import create_app
 from backend.config import Settings
 from backend.db.session import session_scope
@@ -78,7 +79,7 @@ def frames_of(client: TestClient, project_id: int, video_id: int) -> list[dict[s
 
 
 def test_uniform_extraction_spreads_frames_over_the_range_and_never_repeats_one(
-    live_admin: TestClient, project_id: int, tmp_path: Path
+    live_admin: TestClient, live_settings: Settings, project_id: int, tmp_path: Path
 ) -> None:
     video = upload(live_admin, project_id, write_video(tmp_path / "run.mp4", frames=60))
     job = extract(live_admin, video["id"], method="uniform", count=4, start_s=0.4)
@@ -96,6 +97,10 @@ def test_uniform_extraction_spreads_frames_over_the_range_and_never_repeats_one(
     from PIL import Image
 
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), expected)
+    # Each frame's thumbnail was made from the decoded frame: the grid needs no decode.
+    for image in images:
+        thumbnail = data_layout.thumbnail(live_settings.data_dir, image["checksum"])
+        assert Image.open(thumbnail).size == (64, 48)
 
     again = extract(live_admin, video["id"], method="uniform", count=4, start_s=0.4)
     assert run_extract_job(again["id"]) == "succeeded"

@@ -58,6 +58,7 @@ async def upload_images(
         uploaded,
         max_pixels=settings.max_image_pixels,
         max_bytes=settings.max_upload_bytes,
+        data_dir=settings.data_dir,
     )
     session.commit()
     return UploadResult(
