@@ -2,9 +2,8 @@
 
 The worker exports each published model version's heatmap network to `model.onnx`
 (`worker/ml/export.py`). Pixels, letterbox and coordinate maps are `imaging`'s, as in
-`worker.ml`; only the peak decode is written again in numpy, because `worker.ml` decodes
-batches of tensors and importing it would import torch. `tests/backend/test_onnx_predict.py`
-checks both paths give the same keypoints.
+`worker.ml`, and so is the peak decode (`imaging.peaks`): importing `worker.ml` would import
+torch. `tests/backend/test_onnx_predict.py` checks both paths give the same keypoints.
 
 At most `predict_concurrency` requests compute at once (a semaphore): more would only split
 the same CPU cores and make every annotator wait longer; a request that cannot get a slot
@@ -26,48 +25,12 @@ from PIL import Image as PILImage
 from backend.config import Settings
 from backend.errors import Conflict, TooManyRequests
 from imaging.geometry import Roi, heatmap_to_input, letterbox
+from imaging.peaks import peak_decode
 from imaging.pixels import rgb_pixels
 
 ONNX_FILE = "model.onnx"  # written by worker/interactive_model.py
 FAILED_MARKER = "model.onnx.failed"
 HEATMAP_STRIDE = 4
-
-
-def decode(heatmaps: NDArray[np.float32]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(K, H, W) -> peak xy in heatmap pixels (K, 2) and peak value (K,), with the same
-    log-parabola sub-pixel refinement as `worker.ml.heatmaps.decode`."""
-    k, height, width = heatmaps.shape
-    flat = heatmaps.reshape(k, -1).astype(np.float32)
-    index = flat.argmax(axis=1)
-    confidence = flat[np.arange(k), index].astype(np.float64)
-    px, py = index % width, index // width
-    rows = np.arange(k)
-
-    def refine(
-        peak: NDArray[np.int64], other: NDArray[np.int64], length: int, along_x: bool
-    ) -> NDArray[np.float64]:
-        if length < 3:
-            return peak.astype(np.float64)
-        centre = np.clip(peak, 1, length - 2)
-
-        def at(offset: int) -> NDArray[np.float64]:
-            i = centre + offset
-            value = heatmaps[rows, other, i] if along_x else heatmaps[rows, i, other]
-            return np.log(np.maximum(value.astype(np.float32), np.float32(1e-10))).astype(
-                np.float64
-            )
-
-        lp, lc, ln = at(-1), at(0), at(1)
-        curvature = lp - 2 * lc + ln
-        safe = np.where(curvature < 0, curvature, -1.0)
-        vertex = centre + 0.5 * (lp - ln) / safe
-        refined = np.clip(vertex, peak - 1.0, peak + 1.0)
-        ok = (curvature < 0) & (confidence > 0)
-        return np.where(ok, refined, peak.astype(np.float64))
-
-    x = refine(px, py, width, along_x=True)
-    y = refine(py, px, height, along_x=False)
-    return np.stack([x, y], axis=1), confidence
 
 
 def read_image(data: bytes) -> NDArray[np.uint8]:
@@ -96,7 +59,7 @@ class OnnxPredictor:
         canvas, box = letterbox(image, self.input_size, roi)
         batch = canvas.transpose(2, 0, 1)[None].astype(np.float32) / 255
         (heatmaps,) = self.session.run(None, {self.session.get_inputs()[0].name: batch})
-        xy_heatmap, confidence = decode(np.asarray(heatmaps)[0])
+        xy_heatmap, confidence = peak_decode(np.asarray(heatmaps)[0])
         xy_input = heatmap_to_input(HEATMAP_STRIDE)(xy_heatmap)
         return box.input_to_image(xy_input), confidence
 

@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from backend.calibration import Calibration
 from backend.models import ModelVersion
-from backend.services.onnx_predict import ONNX_FILE, OnnxPredictor, decode
+from backend.services.onnx_predict import ONNX_FILE, OnnxPredictor
 from tests.backend.conftest import png_bytes
-from worker.ml import heatmaps as hm
 from worker.ml.config import ModelConfig
 from worker.ml.data import KeypointSchema
 from worker.ml.export import export_onnx
@@ -47,13 +46,6 @@ def photo(seed: int = 0, width: int = 150, height: int = 90) -> np.ndarray:
     rng = np.random.default_rng(seed)
     small = rng.integers(0, 255, (height // 10, width // 10, 3), dtype=np.uint8)
     return np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC))
-
-
-def test_numpy_peak_decode_matches_worker_ml() -> None:
-    heat = torch.rand(3, 16, 16)
-    xy_t, conf_t = hm.decode(heat)
-    xy_n, conf_n = decode(heat.numpy())
-    assert np.allclose(xy_n, xy_t.numpy(), atol=1e-5) and np.allclose(conf_n, conf_t.numpy())
 
 
 def test_onnx_prediction_equals_eager_pytorch(exported: tuple[Path, KeypointModel]) -> None:

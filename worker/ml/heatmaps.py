@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from imaging import geometry
+from imaging.peaks import peak_decode
 
 
 def input_to_heatmap(xy_input: Tensor, stride: int) -> Tensor:
@@ -43,40 +44,9 @@ def encode(
 
 
 def decode(heatmaps: Tensor) -> tuple[Tensor, Tensor]:
-    """Peak location (..., K, 2) in heatmap pixels and confidence (peak value) (..., K).
-
-    Sub-pixel refinement fits a parabola to the log-heatmap around the arg-max along each axis,
-    which is exact for a Gaussian peak (its log is quadratic).
-    """
-    *lead, height, width = heatmaps.shape
-    flat = heatmaps.detach().float().reshape(-1, height * width)
-    confidence, index = flat.max(dim=1)
-    px = (index % width).long()
-    py = torch.div(index, width, rounding_mode="floor").long()
-    maps = flat.view(-1, height, width)
-    rows = torch.arange(maps.shape[0], device=maps.device)
-
-    def refine(peak: Tensor, other: Tensor, length: int, along_x: bool) -> Tensor:
-        # Three samples centred on the peak (shifted inward at the border): a parabola through
-        # log-values finds a Gaussian's vertex exactly, even from one side of it.
-        if length < 3:
-            return peak.float()
-        centre = peak.clamp(1, length - 2)
-
-        def at(offset: int) -> Tensor:
-            index = centre + offset
-            value = maps[rows, other, index] if along_x else maps[rows, index, other]
-            return torch.log(value.clamp(min=1e-10))
-
-        lp, lc, ln = at(-1), at(0), at(1)
-        curvature = lp - 2 * lc + ln
-        safe = torch.where(curvature < 0, curvature, -torch.ones_like(curvature))
-        vertex = centre.float() + 0.5 * (lp - ln) / safe
-        ok = (curvature < 0) & (confidence > 0)
-        refined = torch.minimum(torch.maximum(vertex, peak - 1.0), peak + 1.0)
-        return torch.where(ok, refined, peak.float())
-
-    x = refine(px, py, width, along_x=True)
-    y = refine(py, px, height, along_x=False)
-    xy = torch.stack([x, y], dim=1)
-    return xy.view(*lead, 2), confidence.view(*lead)
+    """Peak location (..., K, 2) in heatmap pixels and confidence (peak value) (..., K), on
+    the maps' device: `imaging.peaks.peak_decode`, the decode the API's ONNX path runs too.
+    The maps are small (K x 64 x 64 per image), so the copy to the CPU costs little."""
+    xy, confidence = peak_decode(heatmaps.detach().float().cpu().numpy())
+    device = heatmaps.device
+    return torch.from_numpy(xy).float().to(device), torch.from_numpy(confidence).float().to(device)
