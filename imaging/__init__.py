@@ -8,4 +8,5 @@ the model sees exactly the pixels and coordinates the annotator saw (tests/test_
   `image` (the displayed image's pixels) <-> `input` (the S x S network input, letterboxed)
   <-> `heatmap` (S/stride a side). Pixel centres sit at integer coordinates everywhere, so an
   image W pixels wide spans x in [-0.5, W - 0.5].
+- `peaks`: where a heatmap peaks (sub-pixel), the decode both the API and the worker run.
 """
