@@ -1,9 +1,11 @@
-"""A served app has built its routing before its first request (`backend.app.create_served_app`):
-FastAPI otherwise builds an included router's routes in the first request that router matches,
-on the event loop of a process that may already be busy."""
+"""A served app (`backend.app.create_served_app`) is ready for load before its first request:
+its routing is built (FastAPI otherwise builds an included router's routes in the first
+request that router matches, on the event loop of a process that may already be busy), and
+its garbage collector is tuned for many requests in flight."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.app import create_app, create_served_app
+from backend.app import GC_YOUNG_THRESHOLD, create_app, create_served_app
 from backend.config import get_settings
 
 
@@ -22,6 +24,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def garbage_collector_restored() -> Iterator[None]:
+    """A served app tunes this (test) process's collector: put it back afterwards."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -57,3 +68,15 @@ def test_an_app_made_for_tests_builds_its_routing_on_first_use(
     with TestClient(app) as client:
         assert client.get("/api/v1/projects").status_code == 401
     assert "/projects" in built
+
+
+def test_a_served_app_collects_young_objects_less_often_and_freezes_what_it_made_at_start(
+    data_dir: Path,
+) -> None:
+    before = gc.get_threshold()
+    create_app()
+    assert gc.get_threshold() == before, "an app made for tests leaves the collector alone"
+    frozen_before = gc.get_freeze_count()
+    create_served_app()
+    assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+    assert gc.get_freeze_count() > frozen_before
