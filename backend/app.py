@@ -94,7 +94,7 @@ def create_served_app() -> FastAPI:
 # their objects still alive and promoted them, so objects that die a moment later piled up in
 # the older generations and were traversed again and again: the API spent ~6 % of its time
 # collecting, with full collections stopping the event loop for 250-390 ms. At 10 000,
-# collection time fell 2.5x and the CPU per request 8-13 % (docs/OPERATIONS.md). Refcounting
+# collection time fell 2.5x and the CPU per request 5-13 % (docs/OPERATIONS.md). Refcounting
 # still frees acyclic garbage at once; only cycles wait longer.
 GC_YOUNG_THRESHOLD = 10_000
 
