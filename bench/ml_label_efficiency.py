@@ -70,6 +70,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "unlabeled_75": {"labeled_fraction_in_batch": 0.25},
     "warp_weak": {"perspective_jitter": 0.08},
     "sigma_1_5": {"sigma": 1.5},
+    "teacher": {"teacher": True},  # semi plus a mean teacher's pseudo-labels
 }
 
 
@@ -194,9 +195,11 @@ def run_one(
     options = options_for(variant, seed, overrides)
     config = bench_config(options, bool(pool))
     started = time.monotonic()
+    last_losses: dict[str, float] = {}  # a loss stuck at 0 (e.g. no pseudo-labels) shows here
     result = train(
         config, schema, labeled, pool if config.loss.semi_supervised else [], [],
         checkpoint_dir=Path("/tmp/keyloop_bench") / f"{name}_{variant}_{fraction}_{seed}",
+        on_progress=lambda progress: last_losses.update(progress.losses),
     )  # fmt: skip
     seconds = time.monotonic() - started
     model = Predictor.from_checkpoint(result.last_checkpoint).model
@@ -212,6 +215,7 @@ def run_one(
         "seconds": round(seconds, 1), "threads": args.threads,
         "input_size": config.model.input_size, "batch_size": config.batch_size,
         "labeled_per_step": config.labeled_per_batch, "lr": config.lr,
+        "last_losses": {k: round(v, 6) for k, v in last_losses.items()},
         **({"crop_margin": args.crop_margin} if args.crop_margin is not None else {}),
     }  # fmt: skip
 

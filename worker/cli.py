@@ -40,6 +40,7 @@ def train(
     labeled_share: Annotated[float, typer.Option(min=0.05, max=1.0)] = 0.5,
     perspective_jitter: float | None = None,
     sigma: float | None = None,
+    teacher: Annotated[bool, typer.Option(help="add a mean teacher's pseudo-labels")] = False,
     supervised_only: Annotated[bool, typer.Option(help="same as --method supervised")] = False,
     max_steps: Annotated[int | None, typer.Option(help="default: by device")] = None,
     max_minutes: float | None = None,
@@ -87,6 +88,7 @@ def train(
             perspective_jitter=perspective_jitter,
             rampup_steps=rampup_steps,
             sigma=sigma,
+            teacher=teacher,
         )
         config = build_config(options, device, True, default_model(device, options.backbone))
     except ValueError as exc:

@@ -92,6 +92,7 @@ class RetrainOptions:
     perspective_jitter: float | None = None
     rampup_steps: int = 0
     sigma: float | None = None
+    teacher: bool = False  # a mean teacher's pseudo-labels beside SC/TE/TI (worker/ml/teacher.py)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -162,6 +163,7 @@ def _loss(options: RetrainOptions, method: Method) -> LossConfig:
         gt_in_unsupervised=options.gt_in_unsupervised,
         ti_normalize=options.ti_normalize,
         ti_reduction=options.ti_reduction,
+        use_teacher=options.teacher,
     )
     if options.lambdas is not None:
         loss = replace(loss, lambdas=options.lambdas)

@@ -59,6 +59,7 @@ class TrainOptions(TrainingOptions, JobOptions):
     perspective_jitter: float | None = None
     rampup_steps: int | None = None
     sigma: float | None = None
+    teacher: bool | None = None
 
 
 class PredictedUpload(BaseModel):

@@ -43,6 +43,7 @@ def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
         ("no_sc", {"use_sc": False}),
         ("ti_sum", {"ti_reduction": "sum"}),
         ("rampup", {"rampup_steps": 150}),
+        ("teacher", {"teacher": True}),
     ],
 )
 def test_bench_variants_are_worker_options(variant: str, job_options: dict[str, object]) -> None:

@@ -68,6 +68,13 @@ class LossConfig:
     # always build g(x); a supervised run with this on forwards both views with the same warps
     # (the augmentation-matched baseline), with it off forwards x only (the plain baseline).
     supervise_warped_view: bool = True
+    # A mean teacher's pseudo-labels on the unlabeled images' warped view (`teacher.py`; not in
+    # the paper): off by default until it is measured to pay. The weight is the supervised λ1,
+    # since a confident pseudo-label is fit exactly like a label.
+    use_teacher: bool = False
+    teacher_lambda: float = 1e3
+    teacher_decay: float = 0.99  # of the weights' moving average
+    teacher_confidence: float = 0.5  # a heatmap peak at least this high becomes a pseudo-label
 
     def __post_init__(self) -> None:
         _require(len(self.lambdas) == 4, "lambdas holds (λ_sup, λ_sc, λ_te, λ_ti)")
@@ -82,10 +89,13 @@ class LossConfig:
             strict=True,
         ):
             _require(not on or weight > 0, f"loss {name} is enabled with weight 0")
+        _require(not self.use_teacher or self.teacher_lambda > 0, "teacher enabled with weight 0")
+        _require(0 <= self.teacher_decay < 1, "teacher_decay must be in [0, 1)")
+        _require(0 < self.teacher_confidence <= 1, "teacher_confidence must be in (0, 1]")
 
     @property
     def semi_supervised(self) -> bool:
-        return self.use_sc or self.use_te or self.use_ti
+        return self.use_sc or self.use_te or self.use_ti or self.use_teacher
 
     @property
     def two_views(self) -> bool:

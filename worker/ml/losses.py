@@ -47,6 +47,9 @@ class LossBatch:
     logits_warped: Tensor | None = None
     z: Tensor | None = None  # (B, K, C)
     z_warped: Tensor | None = None
+    # A mean teacher's targets for g(x), computed only when the teacher is enabled.
+    pseudo_targets_warped: Tensor | None = None  # (B, K, H, W)
+    pseudo_mask_warped: Tensor | None = None  # (B, K) bool
 
     def representations(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """(z, z_warped, logits, logits_warped); raises if the batch was built without them."""
@@ -135,6 +138,17 @@ class TransformationInvarianceLoss:
         return squared.mean()
 
 
+class PseudoLabelLoss:
+    """The supervised MSE on g(x), against a mean teacher's confident peaks (`teacher.py`)."""
+
+    def __call__(self, batch: LossBatch) -> Tensor:
+        if batch.pseudo_targets_warped is None or batch.pseudo_mask_warped is None:
+            raise ValueError("this loss needs the teacher's pseudo-labels in the LossBatch")
+        return masked_heatmap_mse(
+            batch.heatmaps_warped, batch.pseudo_targets_warped, batch.pseudo_mask_warped
+        )
+
+
 def build_losses(config: LossConfig) -> dict[str, tuple[Loss, float]]:
     sup, sc, te, ti = config.lambdas
     losses: dict[str, tuple[Loss, float]] = {
@@ -146,4 +160,6 @@ def build_losses(config: LossConfig) -> dict[str, tuple[Loss, float]]:
         losses["te"] = (TransformationEquivarianceLoss(), te)
     if config.use_ti:
         losses["ti"] = (TransformationInvarianceLoss(config.ti_normalize, config.ti_reduction), ti)
+    if config.use_teacher:
+        losses["teacher"] = (PseudoLabelLoss(), config.teacher_lambda)
     return losses

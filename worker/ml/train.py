@@ -3,7 +3,8 @@
 Each step draws `labeled_per_batch` labeled and the rest unlabeled images (§4.2: 50/50),
 builds x and g(x) (`augment.make_views`), runs one forward over both views, substitutes
 ground truth for labeled heatmaps before z and TE (§4.2) and sums the enabled losses, SC/TE/TI
-scaled by the ramp-up (`TrainConfig.unsupervised_weight`). Supervised-only runs spend the
+(and a mean teacher's pseudo-labels, `teacher.py`, when enabled) scaled by the ramp-up
+(`TrainConfig.unsupervised_weight`). Supervised-only runs spend the
 whole batch on labeled images and forward x only, or x and g(x) both supervised when
 `LossConfig.supervise_warped_view` (the augmentation-matched baseline).
 
@@ -49,6 +50,7 @@ from worker.ml.losses import LossBatch, build_losses, with_ground_truth
 from worker.ml.metrics import PckResult, pck
 from worker.ml.model import KeypointModel
 from worker.ml.predict import predict_input, to_image_space
+from worker.ml.teacher import MeanTeacher
 from worker.ml.transforms import flip_permutation
 
 Status = Literal["completed", "early_stopped", "time_budget", "cancelled"]
@@ -119,6 +121,7 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     losses = build_losses(config.loss)
+    teacher = MeanTeacher(model, config.loss.teacher_decay) if config.loss.use_teacher else None
     labeled_sampler = CyclingSampler(len(labeled), generator)
     pool_sampler = CyclingSampler(len(unlabeled), generator) if semi else None
 
@@ -127,6 +130,8 @@ def train(
         state = load_checkpoint(last_path, "cpu")  # RNG state must stay on the CPU
         _check_resumable(TrainConfig.from_dict(state["config"]), config)
         model.load_state_dict(state["model"])
+        if teacher is not None:
+            teacher.model.load_state_dict(state["teacher"])
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
         generator.set_state(state["generator"])
@@ -153,6 +158,7 @@ def train(
             "history": history,
             "metrics": history[-1] if history else {},
             "weights_source": model.weights_source,
+            **({"teacher": teacher.model.state_dict()} if teacher is not None else {}),
         }
 
     status: Status = "completed"
@@ -187,6 +193,14 @@ def train(
             )  # fmt: skip
             if needs_z:
                 add_representations(model, loss_batch, f1, f2, config.loss.gt_in_unsupervised)
+            if teacher is not None:
+                unlabeled_rows = torch.arange(batch, device=device) >= n_labeled
+                loss_batch.pseudo_targets_warped, loss_batch.pseudo_mask_warped = (
+                    teacher.pseudo_labels(
+                        views.images, views.homography, unlabeled_rows, config.sigma,
+                        config.loss.teacher_confidence,
+                    )
+                )  # fmt: skip
             values = {name: loss(loss_batch) for name, (loss, _) in losses.items()}
             ramp = config.unsupervised_weight(step)
             total = sum(
@@ -202,6 +216,8 @@ def train(
         scaler.scale(total).backward()  # type: ignore[no-untyped-call]
         scaler.step(optimizer)
         scaler.update()
+        if teacher is not None:
+            teacher.update(model, step)
         step += 1
 
         logged = {name: float(value.detach()) for name, value in values.items()}
