@@ -10,6 +10,7 @@ import type { UserRead, UserSessionRead } from "../core/types";
 import { api, errorText } from "./api";
 import { Header } from "./Header";
 import { PasswordForm } from "./PasswordForm";
+import { ErrorLine, StatusLine } from "./Notices";
 
 export function Account({
   user,
@@ -71,16 +72,8 @@ export function Account({
             Browsers signed in as you. Signing one out ends its session at once; it has to log in
             again. API tokens are not affected.
           </p>
-          {error && (
-            <p role="alert" class="error">
-              {error}
-            </p>
-          )}
-          {message && (
-            <p role="status" class="message">
-              {message}
-            </p>
-          )}
+          <ErrorLine text={error} />
+          <StatusLine text={message} />
           {sessions === null && !error && <p class="loading">Loading…</p>}
           {sessions && (
             <table class="data-table" aria-label="Signed-in devices">

@@ -12,6 +12,7 @@ import {
   type PickedFile,
   type UploadKind,
 } from "../core/fileSelection";
+import { ErrorLine } from "./Notices";
 
 interface Props {
   kind: UploadKind;
@@ -99,11 +100,7 @@ export function FilePicker({
           {leftOut.length > 0 && <p class="muted left-out">{leftOutText(leftOut)}.</p>}
         </div>
       )}
-      {dropError && (
-        <p role="alert" class="error">
-          {dropError}
-        </p>
-      )}
+      <ErrorLine text={dropError} />
     </div>
   );
 }

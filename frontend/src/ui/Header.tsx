@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import type { UserRead } from "../core/types";
+import type { ProjectRead, UserRead } from "../core/types";
 import { linkClick } from "./router";
 
 export function Header({
@@ -27,6 +27,30 @@ export function Header({
         Log out
       </button>
     </header>
+  );
+}
+
+/** "Projects / <project> / <page>", the first two links, for a header's middle. */
+export function ProjectCrumbs({
+  projectId,
+  project,
+  page,
+}: {
+  projectId: number;
+  project: ProjectRead | null;
+  page: string;
+}) {
+  return (
+    <>
+      <a href="/" onClick={linkClick}>
+        Projects
+      </a>{" "}
+      /{" "}
+      <a href={`/projects/${projectId}`} onClick={linkClick}>
+        {project?.name ?? "…"}
+      </a>{" "}
+      / <strong>{page}</strong>
+    </>
   );
 }
 

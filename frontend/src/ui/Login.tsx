@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { UserRead } from "../core/types";
 import { api, errorText } from "./api";
+import { ErrorLine } from "./Notices";
 
 /**
  * Email + password signing in through `api.login` (which keeps the new CSRF token); the login
@@ -64,11 +65,7 @@ export function LoginForm({
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
       </label>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <button type="submit" class="primary" disabled={busy}>
         {submitText}
       </button>

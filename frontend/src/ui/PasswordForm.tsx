@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, errorText } from "./api";
+import { ErrorLine, StatusLine } from "./Notices";
 
 const MIN_LENGTH = 8; // the server's rule too (backend/services/users.py)
 
@@ -75,16 +76,8 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
           onInput={(e) => setRepeat(e.currentTarget.value)}
         />
       </label>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
-      {message && (
-        <p role="status" class="message">
-          {message}
-        </p>
-      )}
+      <ErrorLine text={error} />
+      <StatusLine text={message} />
       <button type="submit" class="primary" disabled={busy}>
         Change password
       </button>

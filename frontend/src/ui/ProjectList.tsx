@@ -4,6 +4,7 @@ import { api, errorText } from "./api";
 import { Header, Progress } from "./Header";
 import { NewProject } from "./NewProject";
 import { linkClick } from "./router";
+import { ErrorLine } from "./Notices";
 
 export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () => void }) {
   const [projects, setProjects] = useState<ProjectRead[] | null>(null);
@@ -17,11 +18,7 @@ export function ProjectList({ user, onLogout }: { user: UserRead; onLogout: () =
       <Header user={user} onLogout={onLogout} />
       <main class="content">
         <h1>Projects</h1>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine text={error} />
         {projects === null && !error && <p class="loading">Loading…</p>}
         {user.role === "admin" && <NewProject onCreated={load} />}
         {projects?.length === 0 && (

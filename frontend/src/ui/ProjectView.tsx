@@ -10,6 +10,7 @@ import { linkClick, navigate } from "./router";
 import type { VideoRead } from "../core/videoApi";
 import { groupByVideo } from "../core/videoGroups";
 import { VideoPanel } from "./video/VideoPanel";
+import { ErrorLine, StatusLine } from "./Notices";
 
 const STATES: ImageState[] = ["new", "predicted", "in_progress", "done"];
 export const STATE_LABEL: Record<ImageState, string> = {
@@ -260,16 +261,8 @@ export function ProjectView({
           onShowFrames={(id) => setVideoId(id)}
           onFramesAdded={() => void load(0)}
         />
-        {message && (
-          <p role="status" class="message">
-            {message}
-          </p>
-        )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <StatusLine text={message} />
+        <ErrorLine text={error} />
         <p class="muted">
           {total} image(s){state || split || name || videoId !== "" ? " match the filters" : ""}
           {typeof videoId === "number" &&

@@ -19,8 +19,9 @@ import {
 } from "../core/reviewQueue";
 import type { AnnotationRead, ImageRead, Point, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
-import { Header } from "./Header";
+import { Header, ProjectCrumbs } from "./Header";
 import { linkClick } from "./router";
+import { ErrorLine, StatusLine } from "./Notices";
 
 const reviewApi = new ReviewApi(api);
 const PAGE = 100;
@@ -170,14 +171,7 @@ export function Review({
   return (
     <div class="page">
       <Header user={user} onLogout={onLogout}>
-        <a href="/" onClick={linkClick}>
-          Projects
-        </a>{" "}
-        /{" "}
-        <a href={`/projects/${projectId}`} onClick={linkClick}>
-          {project?.name ?? "…"}
-        </a>{" "}
-        / <strong>Review</strong>
+        <ProjectCrumbs projectId={projectId} project={project} page="Review" />
       </Header>
       <main class="content review">
         <h1>Review suspect labels</h1>
@@ -192,16 +186,8 @@ export function Review({
             {item && ` · suspect ${queue.position + 1} of ${queue.length}`}
           </p>
         )}
-        {message && (
-          <p role="status" class="message">
-            {message}
-          </p>
-        )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <StatusLine text={message} />
+        <ErrorLine text={error} />
         {loaded && allowed && !item && <p>No suspect labels are open: nothing to review.</p>}
         {loaded && item && queue.undecided === 0 && (
           <p>Every suspect is decided. J and K walk back through them.</p>

@@ -15,8 +15,8 @@ import {
 import { colorsByName } from "../core/colors";
 import type { Point, ProjectRead, UserRead } from "../core/types";
 import { api, errorText } from "./api";
-import { Header } from "./Header";
-import { linkClick } from "./router";
+import { Header, ProjectCrumbs } from "./Header";
+import { ErrorLine, StatusLine } from "./Notices";
 
 export const agreementApi = new AgreementApi(api);
 
@@ -99,14 +99,7 @@ export function SecondLabels({
   return (
     <div class="page">
       <Header user={user} onLogout={onLogout}>
-        <a href="/" onClick={linkClick}>
-          Projects
-        </a>{" "}
-        /{" "}
-        <a href={`/projects/${projectId}`} onClick={linkClick}>
-          {project?.name ?? "…"}
-        </a>{" "}
-        / <strong>Second labels</strong>
+        <ProjectCrumbs projectId={projectId} project={project} page="Second labels" />
       </Header>
       <main class="content">
         <h1>Second labels</h1>
@@ -114,16 +107,8 @@ export function SecondLabels({
           An admin sent you these images to measure how much two annotators agree. Label them as you
           see them: the first labels and the model's predictions are not shown.
         </p>
-        {message && (
-          <p role="status" class="message">
-            {message}
-          </p>
-        )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <StatusLine text={message} />
+        <ErrorLine text={error} />
         {tasks && tasks.length === 0 && <p>Nothing was sent to you in this project.</p>}
         {tasks && tasks.length > 0 && (
           <p aria-label="Second-label progress">

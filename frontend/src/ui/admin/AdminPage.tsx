@@ -8,8 +8,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import type { LabelEfficiencyPoint, ModelVersionRead, ProjectHealth } from "../../core/adminTypes";
 import type { ProjectRead, UserRead } from "../../core/types";
 import { api, errorText } from "../api";
-import { Header } from "../Header";
-import { linkClick } from "../router";
+import { Header, ProjectCrumbs } from "../Header";
 import { admin } from "./common";
 import { AgreementPanel } from "./AgreementPanel";
 import { EvaluationPanel } from "./EvaluationPanel";
@@ -20,6 +19,7 @@ import { TransferPanel } from "./TransferPanel";
 import { UsersPanel } from "./UsersPanel";
 import { VersionsPanel } from "./VersionsPanel";
 import "./admin.css";
+import { ErrorLine, StatusLine } from "../Notices";
 
 const SECTIONS = [
   ["training", "Training"],
@@ -83,14 +83,7 @@ export function AdminPage({
 
   const crumbs = (
     <>
-      <a href="/" onClick={linkClick}>
-        Projects
-      </a>{" "}
-      /{" "}
-      <a href={`/projects/${projectId}`} onClick={linkClick}>
-        {project?.name ?? "…"}
-      </a>{" "}
-      / <strong>Admin</strong>
+      <ProjectCrumbs projectId={projectId} project={project} page="Admin" />
     </>
   );
   if (user.role !== "admin") {
@@ -119,16 +112,8 @@ export function AdminPage({
       </nav>
       <main class="content">
         <h1>{project?.name ?? "…"} — model and data</h1>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
-        {message && (
-          <p role="status" class="message">
-            {message}
-          </p>
-        )}
+        <ErrorLine text={error} />
+        <StatusLine text={message} />
         {project && (
           <>
             <TrainingPanel

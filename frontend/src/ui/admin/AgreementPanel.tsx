@@ -13,6 +13,7 @@ import {
 import type { ProjectRead, UserRead } from "../../core/types";
 import { api, errorText } from "../api";
 import { admin } from "./common";
+import { ErrorLine, StatusLine } from "../Notices";
 
 const agreementApi = new AgreementApi(api);
 
@@ -92,16 +93,8 @@ export function AgreementPanel({ project }: { project: ProjectRead }) {
             Send sample
           </button>
         </form>
-        {message && (
-          <p role="status" class="message">
-            {message}
-          </p>
-        )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <StatusLine text={message} />
+        <ErrorLine text={error} />
       </div>
       {report && (
         <div class="card">

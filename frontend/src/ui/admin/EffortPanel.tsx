@@ -11,6 +11,7 @@ import { effortLabel, effortSeries, percentText, secondsText } from "../../core/
 import { errorText } from "../api";
 import { ChartView } from "./Chart";
 import { admin } from "./common";
+import { ErrorLine } from "../Notices";
 
 const GROUP_NAMES: Record<EffortGroup, string> = {
   version: "model version",
@@ -89,11 +90,7 @@ export function EffortPanel({ projectId, refreshKey }: { projectId: number; refr
           </select>
         </label>
       </div>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {report && <EffortBody report={report} />}
     </div>
   );

@@ -22,6 +22,7 @@ import { api, errorText } from "../api";
 import { linkClick } from "../router";
 import { ChartView } from "./Chart";
 import { admin, formatTime, keypointColors, usePoll } from "./common";
+import { ErrorLine } from "../Notices";
 
 const ALPHAS = [0.05, 0.1, 0.15, 0.2, 0.3, 0.5];
 
@@ -155,11 +156,7 @@ export function EvaluationPanel({
             )}
           </div>
         )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine text={error} />
         {evaluation ? (
           <EvaluationResult project={project} evaluation={evaluation} />
         ) : (

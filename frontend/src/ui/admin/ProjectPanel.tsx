@@ -5,6 +5,7 @@ import type { ProjectRead } from "../../core/types";
 import { errorText } from "../api";
 import { navigate } from "../router";
 import { admin } from "./common";
+import { ErrorLine } from "../Notices";
 
 export function ProjectPanel({
   project,
@@ -127,11 +128,7 @@ function DeleteProject({ project }: { project: ProjectRead }) {
           Cancel
         </button>
       </div>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </form>
   );
 }

@@ -19,6 +19,7 @@ import { errorText } from "../api";
 import { ChartView } from "./Chart";
 import { admin, durationText, formatTime, seriesColor, usePoll } from "./common";
 import { PolicyForm, StartForm } from "./TrainingForms";
+import { ErrorLine } from "../Notices";
 
 const POLL_MS = 1500; // the selected running job
 const LIST_POLL_MS = 10_000; // the job list, for jobs started elsewhere
@@ -105,11 +106,7 @@ export function TrainingPanel({
   return (
     <section class="admin-section" id="training" aria-labelledby="training-title">
       <h2 id="training-title">Training</h2>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <div class="admin-grid">
         <div class="card">
           <h3>Retrain now</h3>

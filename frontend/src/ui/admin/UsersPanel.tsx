@@ -6,6 +6,7 @@ import type { TokenCreated, TokenRead } from "../../core/adminTypes";
 import type { Role, UserRead } from "../../core/types";
 import { errorText } from "../api";
 import { admin, formatTime } from "./common";
+import { ErrorLine, StatusLine } from "../Notices";
 
 const ROLES: Role[] = ["viewer", "annotator", "reviewer", "admin"];
 
@@ -53,16 +54,8 @@ export function UsersPanel({ me }: { me: UserRead }) {
   return (
     <section class="admin-section" id="users" aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
-      {message && (
-        <p role="status" class="message">
-          {message}
-        </p>
-      )}
+      <ErrorLine text={error} />
+      <StatusLine text={message} />
       <CreateUser onCreated={(u) => setUsers((list) => [...list, u])} />
       <table class="admin-table" aria-label="Users">
         <thead>
@@ -236,11 +229,7 @@ function Tokens({ user }: { user: UserRead }) {
   };
   return (
     <div class="tokens" aria-label={`API tokens of ${user.email}`}>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {created && (
         <p class="token-once" role="status">
           New token <strong>{created.name}</strong> (copy it now, it is not shown again):{" "}

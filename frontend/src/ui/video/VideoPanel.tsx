@@ -17,6 +17,7 @@ import {
 import { errorText } from "../api";
 import { usePoll } from "../usePoll";
 import { videoApi } from "./videoClient";
+import { ErrorLine } from "../Notices";
 
 const POLL_MS = 1000;
 
@@ -124,11 +125,7 @@ export function VideoPanel({
           </p>
         </div>
       )}
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <ul class="video-list" aria-label="Video list">
         {videos.map((v) => (
           <VideoItem
@@ -326,11 +323,7 @@ function ExtractForm({ video, onDone }: { video: VideoRead; onDone: () => void }
       <button type="submit" class="primary" disabled={running}>
         Extract
       </button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {job && <JobStatus job={job} running={running} onCancel={() => void cancel()} />}
     </form>
   );
@@ -358,11 +351,7 @@ function PredictForm({ video }: { video: VideoRead }) {
       <button type="submit" class="primary" disabled={running}>
         Predict with the active model
       </button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {job && <JobStatus job={job} running={running} onCancel={() => void cancel()} />}
       {job?.state === "succeeded" && (
         <div class="video-results">
