@@ -1,10 +1,12 @@
 """Training and inference cost on this machine.
 
-1. Seconds per training step, semi-supervised (two views, four losses) vs supervised-only,
-   at the same batch size, measured alternately so background load affects both alike.
+1. Seconds per training step, semi-supervised (two views, four losses), semi-supervised with
+   the mean teacher's pseudo-labels and supervised-only, at the same batch size, measured
+   alternately so background load affects them alike.
 2. Inference throughput (images/s) per backbone at its default input size, batch 8.
 
     .venv/bin/python bench/ml_cost.py --input-size 192 --batch-size 8 --steps 6
+    .venv/bin/python bench/ml_cost.py --input-size 128 --batch-size 16 --train-only  # CPU default
 """
 
 from __future__ import annotations
@@ -59,23 +61,32 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--train-only", action="store_true", help="skip the inference part")
     args = parser.parse_args()
     print(f"device {args.device}, torch threads {torch.get_num_threads()}")
 
     model = ModelConfig(backbone="efficientnet_lite0", input_size=args.input_size)
-    runs: dict[str, list[float]] = {"supervised": [], "semi": []}
+    losses = {
+        "supervised": LossConfig.supervised_only(),
+        "semi": LossConfig(),
+        "teacher": LossConfig(use_teacher=True),
+    }
+    runs: dict[str, list[float]] = {name: [] for name in losses}
     for _ in range(args.rounds):
-        for name, loss in (("supervised", LossConfig.supervised_only()), ("semi", LossConfig())):
+        for name, loss in losses.items():
             config = TrainConfig(
                 model=model, loss=loss, max_steps=args.steps, batch_size=args.batch_size,
                 device=args.device, eval_interval=10**6,
             )  # fmt: skip
             runs[name].append(seconds_per_step(config, args.steps))
-    sup, semi = min(runs["supervised"]), min(runs["semi"])
+    sup, semi, teacher = (min(runs[name]) for name in losses)
     print(f"train step, efficientnet_lite0 @ {args.input_size}, batch {args.batch_size}:")
     print(
         f"  supervised {sup:.3f} s/step, semi-supervised {semi:.3f} s/step, ratio {semi / sup:.2f}"
     )
+    print(f"  semi + mean teacher {teacher:.3f} s/step, {teacher / semi:.2f}x semi")
+    if args.train_only:
+        return
 
     print("inference, batch 8, images/s:")
     device = torch.device(args.device)
