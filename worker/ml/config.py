@@ -69,8 +69,8 @@ class LossConfig:
     # (the augmentation-matched baseline), with it off forwards x only (the plain baseline).
     supervise_warped_view: bool = True
     # A mean teacher's pseudo-labels on the unlabeled images' warped view (`teacher.py`; not in
-    # the paper): off by default until it is measured to pay. The weight is the supervised λ1,
-    # since a confident pseudo-label is fit exactly like a label.
+    # the paper): off: it amplified swaps of the two sides' legs on tiger_pose (MODEL.md). The
+    # weight is the supervised λ1, since a confident pseudo-label is fit exactly like a label.
     use_teacher: bool = False
     teacher_lambda: float = 1e3
     teacher_decay: float = 0.99  # of the weights' moving average
