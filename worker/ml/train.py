@@ -4,8 +4,8 @@ Each step draws `labeled_per_batch` labeled and the rest unlabeled images (§4.2
 builds x and g(x) (`augment.make_views`), runs one forward over both views, substitutes
 ground truth for labeled heatmaps before z and TE (§4.2) and sums the enabled losses, SC/TE/TI
 (and a mean teacher's pseudo-labels, `teacher.py`, when enabled) scaled by the ramp-up
-(`TrainConfig.unsupervised_weight`). Supervised-only runs spend the
-whole batch on labeled images and forward x only, or x and g(x) both supervised when
+(`TrainConfig.unsupervised_weight`). Supervised-only runs spend the whole batch on labeled
+images and forward x only, or x and g(x) both supervised when
 `LossConfig.supervise_warped_view` (the augmentation-matched baseline).
 
 Stops at `max_steps`, `max_minutes`, after `patience` evaluations without a better validation

@@ -81,11 +81,7 @@ export function AdminPage({
     }
   };
 
-  const crumbs = (
-    <>
-      <ProjectCrumbs projectId={projectId} project={project} page="Admin" />
-    </>
-  );
+  const crumbs = <ProjectCrumbs projectId={projectId} project={project} page="Admin" />;
   if (user.role !== "admin") {
     return (
       <div class="page">
