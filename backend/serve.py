@@ -21,7 +21,7 @@ from backend.config import Settings
 from backend.queue import QUEUE_BULK, QUEUE_INFERENCE, QUEUE_LIGHT, QUEUE_TRAIN
 from backend.supervisor import Child, run_children
 
-__all__ = ["Child", "celery_worker_argv", "child_commands", "run_children"]
+__all__ = ["Child", "celery_worker_argv", "child_commands", "run_children", "uvicorn_argv"]
 
 
 # Past 4 processes the database (SQLite's one writer, or a small PostgreSQL) is the limit, and
@@ -37,25 +37,36 @@ def api_processes(settings: Settings) -> int:
     return max(1, min(cpus or 1, AUTO_API_WORKERS_MAX))
 
 
+# How long an idle keep-alive connection stays open. uvicorn's default (5 s) equals httpx's and
+# is shorter than requests' or a proxy's idle limit (60 s is common), so a client could send on
+# a connection the server was closing that instant and get "disconnected without a response".
+# Longer than the clients' limits, the client closes first. An idle connection costs one file
+# descriptor and a few KB per process.
+API_KEEP_ALIVE_S = 75
+
+
+def uvicorn_argv(app_factory: str, host: str, port: int, workers: int = 1) -> list[str]:
+    """uvicorn serving `app_factory` the way `keyloop serve` does (tests and benches use it too)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app_factory,
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--timeout-keep-alive",
+        str(API_KEEP_ALIVE_S),
+        *(["--workers", str(workers)] if workers > 1 else []),
+    ]
+
+
 def child_commands(settings: Settings, host: str, port: int, worker: bool) -> list[Child]:
     py = sys.executable
-    children = [
-        Child(
-            "api",
-            [
-                py,
-                "-m",
-                "uvicorn",
-                "backend.app:create_served_app",
-                "--factory",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                *(["--workers", str(workers)] if (workers := api_processes(settings)) > 1 else []),
-            ],
-        ),
-    ]
+    api = uvicorn_argv("backend.app:create_served_app", host, port, api_processes(settings))
+    children = [Child("api", api)]
     if worker:
         # One job at a time on the main worker: a retraining uses the whole machine.
         queues = ",".join((QUEUE_TRAIN, QUEUE_INFERENCE, QUEUE_BULK))

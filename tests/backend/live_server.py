@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from backend.config import Settings
 from backend.db.migrate import upgrade
 from backend.db.session import session_scope
 from backend.models import Evaluation, ModelVersion, Role
+from backend.serve import uvicorn_argv
 from backend.services.users import create_user, issue_token
 from tests.services import free_port
 
@@ -99,10 +99,9 @@ def live_api(root: Path) -> Iterator[LiveApi]:
             tokens[role] = issue_token(session, user, "schemathesis")[1]
     port = free_port()
     log = root / "api.log"
-    argv = [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*argv, "--host", "127.0.0.1", "--port", str(port)],
+            uvicorn_argv("backend.app:create_app", "127.0.0.1", port),
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from backend.queue import QUEUE_LIGHT
+from backend.serve import uvicorn_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -117,15 +118,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     port = _free_port()
     log = (data / "uvicorn.log").open("wb")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.app:create_app",
-            "--factory",
-            "--port",
-            str(port),
-        ],
+        uvicorn_argv("backend.app:create_app", "127.0.0.1", port),
         cwd=ROOT,
         env=env,
         stdout=log,

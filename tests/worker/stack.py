@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from backend.queue import QUEUE_BULK, QUEUE_INFERENCE, QUEUE_LIGHT, QUEUE_TRAIN
-from backend.serve import celery_worker_argv
+from backend.serve import celery_worker_argv, uvicorn_argv
 from tests.services import free_port
 
 ADMIN = ("admin@example.com", "admin-password")
@@ -81,18 +81,7 @@ class Stack:
 
     def start_api(self) -> None:
         port = free_port()
-        self._start(
-            "api",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backend.app:create_app",
-                "--factory",
-                "--port",
-                str(port),
-            ],
-        )
+        self._start("api", uvicorn_argv("backend.app:create_app", "127.0.0.1", port))
         self.api_url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _ok(f"{self.api_url}/api/v1/health"), 60, "API did not start")
         self._login()
