@@ -71,6 +71,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "warp_weak": {"perspective_jitter": 0.08},
     "sigma_1_5": {"sigma": 1.5},
     "teacher": {"teacher": True},  # semi plus a mean teacher's pseudo-labels
+    "teacher_gate_0_8": {"teacher": True, "teacher_confidence": 0.8},  # only its surer peaks
 }
 
 

@@ -41,6 +41,9 @@ def train(
     perspective_jitter: float | None = None,
     sigma: float | None = None,
     teacher: Annotated[bool, typer.Option(help="add a mean teacher's pseudo-labels")] = False,
+    teacher_confidence: Annotated[
+        float | None, typer.Option(help="heatmap peak a pseudo-label needs (default 0.5)")
+    ] = None,
     supervised_only: Annotated[bool, typer.Option(help="same as --method supervised")] = False,
     max_steps: Annotated[int | None, typer.Option(help="default: by device")] = None,
     max_minutes: float | None = None,
@@ -89,6 +92,7 @@ def train(
             rampup_steps=rampup_steps,
             sigma=sigma,
             teacher=teacher,
+            teacher_confidence=teacher_confidence,
         )
         config = build_config(options, device, True, default_model(device, options.backbone))
     except ValueError as exc:

@@ -93,6 +93,7 @@ class RetrainOptions:
     rampup_steps: int = 0
     sigma: float | None = None
     teacher: bool = False  # a mean teacher's pseudo-labels beside SC/TE/TI (worker/ml/teacher.py)
+    teacher_confidence: float | None = None  # the heatmap peak a pseudo-label needs
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -167,6 +168,8 @@ def _loss(options: RetrainOptions, method: Method) -> LossConfig:
     )
     if options.lambdas is not None:
         loss = replace(loss, lambdas=options.lambdas)
+    if options.teacher_confidence is not None:
+        loss = replace(loss, teacher_confidence=options.teacher_confidence)
     if not loss.semi_supervised:
         raise ValueError(
             "a semi-supervised run with SC, TE and TI all off: use a supervised method"

@@ -60,6 +60,7 @@ class TrainOptions(TrainingOptions, JobOptions):
     rampup_steps: int | None = None
     sigma: float | None = None
     teacher: bool | None = None
+    teacher_confidence: float | None = None
 
 
 class PredictedUpload(BaseModel):

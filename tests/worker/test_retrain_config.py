@@ -44,6 +44,7 @@ def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
         ("ti_sum", {"ti_reduction": "sum"}),
         ("rampup", {"rampup_steps": 150}),
         ("teacher", {"teacher": True}),
+        ("teacher_gate_0_8", {"teacher": True, "teacher_confidence": 0.8}),
     ],
 )
 def test_bench_variants_are_worker_options(variant: str, job_options: dict[str, object]) -> None:
@@ -101,3 +102,12 @@ def test_a_time_budget_alone_is_not_cut_short_by_the_default_step_count() -> Non
 def test_rejects_a_semi_run_with_every_unsupervised_loss_off() -> None:
     with pytest.raises(ValueError, match="SC, TE and TI all off"):
         build_config(RetrainOptions(use_sc=False, use_te=False, use_ti=False), "cpu", True)
+
+
+def test_the_teacher_gate_reaches_the_loss_and_a_bad_one_is_refused() -> None:
+    options = RetrainOptions(teacher=True, teacher_confidence=0.8)
+    loss = build_config(options, "cpu", True).loss
+    assert loss.use_teacher and loss.teacher_confidence == 0.8
+    assert build_config(RetrainOptions(teacher=True), "cpu", True).loss.teacher_confidence == 0.5
+    with pytest.raises(ValueError, match="teacher_confidence"):
+        build_config(RetrainOptions(teacher=True, teacher_confidence=1.5), "cpu", True)
