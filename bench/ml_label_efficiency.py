@@ -199,7 +199,7 @@ def run_one(
     last_losses: dict[str, float] = {}  # a loss stuck at 0 (e.g. no pseudo-labels) shows here
     result = train(
         config, schema, labeled, pool if config.loss.semi_supervised else [], [],
-        checkpoint_dir=Path("/tmp/keyloop_bench") / f"{name}_{variant}_{fraction}_{seed}",
+        checkpoint_dir=run_dir(name, variant, overrides, args.crop_margin, fraction, seed),
         on_progress=lambda progress: last_losses.update(progress.losses),
     )  # fmt: skip
     seconds = time.monotonic() - started
@@ -219,6 +219,21 @@ def run_one(
         "last_losses": {k: round(v, 6) for k, v in last_losses.items()},
         **({"crop_margin": args.crop_margin} if args.crop_margin is not None else {}),
     }  # fmt: skip
+
+
+def run_dir(
+    name: str,
+    variant: str,
+    overrides: dict[str, Any],
+    crop_margin: float | None,
+    fraction: float,
+    seed: int,
+) -> Path:
+    """Where a run keeps its checkpoints: one folder per row's identity, so a later run with
+    other overrides never replaces the checkpoint an earlier row was measured on."""
+    tags = [f"{k}={v}" for k, v in sorted(overrides.items())]
+    tags += [f"crop={crop_margin}"] if crop_margin is not None else []
+    return Path("/tmp/keyloop_bench") / "_".join([name, variant, *tags, str(fraction), str(seed)])
 
 
 def load_rows(*paths: Path) -> list[dict[str, Any]]:

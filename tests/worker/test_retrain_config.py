@@ -111,3 +111,16 @@ def test_the_teacher_gate_reaches_the_loss_and_a_bad_one_is_refused() -> None:
     assert build_config(RetrainOptions(teacher=True), "cpu", True).loss.teacher_confidence == 0.5
     with pytest.raises(ValueError, match="teacher_confidence"):
         build_config(RetrainOptions(teacher=True, teacher_confidence=1.5), "cpu", True)
+
+
+def test_bench_runs_with_other_overrides_keep_their_own_checkpoints() -> None:
+    run_dir = load_bench().run_dir
+    plain = run_dir("tiger", "semi", {}, None, 0.1, 0)
+    assert plain == run_dir("tiger", "semi", {}, None, 0.1, 0)
+    others = {
+        run_dir("tiger", "semi", {"sigma": 1.5}, None, 0.1, 0),
+        run_dir("tiger", "semi", {}, 0.15, 0.1, 0),
+        run_dir("tiger", "semi", {}, None, 0.1, 1),
+        run_dir("tiger", "rampup", {}, None, 0.1, 0),
+    }
+    assert plain not in others and len(others) == 4

@@ -1,0 +1,88 @@
+"""Where a trained model's test errors come from: per keypoint, and which keypoints it mistakes
+for which (a prediction nearer another keypoint's truth than its own, and off by more than
+alpha of the normaliser). Reads the checkpoints `ml_label_efficiency.py` leaves in
+/tmp/keyloop_bench, on the same split, so a row's PCK can be taken apart.
+
+    .venv/bin/python bench/ml_error_anatomy.py --coco $D/annotations.json --images $D/images \
+        --split frame:200 /tmp/keyloop_bench/tiger_pose_teacher_0.1_1/last.pt
+
+`--weights teacher` reads a mean-teacher run's teacher instead of the student.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ml_label_efficiency import split
+
+from worker.ml.checkpoint import load_checkpoint
+from worker.ml.config import TrainConfig
+from worker.ml.data import prepare_labeled, read_coco
+from worker.ml.metrics import pck
+from worker.ml.model import KeypointModel
+from worker.ml.predict import predict_input, to_image_space
+
+
+def confusions(
+    predicted: NDArray[np.float64],
+    truth: NDArray[np.float64],
+    labeled: NDArray[np.bool_],
+    normalizer: NDArray[np.float64],
+    alpha: float,
+) -> Counter[tuple[int, int]]:
+    """(k, j) -> how many images put keypoint k nearer j's truth than k's, and misplaced it."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for n in range(len(predicted)):
+        for k in np.flatnonzero(labeled[n]):
+            distances = np.linalg.norm(truth[n] - predicted[n, k], axis=-1)
+            distances[~labeled[n]] = np.inf
+            nearest = int(distances.argmin())
+            if nearest != k and distances[k] > alpha * normalizer[n]:
+                counts[(int(k), nearest)] += 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("checkpoints", type=Path, nargs="+")
+    parser.add_argument("--coco", type=Path, required=True)
+    parser.add_argument("--images", type=Path, required=True)
+    parser.add_argument("--split", default="frame:200", help="as ml_label_efficiency.py")
+    parser.add_argument("--weights", choices=["model", "teacher"], default="model")
+    parser.add_argument("--alpha", type=float, default=0.1)
+    args = parser.parse_args()
+    schema, samples, files = read_coco(args.coco, args.images)
+    _, test = split(samples, files, args.split)
+    truth = np.stack([s.keypoints_xy for s in test]).astype(np.float64)
+    labeled = np.stack([s.visibility > 0 for s in test])
+    norm = np.array([s.normalizer() for s in test], dtype=np.float64)
+    for path in args.checkpoints:
+        state = load_checkpoint(path, "cpu")
+        config = TrainConfig.from_dict(state["config"])
+        model = KeypointModel(config.model, len(schema.names))
+        model.load_state_dict(state[args.weights])
+        prepared = prepare_labeled(test, config.model.input_size, "supervise")
+        xy_input, _, _ = predict_input(model, prepared.images, torch.device("cpu"))
+        predicted = to_image_space(xy_input, prepared.boxes)
+        result = pck(predicted, truth, labeled, norm, args.alpha)
+        error = np.linalg.norm(predicted - truth, axis=-1) / norm[:, None]
+        print(f"{path.parent.name} ({args.weights}): PCK@{args.alpha} {result.pck:.3f}")
+        for k, name in enumerate(schema.names):
+            own = error[labeled[:, k], k]
+            print(f"  {name:24s} median {np.median(own):.3f}  mean {own.mean():.3f} (of the norm.)")
+        mistaken = confusions(predicted, truth, labeled, norm, args.alpha)
+        for (k, j), count in mistaken.most_common(6):
+            print(f"  {schema.names[k]} put on {schema.names[j]}: {count} of {labeled[:, k].sum()}")
+
+
+if __name__ == "__main__":
+    main()
