@@ -12,6 +12,7 @@ import yaml
 
 from backend.config import Settings
 from backend.queue import QUEUE_INFERENCE, make_celery
+from backend.serve import API_KEEP_ALIVE_S
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,3 +66,8 @@ def test_dockerfile_installs_the_package_and_copies_the_built_frontend() -> None
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install" in dockerfile and ".[ml,formats]" in dockerfile
     assert "frontend/dist" in dockerfile
+
+
+def test_the_compose_api_keeps_idle_connections_as_keyloop_serve_does() -> None:
+    command = _compose()["services"]["api"]["command"]
+    assert command[command.index("--timeout-keep-alive") + 1] == str(API_KEEP_ALIVE_S)
