@@ -6,12 +6,16 @@ alpha of the normaliser). Reads the checkpoints `ml_label_efficiency.py` leaves 
     .venv/bin/python bench/ml_error_anatomy.py --coco $D/annotations.json --images $D/images \
         --split frame:200 /tmp/keyloop_bench/tiger_pose_teacher_0.1_1/last.pt
 
-`--weights teacher` reads a mean-teacher run's teacher instead of the student.
+`--weights teacher` reads a mean-teacher run's teacher instead of the student. `--swappable
+4,5:7,6 --swappable 8,9:10,11` also scores each image with the best of the assignments that exchange those
+groups (tiger_pose's legs a and b are not consistently left and right), to tell a wrong side
+from a wrong place.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections import Counter
 from pathlib import Path
@@ -51,6 +55,36 @@ def confusions(
     return counts
 
 
+def best_assignment(
+    predicted: NDArray[np.float64],
+    truth: NDArray[np.float64],
+    labeled: NDArray[np.bool_],
+    swappable: list[tuple[list[int], list[int]]],
+) -> NDArray[np.float64]:
+    """Per image, the predictions with each group pair exchanged or not, whichever assignment
+    is nearest the truth in total."""
+    best = predicted.copy()
+    for n in range(len(predicted)):
+        lowest = np.inf
+        for exchange in itertools.product((False, True), repeat=len(swappable)):
+            candidate = predicted[n].copy()
+            for (a, b), swap in zip(swappable, exchange, strict=True):
+                if swap:
+                    candidate[a + b] = predicted[n][b + a]
+            error = np.linalg.norm(candidate - truth[n], axis=-1)[labeled[n]].sum()
+            if error < lowest:
+                lowest, best[n] = error, candidate
+    return best
+
+
+def parse_swappable(items: list[str]) -> list[tuple[list[int], list[int]]]:
+    pairs = []
+    for item in items:
+        a, b = item.split(":")
+        pairs.append(([int(i) for i in a.split(",")], [int(i) for i in b.split(",")]))
+    return pairs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("checkpoints", type=Path, nargs="+")
@@ -59,6 +93,7 @@ def main() -> None:
     parser.add_argument("--split", default="frame:200", help="as ml_label_efficiency.py")
     parser.add_argument("--weights", choices=["model", "teacher"], default="model")
     parser.add_argument("--alpha", type=float, default=0.1)
+    parser.add_argument("--swappable", action="append", default=[], help="e.g. 4,5:7,6")
     args = parser.parse_args()
     schema, samples, files = read_coco(args.coco, args.images)
     _, test = split(samples, files, args.split)
@@ -76,6 +111,10 @@ def main() -> None:
         result = pck(predicted, truth, labeled, norm, args.alpha)
         error = np.linalg.norm(predicted - truth, axis=-1) / norm[:, None]
         print(f"{path.parent.name} ({args.weights}): PCK@{args.alpha} {result.pck:.3f}")
+        if args.swappable:
+            either = best_assignment(predicted, truth, labeled, parse_swappable(args.swappable))
+            either_pck = pck(either, truth, labeled, norm, args.alpha).pck
+            print(f"  with the best assignment of the swappable groups: {either_pck:.3f}")
         for k, name in enumerate(schema.names):
             own = error[labeled[:, k], k]
             print(f"  {name:24s} median {np.median(own):.3f}  mean {own.mean():.3f} (of the norm.)")

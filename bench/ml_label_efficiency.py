@@ -69,7 +69,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "rampup": {"rampup_steps": 150},
     "unlabeled_75": {"labeled_fraction_in_batch": 0.25},
     "warp_weak": {"perspective_jitter": 0.08},
-    "sigma_1_5": {"sigma": 1.5},
+    "sigma_2": {"sigma": 2.0},  # the CPU default before stop 29
     "teacher": {"teacher": True},  # semi plus a mean teacher's pseudo-labels
     "teacher_gate_0_8": {"teacher": True, "teacher_confidence": 0.8},  # only its surer peaks
 }
@@ -209,7 +209,8 @@ def run_one(
     strict = evaluate(model, prepared, torch.device("cpu"), 0.05)
     return {
         "dataset": name, "split": args.split, "fraction": fraction, "labeled": count,
-        "seed": seed, "variant": variant, "overrides": overrides, "steps": result.step,
+        "seed": seed, "variant": variant, "overrides": overrides, "sigma": config.sigma,
+        "steps": result.step,
         "status": result.status, "pck10": loose.pck, "pck05": strict.pck,
         "mean_px": loose.mean_error_px, "median_px": loose.median_error_px,
         "normalizer": "bbox" if test_set[0].bbox is not None else "extent",
@@ -242,11 +243,19 @@ def load_rows(*paths: Path) -> list[dict[str, Any]]:
     ]
 
 
-def row_key(row: dict[str, Any]) -> str:
-    """Variant name plus its overrides, so runs with different --set never pool."""
-    extra = dict(row.get("overrides") or {})
+def row_setting(row: dict[str, Any]) -> dict[str, Any]:
+    """What a row ran with beyond its variant: its overrides, its crop, and its target sigma (rows
+    before stop 29 carry no "sigma" and ran at 2.0 unless an override said otherwise)."""
+    setting = {k: v for k, v in (row.get("overrides") or {}).items() if k != "sigma"}
+    setting["sigma"] = float(row.get("sigma", (row.get("overrides") or {}).get("sigma", 2.0)))
     if "crop_margin" in row:
-        extra["crop_margin"] = row["crop_margin"]
+        setting["crop_margin"] = row["crop_margin"]
+    return setting
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """Variant name plus its setting, so runs with different --set or sigma never pool."""
+    extra = row_setting(row)
     return str(row["variant"]) + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
 
 
@@ -268,14 +277,8 @@ def markdown_table(rows: list[dict[str, Any]], baseline: str, title: str) -> str
     ]
     for key in keys:
         mine = [r for r in rows if row_key(r) == key]
-        same = mine[0].get("overrides") or {}
-        base = {
-            r["seed"]: r
-            for r in rows
-            if r["variant"] == baseline
-            and (r.get("overrides") or {}) == same
-            and r.get("crop_margin") == mine[0].get("crop_margin")
-        }
+        same = row_setting(mine[0])
+        base = {r["seed"]: r for r in rows if r["variant"] == baseline and row_setting(r) == same}
         cells = [f"{np.mean([r[m] for r in mine]):.3f} ± {np.std([r[m] for r in mine]):.3f}"
                  for m in ("pck10", "pck05", "mean_px")]  # fmt: skip
         gains = [paired(mine, base, m) for m in ("pck10", "pck05", "mean_px")]

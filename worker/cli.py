@@ -39,7 +39,7 @@ def train(
     rampup_steps: Annotated[int, typer.Option(min=0, help="SC/TE/TI weight ramp-up")] = 0,
     labeled_share: Annotated[float, typer.Option(min=0.05, max=1.0)] = 0.5,
     perspective_jitter: float | None = None,
-    sigma: float | None = None,
+    sigma: Annotated[float | None, typer.Option(help="target sigma; default: by device")] = None,
     teacher: Annotated[bool, typer.Option(help="add a mean teacher's pseudo-labels")] = False,
     teacher_confidence: Annotated[
         float | None, typer.Option(help="heatmap peak a pseudo-label needs (default 0.5)")

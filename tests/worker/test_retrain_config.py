@@ -10,7 +10,7 @@ import pytest
 
 from backend.schemas.job_options import TrainOptions
 from worker.ml.config import LossConfig
-from worker.retrain_config import CPU_BUDGET, RetrainOptions, build_config
+from worker.retrain_config import CPU_BUDGET, METHODS, RetrainOptions, build_config
 from worker.training_run import build_config as worker_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +61,14 @@ def test_cpu_default_is_step_bounded_with_8_labeled_and_8_unlabeled_at_128_px() 
     assert (config.batch_size, config.labeled_per_batch) == (16, 8)
     assert config.max_steps == CPU_BUDGET.max_steps == 300 and config.lr == 1e-3
     assert config.loss == LossConfig()
+    assert config.sigma == 1.5  # measured on two datasets against 2 (docs/MODEL.md)
+
+
+def test_every_method_gets_the_devices_sigma_unless_one_is_chosen() -> None:
+    for method in METHODS:
+        assert build_config(RetrainOptions(method=method), "cpu", True).sigma == 1.5
+        assert build_config(RetrainOptions(method=method), "cuda", True).sigma == 2.0
+    assert build_config(RetrainOptions(sigma=2.0), "cpu", True).sigma == 2.0
 
 
 def test_supervised_methods_see_as_many_labeled_images_per_step_as_semi() -> None:
@@ -124,3 +132,12 @@ def test_bench_runs_with_other_overrides_keep_their_own_checkpoints() -> None:
         run_dir("tiger", "rampup", {}, None, 0.1, 0),
     }
     assert plain not in others and len(others) == 4
+
+
+def test_bench_tables_pair_rows_by_sigma_old_rows_having_run_at_2() -> None:
+    bench = load_bench()
+    old = {"variant": "semi", "overrides": {}}
+    explicit = {"variant": "semi", "overrides": {"sigma": 1.5}}
+    new = {"variant": "semi", "overrides": {}, "sigma": 1.5}
+    assert bench.row_setting(old) == {"sigma": 2.0}
+    assert bench.row_key(explicit) == bench.row_key(new) == "semi sigma=1.5"
