@@ -6,10 +6,10 @@ alpha of the normaliser). Reads the checkpoints `ml_label_efficiency.py` leaves 
     .venv/bin/python bench/ml_error_anatomy.py --coco $D/annotations.json --images $D/images \
         --split frame:200 /tmp/keyloop_bench/tiger_pose_teacher_0.1_1/last.pt
 
-`--weights teacher` reads a mean-teacher run's teacher instead of the student. `--swappable
-4,5:7,6 --swappable 8,9:10,11` also scores each image with the best of the assignments that exchange those
-groups (tiger_pose's legs a and b are not consistently left and right), to tell a wrong side
-from a wrong place.
+`--weights teacher` reads a mean-teacher run's teacher instead of the student.
+`--swappable 4,5:7,6 --swappable 8,9:10,11` also scores each image with the best of the
+assignments that exchange those groups (tiger_pose's legs a and b are not consistently left
+and right), to tell a wrong side from a wrong place.
 """
 
 from __future__ import annotations
