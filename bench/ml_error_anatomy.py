@@ -29,11 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ml_label_efficiency import split
 
 from worker.ml.checkpoint import load_checkpoint
-from worker.ml.config import TrainConfig
 from worker.ml.data import prepare_labeled, read_coco
 from worker.ml.metrics import pck
-from worker.ml.model import KeypointModel
-from worker.ml.predict import predict_input, to_image_space
+from worker.ml.predict import Predictor, predict_input, to_image_space
 
 
 def confusions(
@@ -101,11 +99,10 @@ def main() -> None:
     labeled = np.stack([s.visibility > 0 for s in test])
     norm = np.array([s.normalizer() for s in test], dtype=np.float64)
     for path in args.checkpoints:
-        state = load_checkpoint(path, "cpu")
-        config = TrainConfig.from_dict(state["config"])
-        model = KeypointModel(config.model, len(schema.names))
-        model.load_state_dict(state[args.weights])
-        prepared = prepare_labeled(test, config.model.input_size, "supervise")
+        model = Predictor.from_checkpoint(path).model  # the student, without ImageNet weights
+        if args.weights == "teacher":
+            model.load_state_dict(load_checkpoint(path, "cpu")["teacher"])
+        prepared = prepare_labeled(test, model.config.input_size, "supervise")
         xy_input, _, _ = predict_input(model, prepared.images, torch.device("cpu"))
         predicted = to_image_space(xy_input, prepared.boxes)
         result = pck(predicted, truth, labeled, norm, args.alpha)

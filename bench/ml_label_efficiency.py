@@ -246,8 +246,9 @@ def load_rows(*paths: Path) -> list[dict[str, Any]]:
 def row_setting(row: dict[str, Any]) -> dict[str, Any]:
     """What a row ran with beyond its variant: its overrides, its crop, and its target sigma (rows
     before stop 29 carry no "sigma" and ran at 2.0 unless an override said otherwise)."""
-    setting = {k: v for k, v in (row.get("overrides") or {}).items() if k != "sigma"}
-    setting["sigma"] = float(row.get("sigma", (row.get("overrides") or {}).get("sigma", 2.0)))
+    overrides = row.get("overrides") or {}
+    setting = {k: v for k, v in overrides.items() if k != "sigma"}
+    setting["sigma"] = float(row.get("sigma", overrides.get("sigma", 2.0)))
     if "crop_margin" in row:
         setting["crop_margin"] = row["crop_margin"]
     return setting
