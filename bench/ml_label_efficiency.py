@@ -16,6 +16,7 @@ mean and median pixel errors.
         --images $D/images --unlabeled $D/unlabeled \
         --split frame:200 --fractions 0.1 --seeds 0 1 2 3 --variants supervised_matched semi
     .venv/bin/python bench/ml_label_efficiency.py --table bench/results/label_efficiency.jsonl
+    # ablations against the shipped method: ... --table FILE --baseline semi
 
 `--crop-margin F` is a diagnostic, not what a retraining does: every image (labeled, hidden-label
 pool, test) is cropped to its ground-truth box (the bbox, else the keypoints' extent) grown by F
@@ -297,6 +298,10 @@ def paired(mine: list[dict[str, Any]], base: dict[int, dict[str, Any]], metric: 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--table":
-        print_table(*(Path(arg) for arg in sys.argv[2:]))
+        table = argparse.ArgumentParser(prog="ml_label_efficiency.py --table")
+        table.add_argument("files", type=Path, nargs="+")
+        table.add_argument("--baseline", default="supervised_matched", help="pair gains with it")
+        table_args = table.parse_args(sys.argv[2:])
+        print_table(*table_args.files, baseline=table_args.baseline)
     else:
         main()

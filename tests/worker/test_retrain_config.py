@@ -1,6 +1,8 @@
 """The worker, the CLI and the label-efficiency bench build a retraining's config in one place."""
 
 import importlib.util
+import json
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -141,3 +143,21 @@ def test_bench_tables_pair_rows_by_sigma_old_rows_having_run_at_2() -> None:
     new = {"variant": "semi", "overrides": {}, "sigma": 1.5}
     assert bench.row_setting(old) == {"sigma": 2.0}
     assert bench.row_key(explicit) == bench.row_key(new) == "semi sigma=1.5"
+
+
+def test_bench_tables_pair_ablations_with_the_baseline_named(tmp_path: Path) -> None:
+    def row(variant: str, seed: int, pck05: float) -> str:
+        return json.dumps({
+            "dataset": "tiger", "fraction": 0.1, "labeled": 20, "variant": variant, "seed": seed,
+            "overrides": {}, "sigma": 1.5, "pck10": 0.9, "pck05": pck05, "mean_px": 10.0,
+        })  # fmt: skip
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("\n".join([row("semi", 0, 0.9), row("semi", 1, 0.8), row("no_sc", 0, 0.85),
+                               row("no_sc", 1, 0.82)]))  # fmt: skip
+    bench = ROOT / "bench" / "ml_label_efficiency.py"
+    command = [sys.executable, str(bench), "--table", str(rows), "--baseline", "semi"]
+    table = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "paired gain vs semi" in table
+    no_sc = next(line for line in table.splitlines() if line.startswith("| no_sc"))
+    assert "-0.015 ± 0.035 (1/2)" in no_sc  # per seed -0.05 and +0.02, against semi

@@ -19,7 +19,9 @@ localizes nothing supervises nothing: the confidence gate is also the ramp-up.
 
 Measured (docs/MODEL.md, "The mean-teacher lever"): ahead of the matched baseline on
 reaching_mouse (PCK@0.05 +0.048, mean error 22 px lower), clearly behind on tiger_pose, where the
-pseudo-labels lock in swaps of the two sides' legs. Hence off by default.
+pseudo-labels put a b-side leg keypoint on its a-side partner and the student learns to do the
+same. A stricter gate makes that worse, not better: the collapsed peaks are confident ones
+("teacher_gate_0_8"). Hence off by default.
 """
 
 from __future__ import annotations
