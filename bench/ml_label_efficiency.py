@@ -16,7 +16,7 @@ mean and median pixel errors.
         --images $D/images --unlabeled $D/unlabeled \
         --split frame:200 --fractions 0.1 --seeds 0 1 2 3 --variants supervised_matched semi
     .venv/bin/python bench/ml_label_efficiency.py --table bench/results/label_efficiency.jsonl
-    # ablations against the shipped method: ... --table FILE --baseline semi
+    # ablations against the shipped method: ... --table FILE --baseline "semi sc_scope=classifier"
 
 `--crop-margin F` is a diagnostic, not what a retraining does: every image (labeled, hidden-label
 pool, test) is cropped to its ground-truth box (the bbox, else the keypoints' extent) grown by F
@@ -62,6 +62,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "supervised_matched": {"method": "supervised_matched"},
     "semi": {},
     "no_sc": {"use_sc": False},
+    "sc_network": {"sc_scope": "network"},  # the paper's SC; the CPU default before stop 30
     "no_te": {"use_te": False},
     "no_ti": {"use_ti": False},
     "no_gt": {"gt_in_unsupervised": False},
@@ -220,6 +221,8 @@ def run_one(
         "labeled_per_step": config.labeled_per_batch, "lr": config.lr,
         "last_losses": {k: round(v, 6) for k, v in last_losses.items()},
         **({"crop_margin": args.crop_margin} if args.crop_margin is not None else {}),
+        **({"sc_scope": config.loss.sc_scope} if config.loss.semi_supervised
+           and config.loss.use_sc else {}),
     }  # fmt: skip
 
 
@@ -245,20 +248,32 @@ def load_rows(*paths: Path) -> list[dict[str, Any]]:
 
 
 def row_setting(row: dict[str, Any]) -> dict[str, Any]:
-    """What a row ran with beyond its variant: its overrides, its crop, and its target sigma (rows
-    before stop 29 carry no "sigma" and ran at 2.0 unless an override said otherwise)."""
+    """What a row ran with beyond its method: its overrides, its crop, and its target sigma (rows
+    before stop 29 carry no "sigma" and ran at 2.0 unless an override said otherwise). Rows are
+    paired with a baseline of the same setting."""
     overrides = row.get("overrides") or {}
-    setting = {k: v for k, v in overrides.items() if k != "sigma"}
+    setting = {k: v for k, v in overrides.items() if k not in ("sigma", "sc_scope")}
     setting["sigma"] = float(row.get("sigma", overrides.get("sigma", 2.0)))
     if "crop_margin" in row:
         setting["crop_margin"] = row["crop_margin"]
     return setting
 
 
+def row_method(row: dict[str, Any]) -> str:
+    """Variant name, plus what SC trained where SC ran: rows before stop 30 carry no
+    "sc_scope" and ran the paper's SC ("network")."""
+    overrides = row.get("overrides") or {}
+    uses_sc = row["variant"] not in ("supervised", "supervised_matched", "no_sc")
+    if not uses_sc or overrides.get("use_sc") is False:
+        return str(row["variant"])
+    scope = row.get("sc_scope", overrides.get("sc_scope", "network"))
+    return f"{row['variant']} sc_scope={scope}"
+
+
 def row_key(row: dict[str, Any]) -> str:
-    """Variant name plus its setting, so runs with different --set or sigma never pool."""
+    """Method plus setting, so runs with different --set, sigma or SC scope never pool."""
     extra = row_setting(row)
-    return str(row["variant"]) + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
+    return row_method(row) + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
 
 
 def print_table(*paths: Path, baseline: str = "supervised_matched") -> None:
@@ -280,7 +295,7 @@ def markdown_table(rows: list[dict[str, Any]], baseline: str, title: str) -> str
     for key in keys:
         mine = [r for r in rows if row_key(r) == key]
         same = row_setting(mine[0])
-        base = {r["seed"]: r for r in rows if r["variant"] == baseline and row_setting(r) == same}
+        base = {r["seed"]: r for r in rows if row_method(r) == baseline and row_setting(r) == same}
         cells = [f"{np.mean([r[m] for r in mine]):.3f} ± {np.std([r[m] for r in mine]):.3f}"
                  for m in ("pck10", "pck05", "mean_px")]  # fmt: skip
         gains = [paired(mine, base, m) for m in ("pck10", "pck05", "mean_px")]
@@ -300,7 +315,8 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--table":
         table = argparse.ArgumentParser(prog="ml_label_efficiency.py --table")
         table.add_argument("files", type=Path, nargs="+")
-        table.add_argument("--baseline", default="supervised_matched", help="pair gains with it")
+        example = 'pair with it, e.g. "semi sc_scope=network"'
+        table.add_argument("--baseline", default="supervised_matched", help=example)
         table_args = table.parse_args(sys.argv[2:])
         print_table(*table_args.files, baseline=table_args.baseline)
     else:

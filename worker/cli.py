@@ -31,6 +31,10 @@ def train(
         typer.Option(help="semi, supervised (x only) or supervised_matched (x and g(x))"),
     ] = "semi",
     no_sc: bool = False,
+    sc_scope: Annotated[
+        str | None,
+        typer.Option(help="network (the paper) or classifier (SC trains the KCN only); by device"),
+    ] = None,
     no_te: bool = False,
     no_ti: bool = False,
     no_gt: Annotated[bool, typer.Option(help="predictions, not ground truth, in SC/TE/TI")] = False,
@@ -82,6 +86,7 @@ def train(
             seed=seed,
             eval_interval=eval_interval,
             use_sc=not no_sc,
+            sc_scope=sc_scope,  # type: ignore[arg-type]  # LossConfig refuses a bad one
             use_te=not no_te,
             use_ti=not no_ti,
             gt_in_unsupervised=not no_gt,

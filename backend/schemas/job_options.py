@@ -49,6 +49,7 @@ class TrainOptions(TrainingOptions, JobOptions):
     lr: float | None = None
     patience: int | None = None
     use_sc: bool | None = None
+    sc_scope: Literal["network", "classifier"] | None = None
     use_te: bool | None = None
     use_ti: bool | None = None
     gt_in_unsupervised: bool | None = None

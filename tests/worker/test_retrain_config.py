@@ -43,6 +43,7 @@ def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
     [
         ("supervised_matched", {"method": "supervised_matched"}),
         ("no_sc", {"use_sc": False}),
+        ("sc_network", {"sc_scope": "network"}),
         ("ti_sum", {"ti_reduction": "sum"}),
         ("rampup", {"rampup_steps": 150}),
         ("teacher", {"teacher": True}),
@@ -62,8 +63,17 @@ def test_cpu_default_is_step_bounded_with_8_labeled_and_8_unlabeled_at_128_px() 
     assert config.model.backbone == "efficientnet_lite0" and config.model.input_size == 128
     assert (config.batch_size, config.labeled_per_batch) == (16, 8)
     assert config.max_steps == CPU_BUDGET.max_steps == 300 and config.lr == 1e-3
-    assert config.loss == LossConfig()
+    assert config.loss == LossConfig(sc_scope="classifier")
     assert config.sigma == 1.5  # measured on two datasets against 2 (docs/MODEL.md)
+
+
+def test_sc_trains_the_classifier_alone_on_cpu_and_the_whole_network_on_gpu() -> None:
+    assert build_config(RetrainOptions(), "cpu", True).loss.sc_scope == "classifier"
+    assert build_config(RetrainOptions(), "cuda", True).loss.sc_scope == "network"
+    chosen = TrainOptions(sc_scope="network")
+    assert worker_config(chosen, "cpu", True).loss.sc_scope == "network"
+    with pytest.raises(ValueError, match="SC scope"):
+        build_config(RetrainOptions(sc_scope="backbone"), "cpu", True)  # type: ignore[arg-type]
 
 
 def test_every_method_gets_the_devices_sigma_unless_one_is_chosen() -> None:
@@ -142,7 +152,7 @@ def test_bench_tables_pair_rows_by_sigma_old_rows_having_run_at_2() -> None:
     explicit = {"variant": "semi", "overrides": {"sigma": 1.5}}
     new = {"variant": "semi", "overrides": {}, "sigma": 1.5}
     assert bench.row_setting(old) == {"sigma": 2.0}
-    assert bench.row_key(explicit) == bench.row_key(new) == "semi sigma=1.5"
+    assert bench.row_key(explicit) == bench.row_key(new) == "semi sc_scope=network sigma=1.5"
 
 
 def test_bench_tables_pair_ablations_with_the_baseline_named(tmp_path: Path) -> None:
@@ -156,8 +166,9 @@ def test_bench_tables_pair_ablations_with_the_baseline_named(tmp_path: Path) -> 
     rows.write_text("\n".join([row("semi", 0, 0.9), row("semi", 1, 0.8), row("no_sc", 0, 0.85),
                                row("no_sc", 1, 0.82)]))  # fmt: skip
     bench = ROOT / "bench" / "ml_label_efficiency.py"
-    command = [sys.executable, str(bench), "--table", str(rows), "--baseline", "semi"]
+    baseline = "semi sc_scope=network"  # rows without "sc_scope" ran the paper's SC
+    command = [sys.executable, str(bench), "--table", str(rows), "--baseline", baseline]
     table = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    assert "paired gain vs semi" in table
+    assert f"paired gain vs {baseline}" in table
     no_sc = next(line for line in table.splitlines() if line.startswith("| no_sc"))
     assert "-0.015 ± 0.035 (1/2)" in no_sc  # per seed -0.05 and +0.02, against semi

@@ -15,6 +15,7 @@ Backbone = Literal["hrnet_w32", "hrnet_w18_small", "efficientnet_lite0"]
 BACKBONES: tuple[Backbone, ...] = ("hrnet_w32", "hrnet_w18_small", "efficientnet_lite0")
 OccludedPolicy = Literal["supervise", "ignore"]
 Reduction = Literal["mean", "sum"]
+SCScope = Literal["network", "classifier"]
 Pretrained = Literal["auto", "none"] | str  # "auto": best available offline source; else a path
 
 
@@ -51,6 +52,12 @@ class LossConfig:
     use_sc: bool = True
     use_te: bool = True
     use_ti: bool = True
+    # What SC's gradient trains. "network" (the paper): the KCN and, through z, the localization
+    # network. "classifier": z is detached before the KCN in SC, so SC trains the KCN alone (the
+    # label-suspect and active-learning signals read it) and the localization network learns
+    # from the supervised loss, TE and TI only, exactly as with SC off. The CPU default since
+    # stop 30: in the 300-step budget SC's pull on the network cost accuracy (docs/MODEL.md).
+    sc_scope: SCScope = "network"
     # (λ1, λ2, λ3, λ4) of Eq. 5, the paper's values.
     lambdas: tuple[float, float, float, float] = (1e3, 0.5, 1e2, 1e2)
     # Occluded points were placed by an annotator, so by default they are supervised like visible
@@ -82,6 +89,7 @@ class LossConfig:
         _require(self.occluded in ("supervise", "ignore"), f"bad occluded policy {self.occluded!r}")
         _require(self.use_supervised, "the supervised loss is what anchors keypoint identity")
         _require(self.ti_reduction in ("mean", "sum"), f"bad TI reduction {self.ti_reduction!r}")
+        _require(self.sc_scope in ("network", "classifier"), f"bad SC scope {self.sc_scope!r}")
         for on, weight, name in zip(
             (self.use_sc, self.use_te, self.use_ti),
             self.lambdas[1:],

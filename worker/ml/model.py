@@ -78,10 +78,13 @@ class KeypointModel(nn.Module):
         fused = torch.cat(upsampled, dim=1)
         return self.heatmap_head(fused), self.feature_proj(fused)
 
-    def represent(self, features: Tensor, heatmaps: Tensor) -> tuple[Tensor, Tensor]:
-        """z (B, K, C) and KCN logits (B, K, K) for given (possibly ground-truth) heatmaps."""
+    def represent(
+        self, features: Tensor, heatmaps: Tensor, detach_classifier: bool = False
+    ) -> tuple[Tensor, Tensor]:
+        """z (B, K, C) and KCN logits (B, K, K) for given (possibly ground-truth) heatmaps;
+        `detach_classifier`: the logits' gradient stops at the KCN."""
         z = keypoint_max_pool(features, heatmaps)
-        return z, self.kcn(z)
+        return z, self.kcn(z.detach() if detach_classifier else z)
 
     def forward(self, images: Tensor) -> KeypointOutput:
         heatmaps, features = self.localize(images)

@@ -192,7 +192,10 @@ def train(
                 views.homography,
             )  # fmt: skip
             if needs_z:
-                add_representations(model, loss_batch, f1, f2, config.loss.gt_in_unsupervised)
+                add_representations(
+                    model, loss_batch, f1, f2, config.loss.gt_in_unsupervised,
+                    classifier_only=config.loss.sc_scope == "classifier",
+                )  # fmt: skip
             if teacher is not None:
                 unlabeled_rows = torch.arange(batch, device=device) >= n_labeled
                 loss_batch.pseudo_targets_warped, loss_batch.pseudo_mask_warped = (
@@ -253,16 +256,25 @@ def train(
 
 
 def add_representations(
-    model: KeypointModel, batch: LossBatch, features: Tensor, features_warped: Tensor, gt: bool
+    model: KeypointModel,
+    batch: LossBatch,
+    features: Tensor,
+    features_warped: Tensor,
+    gt: bool,
+    classifier_only: bool = False,
 ) -> None:
     """z and KCN logits of both views; with `gt`, from ground-truth heatmaps where supervised
-    (§4.2), else from the predicted heatmaps (the "no ground truth" ablation)."""
+    (§4.2), else from the predicted heatmaps (the "no ground truth" ablation). With
+    `classifier_only` the logits are computed from a detached z, so SC, the only loss that
+    reads them, trains the KCN and not the network (`LossConfig.sc_scope`)."""
     h1, h2 = batch.heatmaps, batch.heatmaps_warped
     if gt:
         h1 = with_ground_truth(h1, batch.targets, batch.mask)
         h2 = with_ground_truth(h2, batch.targets_warped, batch.mask_warped)
-    batch.z, batch.logits = model.represent(features, h1)
-    batch.z_warped, batch.logits_warped = model.represent(features_warped, h2)
+    batch.z, batch.logits = model.represent(features, h1, detach_classifier=classifier_only)
+    batch.z_warped, batch.logits_warped = model.represent(
+        features_warped, h2, detach_classifier=classifier_only
+    )
 
 
 def _check_resumable(saved: TrainConfig, current: TrainConfig) -> None:

@@ -71,6 +71,26 @@ def test_without_sc_the_kcn_gets_no_gradient(
     assert torch.equal(trained, initial) is (not use_sc)
 
 
+@pytest.mark.slow  # trains two steps three times
+def test_sc_on_the_classifier_alone_trains_the_kcn_and_leaves_the_network_as_without_sc(
+    schema: KeypointSchema, dots: Dots, tmp_path: Path
+) -> None:
+    labeled, unlabeled, _ = dots
+
+    def trained(name: str, loss: LossConfig) -> dict[str, torch.Tensor]:
+        config = one_step(loss, max_steps=2)
+        result = train(config, schema, labeled, unlabeled, [], checkpoint_dir=tmp_path / name)
+        return cast(dict[str, torch.Tensor], load_checkpoint(result.last_checkpoint)["model"])
+
+    without_sc = trained("without", LossConfig(use_sc=False))
+    classifier = trained("classifier", LossConfig(sc_scope="classifier"))
+    network = trained("network", LossConfig(sc_scope="network"))
+    localization = [name for name in without_sc if not name.startswith("kcn.")]
+    assert all(torch.equal(classifier[n], without_sc[n]) for n in localization)
+    assert not all(torch.equal(network[n], without_sc[n]) for n in localization)
+    assert not torch.equal(classifier["kcn.weight"], without_sc["kcn.weight"])  # SC trained it
+
+
 def test_ti_sum_is_k_times_c_the_mean() -> None:
     batch = loss_batch()
     mean = build_losses(LossConfig(ti_reduction="mean"))["ti"][0](batch)
@@ -117,7 +137,9 @@ def test_matched_baseline_forwards_both_views_of_the_labeled_images(
 class RecordingModel:
     """Stands in for KeypointModel.represent: returns the heatmaps it was given as z."""
 
-    def represent(self, features: torch.Tensor, heatmaps: torch.Tensor) -> tuple[Any, Any]:
+    def represent(
+        self, features: torch.Tensor, heatmaps: torch.Tensor, detach_classifier: bool = False
+    ) -> tuple[Any, Any]:
         return heatmaps, heatmaps
 
 
