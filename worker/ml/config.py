@@ -76,7 +76,8 @@ class LossConfig:
     # (the augmentation-matched baseline), with it off forwards x only (the plain baseline).
     supervise_warped_view: bool = True
     # A mean teacher's pseudo-labels on the unlabeled images' warped view (`teacher.py`; not in
-    # the paper): off: it amplified swaps of the two sides' legs on tiger_pose (MODEL.md). The
+    # the paper): off: on tiger_pose it taught the student to put both legs' keypoints on one
+    # leg, and a stricter confidence gate made that worse (MODEL.md). The
     # weight is the supervised λ1, since a confident pseudo-label is fit exactly like a label.
     use_teacher: bool = False
     teacher_lambda: float = 1e3
