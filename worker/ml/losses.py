@@ -10,6 +10,9 @@ Choices where the paper is silent:
   labeled image are supervised, the warped one with targets re-encoded from warped keypoints.
 - For labeled samples the ground truth replaces the prediction wherever a keypoint is
   supervised (§4.2), before z and the TE target are computed (see `with_ground_truth`).
+- SC's gradient reaches the network through z (the paper) unless `LossConfig.sc_scope` is
+  "classifier" (the CPU default): then the logits come from a detached z
+  (`train.add_representations`), so SC trains the KCN alone.
 - TE is a mean squared error over the pixels that g maps from inside the image (Eq. 2 with
   the out-of-image region masked); gradients flow through both f(g(x)) and g(f(x)).
 - TI is by default the mean (not the paper's sum) of squared differences of the concatenated
