@@ -260,13 +260,14 @@ def row_setting(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def row_method(row: dict[str, Any]) -> str:
-    """Variant name, plus what SC trained where SC ran: rows before stop 30 carry no
-    "sc_scope" and ran the paper's SC ("network")."""
-    overrides = row.get("overrides") or {}
-    uses_sc = row["variant"] not in ("supervised", "supervised_matched", "no_sc")
-    if not uses_sc or overrides.get("use_sc") is False:
-        return str(row["variant"])
-    scope = row.get("sc_scope", overrides.get("sc_scope", "network"))
+    """Variant name, plus what SC trained where SC ran. Rows record "sc_scope" since stop 30;
+    an older row whose variant ran SC ran the paper's ("network")."""
+    scope = row.get("sc_scope")
+    if scope is None:
+        options = options_for(row["variant"], 0, row.get("overrides") or {})  # seed: irrelevant
+        if options.method != "semi" or not options.use_sc:
+            return str(row["variant"])
+        scope = "network"
     return f"{row['variant']} sc_scope={scope}"
 
 
