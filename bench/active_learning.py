@@ -1,80 +1,102 @@
-"""Simulated annotator on tiger_pose: which image next, `uncertainty` versus `random`.
+"""Simulated annotator: which image next, `uncertainty` versus `random`, on any COCO dataset.
 
-Split by frame number (the source's own split interleaves frames of one video): frames 0-199
-are the pool, 200-262 the test set. Each run starts from the same 10 random pool frames
-(per seed), then in rounds: train from the ImageNet backbone with `worker.ml.train`
-(semi-supervised, the rest of the pool unlabeled), score test PCK@0.1 (model after the last
-step; no test-set model selection), pick the next `--batch` frames by the strategy and reveal
-their ground truth. The annotator "moves" a keypoint when the current model's prediction is
-further than 0.05 x the bbox longest side from the truth; otherwise accepting it is enough.
+The test set is fixed by `--split` (as bench/ml_label_efficiency.py: `frame:N` puts frames
+numbered >= N in it, since frames of one video are near-duplicates); the other images are the
+pool. Each run starts from the same `--initial` random pool images (per seed), then in rounds:
+train from the ImageNet backbone with the configuration a retraining ships (the worker's
+builder, `worker.retrain_config.build_config`, CPU defaults; `--set k=v` overrides a
+RetrainOptions field, e.g. `sc_scope=network` for the paper's SC), the rest of the pool
+unlabeled; score test PCK with the model after the last step (no test-set model selection);
+pick the next `--batch` images by the strategy and reveal their ground truth. `uncertainty` is
+the worker's scoring (`worker.ml.uncertainty` with the worker's UncertaintyConfig, k-center on
+z with the labeled images as the reference). The annotator "moves" a keypoint when the current
+model's prediction is further than 0.05 l from the truth (l: the bbox's longest side, else the
+keypoints' extent); otherwise accepting it is enough.
 
-    .venv/bin/python bench/active_learning.py --rounds 4 --steps 40 --input-size 96 --warps 2
+    D=../shared/data/tiger_pose
+    .venv/bin/python bench/active_learning.py --coco $D/annotations.json --images $D/images \
+        --split frame:200 --rounds 4 --seeds 0 1 2 3
+    # a quick look, not the shipped budget:  ... --set max_steps=40 input_size=96
 
-Rows are appended to --out (JSON lines) as each round ends; `--table FILE...` prints a summary.
+Rows are appended to --out (JSON lines) as each round ends; `--table FILE...` prints a summary
+per setting (dataset and overrides). Each round is one retraining (about 20 minutes on one
+core at the shipped budget); bench/al_picks.py reads the same scoring off existing
+checkpoints in seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from worker.ml.config import LossConfig, ModelConfig, TrainConfig
-from worker.ml.data import LabeledSample, UnlabeledSample, prepare_labeled, read_coco
+from ml_label_efficiency import bench_config, options_for, parse_overrides, split
+
+from worker.ml.config import TrainConfig
+from worker.ml.data import (
+    KeypointSchema,
+    LabeledSample,
+    UnlabeledSample,
+    prepare_labeled,
+    read_coco,
+)
 from worker.ml.predict import Predictor, predict_input, to_image_space
 from worker.ml.train import evaluate, train
 from worker.ml.uncertainty import UncertaintyConfig, combine, diverse_order, embedding, measure
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tiger_pose"
+TIGERS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tiger_pose"
 MOVE_FRACTION = 0.05
+LEGACY = "tiger_pose, before stop 31 (sigma 2, the paper's SC, 2 warps)"
 
 
-def frame_number(name: str) -> int:
-    match = re.search(r"(\d+)", Path(name).stem)
-    if match is None:
-        raise ValueError(f"no frame number in {name}")
-    return int(match.group(1))
+def round_config(seed: int, overrides: dict[str, Any]) -> TrainConfig:
+    """Every round retrains as the worker would: a semi run at the CPU defaults."""
+    return bench_config(options_for("semi", seed, overrides), has_unlabeled=True)
 
 
-def run(strategy: str, seed: int, args: argparse.Namespace) -> None:
-    schema, samples, files = read_coco(DATA / "annotations.json", DATA / "images")
-    pool = [s for s, f in zip(samples, files, strict=True) if frame_number(f) < 200]
-    test = [s for s, f in zip(samples, files, strict=True) if frame_number(f) >= 200]
+def run(
+    strategy: str,
+    seed: int,
+    data: tuple[KeypointSchema, list[LabeledSample], list[LabeledSample]],
+    args: argparse.Namespace,
+) -> None:
+    schema, pool, test = data
+    overrides = parse_overrides(args.set)
     rng = np.random.default_rng(seed)
     labeled = [int(i) for i in rng.permutation(len(pool))[: args.initial]]
-    model_config = ModelConfig(backbone="efficientnet_lite0", input_size=args.input_size)
-    prepared_pool = prepare_labeled(pool, args.input_size, "supervise")
-    prepared_test = prepare_labeled(test, args.input_size, "supervise")
+    config = round_config(seed, overrides)
+    size = config.model.input_size
+    prepared_pool = prepare_labeled(pool, size, "supervise")
+    prepared_test = prepare_labeled(test, size, "supervise")
+    scoring = UncertaintyConfig(seed=seed)
+    setting = (
+        f"{args.name}, {config.max_steps} steps at {size} px, sigma {config.sigma}, "
+        f"SC on the {config.loss.sc_scope}, {scoring.num_warps} warps, overrides {overrides}"
+    )
     moved = placed = 0
     for round_index in range(args.rounds):
         started = time.monotonic()
         rest = [i for i in range(len(pool)) if i not in set(labeled)]
-        config = TrainConfig(
-            model=model_config,
-            loss=LossConfig(),
-            max_steps=args.steps,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            seed=seed,
-            eval_interval=10**6,
-            patience=10**6,
-        )
         result = train(
             config, schema, [pool[i] for i in labeled],
-            [UnlabeledSample(pool[i].image) for i in rest], [],
-            checkpoint_dir=Path("/tmp/keyloop_al") / f"{strategy}_{seed}_{round_index}",
+            [UnlabeledSample(pool[i].image, pool[i].roi) for i in rest], [],
+            checkpoint_dir=Path("/tmp/keyloop_al") / f"{args.name}_{strategy}_{seed}_{round_index}",
         )  # fmt: skip
         predictor = Predictor.from_checkpoint(result.last_checkpoint)
         model, device = predictor.model, predictor.device
         row = {
+            "setting": setting, "dataset": args.name, "overrides": overrides,
+            "sc_scope": config.loss.sc_scope, "sigma": config.sigma, "steps": result.step,
+            "warps": scoring.num_warps,
             "strategy": strategy, "seed": seed, "round": round_index, "labels": len(labeled),
             "test_pck": evaluate(model, prepared_test, device, 0.1).pck,
             "test_pck05": evaluate(model, prepared_test, device, 0.05).pck,
@@ -82,15 +104,15 @@ def run(strategy: str, seed: int, args: argparse.Namespace) -> None:
         }  # fmt: skip
         if round_index + 1 < args.rounds and rest:
             if strategy == "uncertainty":
-                measuring = UncertaintyConfig(num_warps=args.warps, seed=seed)
-                signals = measure(model, prepared_pool.images[rest], 4, measuring, device)
+                stride = config.model.heatmap_stride
+                signals = measure(model, prepared_pool.images[rest], stride, scoring, device)
                 _, scores = combine(signals)
                 labeled_z = predict_input(model, prepared_pool.images[labeled], device)[2]
                 order = diverse_order(embedding(signals.z), scores, embedding(labeled_z.numpy()))
                 chosen = [rest[j] for j in order[: args.batch]]
             else:
                 chosen = [int(i) for i in rng.permutation(rest)[: args.batch]]
-            # What the annotator sees: the current model's prediction on each chosen frame.
+            # What the annotator sees: the current model's prediction on each chosen image.
             xy_input = predict_input(model, prepared_pool.images[chosen], device)[0]
             xy_image = to_image_space(xy_input, [prepared_pool.boxes[i] for i in chosen])
             for i, xy in zip(chosen, xy_image, strict=True):
@@ -113,9 +135,12 @@ def print_table(*paths: Path) -> None:
     rows = [
         json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()
     ]
-    for key, alpha in (("test_pck", 0.1), ("test_pck05", 0.05)):
-        print_curves([r for r in rows if key in r], key, alpha)
-    print_placements(rows)
+    for setting in sorted({r.get("setting", LEGACY) for r in rows}):
+        chosen = [r for r in rows if r.get("setting", LEGACY) == setting]
+        print(f"\n## {setting}")
+        for key, alpha in (("test_pck", 0.1), ("test_pck05", 0.05)):
+            print_curves([r for r in chosen if key in r], key, alpha)
+        print_placements(chosen)
 
 
 def print_curves(rows: list[dict[str, Any]], key: str, alpha: float) -> None:
@@ -123,7 +148,7 @@ def print_curves(rows: list[dict[str, Any]], key: str, alpha: float) -> None:
         return
     labels = sorted({r["labels"] for r in rows})
     curves: dict[str, dict[int, float]] = {}
-    print(f"\ntest PCK@{alpha} (frames 200-262), mean over seeds (n)")
+    print(f"\ntest PCK@{alpha}, mean over seeds (n)")
     print("strategy     " + "".join(f"{n:>12}" for n in labels))
     for strategy in ("uncertainty", "random"):
         cells, curves[strategy] = [], {}
@@ -168,24 +193,29 @@ def print_placements(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--coco", type=Path, default=TIGERS / "annotations.json")
+    parser.add_argument("--images", type=Path, default=TIGERS / "images")
+    parser.add_argument("--split", default="frame:200", help="frame:N or random:F")
+    parser.add_argument("--name", default=None, help="dataset name in the rows")
     parser.add_argument("--strategies", nargs="+", default=["uncertainty", "random"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--initial", type=int, default=10)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--input-size", type=int, default=96)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--warps", type=int, default=2)
+    parser.add_argument("--set", nargs="*", default=[], help="RetrainOptions overrides k=v")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench/results/active_learning.jsonl"))
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"tiger_pose data not found at {DATA}")
+    if not args.coco.exists():
+        sys.exit(f"no annotations at {args.coco}")
+    args.name = args.name or args.coco.parent.name
+    torch.set_num_threads(args.threads)
+    schema, samples, files = read_coco(args.coco, args.images)
+    pool, test = split(samples, files, args.split)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         for strategy in args.strategies:
-            run(strategy, seed, args)
+            run(strategy, seed, (schema, pool, test), args)
     print_table(args.out)
 
 

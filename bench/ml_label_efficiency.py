@@ -103,6 +103,14 @@ def split(
     return train_set, test_set
 
 
+def labeled_split(count: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Which train images keep their labels in a run of this seed (at least one), and which
+    have them hidden, as indices into the train set."""
+    order = [int(i) for i in np.random.default_rng(seed).permutation(count)]
+    kept = max(1, round(fraction * count))
+    return order[:kept], order[kept:]
+
+
 def cropped(sample: LabeledSample, margin: float) -> LabeledSample:
     """`sample` with its ROI set to its ground-truth box grown by `margin` of the longest side,
     and its normaliser kept (the extent becomes a bbox of the same size)."""
@@ -190,10 +198,10 @@ def run_one(
     overrides: dict[str, Any],
 ) -> dict[str, Any]:
     train_set, test_set, extra_pool = data
-    order = np.random.default_rng(seed).permutation(len(train_set))
-    count = max(1, round(fraction * len(train_set)))
-    labeled = [train_set[i] for i in order[:count]]
-    pool = [UnlabeledSample(train_set[i].image, train_set[i].roi) for i in order[count:]]
+    labeled_at, hidden_at = labeled_split(len(train_set), fraction, seed)
+    labeled = [train_set[i] for i in labeled_at]
+    count = len(labeled)
+    pool = [UnlabeledSample(train_set[i].image, train_set[i].roi) for i in hidden_at]
     pool += extra_pool
     options = options_for(variant, seed, overrides)
     config = bench_config(options, bool(pool))

@@ -18,10 +18,8 @@ from worker.training_run import build_config as worker_config
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "ml_label_efficiency", ROOT / "bench" / "ml_label_efficiency.py"
-    )
+def load_bench(name: str = "ml_label_efficiency") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -36,6 +34,13 @@ def test_bench_runs_the_config_the_worker_ships(has_unlabeled: bool) -> None:
     shipped = worker_config(TrainOptions(seed=3), "cpu", has_unlabeled)
     # Only the safety time cap is lifted: the bench runs the default's full step count.
     assert bench.bench_config(options, has_unlabeled) == replace(shipped, max_minutes=None)
+
+
+def test_the_active_learning_bench_retrains_each_round_as_the_worker_ships() -> None:
+    rounds = load_bench("active_learning")
+    shipped = worker_config(TrainOptions(seed=3), "cpu", True)
+    assert rounds.round_config(3, {}) == replace(shipped, max_minutes=None)
+    assert rounds.round_config(3, {"sc_scope": "network"}).loss.sc_scope == "network"
 
 
 @pytest.mark.parametrize(
