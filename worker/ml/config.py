@@ -107,6 +107,12 @@ class LossConfig:
         return self.use_sc or self.use_te or self.use_ti or self.use_teacher
 
     @property
+    def classifier_is_readout(self) -> bool:
+        """Whether the KCN has no say in the network (SC off, or on the classifier only): then
+        training fits it to the network's z at every save (`classifier_fit.py`)."""
+        return not (self.use_sc and self.sc_scope == "network")
+
+    @property
     def two_views(self) -> bool:
         """Whether a step forwards x and g(x)."""
         return self.semi_supervised or self.supervise_warped_view

@@ -28,6 +28,22 @@ class Readout:
     label_probs: NDArray[np.float64]  # (N, K, K): row k = KCN softmax of z at label k
 
 
+def represent_labels(
+    model: KeypointModel,
+    features: torch.Tensor,
+    labels_xy_input: torch.Tensor,
+    labeled: torch.Tensor,
+    sigma: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """z (B, K, C) and KCN logits (B, K, K) at labels (B, K, 2, input pixels) given F, and
+    which labels give a reading (B, K): a label off the heatmap gets an all-zero target."""
+    size = (features.shape[-2], features.shape[-1])
+    at_labels = hm.input_to_heatmap(labels_xy_input, model.config.heatmap_stride)
+    targets, supervised = hm.encode(at_labels.float(), labeled, size, sigma)
+    z, logits = model.represent(features.float(), targets)
+    return z, logits, supervised
+
+
 @torch.no_grad()
 def read_labels(
     model: KeypointModel,
@@ -47,17 +63,13 @@ def read_labels(
     for start in range(0, images_uint8.shape[0], batch_size):
         chunk = images_uint8[start : start + batch_size].to(device).float() / 255
         heatmaps, features = model.localize(chunk)
-        heatmaps = heatmaps.float()
-        size = (heatmaps.shape[-2], heatmaps.shape[-1])
-        xy_heatmap, peak = hm.decode(heatmaps)
+        xy_heatmap, peak = hm.decode(heatmaps.float())
         xys.append(hm.heatmap_to_input(xy_heatmap, stride).cpu())
         peaks.append(peak.cpu())
-        mask = labeled[start : start + batch_size].to(device)
-        at_labels = hm.input_to_heatmap(
-            labels_xy_input[start : start + batch_size].to(device), stride
-        )
-        targets, supervised = hm.encode(at_labels.float(), mask, size, sigma)
-        _, logits = model.represent(features.float(), targets)  # (B, K, K)
+        _, logits, supervised = represent_labels(
+            model, features, labels_xy_input[start : start + batch_size].to(device),
+            labeled[start : start + batch_size].to(device), sigma,
+        )  # fmt: skip
         p = torch.softmax(logits.float(), dim=-1)
         # A label off the heatmap gets an all-zero target, hence a meaningless z: no reading.
         p = torch.where(supervised[..., None], p, torch.full_like(p, float("nan")))

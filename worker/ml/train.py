@@ -12,7 +12,10 @@ Stops at `max_steps`, `max_minutes`, after `patience` evaluations without a bett
 PCK, or when `should_stop()` returns True (job cancellation: status "cancelled", last state
 saved so `resume=True` continues). `best.pt` keeps the best validation PCK, `last.pt` the
 latest state, written at every `eval_interval` steps too, so a run whose process was killed
-resumes from there; both are self-describing (`checkpoint.py`).
+resumes from there; both are self-describing (`checkpoint.py`). When the keypoint classifier
+is a readout (SC off, or on the classifier only), it is fit to the network's z at the labels
+before the best and the final save (`classifier_fit.py`); it never feeds the network, so the
+localization weights are those of the same run without the fit.
 
 Measured (docs/MODEL.md): the learning rate decides short CPU runs. At the paper's 1e-4 no
 backbone converged on the synthetic dots task in 80 steps; at 1e-3 pretrained Lite0 reached
@@ -36,6 +39,7 @@ from torch import Tensor
 from worker.ml.allocator import keep_freed_memory_in_heap
 from worker.ml.augment import make_views
 from worker.ml.checkpoint import load_checkpoint, save_checkpoint
+from worker.ml.classifier_fit import fit_classifier
 from worker.ml.config import TrainConfig
 from worker.ml.data import (
     CyclingSampler,
@@ -161,6 +165,11 @@ def train(
             **({"teacher": teacher.model.state_dict()} if teacher is not None else {}),
         }
 
+    def fit_readout() -> None:
+        # A readout KCN never feeds the network, so fitting it changes nothing else in the run.
+        if config.loss.classifier_is_readout:
+            fit_classifier(model, train_set, config.sigma, device)
+
     status: Status = "completed"
     n_labeled = config.labeled_per_batch if semi else config.batch_size
     needs_z = config.loss.use_sc or config.loss.use_ti  # the KCN only feeds these two losses
@@ -231,6 +240,7 @@ def train(
             history.append({"step": step, "val_pck": val_pck, **logged})
             if val_pck > best_pck:
                 best_pck, stale = val_pck, 0
+                fit_readout()
                 save_checkpoint(best_path, snapshot())
             else:
                 stale += 1
@@ -242,6 +252,8 @@ def train(
             status = "early_stopped"
             break
 
+    if status != "cancelled":  # a cancelled run's state only waits for `resume`
+        fit_readout()
     save_checkpoint(last_path, snapshot())
     if val_set is None or not best_path.exists():
         save_checkpoint(best_path, snapshot())  # without validation, the last model is the best

@@ -65,14 +65,15 @@ def test_without_sc_the_kcn_gets_no_gradient(
     labeled, unlabeled, _ = dots
     config = one_step(LossConfig(use_sc=use_sc))  # TI still computes z and the KCN logits
     result = train(config, schema, labeled, unlabeled, [], checkpoint_dir=tmp_path)
-    torch.manual_seed(config.seed)  # train() seeds the same way before building the model
-    initial = KeypointModel(config.model, len(schema.names)).kcn.weight
-    trained = load_checkpoint(result.last_checkpoint)["model"]["kcn.weight"]
-    assert torch.equal(trained, initial) is (not use_sc)
+    # The saved KCN is fit to the network either way (classifier_fit.py); Adam keeps state only
+    # for parameters that got a gradient.
+    names = [name for name, _ in KeypointModel(config.model, 3).named_parameters()]
+    stepped = load_checkpoint(result.last_checkpoint)["optimizer"]["state"]
+    assert (names.index("kcn.weight") in stepped) is use_sc
 
 
 @pytest.mark.slow  # trains two steps three times
-def test_sc_on_the_classifier_alone_trains_the_kcn_and_leaves_the_network_as_without_sc(
+def test_sc_on_the_classifier_alone_leaves_the_network_as_without_sc(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
 ) -> None:
     labeled, unlabeled, _ = dots
@@ -88,7 +89,8 @@ def test_sc_on_the_classifier_alone_trains_the_kcn_and_leaves_the_network_as_wit
     localization = [name for name in without_sc if not name.startswith("kcn.")]
     assert all(torch.equal(classifier[n], without_sc[n]) for n in localization)
     assert not all(torch.equal(network[n], without_sc[n]) for n in localization)
-    assert not torch.equal(classifier["kcn.weight"], without_sc["kcn.weight"])  # SC trained it
+    # Both KCNs are readouts, fit at the save to the same network: equal (classifier_fit.py).
+    assert torch.equal(classifier["kcn.weight"], without_sc["kcn.weight"])
 
 
 def test_ti_sum_is_k_times_c_the_mean() -> None:
@@ -125,7 +127,8 @@ def test_matched_baseline_forwards_both_views_of_the_labeled_images(
     localize = KeypointModel.localize
 
     def recording(self: KeypointModel, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        sizes.append(len(images))
+        if self.training:  # not the classifier fit's eval-mode pass at the save
+            sizes.append(len(images))
         return localize(self, images)
 
     monkeypatch.setattr(KeypointModel, "localize", recording)
