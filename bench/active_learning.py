@@ -51,7 +51,7 @@ from worker.ml.data import (
 )
 from worker.ml.predict import Predictor, predict_input, to_image_space
 from worker.ml.train import evaluate, train
-from worker.ml.uncertainty import UncertaintyConfig, combine, diverse_order, embedding, measure
+from worker.ml.uncertainty import UncertaintyConfig, labeling_order, measure
 
 TIGERS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tiger_pose"
 MOVE_FRACTION = 0.05
@@ -106,9 +106,7 @@ def run(
             if strategy == "uncertainty":
                 stride = config.model.heatmap_stride
                 signals = measure(model, prepared_pool.images[rest], stride, scoring, device)
-                _, scores = combine(signals)
-                labeled_z = predict_input(model, prepared_pool.images[labeled], device)[2]
-                order = diverse_order(embedding(signals.z), scores, embedding(labeled_z.numpy()))
+                order = labeling_order(model, signals, prepared_pool.images[labeled], device)[2]
                 chosen = [rest[j] for j in order[: args.batch]]
             else:
                 chosen = [int(i) for i in rng.permutation(rest)[: args.batch]]

@@ -7,7 +7,8 @@ labels hidden. The worker's scoring (`worker.ml.uncertainty` with the worker's
 reference, as `worker.active_learning.score_version` does) orders those hidden-label images,
 and their labels say how wrong the model is on each. Per checkpoint:
 
-- `picks_moves`: keypoints the annotator would move (prediction > 0.05 l from the truth) per
+- `picks_moves`: keypoints the annotator would move (prediction > 0.05 l from the truth, as
+  bench/active_learning.py's simulated annotator: `count_moves`) per
   image in the first `--batch` picks, against `pool_moves`, the pool's mean (a random batch's
   expectation). Their ratio is how much more work, i.e. how much more teaching, a pick holds.
 - `rho_score`: Spearman correlation over the pool between the image score and the image's mean
@@ -41,6 +42,7 @@ from scipy.stats import spearmanr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from active_learning import count_moves
 from ml_label_efficiency import labeled_split, split
 
 from worker.ml.checkpoint import load_checkpoint
@@ -48,19 +50,15 @@ from worker.ml.classifier_fit import fit_classifier
 from worker.ml.config import TrainConfig
 from worker.ml.data import LabeledSample, prepare_labeled, read_coco
 from worker.ml.label_readout import read_labels
-from worker.ml.predict import Predictor, predict_input, to_image_space
+from worker.ml.predict import Predictor, to_image_space
 from worker.ml.uncertainty import (
     SIGNALS,
     Signals,
     UncertaintyConfig,
-    combine,
-    diverse_order,
-    embedding,
+    labeling_order,
     measure,
     rank_normalize,
 )
-
-MOVE_FRACTION = 0.05  # as bench/active_learning.py's simulated annotator
 
 
 def measure_checkpoint(
@@ -83,10 +81,7 @@ def measure_checkpoint(
     pool = prepare_labeled(hidden, size, "supervise")
     # The worker's scoring, unchanged: all keypoints still need a label on a hidden image.
     signals = measure(model, pool.images, config.model.heatmap_stride, UncertaintyConfig(), device)
-    _, scores = combine(signals)
-    labeled_images = labeled_set.images
-    reference = embedding(predict_input(model, labeled_images, device)[2].numpy())
-    order = diverse_order(embedding(signals.z), scores, reference)
+    _, scores, order = labeling_order(model, signals, labeled_set.images, device)
 
     predicted = to_image_space(torch.from_numpy(signals.xy_input).float(), pool.boxes)
     error, moves = image_errors(hidden, predicted)
@@ -124,13 +119,14 @@ def score_without(signals: Signals, left_out: str) -> np.ndarray:
 def image_errors(
     samples: list[LabeledSample], predicted_xy: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per image: mean error / l over its labeled keypoints, and how many are > 0.05 l off."""
+    """Per image: mean error / l over its labeled keypoints, and how many the simulated
+    annotator of bench/active_learning.py would move."""
     errors, moves = [], []
     for sample, xy in zip(samples, predicted_xy, strict=True):
         shown = sample.visibility > 0
         relative = np.linalg.norm(xy - sample.keypoints_xy, axis=-1)[shown] / sample.normalizer()
         errors.append(float(relative.mean()) if shown.any() else 0.0)
-        moves.append(int((relative > MOVE_FRACTION).sum()))
+        moves.append(count_moves(sample, xy))
     return np.asarray(errors), np.asarray(moves, dtype=np.float64)
 
 

@@ -28,14 +28,11 @@ from backend.services.storage import LocalBlobStore
 from worker.device import pick_device
 from worker.ml.data import UnlabeledSample, prepare_unlabeled
 from worker.ml.model import KeypointModel
-from worker.ml.predict import predict_input
 from worker.ml.uncertainty import (
     SIGNALS,
     Signals,
     UncertaintyConfig,
-    combine,
-    diverse_order,
-    embedding,
+    labeling_order,
     measure,
     rank_normalize,
 )
@@ -94,14 +91,12 @@ def score_version(version_id: int, config: UncertaintyConfig | None = None) -> i
     needs_label = np.array(
         [_needs_label(_in_model_order(points, model_to_project), k) for *_, points in pool]
     )
-    per_keypoint, scores = combine(signals, needs_label)
-    reference = None
+    done_images = None
     if done:
         done_images = prepare_unlabeled(
             [UnlabeledSample(p, r) for p, r in done[-MAX_REFERENCE:]], model.config.input_size
         )
-        reference = embedding(predict_input(model, done_images, device)[2].numpy())
-    order = diverse_order(embedding(signals.z), scores, reference)
+    per_keypoint, scores, order = labeling_order(model, signals, done_images, device, needs_label)
     rank = {index: position for position, index in enumerate(order)}
     # The signal with the highest rank explains each keypoint's uncertainty.
     normalized = np.stack([rank_normalize(s) for s in signals.stacked()])  # (S, N, K)

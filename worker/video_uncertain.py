@@ -24,15 +24,7 @@ from worker.active_learning import MAX_REFERENCE
 from worker.device import pick_device
 from worker.frame_extraction import Picker, Progress, VideoSource, uniform
 from worker.ml.data import UnlabeledSample, prepare_unlabeled
-from worker.ml.predict import predict_input
-from worker.ml.uncertainty import (
-    Signals,
-    UncertaintyConfig,
-    combine,
-    diverse_order,
-    embedding,
-    measure,
-)
+from worker.ml.uncertainty import Signals, UncertaintyConfig, labeling_order, measure
 from worker.predicting import load_predictor
 
 MIN_CANDIDATES = 100
@@ -86,14 +78,9 @@ def uncertain_picker(
         if batch:
             parts.append(measure(model, prepare_unlabeled(batch, size), stride, config, device))
         signals = Signals.concat(parts)
-        _, scores = combine(signals)
-        reference = None
-        if done:
-            samples = [UnlabeledSample(p) for p in done if p.is_file()]
-            if samples:
-                z = predict_input(model, prepare_unlabeled(samples, size), device)[2]
-                reference = embedding(z.numpy())
-        order = diverse_order(embedding(signals.z), scores, reference)
+        samples = [UnlabeledSample(p) for p in done if p.is_file()]
+        done_images = prepare_unlabeled(samples, size) if samples else None
+        order = labeling_order(model, signals, done_images, device)[2]
         return sorted(kept[i] for i in order[:count])
 
     return pick

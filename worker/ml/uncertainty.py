@@ -32,7 +32,8 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from worker.ml import heatmaps as hm
-from worker.ml.model import KeypointOutput
+from worker.ml.model import KeypointModel, KeypointOutput
+from worker.ml.predict import predict_input
 from worker.ml.transforms import random_perspective, warp, warp_points
 
 FloatArray = NDArray[np.float64]
@@ -225,3 +226,21 @@ def diverse_order(
         free[best] = False
         nearest = np.minimum(nearest, np.linalg.norm(feats - feats[best], axis=1))
     return [int(candidates[i]) for i in picked] + by_score[max_diverse:]
+
+
+def labeling_order(
+    model: KeypointModel,
+    signals: Signals,
+    reference_images: Tensor | None,
+    device: torch.device,
+    needs_label: NDArray[np.bool_] | None = None,
+) -> tuple[FloatArray, FloatArray, list[int]]:
+    """Per-keypoint uncertainty, image scores (`combine`) and the order to ask for labels in
+    (`diverse_order` on z), away from `reference_images`: the images labeled already, (R, 3,
+    S, S) uint8 letterboxed, or None. The one ranking the worker, its video picker and the
+    benches share."""
+    per_keypoint, scores = combine(signals, needs_label)
+    reference = None
+    if reference_images is not None and len(reference_images):
+        reference = embedding(predict_input(model, reference_images, device)[2].numpy())
+    return per_keypoint, scores, diverse_order(embedding(signals.z), scores, reference)
