@@ -1,4 +1,5 @@
-"""Self-describing checkpoints: weights + optimizer + typed config + schema + metrics + step.
+"""Self-describing checkpoints: weights + typed config + schema + metrics + step, and for a
+run's `last.pt` the optimizer, scaler and RNG state it resumes from (`train.py`).
 
 Written atomically (temporary file in the same directory, then `os.replace`), so a crash or a
 cancelled job never leaves a truncated file where a reader expects a model.

@@ -10,9 +10,11 @@ images and forward x only, or x and g(x) both supervised when
 
 Stops at `max_steps`, `max_minutes`, after `patience` evaluations without a better validation
 PCK, or when `should_stop()` returns True (job cancellation: status "cancelled", last state
-saved so `resume=True` continues). `best.pt` keeps the best validation PCK, `last.pt` the
-latest state, written at every `eval_interval` steps too, so a run whose process was killed
-resumes from there; both are self-describing (`checkpoint.py`). When the keypoint classifier
+saved so `resume=True` continues). `best.pt` keeps the model of the best validation PCK, and
+only what inference needs: it becomes a published model version, and the optimizer's moments
+would triple its size. `last.pt` keeps the whole training state, written at every
+`eval_interval` steps too, so a run whose process was killed resumes from there; both are
+self-describing (`checkpoint.py`). When the keypoint classifier
 is a readout (SC off, or on the classifier only), it is fit to the network's z at the labels
 before the best and the final save (`classifier_fit.py`); it never feeds the network, so the
 localization weights are those of the same run without the fit.
@@ -145,23 +147,28 @@ def train(
         step, best_pck, stale = state["step"], state["best_pck"], state["stale"]
         history = state["history"]
 
-    def snapshot() -> dict[str, Any]:
+    def model_snapshot() -> dict[str, Any]:
         return {
             "config": config.to_dict(),
             "keypoint_names": schema.names,
             "flip_pairs": [list(p) for p in schema.flip_pairs],
             "model": model.state_dict(),
+            "step": step,
+            "best_pck": best_pck,
+            "history": history,
+            "metrics": history[-1] if history else {},
+            "weights_source": model.weights_source,
+        }
+
+    def resume_snapshot() -> dict[str, Any]:
+        return {
+            **model_snapshot(),
             "optimizer": optimizer.state_dict(),
             "scaler": scaler.state_dict(),
             "generator": generator.get_state(),
             "labeled_order": labeled_sampler.order,
             "pool_order": pool_sampler.order if pool_sampler is not None else [],
-            "step": step,
-            "best_pck": best_pck,
             "stale": stale,
-            "history": history,
-            "metrics": history[-1] if history else {},
-            "weights_source": model.weights_source,
             **({"teacher": teacher.model.state_dict()} if teacher is not None else {}),
         }
 
@@ -241,11 +248,11 @@ def train(
             if val_pck > best_pck:
                 best_pck, stale = val_pck, 0
                 fit_readout()
-                save_checkpoint(best_path, snapshot())
+                save_checkpoint(best_path, model_snapshot())
             else:
                 stale += 1
         if step % config.eval_interval == 0:  # a killed run resumes from here (`resume`)
-            save_checkpoint(last_path, snapshot())
+            save_checkpoint(last_path, resume_snapshot())
         if on_progress is not None:
             on_progress(Progress(step, config.max_steps, logged, val_pck))
         if stale >= config.patience:
@@ -254,9 +261,9 @@ def train(
 
     if status != "cancelled":  # a cancelled run's state only waits for `resume`
         fit_readout()
-    save_checkpoint(last_path, snapshot())
+    save_checkpoint(last_path, resume_snapshot())
     if val_set is None or not best_path.exists():
-        save_checkpoint(best_path, snapshot())  # without validation, the last model is the best
+        save_checkpoint(best_path, model_snapshot())  # without validation, the last is the best
     return TrainResult(
         status=status,
         step=step,

@@ -65,6 +65,19 @@ def test_checkpoint_describes_itself(schema: KeypointSchema, dots: Dots, tmp_pat
     assert not list(tmp_path.glob("*.tmp"))  # atomic writes leave no temporaries
 
 
+def test_the_best_checkpoint_holds_the_model_and_only_the_last_holds_the_training_state(
+    schema: KeypointSchema, dots: Dots, tmp_path: Path
+) -> None:
+    labeled, unlabeled, validation = dots
+    result = train(tiny(), schema, labeled, unlabeled, validation, checkpoint_dir=tmp_path)
+    best, last = load_checkpoint(result.best_checkpoint), load_checkpoint(result.last_checkpoint)
+    training_state = {"optimizer", "scaler", "generator", "labeled_order", "pool_order", "stale"}
+    assert training_state <= last.keys()
+    assert not training_state & best.keys()  # best.pt is published as a model version
+    assert best["keypoint_names"] == schema.names and best["config"] == last["config"]
+    assert result.best_checkpoint.stat().st_size < result.last_checkpoint.stat().st_size / 2
+
+
 @pytest.mark.slow  # several training runs, or an ONNX export
 def test_resume_continues_where_a_cancelled_run_stopped(
     schema: KeypointSchema, dots: Dots, tmp_path: Path
