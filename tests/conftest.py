@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Settings are read once per process: isolate them before any backend import.
 _DATA_DIR = tempfile.mkdtemp(prefix="keyloop-test-")
+atexit.register(shutil.rmtree, _DATA_DIR, ignore_errors=True)
 os.environ["KEYLOOP_DATA_DIR"] = _DATA_DIR
 os.environ["KEYLOOP_ENV"] = "test"
 for _name in ("KEYLOOP_DATABASE_URL", "KEYLOOP_BROKER_URL", "KEYLOOP_RESULT_BACKEND"):
