@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api import body_guard
@@ -33,7 +35,7 @@ from backend.api.routes import (
 from backend.api.routes import annotations as annotation_routes
 from backend.api.security_headers import SecurityHeaders
 from backend.config import get_settings
-from backend.errors import KeyloopError
+from backend.errors import KeyloopError, storage_full
 from backend.schemas.errors import ERROR_RESPONSES
 
 API_PREFIX = "/api/v1"
@@ -89,6 +91,8 @@ def create_served_app() -> FastAPI:
     return app
 
 
+log = logging.getLogger(__name__)
+
 # Collect the youngest generation after this many new container objects, not CPython's 700.
 # With ~100 requests in flight per process, a collection every 700 allocations found most of
 # their objects still alive and promoted them, so objects that die a moment later piled up in
@@ -114,6 +118,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: KeyloopError) -> JSONResponse:
         body = {"detail": exc.detail, "code": exc.code, **exc.extra}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers or None)
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(DBAPIError)
+    async def full_storage(request: Request, exc: Exception) -> JSONResponse:
+        full = storage_full(exc)
+        if full is None:
+            raise exc  # any other failure stays a logged 500
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        return await domain_error(request, full)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

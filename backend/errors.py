@@ -5,6 +5,8 @@ Services raise these instead of HTTPException so they stay usable from the CLI a
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from typing import Any
 
 
@@ -83,3 +85,38 @@ class Overloaded(KeyloopError):
 
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
         super().__init__(detail, retry_after_s=retry_after_s)
+
+
+class StorageFull(KeyloopError):
+    """The server's disk (or its database's) refused a write for lack of space; the request's
+    transaction was rolled back, so what was stored before is intact."""
+
+    status_code = 507
+    code = "storage_full"
+
+
+# ENOSPC: the file system is full; EDQUOT: the user's quota on it is.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+_POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
+def storage_full(exc: BaseException) -> StorageFull | None:
+    """The domain error for `exc` when it says the disk is full, else None: an OSError from a
+    file write, SQLite's SQLITE_FULL or PostgreSQL's disk_full through SQLAlchemy."""
+    cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+    if isinstance(cause, OSError) and cause.errno in _FULL_ERRNOS:
+        where = "the server's disk"
+    elif _database_full(cause):
+        where = "the database's disk"
+    else:
+        return None
+    return StorageFull(
+        f"{where} is full, so nothing from this request was saved; what was stored before is "
+        "intact. Free space on the server (or ask its administrator to) and try again."
+    )
+
+
+def _database_full(cause: BaseException) -> bool:
+    if isinstance(cause, sqlite3.Error):
+        return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return getattr(cause, "sqlstate", None) == _POSTGRES_DISK_FULL
