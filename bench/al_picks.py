@@ -23,7 +23,7 @@ is the end-to-end measure, at a retraining per round.
 
     D=../shared/data/tiger_pose
     .venv/bin/python bench/al_picks.py --coco $D/annotations.json --images $D/images \\
-        --split frame:200 --seed 2 /tmp/keyloop_bench/tiger_pose_semi_0.1_2/last.pt
+        --split frame:200 --seed 2 /tmp/keyloop_bench/tiger_pose_semi_0.1_2_<digest>/last.pt
     .venv/bin/python bench/al_picks.py --table bench/results/al_picks.jsonl
 """
 

@@ -4,7 +4,7 @@ alpha of the normaliser). Reads the checkpoints `ml_label_efficiency.py` leaves 
 /tmp/keyloop_bench, on the same split, so a row's PCK can be taken apart.
 
     .venv/bin/python bench/ml_error_anatomy.py --coco $D/annotations.json --images $D/images \
-        --split frame:200 /tmp/keyloop_bench/tiger_pose_teacher_0.1_1/last.pt
+        --split frame:200 /tmp/keyloop_bench/tiger_pose_teacher_0.1_1_<digest>/last.pt
 
 `--weights teacher` reads a mean-teacher run's teacher instead of the student.
 `--swappable 4,5:7,6 --swappable 8,9:10,11` also scores each image with the best of the

@@ -30,6 +30,7 @@ Rows are appended to --out (JSON lines) as each run ends, so a cut-off run keeps
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -209,7 +210,7 @@ def run_one(
     last_losses: dict[str, float] = {}  # a loss stuck at 0 (e.g. no pseudo-labels) shows here
     result = train(
         config, schema, labeled, pool if config.loss.semi_supervised else [], [],
-        checkpoint_dir=run_dir(name, variant, overrides, args.crop_margin, fraction, seed),
+        checkpoint_dir=run_dir(name, variant, config, overrides, args.crop_margin, fraction, seed),
         on_progress=lambda progress: last_losses.update(progress.losses),
     )  # fmt: skip
     seconds = time.monotonic() - started
@@ -237,16 +238,21 @@ def run_one(
 def run_dir(
     name: str,
     variant: str,
+    config: TrainConfig,
     overrides: dict[str, Any],
     crop_margin: float | None,
     fraction: float,
     seed: int,
 ) -> Path:
     """Where a run keeps its checkpoints: one folder per row's identity, so a later run with
-    other overrides never replaces the checkpoint an earlier row was measured on."""
+    other overrides, or after the shipped default changed, never replaces the checkpoint an
+    earlier row was measured on. The digest covers the whole training config; the overrides
+    are spelled out only to make the folder readable."""
     tags = [f"{k}={v}" for k, v in sorted(overrides.items())]
     tags += [f"crop={crop_margin}"] if crop_margin is not None else []
-    return Path("/tmp/keyloop_bench") / "_".join([name, variant, *tags, str(fraction), str(seed)])
+    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
+    parts = [name, variant, *tags, str(fraction), str(seed), digest[:8]]
+    return Path("/tmp/keyloop_bench") / "_".join(parts)
 
 
 def load_rows(*paths: Path) -> list[dict[str, Any]]:

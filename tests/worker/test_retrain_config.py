@@ -138,17 +138,20 @@ def test_the_teacher_gate_reaches_the_loss_and_a_bad_one_is_refused() -> None:
         build_config(RetrainOptions(teacher=True, teacher_confidence=1.5), "cpu", True)
 
 
-def test_bench_runs_with_other_overrides_keep_their_own_checkpoints() -> None:
+def test_bench_runs_with_other_overrides_or_defaults_keep_their_own_checkpoints() -> None:
     run_dir = load_bench().run_dir
-    plain = run_dir("tiger", "semi", {}, None, 0.1, 0)
-    assert plain == run_dir("tiger", "semi", {}, None, 0.1, 0)
+    config = build_config(RetrainOptions(), "cpu", True)
+    plain = run_dir("tiger", "semi", config, {}, None, 0.1, 0)
+    assert plain == run_dir("tiger", "semi", config, {}, None, 0.1, 0)
     others = {
-        run_dir("tiger", "semi", {"sigma": 1.5}, None, 0.1, 0),
-        run_dir("tiger", "semi", {}, 0.15, 0.1, 0),
-        run_dir("tiger", "semi", {}, None, 0.1, 1),
-        run_dir("tiger", "rampup", {}, None, 0.1, 0),
+        run_dir("tiger", "semi", config, {"sigma": 1.5}, None, 0.1, 0),
+        run_dir("tiger", "semi", config, {}, 0.15, 0.1, 0),
+        run_dir("tiger", "semi", config, {}, None, 0.1, 1),
+        run_dir("tiger", "rampup", config, {}, None, 0.1, 0),
+        # the shipped default moved (as sigma and sc_scope did): same overrides, new folder
+        run_dir("tiger", "semi", replace(config, sigma=config.sigma + 0.5), {}, None, 0.1, 0),
     }
-    assert plain not in others and len(others) == 4
+    assert plain not in others and len(others) == 5
 
 
 def test_bench_tables_pair_rows_by_sigma_old_rows_having_run_at_2() -> None:
