@@ -39,6 +39,7 @@ from backend.errors import KeyloopError, storage_full
 from backend.schemas.errors import ERROR_RESPONSES
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
 
 
 def create_app() -> FastAPI:
@@ -90,8 +91,6 @@ def create_served_app() -> FastAPI:
     _tune_garbage_collector()
     return app
 
-
-log = logging.getLogger(__name__)
 
 # Collect the youngest generation after this many new container objects, not CPython's 700.
 # With ~100 requests in flight per process, a collection every 700 allocations found most of

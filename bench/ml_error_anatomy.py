@@ -101,7 +101,10 @@ def main() -> None:
     for path in args.checkpoints:
         model = Predictor.from_checkpoint(path).model  # the student, without ImageNet weights
         if args.weights == "teacher":
-            model.load_state_dict(load_checkpoint(path, "cpu")["teacher"])
+            teacher = load_checkpoint(path, "cpu").get("teacher")
+            if teacher is None:  # best.pt keeps the student alone; last.pt has the teacher
+                parser.error(f"{path} holds no teacher: pass a mean-teacher run's last.pt")
+            model.load_state_dict(teacher)
         prepared = prepare_labeled(test, model.config.input_size, "supervise")
         xy_input, _, _ = predict_input(model, prepared.images, torch.device("cpu"))
         predicted = to_image_space(xy_input, prepared.boxes)
