@@ -69,6 +69,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no_gt": {"gt_in_unsupervised": False},
     "ti_raw": {"ti_normalize": False},
     "ti_sum": {"ti_reduction": "sum"},  # Eq. 4's sum at the paper's λ4: K·C times the mean's
+    "ti_x10": {"lambdas": (1e3, 0.5, 1e2, 1e3)},  # the mean at 10x λ4: between mean and sum
     "rampup": {"rampup_steps": 150},
     "unlabeled_75": {"labeled_fraction_in_batch": 0.25},
     "warp_weak": {"perspective_jitter": 0.08},
@@ -206,11 +207,12 @@ def run_one(
     pool += extra_pool
     options = options_for(variant, seed, overrides)
     config = bench_config(options, bool(pool))
+    checkpoint_dir = run_dir(name, variant, config, overrides, args.crop_margin, fraction, seed)
     started = time.monotonic()
     last_losses: dict[str, float] = {}  # a loss stuck at 0 (e.g. no pseudo-labels) shows here
     result = train(
         config, schema, labeled, pool if config.loss.semi_supervised else [], [],
-        checkpoint_dir=run_dir(name, variant, config, overrides, args.crop_margin, fraction, seed),
+        checkpoint_dir=checkpoint_dir,
         on_progress=lambda progress: last_losses.update(progress.losses),
     )  # fmt: skip
     seconds = time.monotonic() - started
@@ -229,6 +231,7 @@ def run_one(
         "input_size": config.model.input_size, "batch_size": config.batch_size,
         "labeled_per_step": config.labeled_per_batch, "lr": config.lr,
         "last_losses": {k: round(v, 6) for k, v in last_losses.items()},
+        "checkpoint": str(result.last_checkpoint),
         **({"crop_margin": args.crop_margin} if args.crop_margin is not None else {}),
         **({"sc_scope": config.loss.sc_scope} if config.loss.semi_supervised
            and config.loss.use_sc else {}),

@@ -50,6 +50,8 @@ def test_the_active_learning_bench_retrains_each_round_as_the_worker_ships() -> 
         ("no_sc", {"use_sc": False}),
         ("sc_network", {"sc_scope": "network"}),
         ("ti_sum", {"ti_reduction": "sum"}),
+        ("ti_x10", {"lambdas": (1e3, 0.5, 1e2, 1e3)}),
+        ("warp_weak", {"perspective_jitter": 0.08}),
         ("rampup", {"rampup_steps": 150}),
         ("teacher", {"teacher": True}),
         ("teacher_gate_0_8", {"teacher": True, "teacher_confidence": 0.8}),
