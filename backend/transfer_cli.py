@@ -28,7 +28,12 @@ from backend.services.export_videos import SleapVideo
 from backend.services.projects import get_project
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format, import_files
-from backend.services.transfer_export import ExportFilter, coco_document, export
+from backend.services.transfer_export import (
+    ExportFilter,
+    check_export_options,
+    coco_document,
+    export,
+)
 
 transfer_app = typer.Typer()
 import_app = typer.Typer(help="Import annotations from another tool.", no_args_is_help=True)
@@ -167,9 +172,15 @@ def _export_command(fmt: Format) -> None:
                 "(written beside labels.slp)."
             ),
         ] = SleapVideo.embedded,
+        videos: Annotated[
+            bool,
+            typer.Option(
+                help="DeepLabCut: also the video files the frames come from, under videos/."
+            ),
+        ] = False,
     ) -> None:
         where = ExportFilter(state, split, image_id, reviewed)
-        _run_export(fmt, out, project, where, predictions, scorer, sleap_video)
+        _run_export(fmt, out, project, where, predictions, scorer, sleap_video, videos)
 
     command.__doc__ = f"Export a project's annotations as {fmt.value.upper()}."
     export_app.command(fmt.value)(command)
@@ -183,10 +194,12 @@ def _run_export(
     predictions: bool,
     scorer: str | None = None,
     sleap_video: SleapVideo = SleapVideo.embedded,
+    dlc_videos: bool = False,
 ) -> None:
     settings = get_settings()
     store = LocalBlobStore(settings.files_dir)
     try:
+        check_export_options(fmt, predictions=predictions, dlc_videos=dlc_videos)
         with session_scope(settings.database_url) as session:
             project = get_project(session, project_id)
 
@@ -201,6 +214,7 @@ def _run_export(
                     predictions=predictions,
                     scorer=scorer,
                     sleap_video=sleap_video,
+                    dlc_videos=dlc_videos,
                 )
 
             if out.suffix == ".json" and fmt is Format.coco:

@@ -4,7 +4,9 @@ frames, not as loose images.
 - DeepLabCut: `labeled-data/<video stem>/img<frame index>.png`, zero-padded to the digits
   DeepLabCut's `extract_frames` uses for the video's length, and the video in config.yaml's
   `video_sets` as `videos/<video file name>` with its full-frame crop, so DeepLabCut's
-  tools (which pair a folder with the video of the same stem) find it.
+  tools (which pair a folder with the video of the same stem) find it. On request
+  (`videos=true`) the video files themselves are written there too, so the zip is a
+  DeepLabCut project that `analyze_videos` can run on as it is.
 - SLEAP, on request (`SleapVideo.video`): labels that reference the video file by name and
   frame index, with the video written beside `labels.slp`.
 """
@@ -123,9 +125,15 @@ def write_sleap_video(
     used = {
         i.video_id for i, item in zip(images, dataset.items, strict=True) if item.points is not None
     }
-    for file in files.values():
-        if file.video.id in used:
-            path = store.path_for(file.video.checksum)
-            if not path.is_file():
-                raise NotFound(f"the file of video {file.video.id} ({file.file_name}) is missing")
-            sink.write_path(file.file_name, path)
+    write_video_files(store, [f for f in files.values() if f.video.id in used], sink)
+
+
+def write_video_files(
+    store: LocalBlobStore, files: Iterable[VideoFile], sink: Sink, folder: str = ""
+) -> None:
+    """Each video's stored file as `<folder><file name>`."""
+    for file in files:
+        path = store.path_for(file.video.checksum)
+        if not path.is_file():
+            raise NotFound(f"the file of video {file.video.id} ({file.file_name}) is missing")
+        sink.write_path(folder + file.file_name, path)

@@ -40,6 +40,7 @@ from backend.services.export_videos import (
     source_of,
     video_files,
     write_sleap_video,
+    write_video_files,
 )
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format
@@ -205,6 +206,17 @@ def coco_document(
     return coco.dump(dataset, with_scores=predictions)
 
 
+def check_export_options(fmt: Format, *, predictions: bool, dlc_videos: bool) -> None:
+    """Options that do not apply to `fmt` are refused, not silently ignored."""
+    if predictions and fmt is not Format.coco:
+        raise BadInput("predictions can be exported in COCO format only (it has scores)")
+    if dlc_videos and fmt is not Format.dlc:
+        raise BadInput(
+            "videos applies to DeepLabCut exports; a SLEAP export writes its videos "
+            "with sleap_video=video"
+        )
+
+
 def export(
     session: Session,
     store: LocalBlobStore,
@@ -216,13 +228,14 @@ def export(
     predictions: bool = False,
     scorer: str | None = None,
     sleap_video: SleapVideo = SleapVideo.embedded,
+    dlc_videos: bool = False,
 ) -> int:
     """Write the annotation file(s) and the images in `fmt`'s layout; returns image count.
     `scorer` names DeepLabCut's CollectedData_<scorer> (default: the scorer the project was
     imported with, else `keyloop`). `sleap_video` says whether a SLEAP export embeds video
-    frames or references them in the video file, written beside the labels."""
-    if predictions and fmt is not Format.coco:
-        raise BadInput("predictions can be exported in COCO format only (it has scores)")
+    frames or references them in the video file, written beside the labels. `dlc_videos`
+    writes a DeepLabCut export's videos under `videos/`, where its config.yaml names them."""
+    check_export_options(fmt, predictions=predictions, dlc_videos=dlc_videos)
     dataset, images = build_dataset(session, project, where, predictions=predictions)
     if fmt is Format.coco:
         sink.write_bytes(
@@ -252,6 +265,8 @@ def export(
             empty_video=_slug(dataset.name),
             videos=dlc_video_sets(videos.values()),
         )
+        if dlc_videos:
+            write_video_files(store, videos.values(), sink, folder="videos/")
         paths = [i.file_name for i in dataset.items]
     else:
         if sleap_video is SleapVideo.video:

@@ -1,5 +1,6 @@
 """`keyloop videos`: add (a bad file is one line and exit 2), list, extract in-process; and
-`keyloop export sleap --sleap-video video` of the extracted frames."""
+`keyloop export sleap --sleap-video video` and `keyloop export dlc --videos` of the extracted
+frames."""
 
 from __future__ import annotations
 
@@ -68,3 +69,10 @@ def test_export_sleap_video_backed_from_the_command_line(
         assert sorted(archive.namelist()) == ["cage.mp4", "labels.slp"]
     refused = runner.invoke(app, [*args[:-1], "mp4"])
     assert refused.exit_code == 2 and "mp4" in refused.output
+
+    dlc = tmp_path / "dlc"
+    done = runner.invoke(app, ["export", "dlc", str(dlc), "--project", "1", "--videos"])
+    assert done.exit_code == 0, done.output
+    assert (dlc / "videos" / "cage.mp4").read_bytes() == clip.read_bytes()
+    wrong = runner.invoke(app, ["export", "sleap", str(out), "--project", "1", "--videos"])
+    assert wrong.exit_code != 0 and "applies to DeepLabCut" in wrong.output

@@ -94,6 +94,35 @@ def test_dlc_export_puts_each_videos_frames_in_its_folder_and_names_the_video(
     assert rows == [["labeled-data", "mouse arena", "img03.png", "3.25", "5.5"]]
 
 
+def test_dlc_export_with_videos_is_a_project_whose_config_finds_each_video(
+    admin: TestClient, two_videos: dict[str, Any]
+) -> None:
+    archive = export_zip(admin, two_videos["project"], "dlc", videos="true")
+    written = sorted(n for n in archive.namelist() if n.startswith("videos/"))
+    assert written == ["videos/cage 2.avi", "videos/mouse arena.mp4"]
+    for name, key in (("mouse arena.mp4", "arena"), ("cage 2.avi", "cage")):
+        assert archive.read(f"videos/{name}") == two_videos["paths"][key].read_bytes()
+    config = yaml.safe_load(archive.read("config.yaml"))
+    named = {k for k, v in config["video_sets"].items() if v["crop"] != "0, 0, 0, 0"}
+    assert named == set(written)  # the loose image's folder names no video, and none is made
+
+
+def test_dlc_export_leaves_the_videos_out_unless_asked(
+    admin: TestClient, two_videos: dict[str, Any]
+) -> None:
+    archive = export_zip(admin, two_videos["project"], "dlc")
+    assert not [n for n in archive.namelist() if n.startswith("videos/")]
+
+
+@pytest.mark.parametrize("fmt", ["coco", "sleap", "yolo"])
+def test_videos_is_refused_for_formats_other_than_deeplabcut(
+    admin: TestClient, two_videos: dict[str, Any], fmt: str
+) -> None:
+    r = admin.get(f"/api/v1/projects/{two_videos['project']}/export/{fmt}?videos=true")
+    assert r.status_code == 422
+    assert "videos applies to DeepLabCut exports" in r.json()["detail"]
+
+
 def frame_labels(db: Session, project_id: int, index_of: Any) -> dict[int, Points]:
     rows = db.execute(
         select(Image, Annotation.keypoints)

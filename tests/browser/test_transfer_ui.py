@@ -294,6 +294,27 @@ def test_the_deeplabcut_export_takes_a_scorer_and_refuses_one_that_is_not_a_file
     shot(page, artifacts, "36_export_scorer.png", exporter)
 
 
+def test_the_deeplabcut_export_can_include_the_video_files(page: Page, api: Api) -> None:
+    schema = {"keypoints": [{"name": n} for n in KEYPOINTS], "skeleton": [], "flip_pairs": []}
+    project = api.post(
+        "/projects", {"name": f"Videos {uuid.uuid4().hex[:6]}", "keypoint_schema": schema}
+    )
+    login(page)
+    exporter = open_transfer_section(page, project["id"]).get_by_role("form", name="Export")
+    include = exporter.get_by_label("Include video files (DeepLabCut)")
+    expect(include).to_have_count(0)  # DeepLabCut only
+    exporter.get_by_label("Format").select_option("dlc")
+    link = exporter.get_by_role("link", name="Download zip")
+    url = f"/api/v1/projects/{project['id']}/export/dlc"
+    expect(link).to_have_attribute("href", url)
+    include.check()
+    expect(link).to_have_attribute("href", f"{url}?videos=true")
+    with page.expect_download() as info:
+        link.click()
+    with zipfile.ZipFile(info.value.path()) as archive:
+        assert "config.yaml" in archive.namelist()  # no video yet: the project's bare config
+
+
 def test_the_sleap_export_offers_video_backed_frames(page: Page, api: Api) -> None:
     schema = {"keypoints": [{"name": n} for n in KEYPOINTS], "skeleton": [], "flip_pairs": []}
     project = api.post(

@@ -25,6 +25,7 @@ from backend.services.transfer import Format
 from backend.services.transfer_export import (
     SCORER_PATTERN,
     ExportFilter,
+    check_export_options,
     coco_document,
     export,
 )
@@ -76,11 +77,19 @@ def export_project(
             "of a Keyloop video as indices into the video file, written beside labels.slp)"
         ),
     ] = SleapVideo.embedded,
+    videos: Annotated[
+        bool,
+        Query(
+            description="DeepLabCut: also the video files the exported frames come from, "
+            "under videos/ as config.yaml's video_sets names them"
+        ),
+    ] = False,
 ) -> FileResponse | JSONResponse:
     """Download a zip in the tool's own layout (COCO: the JSON alone unless `images`)."""
     project = get_project(session, project_id)
     where = ExportFilter(state=state, split=split, image_ids=image_id, reviewed=reviewed)
     stem = f"{project.name}-{fmt.value}"
+    check_export_options(fmt, predictions=predictions, dlc_videos=videos)
     if fmt is Format.coco and not images:
         document = coco_document(session, project, where, predictions=predictions)
         disposition = {"Content-Disposition": attachment(f"{stem}.json")}
@@ -98,6 +107,7 @@ def export_project(
                 predictions=predictions,
                 scorer=scorer,
                 sleap_video=sleap_video,
+                dlc_videos=videos,
             )
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

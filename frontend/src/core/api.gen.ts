@@ -4131,6 +4131,8 @@ export interface operations {
                 scorer?: string | null;
                 /** @description SLEAP: `embedded` (frames inside labels.pkg.slp) or `video` (frames of a Keyloop video as indices into the video file, written beside labels.slp) */
                 sleap_video?: components["schemas"]["SleapVideo"];
+                /** @description DeepLabCut: also the video files the exported frames come from, under videos/ as config.yaml's video_sets names them */
+                videos?: boolean;
             };
             header?: never;
             path: {

@@ -51,6 +51,8 @@ export interface ExportOptions {
   scorer?: string | undefined;
   /** SLEAP only: video frames embedded (the default) or as frame indices into the video file. */
   sleapVideo?: SleapVideo | undefined;
+  /** DeepLabCut only: the video files the frames come from, under videos/. */
+  dlcVideos?: boolean;
 }
 
 /** How a SLEAP export writes frames taken from a Keyloop video. */
@@ -73,6 +75,7 @@ export function exportPath(
   if (fmt === "coco" && options.images) q.set("images", "true");
   const scorer = options.scorer?.trim();
   if (fmt === "dlc" && scorer) q.set("scorer", scorer);
+  if (fmt === "dlc" && options.dlcVideos) q.set("videos", "true");
   if (fmt === "sleap" && options.sleapVideo === "video") q.set("sleap_video", "video");
   const query = q.toString();
   return `/projects/${projectId}/export/${fmt}${query ? `?${query}` : ""}`;

@@ -83,6 +83,12 @@ describe("exportPath", () => {
     expect(exportPath(3, "dlc", { sleapVideo: "video" })).toBe("/projects/3/export/dlc");
   });
 
+  it("asks DeepLabCut for the video files only when chosen, and for DeepLabCut only", () => {
+    expect(exportPath(3, "dlc", { dlcVideos: true })).toBe("/projects/3/export/dlc?videos=true");
+    expect(exportPath(3, "dlc", { dlcVideos: false })).toBe("/projects/3/export/dlc");
+    expect(exportPath(3, "sleap", { dlcVideos: true })).toBe("/projects/3/export/sleap");
+  });
+
   it("accepts as a scorer what the API accepts (the input's pattern, compiled as browsers do)", () => {
     const scorer = new RegExp(`^(?:${SCORER_PATTERN})$`, "v");
     for (const ok of ["Mackenzie", "lab-2.v1", "A_b"]) expect(scorer.test(ok)).toBe(true);

@@ -140,6 +140,7 @@ function ExportCard({ project }: { project: ProjectRead }) {
   const [images, setImages] = useState(false);
   const [scorer, setScorer] = useState("");
   const [sleapVideo, setSleapVideo] = useState<SleapVideo>("embedded");
+  const [dlcVideos, setDlcVideos] = useState(false);
   const coco = fmt === "coco";
   const options: ExportOptions = {
     state: state || undefined,
@@ -149,6 +150,7 @@ function ExportCard({ project }: { project: ProjectRead }) {
     images,
     scorer,
     sleapVideo,
+    dlcVideos,
   };
   const scorerValid = scorer.trim() === "" || new RegExp(`^${SCORER_PATTERN}$`).test(scorer.trim());
   const kind = exportKind(fmt, options);
@@ -225,6 +227,19 @@ function ExportCard({ project }: { project: ProjectRead }) {
               title="letters, digits, _ . - (your DeepLabCut project's scorer, to merge the labels back)"
               onInput={(e) => setScorer(e.currentTarget.value)}
             />
+          </label>
+        )}
+        {fmt === "dlc" && (
+          <label
+            class="check"
+            title="the videos the exported frames come from, under videos/ where config.yaml names them, so DeepLabCut can analyze them as they are"
+          >
+            <input
+              type="checkbox"
+              checked={dlcVideos}
+              onChange={(e) => setDlcVideos(e.currentTarget.checked)}
+            />
+            Include video files (DeepLabCut)
           </label>
         )}
         {fmt === "sleap" && (
