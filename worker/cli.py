@@ -41,6 +41,10 @@ def train(
     ti_raw: Annotated[bool, typer.Option(help="TI on raw z (the paper), not unit z")] = False,
     ti_sum: Annotated[bool, typer.Option(help="TI summed over K·C (Eq. 4), not averaged")] = False,
     rampup_steps: Annotated[int, typer.Option(min=0, help="SC/TE/TI weight ramp-up")] = 0,
+    lambdas: Annotated[
+        tuple[float, float, float, float] | None,
+        typer.Option(help="loss weights: supervised SC TE TI (default 1e3 0.5 1e2 1e2)"),
+    ] = None,
     labeled_share: Annotated[float, typer.Option(min=0.05, max=1.0)] = 0.5,
     perspective_jitter: float | None = None,
     sigma: Annotated[float | None, typer.Option(help="target sigma; default: by device")] = None,
@@ -95,6 +99,7 @@ def train(
             labeled_fraction_in_batch=labeled_share,
             perspective_jitter=perspective_jitter,
             rampup_steps=rampup_steps,
+            lambdas=lambdas,
             sigma=sigma,
             teacher=teacher,
             teacher_confidence=teacher_confidence,

@@ -63,3 +63,12 @@ def test_importing_the_cli_does_not_import_torch() -> None:
     code = "import sys, worker.cli; assert 'torch' not in sys.modules, 'torch imported'"
     root = Path(__file__).resolve().parents[3]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_train_takes_the_four_loss_weights_and_refuses_a_negative_one(tmp_path: Path) -> None:
+    # The weights reach LossConfig before any data is read: a negative one is refused there.
+    args = ["train", str(tmp_path / "none.json"), str(tmp_path), "--device", "cpu", "--lambdas"]
+    refused = CliRunner().invoke(ml_app, [*args, "1000", "0.5", "100", "-1"])
+    assert refused.exit_code == 2 and "loss weights must be >= 0" in refused.output
+    short = CliRunner().invoke(ml_app, [*args, "1000", "0.5"])
+    assert short.exit_code == 2 and "requires 4 arguments" in short.output
