@@ -113,20 +113,27 @@ def _run_import(
         typer.echo(f"  note: {note}")
 
 
+# The import's phases that count items, and their bars' labels.
+_BAR_LABELS = {"preparing": "importing", "videos": "matching frames to videos"}
+
+
 class _ProgressBar:
-    """typer's bar over the items being prepared, opened once their number is known."""
+    """typer's bar over the items being prepared, then over the images checked against
+    their videos, each opened once its number is known."""
 
     def __init__(self, stack: ExitStack) -> None:
         self.stack = stack
+        self.phase = ""
         self.update: Callable[[int], None] | None = None
 
     def __call__(self, phase: str, _done: int, total: int) -> None:
-        if phase != "preparing":
+        if phase not in _BAR_LABELS:
             return
-        if self.update is None:
-            self.update = self.stack.enter_context(
-                typer.progressbar(length=total, label="importing")
-            ).update
+        if phase != self.phase:
+            self.stack.close()  # the previous phase's bar ends its line
+            bar = typer.progressbar(length=total, label=_BAR_LABELS[phase])
+            self.update, self.phase = self.stack.enter_context(bar).update, phase
+        assert self.update is not None
         self.update(1)
 
 

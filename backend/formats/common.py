@@ -16,6 +16,9 @@ from typing import Any, Literal
 from backend.errors import BadInput
 
 Visibility = Literal["unlabeled", "visible", "occluded"]
+# Files an import takes as videos: those the admin page sends as videos
+# (frontend/src/core/fileSelection.ts, VIDEO_EXTENSIONS), lower case.
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 # The animal's name when a file gives none (not remembered for exports: the project's is better).
 UNNAMED = "animal"
 
@@ -67,6 +70,17 @@ class MediaFrame:
     fps: float
 
 
+@dataclass(frozen=True)
+class FolderVideo:
+    """A video file of the upload whose frames a folder of items may be (DeepLabCut's
+    `labeled-data/<stem>/img<N>.png` beside `videos/<stem>.mp4`): the import attaches the video
+    and links each item that really is its frame N (`services/import_videos.py`)."""
+
+    folder: str  # the items' names start with it: `cam1` of `cam1/img003.png`
+    where: str  # the folder in the upload, for notes: `labeled-data/cam1`
+    video: str  # the video's name in the upload: `videos/cam1.mp4`
+
+
 @dataclass
 class Dataset:
     keypoint_names: list[str]
@@ -81,6 +95,7 @@ class Dataset:
     # What an export back to the same format needs and Keyloop's schema has no place for
     # (DeepLabCut's scorer and config.yaml), stored as `Project.format_metadata`: JSON only.
     metadata: dict[str, Any] = field(default_factory=dict)
+    videos: list[FolderVideo] = field(default_factory=list)
 
 
 def labeled(x: float | None, y: float | None, visibility: Visibility) -> Keypoint:

@@ -15,7 +15,8 @@ DeepLabCut has no visibility flag: an empty cell is unlabeled, coordinates are v
 Images are named without the `labeled-data/` prefix (`reachingvideo1/img005.png`), so an
 export puts them back in their video's folder. Labeled frames whose image is not in the
 upload are skipped and images under the same folders without a row are imported
-unlabeled; the report lists both.
+unlabeled; the report lists both. A folder whose video is in the upload (`videos/<stem>.mp4`,
+`dlc_videos`) is named in `Dataset.videos`, for the import to attach it and link the frames.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from backend.formats.common import (
     labeled,
 )
 from backend.formats.dlc_table import UNIQUE, Row, Table, from_csv, from_h5
+from backend.formats.dlc_videos import folder_videos
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MAX_CONFIG_CHARS = 100_000  # a config.yaml kept for export; real ones are ~2 KB
@@ -55,7 +57,8 @@ def read(bundle: Bundle, label: str | None = None, limit: int = 1 << 30) -> Data
     dataset.metadata = {"dlc": {"scorer": scorer, "config": _kept(config)}}
     for table in tables:
         _add_rows(dataset, table, label, config_name or table.source)
-    _match_images(bundle, dataset)
+    places = _match_images(bundle, dataset)
+    dataset.videos = folder_videos(bundle, config, places)
     return dataset
 
 
@@ -188,11 +191,13 @@ def _individual(
     return next((a for a in animals if any(table.point(row, a, p) for p in parts)), animals[0])
 
 
-def _match_images(bundle: Bundle, dataset: Dataset) -> None:
-    """Drop labeled frames whose image is missing, add the folders' unlabeled images."""
+def _match_images(bundle: Bundle, dataset: Dataset) -> dict[str, str]:
+    """Drop labeled frames whose image is missing, add the folders' unlabeled images. Returns
+    {folder of the images' names (`v1`): that folder in the upload (`labeled-data/v1`)}."""
     kept: list[Item] = []
     missing: list[str] = []
     used: set[str] = set()
+    places: dict[str, str] = {}
     for item in dataset.items:
         found = bundle.resolve(item.file_name, dataset.anchor)
         if found is None:
@@ -200,6 +205,8 @@ def _match_images(bundle: Bundle, dataset: Dataset) -> None:
             continue
         used.add(found)
         kept.append(item)
+        folder = str(PurePosixPath(item.name or item.file_name).parent)
+        places.setdefault(folder, str(PurePosixPath(found).parent))
     if not kept and dataset.items:
         raise BadInput(
             f"{dataset.anchor}: none of the {len(dataset.items)} labeled frames' images is in "
@@ -221,6 +228,7 @@ def _match_images(bundle: Bundle, dataset: Dataset) -> None:
         dataset.notes.append(f"labeled frames without their image, skipped: {_listed(missing)}")
     if extra:
         dataset.notes.append(f"images without a labeled row, imported unlabeled: {_listed(extra)}")
+    return places
 
 
 def _listed(names: list[str]) -> str:

@@ -1,7 +1,8 @@
 """Import jobs: the API keeps the upload in the job's folder, the worker imports it.
 
 The API checks the upload's size (all files against `max_import_bytes`, a loose file against
-`max_upload_bytes`; zip members are checked as they are read), adds a queued job (kind
+`max_upload_bytes`, or a DeepLabCut project's loose video against `max_video_bytes`; zip
+members are checked as they are read), adds a queued job (kind
 `import`, options `{format, new_project_name, label, author_id, files}`), copies each
 uploaded file to `jobs_dir/job-<id>/inputs/<n>` in chunks, and checks that the files open as
 a bundle (valid zips, no entry outside its archive) before the commit; then it sends
@@ -24,6 +25,7 @@ from backend import data_layout
 from backend.config import Settings
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle, Opener
+from backend.formats.common import VIDEO_SUFFIXES
 from backend.models import Job, Project, User
 from backend.schemas.job_options import ImportedFile, ImportOptions
 from backend.services.jobs import create_job, fresh_job_dir
@@ -71,7 +73,7 @@ def create_import_job(
     or as the file names its animal)."""
     if not uploads:
         raise BadInput("no files in the upload (use the multipart field 'files')")
-    files = [_describe(name, f, settings) for name, f in uploads]
+    files = [_describe(name, f, settings, fmt) for name, f in uploads]
     _check_total_size([f.bytes for f in files], settings)
     if project is None and new_project_name:
         ensure_name_free(session, new_project_name)
@@ -101,15 +103,18 @@ def create_import_job(
     return job
 
 
-def _describe(name: str, f: IO[bytes], settings: Settings) -> ImportedFile:
+def _describe(name: str, f: IO[bytes], settings: Settings, fmt: Format) -> ImportedFile:
     size = f.seek(0, 2)
     f.seek(0)
     zipped = name.lower().endswith(".zip") or f.read(4) == ZIP_MAGIC
     f.seek(0)
-    # A zip's members are checked one by one as they are read; a loose file here.
-    if not zipped and size > settings.max_upload_bytes:
-        limit = settings.max_upload_bytes
-        raise PayloadTooLarge(f"{name}: larger than the {limit}-byte upload limit")
+    # A zip's members are checked one by one as they are read; a loose file here. A
+    # DeepLabCut import streams its videos to the store as a video upload does.
+    video = fmt is Format.dlc and name.lower().endswith(VIDEO_SUFFIXES)
+    limit = settings.max_video_bytes if video else settings.max_upload_bytes
+    if not zipped and size > limit:
+        kind = "video" if video else "upload"
+        raise PayloadTooLarge(f"{name}: larger than the {limit}-byte {kind} limit")
     return ImportedFile(name=name, zip=zipped, bytes=size)
 
 

@@ -8,6 +8,8 @@ Each format module reads the files into a neutral `Dataset`; this module stores 
 2. *record*, one unit of work: duplicate checks by checksum and image rows (`ImageRows`, as
    `ingest_images`), annotations through `save_annotation` (validation, version 1, a
    revision, image state), so imported data obeys exactly the rules of the API.
+Videos the dataset names (`Dataset.videos`: DeepLabCut's `videos/<stem>.mp4`) are attached
+and their frames linked in the same two phases (`import_videos`).
 The phases are apart so that a long import never holds SQLite's single write lock while it
 reads images: the job's progress, committed from another session, keeps flowing.
 `import_files` runs both for the CLI and the import job (`worker/jobs/import_.py`); on any error
@@ -34,7 +36,7 @@ from backend.errors import BadInput, KeyloopError
 from backend.formats import coco, cvat, dlc, label_studio, sleap, yolo
 from backend.formats.bundle import Bundle
 from backend.formats.common import UNNAMED, Dataset, Item, Keypoint, image_name
-from backend.models import Annotation, Image, Project, User
+from backend.models import Annotation, Image, Project, User, Video
 from backend.schemas.annotation import Point
 from backend.schemas.project import KeypointDef, KeypointSchema, ProjectCreate
 from backend.services.annotations import save_annotation
@@ -45,13 +47,15 @@ from backend.services.images import (
     remove_blob_if_orphaned,
     store_image,
 )
+from backend.services.import_videos import PreparedVideo, prepare_videos, record_videos
 from backend.services.projects import create_project, get_project
 from backend.services.storage import LocalBlobStore
 
 log = logging.getLogger(__name__)
 
-# `progress(phase, done, total)`: ("preparing", i, n) after each item, then ("recording", n, n)
-# once, before the recording transaction begins.
+# `progress(phase, done, total)`: ("preparing", i, n) after each item, ("videos", j, m) after
+# each image checked against its video, then ("recording", n, n) once, before the recording
+# transaction begins.
 Progress = Callable[[str, int, int], None]
 # A unit of work: a session that commits when the block ends and rolls back on error.
 Sessions = Callable[[], AbstractContextManager[Session]]
@@ -109,6 +113,7 @@ class PreparedImport:
     items: list[PreparedItem] = field(default_factory=list)
     # The file's name for the animal and format details, kept for exports (format_metadata).
     format_metadata: dict[str, Any] = field(default_factory=dict)
+    videos: list[PreparedVideo] = field(default_factory=list)
 
 
 def read_dataset(
@@ -236,6 +241,17 @@ def prepare_import(
         prepared.items.append(PreparedItem(item.file_name, item.origin, image, points))
         if progress is not None:
             progress("preparing", done, total)
+    if dataset.videos:
+        prepared.videos = prepare_videos(
+            store,
+            settings,
+            bundle,
+            dataset.videos,
+            [item.image for item in prepared.items],
+            created_blobs=created_blobs,
+            notes=prepared.notes,
+            progress=progress,
+        )
     return prepared
 
 
@@ -298,9 +314,11 @@ def record_import(
     rows = ImageRows(session, project)
     # Read once: a save that conflicts expires the session's objects (`save_annotation`).
     names = (prepared.keypoint_names, project.keypoint_names)
+    images = []
     for item in prepared.items:
         with _blamed(item.origin):
-            _record_item(session, project, rows, names, item, report, author)
+            images.append(_record_item(session, project, rows, names, item, report, author))
+    record_videos(session, project, prepared.videos, images, report.notes)
     if not prepared.items:  # never a silent success with nothing in it
         made = (
             "only the project and its keypoint schema were created"
@@ -321,7 +339,8 @@ def _record_item(
     item: PreparedItem,
     report: ImportReport,
     author: User,
-) -> None:
+) -> Image:
+    """The item's image (new, or the project's of the same checksum), its annotation saved."""
     existing = rows.existing(item.image.checksum)
     if existing is None:
         image = rows.add(item.image)
@@ -333,12 +352,12 @@ def _record_item(
         duplicate = Duplicate(item.file_name, existing, "none")
         report.duplicates.append(duplicate)
     if item.points is None:
-        return
+        return image
     if duplicate is not None:
         annotated = session.scalar(select(Annotation.id).where(Annotation.image_id == image.id))
         if annotated is not None:
             duplicate.annotation = "kept existing"
-            return
+            return image
         duplicate.annotation = "applied"
     file_names, project_names = names
     by_name = dict(zip(file_names, item.points, strict=True))
@@ -351,6 +370,7 @@ def _record_item(
     done = any(p.visibility != "unlabeled" for p in points)
     save_annotation(session, project, image, points, done, 0, author, origin="import")
     report.annotations_saved += 1
+    return image
 
 
 @contextmanager
@@ -366,15 +386,17 @@ def _blamed(origin: str) -> Iterator[None]:
 
 
 def _discard_blobs(sessions: Sessions, store: LocalBlobStore, checksums: list[str]) -> None:
-    """Delete the blobs a failed import created, unless an image committed meanwhile (another
-    upload of the same bytes) uses one. Without a database to ask, they stay: an orphaned
-    blob is harmless, a missing one is not."""
+    """Delete the blobs a failed import created, unless an image or video committed meanwhile
+    (another upload of the same bytes) uses one. Without a database to ask, they stay: an
+    orphaned blob is harmless, a missing one is not."""
     if not checksums:
         return
     try:
         with sessions() as session:
             for checksum in checksums:
-                remove_blob_if_orphaned(session, store, checksum)
+                video = session.scalar(select(Video.id).where(Video.checksum == checksum).limit(1))
+                if video is None:  # and `remove_blob_if_orphaned` asks the images
+                    remove_blob_if_orphaned(session, store, checksum)
     except Exception:
         log.exception("could not remove the %d blobs of a failed import", len(checksums))
 

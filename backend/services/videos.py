@@ -100,21 +100,28 @@ def add_video(
             extra={"video_id": existing.id},
         )
     created = store.adopt(staged.path, staged.checksum)
+    return new_video(session, project, staged.name, staged.checksum, staged.size, info), created
+
+
+def new_video(
+    session: Session, project: Project, name: str, checksum: str, size: int, info: VideoInfo
+) -> Video:
+    """The row of a video whose file is in the store already."""
     video = Video(
         project_id=project.id,
-        checksum=staged.checksum,
-        original_name=PurePath(staged.name).name[:500] or "video",
+        checksum=checksum,
+        original_name=PurePath(name).name[:500] or "video",
         fps=info.fps,
         frame_count=info.frame_count,
         duration_s=info.duration_s,
         width=info.width,
         height=info.height,
-        size_bytes=staged.size,
+        size_bytes=size,
         codec=info.codec,
     )
     session.add(video)
     session.flush()
-    return video, created
+    return video
 
 
 def get_video(session: Session, video_id: int) -> Video:

@@ -2,7 +2,8 @@
 folder, imported in two phases (`backend/services/transfer.py`) with progress and
 cancellation through the job row.
 
-Progress is `{phase: "reading" | "preparing" | "recording" | "done", step, total}`; the
+Progress is `{phase: "reading" | "preparing" | "videos" | "recording" | "done", step, total}`
+(`videos`: images of a DeepLabCut project's video folders checked against their video); the
 job is marked succeeded, with the report in `progress["report"]`, inside the transaction that
 records the data, so a job never says succeeded for data that is not there (nor the reverse,
 and a redelivered job that already committed finds nothing to do). No torch here: this runs on
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 # Recording writes ~1.5 ms per image on SQLite (2000 in 3 s); the reaper allows 30x that.
 RECORD_SECONDS_PER_ITEM = 0.05
+# Phases reported after every item: written at the reporter's interval, not each time.
+PER_ITEM_PHASES = ("preparing", "videos")
 
 
 class ImportCancelled(Exception):
@@ -86,7 +89,8 @@ def _import(claimed: job_state.Claim[ImportOptions], settings: Settings) -> None
         # lock; so the reaper is told how long it may take.
         if phase == "recording":
             reporter.announce_silence(total * RECORD_SECONDS_PER_ITEM)
-        reporter.report({"phase": phase, "step": done, "total": total}, force=phase != "preparing")
+        step = {"phase": phase, "step": done, "total": total}
+        reporter.report(step, force=phase not in PER_ITEM_PHASES)
         if reporter.should_stop():
             raise ImportCancelled
 

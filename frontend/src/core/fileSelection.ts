@@ -20,12 +20,13 @@ export interface PickedFile {
 export type UploadKind = TransferFormat | "images";
 
 const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"];
+// The same list as the API's (backend/formats/common.py, VIDEO_SUFFIXES).
 const VIDEO_EXTENSIONS = [".mp4", ".avi", ".mov", ".mkv", ".webm"];
 
 /** Beside images and zips, which every kind takes: the annotation files each format reads. */
 const FORMAT_EXTENSIONS: Record<UploadKind, readonly string[]> = {
   coco: [".json"],
-  dlc: [".csv", ".h5", ".hdf5", ".yaml", ".yml"],
+  dlc: [".csv", ".h5", ".hdf5", ".yaml", ".yml", ...VIDEO_EXTENSIONS],
   cvat: [".xml"],
   sleap: [".slp", ...VIDEO_EXTENSIONS],
   "label-studio": [".json", ".xml"],

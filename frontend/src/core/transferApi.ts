@@ -120,6 +120,7 @@ export type ImportStatus =
 const PHASES: Record<string, string> = {
   reading: "Reading the annotation file",
   preparing: "Checking and storing images",
+  videos: "Matching frames to their videos",
   recording: "Saving images and annotations",
 };
 

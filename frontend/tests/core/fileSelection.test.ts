@@ -40,6 +40,7 @@ describe("usableFor", () => {
     expect(usableFor("label-studio", "config.xml")).toBe(true);
     expect(usableFor("sleap", "labels.slp")).toBe(true);
     expect(usableFor("sleap", "session.mp4")).toBe(true);
+    expect(usableFor("dlc", "videos/reachingvideo1.avi")).toBe(true);
     expect(usableFor("coco", "session.mp4")).toBe(false);
     expect(usableFor("yolo", "labels/train/a.txt")).toBe(true);
     expect(usableFor("images", "index.json")).toBe(false);

@@ -165,6 +165,8 @@ describe("importStatus", () => {
       step: 40,
       total: 2000,
     });
+    const videos = job({ state: "running", progress: { phase: "videos", step: 3, total: 20 } });
+    expect(importStatus(videos)).toMatchObject({ text: "Matching frames to their videos: 3 / 20" });
     const recording = job({
       state: "running",
       progress: { phase: "recording", step: 2000, total: 2000 },

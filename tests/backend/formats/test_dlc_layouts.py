@@ -59,8 +59,13 @@ def test_imports_a_lightning_pose_project_with_its_schema_from_the_csv_header(
         "mouse2/img00007.png": [("unlabeled", None, None), ("visible", 5.0, 6.0)],
     }
     assert report.images_created == 3  # the frame without a row comes in unlabeled
-    assert report.notes == [
+    assert report.notes[0] == (
         "images without a labeled row, imported unlabeled: 1 (labeled-data/mouse2/img00009.png)"
+    )
+    # The project's video is attached when it is one; these bytes are not, and say so.
+    assert report.notes[1:] == [
+        "videos/mouse1.mp4: not a readable video (Invalid data found when processing input); "
+        "its frames are imported as plain images"
     ]
 
 

@@ -1,0 +1,45 @@
+"""Which video file of a DeepLabCut upload a labeled-data folder's frames come from.
+
+DeepLabCut pairs `labeled-data/<stem>/` with the video of the same stem: `create_new_project`
+links or copies the videos into `videos/`, and `config.yaml`'s `video_sets` lists them by the
+labeller's absolute paths. So a folder's video is a file of the upload with a video suffix and
+that stem; when several have it, the one whose base name a `video_sets` key has, then one under
+a `videos/` folder, then the shortest name. Keys are matched by base name only: they name the
+labeller's machine, and the demo project's is "WILL BE AUTOMATICALLY UPDATED BY DEMO CODE".
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from backend.formats.bundle import Bundle
+from backend.formats.common import VIDEO_SUFFIXES, FolderVideo
+
+
+def folder_videos(
+    bundle: Bundle, config: dict[str, Any], places: dict[str, str]
+) -> list[FolderVideo]:
+    """`places`: {items' folder (`cam1`): that folder in the upload (`labeled-data/cam1`)}."""
+    by_stem: dict[str, list[str]] = {}
+    for name in bundle.with_suffix(*VIDEO_SUFFIXES):
+        by_stem.setdefault(PurePosixPath(name).stem, []).append(name)
+    listed = _video_sets_names(config)
+
+    def preference(name: str) -> tuple[bool, bool, int, str]:
+        path = PurePosixPath(name)
+        return (path.name not in listed, "videos" not in path.parts[:-1], len(name), name)
+
+    found = []
+    for folder, where in sorted(places.items()):
+        choices = by_stem.get(PurePosixPath(folder).name) if folder not in ("", ".") else None
+        if choices:
+            found.append(FolderVideo(folder, where, min(choices, key=preference)))
+    return found
+
+
+def _video_sets_names(config: dict[str, Any]) -> set[str]:
+    video_sets = config.get("video_sets")
+    if not isinstance(video_sets, dict):
+        return set()
+    return {PurePosixPath(str(key).replace("\\", "/")).name for key in video_sets}
