@@ -55,6 +55,8 @@ class Item:
     # Coordinates are fractions of the image's width and height (YOLO), scaled to pixels
     # once the image is decoded.
     normalized: bool = False
+    # The frame of an upload video the item says it is; linked to it only if it is that frame.
+    video_frame: FrameClaim | None = None
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,22 @@ class MediaFrame:
 
 
 @dataclass(frozen=True)
-class FolderVideo:
-    """A video file of the upload whose frames a folder of items may be (DeepLabCut's
-    `labeled-data/<stem>/img<N>.png` beside `videos/<stem>.mp4`): the import attaches the video
-    and links each item that really is its frame N (`services/import_videos.py`)."""
+class UploadVideo:
+    """A video file of the upload that items say they are frames of (`Item.video_frame`):
+    the import attaches it as a project video and links each item that really is the frame
+    it says (`services/import_videos.py`). DeepLabCut's `labeled-data/<stem>/img<N>.png`
+    beside `videos/<stem>.mp4` (`dlc_videos`); SLEAP's frames of a video-backed `.slp`."""
 
-    folder: str  # the items' names start with it: `cam1` of `cam1/img003.png`
-    where: str  # the folder in the upload, for notes: `labeled-data/cam1`
     video: str  # the video's name in the upload: `videos/cam1.mp4`
+    where: str  # where its frames are in the upload, for notes: `labeled-data/cam1`, `a.slp`
+
+
+@dataclass(frozen=True)
+class FrameClaim:
+    video: UploadVideo
+    # The frame index the item says it is, or why it names none (`not named img<N>`): an
+    # item among a video's frames that names none is counted in the video's note.
+    index: int | str
 
 
 @dataclass
@@ -95,7 +105,8 @@ class Dataset:
     # What an export back to the same format needs and Keyloop's schema has no place for
     # (DeepLabCut's scorer and config.yaml), stored as `Project.format_metadata`: JSON only.
     metadata: dict[str, Any] = field(default_factory=dict)
-    videos: list[FolderVideo] = field(default_factory=list)
+    # The videos items claim frames of, in the order notes about them are written.
+    videos: list[UploadVideo] = field(default_factory=list)
 
 
 def labeled(x: float | None, y: float | None, visibility: Visibility) -> Keypoint:

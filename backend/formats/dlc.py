@@ -16,7 +16,8 @@ Images are named without the `labeled-data/` prefix (`reachingvideo1/img005.png`
 export puts them back in their video's folder. Labeled frames whose image is not in the
 upload are skipped and images under the same folders without a row are imported
 unlabeled; the report lists both. A folder whose video is in the upload (`videos/<stem>.mp4`,
-`dlc_videos`) is named in `Dataset.videos`, for the import to attach it and link the frames.
+`dlc_videos`) is named in `Dataset.videos` and its images claim the frames their names give
+(`Item.video_frame`), for the import to attach the video and link the frames.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from backend.formats.common import (
     labeled,
 )
 from backend.formats.dlc_table import UNIQUE, Row, Table, from_csv, from_h5
-from backend.formats.dlc_videos import folder_videos
+from backend.formats.dlc_videos import claim_frames
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MAX_CONFIG_CHARS = 100_000  # a config.yaml kept for export; real ones are ~2 KB
@@ -58,7 +59,7 @@ def read(bundle: Bundle, label: str | None = None, limit: int = 1 << 30) -> Data
     for table in tables:
         _add_rows(dataset, table, label, config_name or table.source)
     places = _match_images(bundle, dataset)
-    dataset.videos = folder_videos(bundle, config, places)
+    dataset.videos = claim_frames(bundle, config, places, dataset.items)
     return dataset
 
 

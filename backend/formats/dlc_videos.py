@@ -1,4 +1,5 @@
-"""Which video file of a DeepLabCut upload a labeled-data folder's frames come from.
+"""Which video file of a DeepLabCut upload a labeled-data folder's frames come from, and which
+frame each image says it is.
 
 DeepLabCut pairs `labeled-data/<stem>/` with the video of the same stem: `create_new_project`
 links or copies the videos into `videos/`, and `config.yaml`'s `video_sets` lists them by the
@@ -6,21 +7,27 @@ labeller's absolute paths. So a folder's video is a file of the upload with a vi
 that stem; when several have it, the one whose base name a `video_sets` key has, then one under
 a `videos/` folder, then the shortest name. Keys are matched by base name only: they name the
 labeller's machine, and the demo project's is "WILL BE AUTOMATICALLY UPDATED BY DEMO CODE".
+An image of the folder says it is frame N by its name, `img<N>.png` (`extract_frames`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
 from backend.formats.bundle import Bundle
-from backend.formats.common import VIDEO_SUFFIXES, FolderVideo
+from backend.formats.common import VIDEO_SUFFIXES, FrameClaim, Item, UploadVideo
+
+FRAME_NAME = re.compile(r"img(\d{1,9})")  # DeepLabCut's `img<N>.png`, Keyloop's `img<NNNNN>`
 
 
-def folder_videos(
-    bundle: Bundle, config: dict[str, Any], places: dict[str, str]
-) -> list[FolderVideo]:
-    """`places`: {items' folder (`cam1`): that folder in the upload (`labeled-data/cam1`)}."""
+def claim_frames(
+    bundle: Bundle, config: dict[str, Any], places: dict[str, str], items: list[Item]
+) -> list[UploadVideo]:
+    """Set `video_frame` on each item of a folder whose video is in the upload; the videos,
+    by folder. `places`: {items' folder (`cam1`): that folder in the upload
+    (`labeled-data/cam1`)}."""
     by_stem: dict[str, list[str]] = {}
     for name in bundle.with_suffix(*VIDEO_SUFFIXES):
         by_stem.setdefault(PurePosixPath(name).stem, []).append(name)
@@ -30,12 +37,18 @@ def folder_videos(
         path = PurePosixPath(name)
         return (path.name not in listed, "videos" not in path.parts[:-1], len(name), name)
 
-    found = []
+    found: dict[str, UploadVideo] = {}
     for folder, where in sorted(places.items()):
         choices = by_stem.get(PurePosixPath(folder).name) if folder not in ("", ".") else None
         if choices:
-            found.append(FolderVideo(folder, where, min(choices, key=preference)))
-    return found
+            found[folder] = UploadVideo(min(choices, key=preference), where)
+    for item in items:
+        path = PurePosixPath(item.name or item.file_name)
+        video = found.get(str(path.parent))
+        if video is not None:
+            match = FRAME_NAME.fullmatch(path.stem)
+            item.video_frame = FrameClaim(video, int(match[1]) if match else "not named img<N>")
+    return list(found.values())
 
 
 def _video_sets_names(config: dict[str, Any]) -> set[str]:

@@ -5,8 +5,11 @@ only predicted instances and further animals are counted in `Dataset.notes`; a f
 only predictions is refused). Frames come from the file itself (a labels package,
 `.pkg.slp`, as SLEAP 1.x or sleap-io wrote it, virtual crops applied), from image files
 named by the file's image-set videos, or from a video file uploaded beside the .slp; see
-`sleap_frames`. Visibility: NaN coordinates read as unlabeled, a point with coordinates that
-SLEAP marks not visible reads as occluded.
+`sleap_frames`. A frame read from an uploaded video claims to be that video's frame
+`frame_idx` (`Item.video_frame`, `Dataset.videos`): the import attaches the video and links
+the frames whose pixels are Keyloop's frame at that index (`services/import_videos.py`).
+Visibility: NaN coordinates read as unlabeled, a point with coordinates that SLEAP marks not
+visible reads as occluded.
 
 Export writes a labels package (`labels.pkg.slp`) with the annotated frames embedded;
 sleap-io re-encodes them (PNG), so the embedded bytes are not the original files, and
@@ -29,9 +32,11 @@ from backend.formats.bundle import Bundle
 from backend.formats.common import (
     UNLABELED,
     Dataset,
+    FrameClaim,
     Item,
     Keypoint,
     MediaFrame,
+    UploadVideo,
     check_names,
     labeled,
     one_line,
@@ -47,9 +52,12 @@ def _sleap_io() -> Any:
     return sio
 
 
-def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
+def read(
+    bundle: Bundle, workdir: Path, limit: int = 1 << 30, video_limit: int | None = None
+) -> Dataset:
     """Read the bundle's one .slp; frames are read lazily from copies in `workdir` (the file,
-    a video beside it), which must outlive the returned dataset's use."""
+    a video beside it), which must outlive the returned dataset's use. `video_limit` bounds a
+    video frames are read from (default `limit`)."""
     sio = _sleap_io()
     found = bundle.with_suffix(".slp")
     if len(found) != 1:
@@ -77,6 +85,7 @@ def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
     edges = [(str(a).strip(), str(b).strip()) for a, b in skeleton.edge_names]
     dataset = Dataset(names, edges, name=skeleton.name or "animal", anchor=name)
     sources: dict[int, FrameSource] = {}
+    uploads: dict[str, UploadVideo] = {}  # by the video's name in the upload
     predicted_only = extra = outside = 0
     for n, lf in enumerate(labels.labeled_frames):
         origin = f"{name}: labeled frame {n} (frame {lf.frame_idx})"
@@ -87,7 +96,9 @@ def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
         extra += len(users) - 1
         source = sources.get(id(lf.video))
         if source is None:
-            source = frame_source(name, path, lf.video, bundle, workdir, limit)
+            source = frame_source(
+                name, path, lf.video, bundle, workdir, limit, video_limit or limit
+            )
             sources[id(lf.video)] = source
         file_name, loader = source.frame(origin, int(lf.frame_idx))
         points = _points(users[0])
@@ -96,7 +107,11 @@ def read(bundle: Bundle, workdir: Path, limit: int = 1 << 30) -> Dataset:
             outside += dropped
         width, height = source.size or (None, None)
         item = Item(file_name, points, width, height, origin=origin, load_image=loader)
+        if source.upload is not None:
+            video = uploads.setdefault(source.upload, UploadVideo(source.upload, name))
+            item.video_frame = FrameClaim(video, int(lf.frame_idx))
         dataset.items.append(item)
+    dataset.videos = list(uploads.values())
     if predicted_only and not dataset.items:
         raise BadInput(
             f"{name}: its {predicted_only} labeled frames hold only predicted instances, no "

@@ -9,9 +9,22 @@ A SLEAP video is one of:
   crop's.
 - a list of image files (`ImageVideo`): the files are looked up in the upload.
 - a media file (.mp4, .avi): read from the upload when the user put it beside the .slp,
-  looked up by file name, since the path in the file is the labeller's machine's.
+  looked up by file name, since the path in the file is the labeller's machine's. The file
+  is named in `FrameSource.upload`, so the import can attach it as the frames' video.
 Frames that are not stored as the original file (embedded with a crop or in BGR order,
 video frames) are decoded by sleap-io and encoded as PNG.
+
+A video frame is decoded by sleap-io, not by Keyloop's reader, because `frame_idx` is the
+index in SLEAP's decoders' frame order, where the labeller saw it; the import links it to
+Keyloop's frame of that index only where the pixels agree (`services/frame_match.py`).
+Measured with sleap-io 0.9.5 against Keyloop's PyAV frames (worst 16-px block mean abs
+difference): on `centered_pair_low_quality.mp4` (H.264, 1100 frames, 384x384) the plugin
+sleap-io picks here (FFMPEG: imageio-ffmpeg; OpenCV's when cv2 is installed) gives Keyloop's
+pixels exactly (0.00) at all 1100 indices, and so does its pyav plugin (every 7th index),
+neighbour frames being 1.14 or more apart; on `small_robot_3_frame.mp4` (3 frames) FFMPEG
+agrees at 0, 1 and 2, but the pyav plugin returns Keyloop's frame i + 1 as frame i (0.00
+from it, 128 and more from frame i) and cannot read frame 2: the same index is not always
+the same frame. (FFMPEG reads a frame at random in ~0.3 s there, on two busy cores.)
 """
 
 from __future__ import annotations
@@ -44,6 +57,7 @@ class FrameSource:
     names: list[str] | None = None  # embedded frames' original file names, by frame index
     raw: Any = None  # an HDF5 backend whose stored bytes are the frame as shown
     size: tuple[int, int] | None = None  # (width, height) when a crop makes it known
+    upload: str | None = None  # the media file's name in the upload that frames are read from
 
     def frame(self, origin: str, frame_idx: int) -> tuple[str, Loader | None]:
         if self.files is not None:
@@ -80,16 +94,23 @@ def _png(pixels: Any) -> bytes:
 
 
 def frame_source(
-    name: str, labels_path: Path, video: Any, bundle: Bundle, workdir: Path, limit: int
+    name: str,
+    labels_path: Path,
+    video: Any,
+    bundle: Bundle,
+    workdir: Path,
+    limit: int,
+    video_limit: int,
 ) -> FrameSource:
-    """How to read `video`'s frames; `name` is the .slp as uploaded, for messages."""
+    """How to read `video`'s frames; `name` is the .slp as uploaded, for messages. A media
+    file is read under `video_limit`, everything else under `limit`."""
     meta = video.backend_metadata or {}
     dataset = str(meta.get("dataset") or "")
     if dataset and str(video.filename) in (str(labels_path), "."):
         return _embedded(name, video, dataset)
     if isinstance(video.filename, list):
         return FrameSource(video, "frame", files=[str(f) for f in video.filename])
-    return _media(name, video, bundle, workdir, limit)
+    return _media(name, video, bundle, workdir, video_limit)
 
 
 def _embedded(name: str, video: Any, dataset: str) -> FrameSource:
@@ -139,4 +160,4 @@ def _media(name: str, video: Any, bundle: Bundle, workdir: Path, limit: int) -> 
         raise BadInput(f"{found}: not a readable video ({one_line(exc)})") from exc
     if count == 0:
         raise BadInput(f"{found}: the video has no frames")
-    return FrameSource(opened, PurePosixPath(wanted).stem or "frame")
+    return FrameSource(opened, PurePosixPath(wanted).stem or "frame", upload=found)

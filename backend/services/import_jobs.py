@@ -1,9 +1,9 @@
 """Import jobs: the API keeps the upload in the job's folder, the worker imports it.
 
 The API checks the upload's size (all files against `max_import_bytes`, a loose file against
-`max_upload_bytes`, or a DeepLabCut project's loose video against `max_video_bytes`; zip
-members are checked as they are read), adds a queued job (kind
-`import`, options `{format, new_project_name, label, author_id, files}`), copies each
+`max_upload_bytes`, or a DeepLabCut or SLEAP project's loose video against `max_video_bytes`,
+for SLEAP the larger of the two; zip members are checked as they are read), adds a queued
+job (kind `import`, options `{format, new_project_name, label, author_id, files}`), copies each
 uploaded file to `jobs_dir/job-<id>/inputs/<n>` in chunks, and checks that the files open as
 a bundle (valid zips, no entry outside its archive) before the commit; then it sends
 `keyloop.import`. The worker (`worker/jobs/import_.py`) reopens the bundle with `open_inputs`,
@@ -109,9 +109,14 @@ def _describe(name: str, f: IO[bytes], settings: Settings, fmt: Format) -> Impor
     zipped = name.lower().endswith(".zip") or f.read(4) == ZIP_MAGIC
     f.seek(0)
     # A zip's members are checked one by one as they are read; a loose file here. A
-    # DeepLabCut import streams its videos to the store as a video upload does.
-    video = fmt is Format.dlc and name.lower().endswith(VIDEO_SUFFIXES)
-    limit = settings.max_video_bytes if video else settings.max_upload_bytes
+    # DeepLabCut or SLEAP import streams its videos to the store as a video upload does;
+    # SLEAP reads its frames from the video too, which the upload limit allowed before.
+    video = fmt in (Format.dlc, Format.sleap) and name.lower().endswith(VIDEO_SUFFIXES)
+    limit = settings.max_upload_bytes
+    if video:
+        limit = settings.max_video_bytes
+        if fmt is Format.sleap:
+            limit = max(limit, settings.max_upload_bytes)
     if not zipped and size > limit:
         kind = "video" if video else "upload"
         raise PayloadTooLarge(f"{name}: larger than the {limit}-byte {kind} limit")

@@ -1,24 +1,23 @@
-"""The videos of an import (DeepLabCut's `videos/<stem>.mp4` beside `labeled-data/<stem>/`):
-each becomes a project video, and the folder's images that really are its frames are linked
-to it (`video_id`, `frame_index`, `frame_time`), as extracted frames are.
+"""The videos of an import: each becomes a project video, and the items that really are the
+frames they claim (`Item.video_frame`: DeepLabCut's `img<N>.png` of `labeled-data/<stem>/`
+beside `videos/<stem>.mp4`, SLEAP's frames of a video-backed `.slp`) are linked to it
+(`video_id`, `frame_index`, `frame_time`), as extracted frames are.
 
 *prepare* (no transaction, after the images are stored): the video is streamed from the
 bundle to a staged file as an upload is (`videos.stage_upload`, `max_video_bytes`), probed,
 and adopted into the store (a blob this creates goes into `created_blobs`); then each image
-named `img<N>.<ext>` of the video's size is compared with frame N (`frame_match`). *record*
-(the import's unit of work): the Video row, or the project's video with the same checksum,
-and the links. What is not linked stays a plain image and one note per folder says why; a
-file that is not a readable video is a note too, never a failed import.
+that claims frame N and has the video's size is compared with frame N (`frame_match`).
+*record* (the import's unit of work): the Video row, or the project's video with the same
+checksum, and the links. What is not linked stays a plain image and one note per video says
+why; a file that is not a readable video is a note too, never a failed import.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import PurePosixPath
 
 import av
 from PIL import Image as PILImage
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.errors import BadInput, PayloadTooLarge
 from backend.formats.bundle import Bundle
-from backend.formats.common import FolderVideo
+from backend.formats.common import FrameClaim, UploadVideo
 from backend.models import Image, Project, Video
 from backend.services import videos
 from backend.services.frame_match import Claim, Pixels, check_frames
@@ -37,9 +36,8 @@ from backend.services.storage import LocalBlobStore
 from backend.services.video_files import VideoInfo
 from imaging.pixels import rgb_pixels
 
-# `progress("videos", done, total)`: images of the videos' folders checked so far.
+# `progress("videos", done, total)`: images that claim a video's frame checked so far.
 Progress = Callable[[str, int, int], None]
-FRAME_NAME = re.compile(r"img(\d{1,9})")  # DeepLabCut's `img<N>.png`, Keyloop's `img<NNNNN>`
 _LISTED = 10
 
 
@@ -53,7 +51,7 @@ class FrameLink:
 @dataclass(frozen=True)
 class PreparedVideo:
     name: str  # in the upload: `videos/cam1.mp4`
-    where: str  # its frames' folder in the upload: `labeled-data/cam1`
+    where: str  # its frames in the upload, for notes: `labeled-data/cam1`, `labels.slp`
     checksum: str
     size: int
     info: VideoInfo
@@ -64,19 +62,20 @@ def prepare_videos(
     store: LocalBlobStore,
     settings: Settings,
     bundle: Bundle,
-    folders: list[FolderVideo],
+    upload_videos: list[UploadVideo],
+    claims: list[FrameClaim | None],
     images: list[StoredImage],
     *,
     created_blobs: list[str],
     notes: list[str],
     progress: Progress | None = None,
 ) -> list[PreparedVideo]:
-    """`images`: the import's stored images, in item order. Notes go to `notes`."""
-    members: dict[str, list[int]] = {f.folder: [] for f in folders}
-    for position, image in enumerate(images):
-        folder_name = str(PurePosixPath(image.original_name).parent)
-        if folder_name in members:
-            members[folder_name].append(position)
+    """`claims` and `images`: each item's claim and stored image, in item order. Notes go to
+    `notes`, one per video, in `upload_videos` order."""
+    members: dict[UploadVideo, list[tuple[int, int | str]]] = {v: [] for v in upload_videos}
+    for position, claim in enumerate(claims):
+        if claim is not None and claim.video in members:
+            members[claim.video].append((position, claim.index))
     total, done = sum(len(m) for m in members.values()), 0
 
     def tick() -> None:
@@ -86,18 +85,16 @@ def prepare_videos(
             progress("videos", done, total)
 
     prepared = []
-    for folder in folders:
-        positions = members[folder.folder]
-        staged = _stage(store, settings, bundle, folder, created_blobs, notes)
+    for upload in upload_videos:
+        claimed = [(position, index, images[position]) for position, index in members[upload]]
+        staged = _stage(store, settings, bundle, upload, created_blobs, notes)
         if staged is None:
-            for _ in positions:
+            for _ in claimed:
                 tick()
             continue
         checksum, size, info = staged
-        links = _links(
-            store, folder, checksum, info, [(p, images[p]) for p in positions], notes, tick
-        )
-        prepared.append(PreparedVideo(folder.video, folder.where, checksum, size, info, links))
+        links = _links(store, upload, checksum, info, claimed, notes, tick)
+        prepared.append(PreparedVideo(upload.video, upload.where, checksum, size, info, links))
     return prepared
 
 
@@ -105,14 +102,14 @@ def _stage(
     store: LocalBlobStore,
     settings: Settings,
     bundle: Bundle,
-    folder: FolderVideo,
+    upload: UploadVideo,
     created_blobs: list[str],
     notes: list[str],
 ) -> tuple[str, int, VideoInfo] | None:
     """The video in the store, probed, or None with a note saying why it is not a video."""
     try:
-        with bundle.open(folder.video) as source:
-            staged = videos.stage_upload(settings, store, folder.video, source)
+        with bundle.open(upload.video) as source:
+            staged = videos.stage_upload(settings, store, upload.video, source)
         info = videos.probe_staged(staged)
     except (BadInput, PayloadTooLarge) as exc:
         notes.append(f"{exc.detail}; its frames are imported as plain images")
@@ -124,18 +121,18 @@ def _stage(
 
 def _links(
     store: LocalBlobStore,
-    folder: FolderVideo,
+    upload: UploadVideo,
     checksum: str,
     info: VideoInfo,
-    members: list[tuple[int, StoredImage]],
+    claimed: list[tuple[int, int | str, StoredImage]],
     notes: list[str],
     tick: Callable[[], None],
 ) -> list[FrameLink]:
-    """The folder's images that are the frames their names give; a note counts the others."""
+    """The claims whose images are the frames they claim; a note counts the others."""
     unlinked: Counter[str] = Counter()
     claims = []
-    for position, image in members:
-        index = _frame_index(image, info)
+    for position, claim, image in claimed:
+        index = _frame_index(claim, image, info)
         if isinstance(index, str):
             unlinked[index] += 1
             tick()
@@ -159,22 +156,21 @@ def _links(
     if unlinked:
         reasons = ", ".join(f"{n} {why}" for why, n in unlinked.items())
         notes.append(
-            f"{folder.where}: {unlinked.total()} of {len(members)} frames are not frames of "
-            f"{folder.video} ({reasons}), imported as plain images"
+            f"{upload.where}: {unlinked.total()} of {len(claimed)} frames are not frames of "
+            f"{upload.video} ({reasons}), imported as plain images"
         )
     return links
 
 
-def _frame_index(image: StoredImage, info: VideoInfo) -> int | str:
-    """The frame the image's name gives, or why it cannot be that frame."""
-    match = FRAME_NAME.fullmatch(PurePosixPath(image.original_name).stem)
-    if match is None:
-        return "not named img<N>"
-    if int(match[1]) >= info.frame_count:
+def _frame_index(claim: int | str, image: StoredImage, info: VideoInfo) -> int | str:
+    """The frame the image claims, or why it cannot be that frame."""
+    if isinstance(claim, str):
+        return claim
+    if not 0 <= claim < info.frame_count:
         return f"numbered past its {info.frame_count} frames"
     if (image.width, image.height) != (info.width, info.height):
         return f"of size {image.width}x{image.height} vs the video's {info.width}x{info.height}"
-    return int(match[1])
+    return claim
 
 
 def _pixels(store: LocalBlobStore, checksum: str) -> Pixels:

@@ -8,8 +8,9 @@ Each format module reads the files into a neutral `Dataset`; this module stores 
 2. *record*, one unit of work: duplicate checks by checksum and image rows (`ImageRows`, as
    `ingest_images`), annotations through `save_annotation` (validation, version 1, a
    revision, image state), so imported data obeys exactly the rules of the API.
-Videos the dataset names (`Dataset.videos`: DeepLabCut's `videos/<stem>.mp4`) are attached
-and their frames linked in the same two phases (`import_videos`).
+Videos the dataset names (`Dataset.videos`: DeepLabCut's `videos/<stem>.mp4`, the video a
+SLEAP file's frames are read from) are attached and the items that are their frames linked in
+the same two phases (`import_videos`).
 The phases are apart so that a long import never holds SQLite's single write lock while it
 reads images: the job's progress, committed from another session, keeps flowing.
 `import_files` runs both for the CLI and the import job (`worker/jobs/import_.py`); on any error
@@ -123,11 +124,13 @@ def read_dataset(
     *,
     label: str | None,
     max_bytes: int,
+    max_video_bytes: int | None = None,
     project_names: list[str] | None = None,
 ) -> Dataset:
     """`label` picks the COCO category, CVAT skeleton label or YOLO class when a file has
     several, and the individual of a multi-animal DeepLabCut file; `project_names` name the
-    keypoints of a YOLO file that does not."""
+    keypoints of a YOLO file that does not. `max_video_bytes` bounds a video that frames are
+    read from (SLEAP), `max_bytes` every other file."""
     if fmt is Format.label_studio:
         return label_studio.read(bundle, limit=max_bytes)
     if fmt is Format.yolo:
@@ -138,7 +141,7 @@ def read_dataset(
         return dlc.read(bundle, label, limit=max_bytes)
     if fmt is Format.cvat:
         return cvat.read(bundle, label, limit=max_bytes)
-    return sleap.read(bundle, workdir, limit=max_bytes)
+    return sleap.read(bundle, workdir, limit=max_bytes, video_limit=max_video_bytes)
 
 
 def import_files(
@@ -170,6 +173,10 @@ def import_files(
                 Path(tmp),
                 label=label,
                 max_bytes=settings.max_upload_bytes,
+                # A SLEAP file's frames come from its video, which is also attached as a
+                # video: either limit lets it in (the upload one did before videos were
+                # attached; one over the video limit is then a note, `import_videos`).
+                max_video_bytes=max(settings.max_upload_bytes, settings.max_video_bytes),
                 project_names=target.keypoint_names if target is not None else None,
             )
             prepared = prepare_import(
@@ -247,6 +254,7 @@ def prepare_import(
             settings,
             bundle,
             dataset.videos,
+            [item.video_frame for item in dataset.items],
             [item.image for item in prepared.items],
             created_blobs=created_blobs,
             notes=prepared.notes,

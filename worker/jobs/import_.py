@@ -3,7 +3,7 @@ folder, imported in two phases (`backend/services/transfer.py`) with progress an
 cancellation through the job row.
 
 Progress is `{phase: "reading" | "preparing" | "videos" | "recording" | "done", step, total}`
-(`videos`: images of a DeepLabCut project's video folders checked against their video); the
+(`videos`: images that claim a frame of an uploaded video checked against it); the
 job is marked succeeded, with the report in `progress["report"]`, inside the transaction that
 records the data, so a job never says succeeded for data that is not there (nor the reverse,
 and a redelivered job that already committed finds nothing to do). No torch here: this runs on

@@ -97,12 +97,13 @@ def run_import(
     project: Project | None = None,
     name: str | None = None,
     label: str | None = None,
+    settings: Settings | None = None,
 ) -> ImportReport:
     with bundle_of(*paths) as bundle:
         return import_files(
             lambda: unit_of_work(db),
             store,
-            Settings(max_image_pixels=MAX_PIXELS, max_upload_bytes=MAX_BYTES),
+            settings or Settings(max_image_pixels=MAX_PIXELS, max_upload_bytes=MAX_BYTES),
             fmt,
             bundle,
             project_id=project.id if project is not None else None,

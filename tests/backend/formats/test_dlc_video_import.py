@@ -351,11 +351,20 @@ def test_a_folders_video_is_the_file_of_its_stem_that_video_sets_names_else_unde
     )
     with bundle_of(write_tree(tmp_path / "p", files)) as bundle:
         dataset = dlc.read(bundle)
-    assert [(v.folder, v.where, v.video) for v in dataset.videos] == [
-        ("cam1", "labeled-data/cam1", "raw/cam1.avi"),
-        ("cam2", "labeled-data/cam2", "videos/cam2.mkv"),
+    assert [(v.where, v.video) for v in dataset.videos] == [
+        ("labeled-data/cam1", "raw/cam1.avi"),
+        ("labeled-data/cam2", "videos/cam2.mkv"),
     ]
     assert all(item.file_name.endswith(".png") for item in dataset.items)
+    claims = {
+        item.name: (c.video.video, c.index) if (c := item.video_frame) else None
+        for item in dataset.items
+    }
+    assert claims == {
+        "cam1/img1.png": ("raw/cam1.avi", 1),
+        "cam2/img1.png": ("videos/cam2.mkv", 1),
+        "cam3/img1.png": None,
+    }
 
 
 def test_frames_opencv_4_wrote_from_a_bt709_video_are_linked(
