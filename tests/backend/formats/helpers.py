@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.formats.bundle import Bundle, DirSink
-from backend.models import Annotation, AnnotationRevision, Image, Project, Role, User
+from backend.models import Annotation, AnnotationRevision, Image, Project, Role, User, Video
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format, ImportReport, import_files
 from backend.services.transfer_export import ExportFilter, export
@@ -204,3 +204,35 @@ def bad_crc_zip(entries: dict[str, bytes], damaged: str) -> bytes:
     assert at >= 0 and raw.count(entries[damaged]) == 1
     raw[at + len(entries[damaged]) // 2] ^= 0xFF
     return bytes(raw)
+
+
+def links(db: Session, project_id: int) -> dict[str, tuple[str | None, int | None]]:
+    """{image name: (its video's file name, frame index)}."""
+    rows = db.execute(
+        select(Image.original_name, Video.original_name, Image.frame_index)
+        .outerjoin(Video, Video.id == Image.video_id)
+        .where(Image.project_id == project_id)
+    ).all()
+    return {name: (video, index) for name, video, index in rows}
+
+
+def video_rows(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Video)) or 0
+
+
+def staged_leftovers(blob_dir: Path) -> list[Path]:
+    return list(blob_dir.glob(".tmp-*")) if blob_dir.exists() else []
+
+
+def spy_on_adopt(store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """(checksum, whether the call created the blob) of every file the store adopts from now
+    on: the proof that a test's failure came after its video was stored."""
+    adopted: list[tuple[str, bool]] = []
+    adopt = store.adopt
+
+    def spy(source: Path, checksum: str) -> bool:
+        adopted.append((checksum, adopt(source, checksum)))
+        return adopted[-1][1]
+
+    monkeypatch.setattr(store, "adopt", spy)
+    return adopted

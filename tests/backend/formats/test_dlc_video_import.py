@@ -15,7 +15,7 @@ import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image as PILImage
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import current_settings
@@ -24,7 +24,7 @@ from backend.config import Settings, get_settings
 from backend.db.session import session_scope
 from backend.errors import BadInput
 from backend.formats import dlc
-from backend.models import Image, Project, Video
+from backend.models import Image, Project
 from backend.services.frame_match import MAX_BLOCK_DIFF
 from backend.services.storage import LocalBlobStore, sha256_hex
 from backend.services.transfer import Format
@@ -33,9 +33,13 @@ from tests.backend.conftest import post_files
 from tests.backend.formats.helpers import (
     blob_files,
     bundle_of,
+    links,
     make_user,
     run_import,
+    spy_on_adopt,
+    staged_leftovers,
     stored_counts,
+    video_rows,
     write_tree,
     zip_of,
 )
@@ -90,24 +94,6 @@ def project_files(
 def as_zip(path: Path, files: dict[str, bytes]) -> Path:
     path.write_bytes(zip_of(files))
     return path
-
-
-def links(db: Session, project_id: int) -> dict[str, tuple[str | None, int | None]]:
-    """{image name: (its video's file name, frame index)}."""
-    rows = db.execute(
-        select(Image.original_name, Video.original_name, Image.frame_index)
-        .outerjoin(Video, Video.id == Image.video_id)
-        .where(Image.project_id == project_id)
-    ).all()
-    return {name: (video, index) for name, video, index in rows}
-
-
-def video_rows(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(Video)) or 0
-
-
-def staged_leftovers(blob_dir: Path) -> list[Path]:
-    return list(blob_dir.glob(".tmp-*")) if blob_dir.exists() else []
 
 
 def test_an_imported_projects_video_is_attached_and_its_frames_linked_and_exported_back(
@@ -293,14 +279,7 @@ def test_a_failure_after_the_video_was_stored_leaves_no_video_row_and_no_blob(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    adopted: list[tuple[str, bool]] = []
-    adopt = store.adopt
-
-    def spy(source: Path, checksum: str) -> bool:
-        adopted.append((checksum, adopt(source, checksum)))
-        return adopted[-1][1]
-
-    monkeypatch.setattr(store, "adopt", spy)
+    adopted = spy_on_adopt(store, monkeypatch)
     video = write_video(tmp_path / "cam1.mp4", frames=40)
     frames = dict(zip(["img03.png", "img12.png"], frames_of(video, 3, 12), strict=True))
     files = project_files({"cam1": frames}, {"videos/cam1.mp4": video.read_bytes()})

@@ -31,13 +31,16 @@ from tests.backend.formats.helpers import (
     blob_files,
     bundle_of,
     image_bytes,
+    links,
     make_user,
     run_import,
     shared,
+    spy_on_adopt,
+    staged_leftovers,
     stored_counts,
+    video_rows,
     write_tree,
 )
-from tests.backend.formats.test_dlc_video_import import links, staged_leftovers, video_rows
 from tests.backend.formats.test_sleap import FRAMES, make_slp
 from tests.video_support import shared_video, write_video
 from worker.jobs.import_ import run_import_job
@@ -303,14 +306,7 @@ def test_a_failure_after_the_video_was_stored_leaves_no_video_row_and_no_blob(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    adopted: list[tuple[str, bool]] = []
-    adopt = store.adopt
-
-    def spy(source: Path, checksum: str) -> bool:
-        adopted.append((checksum, adopt(source, checksum)))
-        return adopted[-1][1]
-
-    monkeypatch.setattr(store, "adopt", spy)
+    adopted = spy_on_adopt(store, monkeypatch)
     folder = upload_folder(tmp_path / "up", [])
     # Frame 12's nose is outside the 64x48 frame: refused when the annotations are saved,
     # after the video was staged, probed, checked against the frames and stored.
