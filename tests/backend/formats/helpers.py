@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image as PILImage
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -236,3 +237,16 @@ def spy_on_adopt(store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch) -> list
 
     monkeypatch.setattr(store, "adopt", spy)
     return adopted
+
+
+def import_by_job(client: TestClient, fmt: str, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """Post an import as the admin page does and run its job here: the succeeded job."""
+    from tests.backend.conftest import post_files
+    from worker.jobs.import_ import run_import_job
+
+    r = post_files(client, f"/api/v1/projects/import/{fmt}", files)
+    assert r.status_code == 202, r.text
+    run_import_job(r.json()["id"])
+    job: dict[str, Any] = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded", job["error"]
+    return job

@@ -33,6 +33,7 @@ from tests.backend.conftest import post_files
 from tests.backend.formats.helpers import (
     blob_files,
     bundle_of,
+    import_by_job,
     links,
     make_user,
     run_import,
@@ -45,7 +46,6 @@ from tests.backend.formats.helpers import (
 )
 from tests.backend.formats.test_transfer_cli import _ready, runner
 from tests.video_support import write_video
-from worker.jobs.import_ import run_import_job
 
 FPS = 25.0  # write_video's
 
@@ -103,11 +103,7 @@ def test_an_imported_projects_video_is_attached_and_its_frames_linked_and_export
     # Named as DeepLabCut names frames of a 40-frame video (2 digits).
     frames = dict(zip(["img03.png", "img12.png"], frames_of(video, 3, 12), strict=True))
     files = project_files({"cam1": frames}, {"videos/cam1.mp4": video.read_bytes()})
-    r = post_files(live_admin, "/api/v1/projects/import/dlc", [("reach.zip", zip_of(files))])
-    assert r.status_code == 202, r.text
-    run_import_job(r.json()["id"])
-    job = live_admin.get(f"/api/v1/jobs/{r.json()['id']}").json()
-    assert job["state"] == "succeeded", job["error"]
+    job = import_by_job(live_admin, "dlc", [("reach.zip", zip_of(files))])
     assert job["progress"]["report"]["notes"] == []
     project_id = job["project_id"]
 

@@ -31,6 +31,7 @@ from tests.backend.formats.helpers import (
     blob_files,
     bundle_of,
     image_bytes,
+    import_by_job,
     links,
     make_user,
     run_import,
@@ -43,7 +44,6 @@ from tests.backend.formats.helpers import (
 )
 from tests.backend.formats.test_sleap import FRAMES, make_slp
 from tests.video_support import shared_video, write_video
-from worker.jobs.import_ import run_import_job
 
 FPS = 25.0  # write_video's
 NAMES = ["nose", "tail"]
@@ -99,11 +99,7 @@ def test_an_imported_slps_video_is_attached_its_frames_linked_and_exported_back(
 ) -> None:
     folder = upload_folder(tmp_path / "up", [3, 12, 25])
     files = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())]
-    r = post_files(live_admin, "/api/v1/projects/import/sleap", files)
-    assert r.status_code == 202, r.text
-    run_import_job(r.json()["id"])
-    job = live_admin.get(f"/api/v1/jobs/{r.json()['id']}").json()
-    assert job["state"] == "succeeded", job["error"]
+    job = import_by_job(live_admin, "sleap", files)
     assert job["progress"]["report"]["notes"] == []
     project_id = job["project_id"]
 
