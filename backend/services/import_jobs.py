@@ -30,7 +30,7 @@ from backend.models import Job, Project, User
 from backend.schemas.job_options import ImportedFile, ImportOptions
 from backend.services.jobs import create_job, fresh_job_dir
 from backend.services.projects import ensure_name_free
-from backend.services.transfer import Format
+from backend.services.transfer import Format, frame_video_limit
 
 INPUTS = data_layout.JOB_INPUTS
 COPY_CHUNK = 1024 * 1024
@@ -114,9 +114,7 @@ def _describe(name: str, f: IO[bytes], settings: Settings, fmt: Format) -> Impor
     video = fmt in (Format.dlc, Format.sleap) and name.lower().endswith(VIDEO_SUFFIXES)
     limit = settings.max_upload_bytes
     if video:
-        limit = settings.max_video_bytes
-        if fmt is Format.sleap:
-            limit = max(limit, settings.max_upload_bytes)
+        limit = frame_video_limit(settings) if fmt is Format.sleap else settings.max_video_bytes
     if not zipped and size > limit:
         kind = "video" if video else "upload"
         raise PayloadTooLarge(f"{name}: larger than the {limit}-byte {kind} limit")

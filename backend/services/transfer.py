@@ -144,6 +144,13 @@ def read_dataset(
     return sleap.read(bundle, workdir, limit=max_bytes, video_limit=max_video_bytes)
 
 
+def frame_video_limit(settings: Settings) -> int:
+    """The largest video a file's frames may be read from (SLEAP): the video is also attached
+    as a video, so either limit lets it in (the upload one did before videos were attached;
+    one over the video limit is then a note, `import_videos`)."""
+    return max(settings.max_upload_bytes, settings.max_video_bytes)
+
+
 def import_files(
     sessions: Sessions,
     store: LocalBlobStore,
@@ -173,10 +180,7 @@ def import_files(
                 Path(tmp),
                 label=label,
                 max_bytes=settings.max_upload_bytes,
-                # A SLEAP file's frames come from its video, which is also attached as a
-                # video: either limit lets it in (the upload one did before videos were
-                # attached; one over the video limit is then a note, `import_videos`).
-                max_video_bytes=max(settings.max_upload_bytes, settings.max_video_bytes),
+                max_video_bytes=frame_video_limit(settings),
                 project_names=target.keypoint_names if target is not None else None,
             )
             prepared = prepare_import(
