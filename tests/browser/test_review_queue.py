@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy import select
 
 from backend.db.session import session_scope
@@ -96,6 +96,10 @@ def test_a_reviewer_walks_the_suspects_with_the_keys(
         "Left and right may be swapped"
     )
     page.screenshot(path=artifacts / "60_review_queue.png")
+    # Each decision refills the queue from the server; hold those fetches until the end, as a
+    # slow server would, since the keys must keep working while one is in flight.
+    refills: list[Route] = []
+    page.route("**/suspects?*", lambda route: refills.append(route))
 
     page.keyboard.press("s")
     expect(page.get_by_role("status")).to_have_text(f"Swapped eye_left on {name[a]}.")
@@ -114,6 +118,9 @@ def test_a_reviewer_walks_the_suspects_with_the_keys(
     page.keyboard.press("a")
     expect(page.get_by_role("status")).to_have_text(f"Accepted beak on {name[a]}.")
     expect(page.get_by_text("Every suspect is decided.")).to_be_visible()
+    assert len(refills) == 3
+    for route in refills:
+        route.continue_()
 
     swapped = {p["name"]: p for p in api.get(f"/images/{a}/annotation")["keypoints"]}
     assert (swapped["eye_left"]["x"], swapped["eye_right"]["x"]) == (120, 200)

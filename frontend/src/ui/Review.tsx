@@ -110,6 +110,7 @@ export function Review({
     setBusy(true);
     setError(null);
     const { image_id: imageId, image_name: name, keypoint } = item.suspect;
+    let refill = false;
     try {
       const body = {
         version: item.version,
@@ -121,7 +122,7 @@ export function Review({
       queue.decide(decision, saved.annotation.version);
       setMessage(`${DONE_WORDS[decision]} ${keypoint} on ${name}.`);
       setFixPoint(null);
-      if (queue.undecided < 10) await topUp();
+      refill = queue.undecided < 10;
     } catch (e) {
       if (e instanceof ConflictError) {
         queue.dropImage(imageId);
@@ -131,6 +132,9 @@ export function Review({
       setBusy(false);
       redraw();
     }
+    // After the busy flag drops: the next suspect is on screen already and its keys must work
+    // while the page is fetched (a key pressed then was silently ignored).
+    if (refill) topUp().catch((e: unknown) => setError(errorText(e)));
   };
 
   const current = ready
