@@ -300,6 +300,10 @@ export function Review({
   );
 }
 
+function cross(p: XY, arm: number): string {
+  return `M ${p.x - arm} ${p.y} h ${arm * 2} M ${p.x} ${p.y - arm} v ${arm * 2}`;
+}
+
 function labelXY(p: Point | undefined): XY | null {
   return p && p.x !== null && p.y !== null ? { x: p.x, y: p.y } : null;
 }
@@ -397,6 +401,11 @@ function SuspectView({
   );
   const r = crop.w * 0.025;
   const color = colors.get(keypoint) ?? "#ef4444";
+  // A name right of a point in the crop's right part would run past its edge: put it left.
+  const nameAt = (p: XY) =>
+    p.x > crop.x + crop.w * 0.6
+      ? { x: p.x - r * 1.4, "text-anchor": "end" as const }
+      : { x: p.x + r * 1.4, "text-anchor": "start" as const };
 
   const toImage = (e: PointerEvent): XY | null => {
     const el = svg.current;
@@ -451,12 +460,13 @@ function SuspectView({
             stroke-width={r / 3}
           />
           <text
-            x={partnerXY.x + r * 1.4}
+            {...nameAt(partnerXY)}
             y={partnerXY.y}
             font-size={r * 1.6}
             fill="#fff"
             stroke="#000"
-            stroke-width={r / 10}
+            stroke-width={r / 4}
+            paint-order="stroke"
           >
             {partner}
           </text>
@@ -476,24 +486,24 @@ function SuspectView({
         <g class="marker-label">
           <circle cx={label.x} cy={label.y} r={r} fill={color} stroke="#fff" stroke-width={r / 4} />
           <text
-            x={label.x + r * 1.4}
+            {...nameAt(label)}
             y={label.y - r}
             font-size={r * 1.6}
             fill="#fff"
             stroke="#000"
-            stroke-width={r / 10}
+            stroke-width={r / 4}
+            paint-order="stroke"
           >
             {keypoint}
           </text>
         </g>
       )}
       {fixPoint && (
-        <path
-          class="marker-fix"
-          d={`M ${fixPoint.x - r * 1.5} ${fixPoint.y} h ${r * 3} M ${fixPoint.x} ${fixPoint.y - r * 1.5} v ${r * 3}`}
-          stroke="#fde047"
-          stroke-width={r / 3}
-        />
+        // Yellow on a dark edge, so the cross shows on pale fur and sand as on dark ground.
+        <g class="marker-fix">
+          <path d={cross(fixPoint, r * 1.5)} stroke="#000" stroke-width={r / 3 + r / 4} />
+          <path d={cross(fixPoint, r * 1.5)} stroke="#fde047" stroke-width={r / 3} />
+        </g>
       )}
     </svg>
   );
