@@ -194,7 +194,7 @@ def main() -> None:
     config = replace(
         build_config(options, "cpu", bool(pool), device_defaults("cpu")), max_minutes=None
     )
-    workdir = Path("/tmp/keyloop_bench/label_suspects")
+    workdir = Path("/tmp/keyloop_bench/label_suspects") / f"seed{args.seed}_pool{len(pool)}"
     shutil.rmtree(workdir, ignore_errors=True)
     print(f"train {len(noisy)} ({len(injected)} keypoints wrong), validation {len(validation)}, "
           f"unlabeled {len(pool)}; {config.max_steps} steps", flush=True)  # fmt: skip
