@@ -169,11 +169,18 @@ def main() -> None:
     parser.add_argument("--coco", type=Path, required=True)
     parser.add_argument("--images", type=Path, required=True)
     parser.add_argument("--unlabeled", type=Path, default=None, help="an unlabeled pool (semi)")
+    parser.add_argument("--name", default=None, help="the dataset's name (default: its folder)")
     parser.add_argument("--validation-from", type=int, default=200, help="first validation frame")
     parser.add_argument("--fraction", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="override the default's steps")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="score the model an earlier run of the same seed and pool left, without training "
+        "(after a change to the scorer: the errors injected are the same, by seed)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/label_suspects.jsonl"))
     args = parser.parse_args()
     if not args.coco.is_file():
@@ -185,7 +192,9 @@ def main() -> None:
         c for c in json.loads(args.coco.read_text())["categories"] if c.get("keypoints")
     )
     edges = [(a - 1, b - 1) for a, b in category.get("skeleton", [])]  # COCO is 1-based
-    pairs = schema.flip_pairs or [(names.index(a), names.index(b)) for a, b in TIGER_PAIRS]
+    pairs = schema.flip_pairs or [
+        (names.index(a), names.index(b)) for a, b in TIGER_PAIRS if {a, b} <= set(names)
+    ]  # no pairs at all (reaching_mouse): no swaps are injected, and none are tested for
     train_set, validation = frame_split(samples, files, args.validation_from)
     rng = np.random.default_rng(args.seed)
     noisy, injected = inject(train_set, pairs, args.fraction, rng)
@@ -194,17 +203,25 @@ def main() -> None:
     config = replace(
         build_config(options, "cpu", bool(pool), device_defaults("cpu")), max_minutes=None
     )
-    workdir = Path("/tmp/keyloop_bench/label_suspects") / f"seed{args.seed}_pool{len(pool)}"
-    shutil.rmtree(workdir, ignore_errors=True)
+    dataset = args.name or args.coco.parent.name
+    workdir = (
+        Path("/tmp/keyloop_bench/label_suspects") / f"{dataset}_seed{args.seed}_pool{len(pool)}"
+    )
+    version = workdir / "version"
     print(f"train {len(noisy)} ({len(injected)} keypoints wrong), validation {len(validation)}, "
           f"unlabeled {len(pool)}; {config.max_steps} steps", flush=True)  # fmt: skip
-    started = time.monotonic()
-    result = train(config, schema, noisy, pool if config.loss.semi_supervised else [], validation,
-                   checkpoint_dir=workdir)  # fmt: skip
-    train_s = time.monotonic() - started
-    version = workdir / "version"
-    version.mkdir(exist_ok=True)
-    shutil.copyfile(result.best_checkpoint, data_layout.version_weights(version))
+    if args.rescore:
+        if not data_layout.version_weights(version).is_file():
+            sys.exit(f"--rescore: no model in {version}; run once without it")
+        steps, train_s = None, None
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+        started = time.monotonic()
+        result = train(config, schema, noisy, pool if config.loss.semi_supervised else [],
+                       validation, checkpoint_dir=workdir)  # fmt: skip
+        steps, train_s = result.step, round(time.monotonic() - started)
+        version.mkdir(exist_ok=True)
+        shutil.copyfile(result.best_checkpoint, data_layout.version_weights(version))
     metrics = evaluate_samples(
         Predictor.from_checkpoint(data_layout.version_weights(version)),
         validation,
@@ -222,11 +239,12 @@ def main() -> None:
     score_s = time.monotonic() - started
     method = "semi" if config.loss.semi_supervised else "supervised_matched"
     base = {
-        "dataset": args.coco.parent.name, "validation_from": args.validation_from,
-        "seed": args.seed, "fraction": args.fraction, "steps": result.step, "method": method,
+        "dataset": dataset, "validation_from": args.validation_from,
+        "seed": args.seed, "fraction": args.fraction, "steps": steps, "method": method,
         "input_size": config.model.input_size, "val_pck": metrics.get("pck"),
-        "calibrated": calibration is not None, "train_s": round(train_s),
+        "calibrated": calibration is not None, "train_s": train_s,
         "score_s": round(score_s, 1), "threads": args.threads, "steps_override": args.steps,
+        "rescored": args.rescore, "scorer": "vouched",
     }  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     labeled = np.isfinite(np.stack([i.xy for i in project.images])).all(axis=2)

@@ -35,6 +35,14 @@ suspect, and weaker signals that agree add up, without weights to tune. The sign
 not independent (a swap is also far from its prediction), which only makes the score err
 towards suspicion for labels where several signals agree - the ones a reviewer should see.
 
+`vouched` then bounds the score by what the model says for the label: a label within alpha/2·l
+of a prediction that lies within alpha·l of the truth with probability c is itself within
+3alpha/2·l of the truth with at least that probability, so it is wrong with probability at
+most 1 - c, whatever its geometry (score <= 1 - c · (1 - ramp(d / l; alpha/2 → 3alpha/2))).
+Without it, an unusual but real pose (a stretched leg, a head turned to the camera) was a
+certain suspect on edge length alone although the model put the point exactly there
+(bench/label_suspects.py, docs/MODEL.md "Suspect labels").
+
 To add a signal: write a function returning `Evidence` ((N, K) evidence plus the numbers its
 reason needs), add it in `score_all` and a sentence for it in `_detail`.
 """
@@ -230,14 +238,25 @@ def score_all(
     flip_pairs: Sequence[tuple[int, int]],
     edges: Sequence[tuple[int, int]],
 ) -> Scores:
+    far = far_from_prediction(labels, model, alpha)
     evidence = {
-        "far_from_prediction": far_from_prediction(labels, model, alpha),
+        "far_from_prediction": far,
         "classified_as_other": classified_as_other(model),
         "left_right_swap": left_right_swap(labels, model, alpha, flip_pairs),
         "edge_length": edge_length(labels, edges),
         "outside_roi": outside_roi(labels, alpha),
     }
-    return Scores(combine([e.values for e in evidence.values()], labels.labeled), evidence)
+    score = combine([e.values for e in evidence.values()], labels.labeled)
+    return Scores(np.minimum(score, 1.0 - vouched(far, alpha)), evidence)
+
+
+def vouched(far: Evidence, alpha: float) -> FloatArray:
+    """c · (1 - ramp(d / l; alpha/2 → 3alpha/2)): the probability, by the version's calibrated
+    confidence c, that a label this close to its prediction is right; 0 without a prediction."""
+    relative = far.numbers["relative"]
+    near = np.where(np.isfinite(relative), 1.0 - ramp(relative, alpha / 2, 1.5 * alpha), 0.0)
+    sure: FloatArray = np.nan_to_num(far.numbers["confidence"]) * near
+    return sure
 
 
 def combine(values: Sequence[FloatArray], labeled: NDArray[np.bool_]) -> FloatArray:

@@ -16,6 +16,7 @@ from worker.suspect_signals import (
     outside_roi,
     reasons,
     score_all,
+    vouched,
 )
 
 NAMES = ["nose", "left_ear", "right_ear", "tail"]
@@ -173,3 +174,23 @@ def test_a_project_without_labels_scores_nothing() -> None:
     labels = Labels(empty, np.zeros(0), np.zeros((0, 4)))
     model = ModelView(empty, np.zeros((0, 4)), np.zeros((0, 4, 4)))
     assert score_all(labels, model, ALPHA, FLIP, EDGES).score.shape == (0, 4)
+
+
+def test_a_label_the_model_confidently_predicts_is_no_certain_suspect_whatever_its_edges() -> None:
+    xy = _population()
+    xy[7, 3] = (50.0, 75.0)  # an unusually short edge, but the model puts the tail there too
+    scores = score_all(_labels(xy), _model(xy, confidence=0.9), ALPHA, FLIP, EDGES)
+    assert scores.evidence["edge_length"].values[7, 3] == pytest.approx(1.0)
+    assert scores.score[7, 3] == pytest.approx(0.1)  # wrong only if the model is: 1 - c
+    unsure = score_all(_labels(xy), _model(xy, confidence=0.2), ALPHA, FLIP, EDGES)
+    assert unsure.score[7, 3] == pytest.approx(0.8)
+
+
+def test_the_model_vouches_only_for_labels_near_its_prediction() -> None:
+    labels = BASE.copy()
+    labels[1] += (0, 10)  # alpha · l from the prediction: half way through the ramp
+    labels[2] += (0, 25)  # beyond 3alpha/2 · l: no word for it
+    model = _model(BASE[None], confidence=0.9)
+    model.xy[0, 3] = np.nan  # no prediction of the tail
+    sure = vouched(far_from_prediction(_labels(labels[None]), model, ALPHA), ALPHA)
+    assert sure[0].tolist() == pytest.approx([0.9, 0.45, 0.0, 0.0])
