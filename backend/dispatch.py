@@ -22,6 +22,7 @@ from backend.queue import (
     TASK_EXTRACT_FRAMES,
     TASK_EXTRACT_FRAMES_UNCERTAIN,
     TASK_IMPORT,
+    TASK_LINK_FRAMES,
     TASK_PREDICT,
     TASK_PREDICT_VIDEO,
     TASK_SCORE_LABELS,
@@ -40,6 +41,7 @@ TASK_FOR_KIND = {
     JobKind.extract_frames: TASK_EXTRACT_FRAMES,
     JobKind.predict_video: TASK_PREDICT_VIDEO,
     JobKind.score_labels: TASK_SCORE_LABELS,
+    JobKind.link_frames: TASK_LINK_FRAMES,
 }
 
 

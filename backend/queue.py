@@ -26,6 +26,7 @@ TASK_IMPORT = "keyloop.import"
 TASK_EXTRACT_FRAMES = "keyloop.extract_frames"
 TASK_EXTRACT_FRAMES_UNCERTAIN = "keyloop.extract_frames.uncertain"
 TASK_PREDICT_VIDEO = "keyloop.predict_video"
+TASK_LINK_FRAMES = "keyloop.link_frames"
 TASK_SCORE_LABELS = "keyloop.score_labels"
 # Beat's periodic tasks (`worker/periodic.py`), not jobs.
 TASK_CHECK_POLICY = "keyloop.check_policy"
@@ -39,7 +40,8 @@ QUEUE_INFERENCE = "inference"
 # apart from retraining and evaluation, so a deployment can give them their own worker
 # (`-Q bulk`).
 QUEUE_BULK = "bulk"
-# Work that needs no model (imports, uniform and k-means frame extraction, the file sweep):
+# Work that needs no model (imports, uniform and k-means frame extraction, frames linked to
+# their video, the file sweep):
 # `keyloop serve` runs a second, light worker (`worker.import_app`, no torch) for this queue
 # alone, so an import never waits behind a retraining.
 QUEUE_LIGHT = "light"
@@ -69,6 +71,7 @@ def make_celery(
             TASK_EXTRACT_FRAMES: {"queue": QUEUE_LIGHT},
             TASK_EXTRACT_FRAMES_UNCERTAIN: {"queue": QUEUE_INFERENCE},
             TASK_PREDICT_VIDEO: {"queue": QUEUE_BULK},
+            TASK_LINK_FRAMES: {"queue": QUEUE_LIGHT},
             TASK_SCORE_LABELS: {"queue": QUEUE_BULK},
         },
         "result_expires": 7 * 24 * 3600,

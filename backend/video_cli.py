@@ -1,8 +1,9 @@
 """`keyloop videos add|list|extract|predict`: videos from the command line.
 
 `add` stores a video as the API does (probe first; an unreadable file is a one-line error,
-exit 2, nothing stored). `extract` and `predict` create the same job rows as the API and run
-them in this process (the worker's code, loaded by name only when the command runs, so the
+exit 2, nothing stored) and, as an upload does, links the project's images that are its frames
+(a `link_frames` job). That job, `extract` and `predict` create the same job rows as the API and
+run them in this process (the worker's code, loaded by name only when the command runs, so the
 CLI itself never imports torch); `predict` copies the result files to `--out`.
 """
 
@@ -20,7 +21,7 @@ from backend.db.session import session_scope
 from backend.errors import KeyloopError
 from backend.models import Job, JobState, User
 from backend.schemas.video import ExtractFramesRequest, ExtractMethod, PredictVideoRequest
-from backend.services import extract_frames_jobs, predict_video_jobs, videos
+from backend.services import extract_frames_jobs, link_frames_jobs, predict_video_jobs, videos
 from backend.services.jobs import job_dir
 from backend.services.projects import get_project
 from backend.services.storage import LocalBlobStore
@@ -37,7 +38,7 @@ def _fail(message: str) -> None:
 def add(
     project_id: int, path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 ) -> None:
-    """Add a video file to a project."""
+    """Add a video file to a project; link the project's images that are its frames."""
     settings = get_settings()
     store = LocalBlobStore(settings.files_dir)
     try:
@@ -47,6 +48,7 @@ def add(
                 staged = videos.stage_upload(settings, store, path.name, source)
             info = videos.probe_staged(staged)
             video, _ = videos.add_video(session, store, project, staged, info)
+            job = link_frames_jobs.link_job_for_upload(session, project, video, None)
             line = (
                 f"video {video.id}: {video.original_name}, {video.width}x{video.height}, "
                 f"{video.fps:.3g} fps, {video.frame_count} frames, {video.duration_s:.1f} s"
@@ -54,6 +56,15 @@ def add(
     except KeyloopError as exc:
         _fail(exc.detail)
     typer.echo(line)
+    if job is not None:
+        importlib.import_module("worker.jobs.link_frames").run_link_job(job.id)
+        report = _finished(job.id).progress.get("report", {})
+        typer.echo(
+            f"linked {report.get('linked', 0)} of the {report.get('claimed', 0)} images named "
+            f"as its frames: {report.get('frame_indices', [])}"
+        )
+        for why in report.get("not_linked", []):
+            typer.echo(f"not linked: {why['count']} {why['reason']} ({', '.join(why['names'])})")
 
 
 @videos_app.command("list")

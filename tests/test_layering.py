@@ -41,8 +41,9 @@ def test_the_import_worker_loads_its_tasks_but_never_torch() -> None:
         "celery_app.loader.import_default_modules()\n"
         "assert TASK_IMPORT in celery_app.tasks, sorted(celery_app.tasks)\n"
         "assert TASK_COLLECT_GARBAGE in celery_app.tasks, sorted(celery_app.tasks)\n"
-        "from backend.queue import TASK_EXTRACT_FRAMES\n"
-        "assert TASK_EXTRACT_FRAMES in celery_app.tasks, sorted(celery_app.tasks)"
+        "from backend.queue import TASK_EXTRACT_FRAMES, TASK_LINK_FRAMES\n"
+        "assert TASK_EXTRACT_FRAMES in celery_app.tasks, sorted(celery_app.tasks)\n"
+        "assert TASK_LINK_FRAMES in celery_app.tasks, sorted(celery_app.tasks)"
     )
 
 

@@ -21,6 +21,7 @@ TASK_MODULES = [
     "worker.jobs.import_",  # usually served by the light worker (`worker/import_app.py`)
     "worker.jobs.extract_frames",  # likewise, but for frames picked by uncertainty
     "worker.jobs.predict_video",
+    "worker.jobs.link_frames",  # usually served by the light worker
     "worker.jobs.score_labels",
     "worker.periodic",
 ]

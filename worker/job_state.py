@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -221,6 +222,27 @@ class ProgressReporter:
         if time.monotonic() - self._last_write >= self.interval_s:
             self.flush()
         return self._cancel
+
+
+def run_to_end(job_id: int, what: str, body: Callable[[], None], cancelled: type[Exception]) -> str:
+    """Run a claimed job's `body`, which marks the job succeeded in the transaction that
+    records its work, and record any other end: `cancelled` raised (its cancel flag was seen)
+    is a cancelled job; bad data (a `KeyloopError`) fails it with its one-line message; any
+    other error fails it with the error's type and message, and logs the traceback. Answers
+    how it ended, as the task's result."""
+    try:
+        body()
+        return "succeeded"
+    except cancelled:
+        finish(job_id, JobState.cancelled)
+        return "cancelled"
+    except KeyloopError as exc:
+        finish(job_id, JobState.failed, exc.detail)
+        return "failed"
+    except Exception as exc:
+        log.exception("%s job %s failed", what, job_id)
+        finish(job_id, JobState.failed, f"{type(exc).__name__}: {exc}")
+        return "failed"
 
 
 def finish(job_id: int, state: JobState, error: str | None = None) -> None:

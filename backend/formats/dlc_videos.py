@@ -8,6 +8,8 @@ that stem; when several have it, the one whose base name a `video_sets` key has,
 a `videos/` folder, then the shortest name. Keys are matched by base name only: they name the
 labeller's machine, and the demo project's is "WILL BE AUTOMATICALLY UPDATED BY DEMO CODE".
 An image of the folder says it is frame N by its name, `img<N>.png` (`extract_frames`).
+Imported images keep that folder in their name (`cam1/img005.png`, `dlc._frame_name`), so the
+same rule finds them again when their video is uploaded later (`services/link_frames_jobs.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,23 @@ from backend.formats.bundle import Bundle
 from backend.formats.common import VIDEO_SUFFIXES, FrameClaim, Item, UploadVideo
 
 FRAME_NAME = re.compile(r"img(\d{1,9})")  # DeepLabCut's `img<N>.png`, Keyloop's `img<NNNNN>`
+NOT_FRAME_NAMED = "not named img<N>"
+
+
+def video_stem(video_name: str) -> str:
+    """The folder DeepLabCut pairs with a video file: its stem (`videos/cam1.mp4`: `cam1`)."""
+    return PurePosixPath(video_name).stem
+
+
+def folder_of(image_name: str) -> str:
+    """The video folder an image's name puts it in (`cam1/img005.png`: `cam1`), or ""."""
+    return PurePosixPath(image_name).parent.name
+
+
+def frame_claim(image_name: str) -> int | str:
+    """The frame index an image of a video's folder says it is, or why it names none."""
+    match = FRAME_NAME.fullmatch(PurePosixPath(image_name).stem)
+    return int(match[1]) if match else NOT_FRAME_NAMED
 
 
 def claim_frames(
@@ -30,7 +49,7 @@ def claim_frames(
     (`labeled-data/cam1`)}."""
     by_stem: dict[str, list[str]] = {}
     for name in bundle.with_suffix(*VIDEO_SUFFIXES):
-        by_stem.setdefault(PurePosixPath(name).stem, []).append(name)
+        by_stem.setdefault(video_stem(name), []).append(name)
     listed = _video_sets_names(config)
 
     def preference(name: str) -> tuple[bool, bool, int, str]:
@@ -43,11 +62,10 @@ def claim_frames(
         if choices:
             found[folder] = UploadVideo(min(choices, key=preference), where)
     for item in items:
-        path = PurePosixPath(item.name or item.file_name)
-        video = found.get(str(path.parent))
+        name = item.name or item.file_name
+        video = found.get(str(PurePosixPath(name).parent))
         if video is not None:
-            match = FRAME_NAME.fullmatch(path.stem)
-            item.video_frame = FrameClaim(video, int(match[1]) if match else "not named img<N>")
+            item.video_frame = FrameClaim(video, frame_claim(name))
     return list(found.values())
 
 

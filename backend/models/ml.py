@@ -35,6 +35,9 @@ class JobKind(enum.StrEnum):
     # images, and predictions for the frames of a whole video (results are files).
     extract_frames = "extract_frames"
     predict_video = "predict_video"
+    # Project images that say they are frames of a video (DeepLabCut's `<stem>/img<N>.png`)
+    # linked to it once their pixels are checked (`backend/services/link_frames_jobs.py`).
+    link_frames = "link_frames"
     # Human labels scored for how likely each is wrong, with the active version (issue 17);
     # a retraining also does it itself, without a job of this kind.
     score_labels = "score_labels"

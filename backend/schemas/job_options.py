@@ -137,6 +137,14 @@ class PredictVideoOptions(JobOptions):
     video_stem: str | None = None  # the download names' stem; None: "video-<id>"
 
 
+class LinkFramesOptions(JobOptions):
+    """The project's images that say they are frames of the video, checked and linked."""
+
+    kind: ClassVar[JobKind] = JobKind.link_frames
+
+    video_id: int
+
+
 class ScoreLabelsOptions(JobOptions):
     kind: ClassVar[JobKind] = JobKind.score_labels
 
@@ -153,6 +161,7 @@ OPTIONS_FOR_KIND: dict[JobKind, type[JobOptions]] = {
         ExtractFramesOptions,
         PredictVideoOptions,
         ScoreLabelsOptions,
+        LinkFramesOptions,
     )
 }
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.schemas.common import Counter, RowId
 from backend.schemas.image import ImageRead
+from backend.schemas.training import JobRead
 
 ExtractMethod = Literal["uniform", "kmeans", "uncertain"]
 
@@ -28,6 +29,13 @@ class VideoRead(BaseModel):
     created_at: datetime
     frame_images: int = 0  # how many of its frames are project images
     frames_labeled: int = 0  # of those, how many are labeled (in progress or done)
+
+
+class VideoUploadRead(VideoRead):
+    """An upload's answer: the video, and the `link_frames` job started when project images
+    say they are its frames (DeepLabCut's `<stem>/img<N>.png` imported without it)."""
+
+    link_job: JobRead | None = None
 
 
 class ExtractFramesRequest(BaseModel):

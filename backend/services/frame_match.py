@@ -40,11 +40,12 @@ Pixels = NDArray[np.uint8]  # (H, W, 3) RGB
 
 @dataclass(frozen=True)
 class Claim:
-    """An image that says it is frame `index`; `pixels` reads it (RGB as displayed)."""
+    """An image that says it is frame `index`; `pixels` reads it (RGB as displayed), or gives
+    None when it is gone (deleted since it was claimed): then it is no frame."""
 
     key: int
     index: int
-    pixels: Callable[[], Pixels]
+    pixels: Callable[[], Pixels | None]
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def _matched(claim: Claim, window: dict[int, _Decoded]) -> Frame | None:
     if decoded is None:
         return None
     image = claim.pixels()
+    if image is None:
+        return None
     score = _score(image, decoded)
     if score is None or score > MAX_BLOCK_DIFF:
         return None

@@ -8,19 +8,16 @@ bundle to a staged file as an upload is (`videos.stage_upload`, `max_video_bytes
 and adopted into the store (a blob this creates goes into `created_blobs`); then each image
 that claims frame N and has the video's size is compared with frame N (`frame_match`).
 *record* (the import's unit of work): the Video row, or the project's video with the same
-checksum, and the links. What is not linked stays a plain image and one note per video says
-why; a file that is not a readable video is a note too, never a failed import.
+checksum, and the links. Checking and linking are `frame_links`', shared with a video uploaded
+after its frames. What is not linked stays a plain image and one note per video says why; a
+file that is not a readable video is a note too, never a failed import.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 
-import av
-from PIL import Image as PILImage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,22 +27,14 @@ from backend.formats.bundle import Bundle
 from backend.formats.common import FrameClaim, UploadVideo
 from backend.models import Image, Project, Video
 from backend.services import videos
-from backend.services.frame_match import Claim, Pixels, check_frames
+from backend.services.frame_links import ClaimedFrame, FrameLink, link_images, verify_claims
 from backend.services.images import StoredImage
 from backend.services.storage import LocalBlobStore
 from backend.services.video_files import VideoInfo
-from imaging.pixels import rgb_pixels
 
 # `progress("videos", done, total)`: images that claim a video's frame checked so far.
 Progress = Callable[[str, int, int], None]
 _LISTED = 10
-
-
-@dataclass(frozen=True)
-class FrameLink:
-    item: int  # the image's position among the import's items
-    index: int
-    time_s: float
 
 
 @dataclass(frozen=True)
@@ -55,7 +44,7 @@ class PreparedVideo:
     checksum: str
     size: int
     info: VideoInfo
-    links: list[FrameLink]
+    links: list[FrameLink]  # keyed by the image's position among the import's items
 
 
 def prepare_videos(
@@ -129,53 +118,19 @@ def _links(
     tick: Callable[[], None],
 ) -> list[FrameLink]:
     """The claims whose images are the frames they claim; a note counts the others."""
-    unlinked: Counter[str] = Counter()
-    claims = []
-    for position, claim, image in claimed:
-        index = _frame_index(claim, image, info)
-        if isinstance(index, str):
-            unlinked[index] += 1
-            tick()
-        else:
-            claims.append(Claim(position, index, partial(_pixels, store, image.checksum)))
-    links: list[FrameLink] = []
-    checked = 0
-    try:
-        for verdict in check_frames(store.path_for(checksum), info.fps, info.frame_count, claims):
-            checked += 1
-            tick()
-            frame = verdict.frame
-            if frame is None:
-                unlinked["whose pixels differ from that frame's"] += 1
-            else:  # frame_time as extracted frames have it (`FrameReader`: index / fps)
-                links.append(FrameLink(verdict.claim.key, frame.index, frame.time_s))
-    except av.FFmpegError:
-        unlinked["whose frame could not be decoded"] += len(claims) - checked
-        for _ in range(len(claims) - checked):
-            tick()
-    if unlinked:
-        reasons = ", ".join(f"{n} {why}" for why, n in unlinked.items())
+    frames = [
+        ClaimedFrame(key, image.original_name, claim, image.checksum, image.width, image.height)
+        for key, claim, image in claimed
+    ]
+    verified = verify_claims(store, checksum, info, frames, tick)
+    if verified.unlinked:
+        counts = {why: len(keys) for why, keys in verified.unlinked.items()}
+        reasons = ", ".join(f"{n} {why}" for why, n in counts.items())
         notes.append(
-            f"{upload.where}: {unlinked.total()} of {len(claimed)} frames are not frames of "
+            f"{upload.where}: {sum(counts.values())} of {len(claimed)} frames are not frames of "
             f"{upload.video} ({reasons}), imported as plain images"
         )
-    return links
-
-
-def _frame_index(claim: int | str, image: StoredImage, info: VideoInfo) -> int | str:
-    """The frame the image claims, or why it cannot be that frame."""
-    if isinstance(claim, str):
-        return claim
-    if not 0 <= claim < info.frame_count:
-        return f"numbered past its {info.frame_count} frames"
-    if (image.width, image.height) != (info.width, info.height):
-        return f"of size {image.width}x{image.height} vs the video's {info.width}x{info.height}"
-    return claim
-
-
-def _pixels(store: LocalBlobStore, checksum: str) -> Pixels:
-    with PILImage.open(store.path_for(checksum)) as img:
-        return rgb_pixels(img)
+    return verified.links
 
 
 def record_videos(
@@ -213,38 +168,31 @@ def _link(
     images: list[Image],
     notes: list[str],
 ) -> None:
-    taken = videos.existing_frames(session, video.id)
-    other_image: list[int] = []  # frame indices the project has as another image
-    other_frame: list[int] = []  # images that are another frame already
-    for link in video_file.links:
-        image = images[link.item]
-        if (image.video_id, image.frame_index) == (video.id, link.index):
-            continue  # imported before, linked then
-        if image.video_id is not None:
-            other_frame.append(link.index)
-        elif taken.get(link.index, image.id) != image.id:
-            other_image.append(link.index)
-        else:
-            image.video_id, image.frame_index, image.frame_time = video.id, link.index, link.time_s
-            taken[link.index] = image.id
+    by_id = [replace(link, key=images[link.key].id) for link in video_file.links]
+    # An image linked to its frame already was imported before, linked then: nothing to say.
+    outcome = link_images(session, video, by_id)
     parts = []
-    if other_image:
-        as_what = "another image" if len(other_image) == 1 else "other images"
+    if outcome.frame_taken:
+        as_what = "another image" if len(outcome.frame_taken) == 1 else "other images"
         parts.append(
-            f"the project has {_frames(other_image)} of {video_file.name} as {as_what} already"
+            f"the project has {_frames(outcome.frame_taken)} of {video_file.name} as {as_what} "
+            "already"
         )
-    if other_frame:
-        parts.append(f"the images of {_frames(other_frame)} are other video frames already")
+    if outcome.other_frame:
+        parts.append(f"the images of {_frames(outcome.other_frame)} are other video frames already")
+    if outcome.gone:
+        parts.append(f"the images of {_frames(outcome.gone)} were deleted meanwhile")
     if parts:
-        count = len(other_image) + len(other_frame)
+        count = len(outcome.frame_taken) + len(outcome.other_frame) + len(outcome.gone)
         notes.append(
             f"{video_file.where}: {count} {'frame' if count == 1 else 'frames'} imported "
             f"unlinked: {'; '.join(parts)}"
         )
 
 
-def _frames(indices: list[int]) -> str:
+def _frames(links: list[FrameLink]) -> str:
     """`frame 3`, `frames 3, 12`, `frames 1, 2, ... and 5 more`."""
+    indices = [link.index for link in links]
     shown = ", ".join(str(i) for i in sorted(indices)[:_LISTED])
     more = f" and {len(indices) - _LISTED} more" if len(indices) > _LISTED else ""
     return f"{'frame' if len(indices) == 1 else 'frames'} {shown}{more}"

@@ -66,6 +66,7 @@ STORED: list[tuple[JobKind, dict[str, Any]]] = [
         },
     ),
     (JobKind.score_labels, {"model_version_id": 3}),
+    (JobKind.link_frames, {"video_id": 2}),
 ]  # fmt: skip
 
 

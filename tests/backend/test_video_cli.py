@@ -1,6 +1,6 @@
-"""`keyloop videos`: add (a bad file is one line and exit 2), list, extract in-process; and
-`keyloop export sleap --sleap-video video` and `keyloop export dlc --videos` of the extracted
-frames."""
+"""`keyloop videos`: add (a bad file is one line and exit 2; imported frames that are the
+video's are linked), list, extract in-process; and `keyloop export sleap --sleap-video video`
+and `keyloop export dlc --videos` of the extracted frames."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from backend.cli import app
 from backend.config import Settings
 from backend.db.session import session_scope
 from backend.models import Annotation, Image, Project
+from tests.backend.formats.helpers import frames_of, links, project_files, write_tree
+from tests.backend.formats.test_transfer_cli import _ready
 from tests.video_support import write_video
 
 runner = CliRunner()
@@ -43,6 +45,27 @@ def test_add_list_and_extract_frames_from_the_command_line(
     assert "added 3 frame(s)" in extracted.output and "[0, 14, 29]" in extracted.output
     listed = runner.invoke(app, ["videos", "list", "1"])
     assert "cage.mp4\t30 frames\t10 fps\t3 in the project" in listed.output
+
+
+def test_adding_a_video_links_the_imported_frames_that_are_its_own(
+    live_settings: Settings, tmp_path: Path
+) -> None:
+    clip = write_video(tmp_path / "cam1.mp4", frames=40)
+    third, sixth = frames_of(clip, 3, 6)
+    frames = {"cam1": {"img03.png": third, "img05.png": sixth}}  # img05.png holds frame 6
+    folder = write_tree(tmp_path / "reach", project_files(frames, {}))
+    args = ["import", "dlc", str(folder), "--new-project", "reach", "--user", _ready()]
+    assert runner.invoke(app, args).exit_code == 0
+
+    added = runner.invoke(app, ["videos", "add", "1", str(clip)])
+    assert added.exit_code == 0, added.output
+    assert "linked 1 of the 2 images named as its frames: [3]" in added.output
+    assert "not linked: 1 whose pixels differ from that frame's (cam1/img05.png)" in added.output
+    with session_scope(live_settings.database_url) as session:
+        assert links(session, 1) == {
+            "cam1/img03.png": ("cam1.mp4", 3),
+            "cam1/img05.png": (None, None),
+        }
 
 
 def test_export_sleap_video_backed_from_the_command_line(

@@ -1,20 +1,24 @@
 """Videos in a real browser against the real app: upload a video on the project page, extract
 frames (a job the light worker runs), open a frame, label it, step to a neighbouring frame of
-the video and add that frame to the project in one action; the project grid grouped by video."""
+the video and add that frame to the project in one action; the project grid grouped by video;
+a video uploaded after its DeepLabCut frames were imported links them (a light-worker job)."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
+from tests.backend.formats.helpers import frames_of, project_files, write_tree
 from tests.video_support import write_video
 
 from .annotating import click_image, expect_saved, login
 from .conftest import Api, H, W, png_bytes
+from .test_folder_import import import_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium each
 
@@ -117,3 +121,28 @@ def test_a_dropped_video_is_uploaded_and_a_broken_one_is_refused_by_name(
     drop_file(page, zone, "broken.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(3000), "video/mp4")
     expect(page.get_by_role("alert")).to_have_text(re.compile(r"^broken.mp4: not a readable video"))
     expect(page.get_by_role("listitem", name="Video broken.mp4")).to_have_count(0)
+
+
+def test_a_video_uploaded_after_its_imported_frames_links_them(
+    page: Page, api: Api, tmp_path: Path
+) -> None:
+    clip = write_video(tmp_path / "cam1.mp4", frames=40)
+    third, twelfth = frames_of(clip, 3, 12)
+    folder = write_tree(
+        tmp_path / "reach", project_files({"cam1": {"img03.png": third, "img12.png": twelfth}}, {})
+    )
+    project_id = import_folder(
+        api, f"/projects/import/dlc?name=Reach {uuid.uuid4().hex[:6]}", folder
+    )
+    login(page)
+    page.goto(f"/projects/{project_id}")
+    page.get_by_label("Upload video").set_input_files(str(clip))
+    item = page.get_by_role("listitem", name="Video cam1.mp4")
+    status = item.get_by_role("status", name="Video job")
+    expect(status).to_contain_text("Linked 2 frame(s).", timeout=JOB_TIMEOUT_MS)
+    expect(item).to_contain_text("2 in the project")
+
+    item.get_by_role("button", name="Link imported frames").click()
+    expect(status).to_contain_text(
+        "No unlinked image is named as one of its frames.", timeout=JOB_TIMEOUT_MS
+    )

@@ -1,7 +1,7 @@
 """One module per job kind (`JobKind`): `train`, `predict`, `evaluate`, `import_`,
-`extract_frames`, `predict_video`, `score_labels`. Each defines the Celery task named
-`keyloop.<kind>` (`backend.queue`) and the job's body, or a call into the module that does the
-model work (named in its docstring). A task takes a job id, claims the row
+`extract_frames`, `predict_video`, `score_labels`, `link_frames`. Each defines the Celery task
+named `keyloop.<kind>` (`backend.queue`) and the job's body, or a call into the module that
+does the model work (named in its docstring). A task takes a job id, claims the row
 (`worker.job_state.claim`, which also validates the job's typed options) and is safe to run
 twice.
 

@@ -12,7 +12,6 @@ the light worker (`worker/import_app.py`).
 
 from __future__ import annotations
 
-import logging
 import shutil
 from dataclasses import asdict
 
@@ -22,7 +21,6 @@ from sqlalchemy.orm import Session
 from backend.config import Settings, get_settings
 from backend.db.base import utcnow
 from backend.db.session import session_scope
-from backend.errors import KeyloopError
 from backend.models import Job, JobState
 from backend.queue import TASK_IMPORT
 from backend.schemas.job_options import ImportOptions
@@ -32,9 +30,6 @@ from backend.services.jobs import FINISHED_STATES, job_dir
 from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format, ImportReport, import_files
 from worker import job_state
-
-log = logging.getLogger(__name__)
-
 
 # Recording writes ~1.5 ms per image on SQLite (2000 in 3 s); the reaper allows 30x that.
 RECORD_SECONDS_PER_ITEM = 0.05
@@ -61,18 +56,10 @@ def run_import_job(job_id: int) -> str:
             shutil.rmtree(folder, ignore_errors=True)
         return "skipped"
     try:
-        _import(claimed, settings)
-        return "succeeded"
-    except ImportCancelled:
-        job_state.finish(job_id, JobState.cancelled)
-        return "cancelled"
-    except KeyloopError as exc:  # bad data: the message names the file and the element
-        job_state.finish(job_id, JobState.failed, exc.detail)
-        return "failed"
-    except Exception as exc:
-        log.exception("import job %s failed", job_id)
-        job_state.finish(job_id, JobState.failed, f"{type(exc).__name__}: {exc}")
-        return "failed"
+        # Bad data fails the job with a message naming the file and the element.
+        return job_state.run_to_end(
+            job_id, "import", lambda: _import(claimed, settings), ImportCancelled
+        )
     finally:
         if _finished(settings, job_id):
             shutil.rmtree(folder, ignore_errors=True)

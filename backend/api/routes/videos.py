@@ -1,6 +1,7 @@
-"""Videos: upload, list, single frames, frames into the project and frame extraction jobs
-(`services/videos.py`, `services/extract_frames_jobs.py`). A video's prediction job is started in
-`routes/predictions.py`, its files are read in `routes/jobs.py`."""
+"""Videos: upload, list, single frames, frames into the project, frame extraction jobs and the
+jobs linking images that are a video's frames (`services/videos.py`,
+`services/extract_frames_jobs.py`, `services/link_frames_jobs.py`). A video's prediction job is
+started in `routes/predictions.py`, its files are read in `routes/jobs.py`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from backend.api.deps import Admin, Annotator, BlobStoreDep, SessionDep, Setting
 from backend.api.downloads import attachment
 from backend.api.params import IdPath
 from backend.api.stored_files import stored_file
-from backend.dispatch import commit_and_send
+from backend.dispatch import commit_and_send, send_job
 from backend.errors import NotFound
 from backend.models import Video
 from backend.schemas.common import MAX_ID
@@ -26,8 +27,9 @@ from backend.schemas.video import (
     ExistingFrame,
     ExtractFramesRequest,
     VideoRead,
+    VideoUploadRead,
 )
-from backend.services import extract_frames_jobs, videos
+from backend.services import extract_frames_jobs, link_frames_jobs, videos
 from backend.services.images import StoredImage
 from backend.services.projects import get_project
 from backend.services.video_frame_cache import frame_file
@@ -49,26 +51,33 @@ def _read(video: Video, frame_images: int, frames_labeled: int) -> VideoRead:
 async def upload_video(
     project_id: IdPath,
     file: Annotated[UploadFile, File(description="A video (MP4, AVI, MOV, MKV, …)")],
-    _: Annotator,
+    user: Annotator,
     session: SessionDep,
     settings: SettingsDep,
     store: BlobStoreDep,
-) -> VideoRead:
+) -> VideoUploadRead:
     """Store a video after checking it opens and its first frame decodes (422 otherwise,
-    nothing stored); frames are extracted later, by a job."""
+    nothing stored); frames are extracted later, by a job. When project images say they are
+    its frames (imported without it), a job links those that are: `link_job`."""
     project = get_project(session, project_id)
     session.rollback()  # no transaction held open while a large file streams in and is probed
     name = file.filename or "video"
     staged = await asyncio.to_thread(videos.stage_upload, settings, store, name, file.file)
     info = await asyncio.to_thread(videos.probe_staged, staged)
     video, created = videos.add_video(session, store, project, staged, info)
+    job = link_frames_jobs.link_job_for_upload(session, project, video, user)
     try:
         session.commit()
     except BaseException:
         if created:
             store.delete(staged.checksum)
         raise
-    return _read(video, 0, 0)  # frames come later, from an extraction job
+    if job is not None:
+        send_job(session, settings, job)
+    # No frame is its image yet: extraction and the link job add them.
+    uploaded = VideoUploadRead.model_validate(video)
+    uploaded.link_job = JobRead.model_validate(job) if job is not None else None
+    return uploaded
 
 
 @router.get("/projects/{project_id}/videos")
@@ -183,5 +192,20 @@ def extract_frames(
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)
     job = extract_frames_jobs.create_extract_job(session, project, video, body, user)
+    commit_and_send(session, settings, job)
+    return JobRead.model_validate(job)
+
+
+@router.post("/videos/{video_id}/link-frames", status_code=202)
+def link_frames(
+    video_id: IdPath, user: Annotator, session: SessionDep, settings: SettingsDep
+) -> JobRead:
+    """Start a job that links the project's images that say they are this video's frames
+    (`<video stem>/img<N>.png`, no video's frame yet) where their pixels are those frames', as
+    an upload does itself; for images imported after the video. Poll `GET /jobs/{id}`: its
+    `progress.report` says what was linked and why the others were not."""
+    video = videos.get_video(session, video_id)
+    project = get_project(session, video.project_id)
+    job = link_frames_jobs.create_link_job(session, project, video, user)
     commit_and_send(session, settings, job)
     return JobRead.model_validate(job)

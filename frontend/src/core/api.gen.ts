@@ -988,7 +988,8 @@ export interface paths {
         /**
          * Upload Video
          * @description Store a video after checking it opens and its first frame decodes (422 otherwise,
-         *     nothing stored); frames are extracted later, by a job.
+         *     nothing stored); frames are extracted later, by a job. When project images say they are
+         *     its frames (imported without it), a job links those that are: `link_job`.
          */
         post: operations["upload_video_api_v1_projects__project_id__videos_post"];
         delete?: never;
@@ -1206,6 +1207,29 @@ export interface paths {
         get: operations["video_frame_api_v1_videos__video_id__frames__index__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{video_id}/link-frames": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Frames
+         * @description Start a job that links the project's images that say they are this video's frames
+         *     (`<video stem>/img<N>.png`, no video's frame yet) where their pixels are those frames', as
+         *     an upload does itself; for images imported after the video. Poll `GET /jobs/{id}`: its
+         *     `progress.report` says what was linked and why the others were not.
+         */
+        post: operations["link_frames_api_v1_videos__video_id__link_frames_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1887,7 +1911,7 @@ export interface components {
          * JobKind
          * @enum {string}
          */
-        JobKind: "train" | "predict" | "evaluate" | "import" | "extract_frames" | "predict_video" | "score_labels";
+        JobKind: "train" | "predict" | "evaluate" | "import" | "extract_frames" | "predict_video" | "link_frames" | "score_labels";
         /** JobRead */
         JobRead: {
             /** Cancel Requested */
@@ -2661,6 +2685,51 @@ export interface components {
             height: number;
             /** Id */
             id: number;
+            /** Original Name */
+            original_name: string;
+            /** Project Id */
+            project_id: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Width */
+            width: number;
+        };
+        /**
+         * VideoUploadRead
+         * @description An upload's answer: the video, and the `link_frames` job started when project images
+         *     say they are its frames (DeepLabCut's `<stem>/img<N>.png` imported without it).
+         */
+        VideoUploadRead: {
+            /** Checksum */
+            checksum: string;
+            /** Codec */
+            codec: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration S */
+            duration_s: number;
+            /** Fps */
+            fps: number;
+            /** Frame Count */
+            frame_count: number;
+            /**
+             * Frame Images
+             * @default 0
+             */
+            frame_images: number;
+            /**
+             * Frames Labeled
+             * @default 0
+             */
+            frames_labeled: number;
+            /** Height */
+            height: number;
+            /** Id */
+            id: number;
+            link_job: components["schemas"]["JobRead"] | null;
             /** Original Name */
             original_name: string;
             /** Project Id */
@@ -4794,7 +4863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VideoRead"];
+                    "application/json": components["schemas"]["VideoUploadRead"];
                 };
             };
             /** @description A client error, explained in `detail` */
@@ -5288,6 +5357,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A client error, explained in `detail` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_frames_api_v1_videos__video_id__link_frames_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id (1 to 2^31-1) */
+                video_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
             };
             /** @description A client error, explained in `detail` */
             "4XX": {

@@ -10,6 +10,11 @@ import type { Schemas } from "./types";
 /** A project's video; `frame_images` counts its frames that are project images and
  * `frames_labeled` those someone labeled (in progress or done). */
 export type VideoRead = Schemas["VideoRead"];
+/** An upload's answer: the video, and the job linking project images that say they are its
+ * frames (`<stem>/img<N>.png`, imported without it), when there are any. */
+export type VideoUploadRead = Omit<Schemas["VideoUploadRead"], "link_job"> & {
+  link_job: JobRead | null;
+};
 
 export type ExtractRequest = Schemas["ExtractFramesRequest"];
 export type ExtractMethod = ExtractRequest["method"];
@@ -38,6 +43,10 @@ export class VideoApi {
   extract(videoId: number, body: ExtractRequest): Promise<JobRead> {
     return this.client.request("POST", `/videos/${videoId}/extract-frames`, body);
   }
+  /** Link the project's images that say they are this video's frames (and are). */
+  link(videoId: number): Promise<JobRead> {
+    return this.client.request("POST", `/videos/${videoId}/link-frames`);
+  }
   predict(videoId: number, everyNth: number): Promise<JobRead> {
     return this.client.request("POST", `/videos/${videoId}/predictions`, { every_nth: everyNth });
   }
@@ -64,7 +73,7 @@ export class VideoApi {
     projectId: number,
     file: File,
     onProgress: (fraction: number) => void,
-  ): Promise<VideoRead> {
+  ): Promise<VideoUploadRead> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `${this.client.base}/projects/${projectId}/videos`);
@@ -77,7 +86,7 @@ export class VideoApi {
       xhr.onerror = () => reject(new Error("the upload was interrupted (network error)"));
       xhr.onload = () => {
         const data = parseJson(xhr.responseText);
-        if (xhr.status === 201) resolve(data as VideoRead);
+        if (xhr.status === 201) resolve(data as VideoUploadRead);
         else
           reject(new ApiError(xhr.status, `http_${xhr.status}`, detailOf(data, xhr.status), data));
       };
@@ -142,6 +151,9 @@ export function videoJobText(job: JobRead): string {
     if (job.state === "succeeded") return `Predicted ${done} frame(s).`;
     return total ? `Predicting frame ${done} of ${total}…` : "Loading the model…";
   }
+  if (job.kind === "link_frames" && job.state === "succeeded") {
+    return linkReportText(p.report as LinkReport | undefined);
+  }
   const report = p.report as { created?: number; already_present?: number } | undefined;
   if (job.state === "succeeded" && report) {
     const had = report.already_present ? `; ${report.already_present} already in the project` : "";
@@ -151,6 +163,25 @@ export function videoJobText(job: JobRead): string {
   const step = Number(p.step ?? 0);
   const total = Number(p.total ?? 0);
   return total ? `${phase} ${step} of ${total}…` : `${phase}…`;
+}
+
+/** `progress.report` of a `link_frames` job (docs/API.md). */
+interface LinkReport {
+  claimed: number;
+  linked: number;
+  not_linked: { reason: string; count: number; names: string[] }[];
+}
+
+/** "Linked 2 frame(s); not linked: 1 whose pixels differ from that frame's (cam1/img05.png)." */
+export function linkReportText(report: LinkReport | undefined): string {
+  if (!report) return "Done.";
+  if (report.claimed === 0) return "No unlinked image is named as one of its frames.";
+  const rest = report.not_linked.map(({ reason, count, names }) => {
+    const more = count > names.length ? ` and ${count - names.length} more` : "";
+    return `${count} ${reason} (${names.join(", ")}${more})`;
+  });
+  const why = rest.length ? `; not linked: ${rest.join("; ")}` : "";
+  return `Linked ${report.linked} frame(s)${why}.`;
 }
 
 /** [done, total] of a running video job for its progress bar. */

@@ -4,6 +4,7 @@ import {
   frameLabel,
   formatTime,
   isVideoFile,
+  linkReportText,
   neighbourFrame,
   videoJobFraction,
   videoJobText,
@@ -56,6 +57,30 @@ describe("video job progress", () => {
       progress: { report: { created: 18, already_present: 2 } } as JobRead["progress"],
     });
     expect(videoJobText(done)).toBe("Added 18 frame(s); 2 already in the project.");
+  });
+
+  it("says what a link job linked and why the others were not", () => {
+    const checking = job({
+      kind: "link_frames",
+      progress: { phase: "checking", step: 1, total: 4 } as JobRead["progress"],
+    });
+    expect(videoJobText(checking)).toBe("checking 1 of 4…");
+    expect(videoJobFraction(checking)).toBe(0.25);
+    const report = {
+      claimed: 16,
+      linked: 2,
+      not_linked: [
+        { reason: "not named img<N>", count: 1, names: ["cam1/notes.png"] },
+        { reason: "whose pixels differ from that frame's", count: 13, names: ["a.png", "b.png"] },
+      ],
+    };
+    const done = job({ kind: "link_frames", state: "succeeded", progress: { report } });
+    expect(videoJobText(done)).toBe(
+      "Linked 2 frame(s); not linked: 1 not named img<N> (cam1/notes.png); " +
+        "13 whose pixels differ from that frame's (a.png, b.png and 11 more).",
+    );
+    const none = { claimed: 0, linked: 0, not_linked: [] };
+    expect(linkReportText(none)).toBe("No unlinked image is named as one of its frames.");
   });
 
   it("counts predicted frames of a video prediction", () => {

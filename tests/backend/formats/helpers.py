@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from PIL import Image as PILImage
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from backend.services.storage import LocalBlobStore
 from backend.services.transfer import Format, ImportReport, import_files
 from backend.services.transfer_export import ExportFilter, export
 from backend.services.users import create_user
+from backend.services.video_files import FrameReader, frame_png, probe
 
 # ../shared/data beside the checkout; KEYLOOP_SHARED_DATA points elsewhere (a git worktree).
 SHARED_DATA = (
@@ -239,14 +241,54 @@ def spy_on_adopt(store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch) -> list
     return adopted
 
 
-def import_by_job(client: TestClient, fmt: str, files: list[tuple[str, bytes]]) -> dict[str, Any]:
-    """Post an import as the admin page does and run its job here: the succeeded job."""
+def import_by_job(
+    client: TestClient, fmt: str, files: list[tuple[str, bytes]], project_id: int | None = None
+) -> dict[str, Any]:
+    """Post an import as the admin page does (into a new project, or `project_id`) and run its
+    job here: the succeeded job."""
     from tests.backend.conftest import post_files
     from worker.jobs.import_ import run_import_job
 
-    r = post_files(client, f"/api/v1/projects/import/{fmt}", files)
+    into = f"{project_id}/" if project_id is not None else ""
+    r = post_files(client, f"/api/v1/projects/{into}import/{fmt}", files)
     assert r.status_code == 202, r.text
     run_import_job(r.json()["id"])
     job: dict[str, Any] = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["state"] == "succeeded", job["error"]
     return job
+
+
+def frames_of(video: Path, *indices: int) -> list[bytes]:
+    """PNGs of the video's frames as Keyloop's decoder gives them."""
+    info = probe(video, video.name)
+    with FrameReader(video, info.fps) as reader:
+        return [frame_png(f) for f in reader.frames(indices)]
+
+
+def collected(stem: str, files: list[str]) -> bytes:
+    head = "scorer,,,Ann,Ann,Ann,Ann\nbodyparts,,,nose,nose,tail,tail\ncoords,,,x,y,x,y\n"
+    rows = [f"labeled-data,{stem},{f},{10 + n},20.5,30,{40 - n}\n" for n, f in enumerate(files)]
+    return (head + "".join(rows)).encode()
+
+
+def project_files(
+    folders: dict[str, dict[str, bytes]],
+    videos: dict[str, bytes],
+    video_sets: dict[str, Any] | None = None,
+) -> dict[str, bytes]:
+    """config.yaml (its video_sets keys the labeller's paths), each folder's CollectedData
+    table labeling all its frames, the frames and the videos."""
+    if video_sets is None:
+        video_sets = {f"/home/ann/reach/videos/{s}.mp4": {"crop": "0, 64, 0, 48"} for s in folders}
+    config = {
+        "Task": "reach",
+        "scorer": "Ann",
+        "bodyparts": ["nose", "tail"],
+        "skeleton": [["nose", "tail"]],
+        "video_sets": video_sets,
+    }
+    files = {"config.yaml": yaml.safe_dump(config).encode()}
+    for stem, frames in folders.items():
+        files[f"labeled-data/{stem}/CollectedData_Ann.csv"] = collected(stem, list(frames))
+        files.update({f"labeled-data/{stem}/{name}": data for name, data in frames.items()})
+    return {**files, **videos}

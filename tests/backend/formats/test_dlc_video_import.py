@@ -6,12 +6,10 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import av
 import numpy as np
 import pytest
-import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image as PILImage
@@ -28,14 +26,15 @@ from backend.models import Image, Project
 from backend.services.frame_match import MAX_BLOCK_DIFF
 from backend.services.storage import LocalBlobStore, sha256_hex
 from backend.services.transfer import Format
-from backend.services.video_files import FrameReader, frame_png, probe
 from tests.backend.conftest import post_files
 from tests.backend.formats.helpers import (
     blob_files,
     bundle_of,
+    frames_of,
     import_by_job,
     links,
     make_user,
+    project_files,
     run_import,
     spy_on_adopt,
     staged_leftovers,
@@ -53,42 +52,6 @@ FPS = 25.0  # write_video's
 @pytest.fixture
 def store(blob_dir: Path) -> LocalBlobStore:
     return LocalBlobStore(blob_dir)
-
-
-def frames_of(video: Path, *indices: int) -> list[bytes]:
-    """PNGs of the video's frames as Keyloop's decoder gives them."""
-    info = probe(video, video.name)
-    with FrameReader(video, info.fps) as reader:
-        return [frame_png(f) for f in reader.frames(indices)]
-
-
-def collected(stem: str, files: list[str]) -> bytes:
-    head = "scorer,,,Ann,Ann,Ann,Ann\nbodyparts,,,nose,nose,tail,tail\ncoords,,,x,y,x,y\n"
-    rows = [f"labeled-data,{stem},{f},{10 + n},20.5,30,{40 - n}\n" for n, f in enumerate(files)]
-    return (head + "".join(rows)).encode()
-
-
-def project_files(
-    folders: dict[str, dict[str, bytes]],
-    videos: dict[str, bytes],
-    video_sets: dict[str, Any] | None = None,
-) -> dict[str, bytes]:
-    """config.yaml (its video_sets keys the labeller's paths), each folder's CollectedData
-    table labeling all its frames, the frames and the videos."""
-    if video_sets is None:
-        video_sets = {f"/home/ann/reach/videos/{s}.mp4": {"crop": "0, 64, 0, 48"} for s in folders}
-    config = {
-        "Task": "reach",
-        "scorer": "Ann",
-        "bodyparts": ["nose", "tail"],
-        "skeleton": [["nose", "tail"]],
-        "video_sets": video_sets,
-    }
-    files = {"config.yaml": yaml.safe_dump(config).encode()}
-    for stem, frames in folders.items():
-        files[f"labeled-data/{stem}/CollectedData_Ann.csv"] = collected(stem, list(frames))
-        files.update({f"labeled-data/{stem}/{name}": data for name, data in frames.items()})
-    return {**files, **videos}
 
 
 def as_zip(path: Path, files: dict[str, bytes]) -> Path:

@@ -1,7 +1,8 @@
 /**
  * The project page's videos: upload by drag-and-drop or file picker (with a progress bar),
- * the list, and per video the frame extraction and whole-video prediction jobs (progress,
- * cancel, result downloads and the labeled preview to watch).
+ * the list, and per video the frame extraction, frame linking and whole-video prediction jobs
+ * (progress, cancel, result downloads and the labeled preview to watch). An upload that starts
+ * a link job (images imported before, named as its frames) shows it on the video's item.
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { JobRead } from "../../core/adminTypes";
@@ -36,6 +37,8 @@ export function VideoPanel({
   onFramesAdded: () => void;
 }) {
   const [videos, setVideos] = useState<VideoRead[]>([]);
+  // The link job an upload started, by video: shown on its item once the list reloads.
+  const [linkJobs, setLinkJobs] = useState<Record<number, JobRead>>({});
   const [upload, setUpload] = useState<{ name: string; fraction: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -56,9 +59,11 @@ export function VideoPanel({
       }
       setUpload({ name: file.name, fraction: 0 });
       try {
-        await videoApi.upload(projectId, file, (fraction) =>
+        const video = await videoApi.upload(projectId, file, (fraction) =>
           setUpload({ name: file.name, fraction }),
         );
+        const linkJob = video.link_job;
+        if (linkJob) setLinkJobs((held) => ({ ...held, [video.id]: linkJob }));
       } catch (e) {
         const text = errorText(e); // the server's message names the file already
         setError(text.startsWith(file.name) ? text : `${file.name}: ${text}`);
@@ -132,6 +137,7 @@ export function VideoPanel({
             key={v.id}
             video={v}
             canEdit={canEdit}
+            linkJob={linkJobs[v.id] ?? null}
             onShowFrames={onShowFrames}
             onFramesAdded={() => {
               onFramesAdded();
@@ -147,15 +153,21 @@ export function VideoPanel({
 function VideoItem({
   video,
   canEdit,
+  linkJob,
   onShowFrames,
   onFramesAdded,
 }: {
   video: VideoRead;
   canEdit: boolean;
+  /** The link job its upload started, if any. */
+  linkJob: JobRead | null;
   onShowFrames: (videoId: number) => void;
   onFramesAdded: () => void;
 }) {
   const [open, setOpen] = useState<"extract" | "predict" | null>(null);
+  const link = useVideoJob((j) => {
+    if (j.state === "succeeded") onFramesAdded();
+  }, linkJob);
   return (
     <li class="video-item" aria-label={`Video ${video.original_name}`}>
       <div class="video-head">
@@ -170,6 +182,14 @@ function VideoItem({
         </button>
         {canEdit && (
           <>
+            <button
+              type="button"
+              title="Link the project's images named as its frames (<stem>/img<N>.png) whose pixels are those frames'"
+              disabled={link.running}
+              onClick={() => void link.start(() => videoApi.link(video.id))}
+            >
+              Link imported frames
+            </button>
             <button
               type="button"
               aria-expanded={open === "extract"}
@@ -187,15 +207,19 @@ function VideoItem({
           </>
         )}
       </div>
+      <ErrorLine text={link.error} />
+      {link.job && (
+        <JobStatus job={link.job} running={link.running} onCancel={() => void link.cancel()} />
+      )}
       {open === "extract" && <ExtractForm video={video} onDone={onFramesAdded} />}
       {open === "predict" && <PredictForm video={video} />}
     </li>
   );
 }
 
-/** Start a job, follow it until it ends, cancel it. */
-function useVideoJob(onEnd?: (job: JobRead) => void) {
-  const [job, setJob] = useState<JobRead | null>(null);
+/** Start a job (or follow one started elsewhere, `started`) until it ends, cancel it. */
+function useVideoJob(onEnd?: (job: JobRead) => void, started: JobRead | null = null) {
+  const [job, setJob] = useState<JobRead | null>(started);
   const [error, setError] = useState<string | null>(null);
   const running = job !== null && (job.state === "queued" || job.state === "running");
   usePoll(

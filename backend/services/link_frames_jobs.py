@@ -1,0 +1,56 @@
+"""`link_frames` jobs: the project's images that say they are frames of a video, linked to it
+where their pixels are those frames' (`worker/jobs/link_frames.py`; the checking and linking
+are `frame_links`', as for an import that brings the video).
+
+Labs import their labeled frames without the (large) videos and upload a video later; an
+image says it is frame N of a video by DeepLabCut's rule (`formats/dlc_videos.py`): it is in
+the folder named after the video's stem and named `img<N>`. A DeepLabCut import keeps that
+folder in the name (`cam1/img005.png` of `labeled-data/cam1/`); Keyloop names its own frames
+`<safe stem>/img<NNNNN>.png` (`videos.frame_name`), which they keep when their video is
+deleted, so that folder counts too. Only images that are no video's frame are claims. An
+upload starts the job when an image claims one of the new video's frames; `POST
+/videos/{id}/link-frames` starts it again (frames imported after the video).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from backend.formats.dlc_videos import folder_of, frame_claim, video_stem
+from backend.models import Image, Job, Project, User, Video
+from backend.schemas.job_options import LinkFramesOptions
+from backend.services.frame_links import ClaimedFrame
+from backend.services.jobs import create_job
+from backend.services.videos import safe_stem
+
+
+def claimed_frames(session: Session, video: Video) -> list[ClaimedFrame]:
+    """The project's images in the video's folder that are no video's frame (by id; `key` is
+    the image's id), with the frame each claims or why it claims none."""
+    folders = {video_stem(video.original_name), safe_stem(video.original_name, video.id)}
+    in_a_folder = [Image.original_name.contains(f"{f}/", autoescape=True) for f in folders]
+    rows = session.execute(
+        select(Image.id, Image.original_name, Image.checksum, Image.width, Image.height)
+        .where(Image.project_id == video.project_id, Image.video_id.is_(None), or_(*in_a_folder))
+        .order_by(Image.id)
+    ).all()
+    return [
+        ClaimedFrame(image_id, name, frame_claim(name), checksum, width, height)
+        for image_id, name, checksum, width, height in rows
+        if folder_of(name) in folders
+    ]
+
+
+def create_link_job(session: Session, project: Project, video: Video, user: User | None) -> Job:
+    return create_job(session, project, LinkFramesOptions(video_id=video.id), user)
+
+
+def link_job_for_upload(
+    session: Session, project: Project, video: Video, user: User | None
+) -> Job | None:
+    """The job for a video just added, when an image claims one of its frames (`user` None:
+    the command line's)."""
+    if any(isinstance(c.claim, int) for c in claimed_frames(session, video)):
+        return create_link_job(session, project, video, user)
+    return None
