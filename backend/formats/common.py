@@ -8,6 +8,7 @@ differs (none of the supported ones does).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -77,7 +78,8 @@ class UploadVideo:
     """A video file of the upload that items say they are frames of (`Item.video_frame`):
     the import attaches it as a project video and links each item that really is the frame
     it says (`services/import_videos.py`). DeepLabCut's `labeled-data/<stem>/img<N>.png`
-    beside `videos/<stem>.mp4` (`dlc_videos`); SLEAP's frames of a video-backed `.slp`."""
+    beside `videos/<stem>.mp4` (`dlc_videos`); SLEAP's frames of a video-backed `.slp`; the
+    keyframes of a CVAT for video file beside its task's video (`cvat_video`)."""
 
     video: str  # the video's name in the upload: `videos/cam1.mp4`
     where: str  # where its frames are in the upload, for notes: `labeled-data/cam1`, `a.slp`
@@ -168,6 +170,12 @@ def relative_name(name: str) -> str | None:
     ):
         return None
     return "/".join(parts)
+
+
+def video_folder(video_name: str) -> str:
+    """A video file's stem as the folder its frames are named in (`cam1.mp4`: `cam1/img00012.png`,
+    DeepLabCut's `labeled-data/cam1/`): nothing path-like and no quotes; "" when none is left."""
+    return re.sub(r"[^\w\- .]", "_", PurePosixPath(video_name).stem).strip(" .")
 
 
 def image_name(reference: str, fallback: str) -> str:

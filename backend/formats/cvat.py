@@ -1,112 +1,66 @@
-"""CVAT for images 1.1 XML with skeletons (`annotations.xml`).
+"""CVAT 1.1 XML with skeletons (`annotations.xml`): "CVAT for images" read and written here;
+"CVAT for video" (tracks over a video's frames) and a video task exported as "CVAT for images"
+(frames named `frame_000012`, no files) read by `cvat_video`.
 
-A skeleton label in `<meta>` names its points through sub-labels (`<parent>`) and its edges
-in the label's `<svg>` (`data-node-from`/`data-node-to` between `data-node-id`s). Per point:
-`outside="1"` reads as unlabeled, `occluded="1"` as occluded, otherwise visible; unlabeled
-points are written with `outside="1"` at (0, 0). Lossy: only the first skeleton of the label
-per image is kept; attributes, z_order, groups and other shapes are ignored. A "CVAT for
-video 1.1" file (tracks over a video's frames) is refused with a message saying how to export
-the task as CVAT for images instead.
+Per point `outside="1"` reads as unlabeled, `occluded="1"` as occluded, otherwise visible
+(`cvat_xml`); unlabeled points are written with `outside="1"` at (0, 0). Lossy: only the first
+skeleton of the label per image is kept; attributes, z_order, groups and other shapes are
+ignored. Exports are always CVAT for images: every frame Keyloop has is an image.
 """
 
 from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from pathlib import Path
 
 from backend.errors import BadInput
+from backend.formats import cvat_video
 from backend.formats.bundle import Bundle
-from backend.formats.common import (
-    UNLABELED,
-    Dataset,
-    Item,
-    Keypoint,
-    check_names,
-    check_skeleton,
-    labeled,
-    one_line,
-    to_float,
-)
+from backend.formats.common import Dataset, Item, to_float
+from backend.formats.cvat_frames import FrameSources
+from backend.formats.cvat_xml import parse_document, points, skeleton_schema
 
 
-def read(bundle: Bundle, skeleton: str | None = None, limit: int = 1 << 30) -> Dataset:
+def read(
+    bundle: Bundle,
+    skeleton: str | None = None,
+    limit: int = 1 << 30,
+    *,
+    workdir: Path,
+    video_limit: int | None = None,
+) -> Dataset:
+    """The bundle's one .xml; a video task's frames come from the bundle's frame images or
+    its video (copied into `workdir`, read under `video_limit`, default `limit`)."""
     found = bundle.with_suffix(".xml")
     if len(found) != 1:
         raise BadInput(f"CVAT import needs exactly one .xml annotation file; found {found}")
     name = found[0]
-    dataset = parse(name, bundle.read(name, limit), skeleton)
+    document = parse_document(name, bundle.read(name, limit))
+    sources = FrameSources(bundle, workdir, video_limit or limit)
+    if document.find("track") is not None:
+        dataset = cvat_video.read(name, document, skeleton, sources)
+    elif cvat_video.of_video_task(document):
+        dataset = cvat_video.read_images(name, document, skeleton, sources)
+    else:
+        dataset = _images(name, document, skeleton)
     dataset.anchor = name
     return dataset
 
 
-def _root(where: str, data: bytes) -> ET.Element:
-    # A DTD is never needed by CVAT files and is the door to entity-expansion attacks. The
-    # parser refuses it after decoding, so no encoding (UTF-16, UTF-32...) can hide it.
-    try:
-        root: ET.Element = SafeET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise BadInput(f"{where}: DTDs and entities are not allowed in CVAT files") from exc
-    except ET.ParseError as exc:
-        raise BadInput(f"{where}: malformed XML ({one_line(exc)})") from exc
-    return root
-
-
 def parse(where: str, data: bytes, wanted: str | None = None) -> Dataset:
-    root = _root(where, data)
-    if root.tag != "annotations":
-        raise BadInput(f"{where}: root element is <{root.tag}>, expected <annotations>")
-    tracks = root.findall("track")
-    if tracks:
-        # Tracks are shapes interpolated between keyframes of a video; their frames are not
-        # in the file. Never read them as "no images" and succeed with nothing.
-        source = root.findtext("meta/source") or root.findtext("meta/task/source")
-        video = f" of the video {source.strip()!r}" if source and source.strip() else ""
-        raise BadInput(
-            f"{where}: a CVAT for video 1.1 file ({len(tracks)} <track> elements{video}); "
-            "its tracks hold the keyframes of a video, not images. In CVAT, export the task "
-            "as 'CVAT for images 1.1' with 'Save images' checked, and import that zip"
-        )
-    labels = list(root.iter("label"))
-    skeletons = [lb for lb in labels if lb.findtext("type") == "skeleton"]
-    if wanted is not None:
-        skeletons = [lb for lb in skeletons if lb.findtext("name") == wanted]
-    if len(skeletons) != 1:
-        found = [lb.findtext("name") for lb in skeletons]
-        raise BadInput(f"{where}: expected one skeleton label in <meta>, found {found}")
-    label = skeletons[0]
-    label_name = label.findtext("name") or ""
-    raw = [lb.findtext("name") or "" for lb in labels if lb.findtext("parent") == label_name]
-    names = check_names(f"{where}: skeleton {label_name!r}", raw)
-    edges = _edges(where, label.findtext("svg") or "")
-    check_skeleton(f"{where}: skeleton {label_name!r}", names, edges)
-    dataset = Dataset(names, edges, name=label_name)
-    for image in root.iter("image"):
-        dataset.items.append(_item(where, image, label_name, names, dataset.notes))
+    """A CVAT for images file (its images are read by the import, by name)."""
+    return _images(where, parse_document(where, data), wanted)
+
+
+def _images(where: str, document: ET.Element, wanted: str | None) -> Dataset:
+    dataset = skeleton_schema(where, document, wanted)
+    for image in document.iter("image"):
+        dataset.items.append(_item(where, image, dataset))
     return dataset
 
 
-def _edges(where: str, svg: str) -> list[tuple[str, str]]:
-    if not svg.strip():
-        return []
-    shapes = _root(f"{where}: skeleton svg", f"<svg>{svg}</svg>".encode())
-    node_names = {
-        c.get("data-node-id"): (c.get("data-label-name") or "").strip()
-        for c in shapes.iter("circle")
-    }
-    edges = []
-    for line in shapes.iter("line"):
-        a = node_names.get(line.get("data-node-from"))
-        b = node_names.get(line.get("data-node-to"))
-        if not a or not b:
-            raise BadInput(f"{where}: skeleton svg has an edge between unknown nodes")
-        edges.append((a, b))
-    return edges
-
-
-def _item(where: str, image: ET.Element, label: str, names: list[str], notes: list[str]) -> Item:
+def _item(where: str, image: ET.Element, dataset: Dataset) -> Item:
     file_name = image.get("name")
     if not file_name:
         raise BadInput(f"{where}: <image id={image.get('id')!r}> has no name")
@@ -118,25 +72,11 @@ def _item(where: str, image: ET.Element, label: str, names: list[str], notes: li
         height=int(to_float(origin, image.get("height", "0"))) or None,
         origin=origin,
     )
-    found = [s for s in image.findall("skeleton") if s.get("label") == label]
+    found = [s for s in image.findall("skeleton") if s.get("label") == dataset.name]
     if len(found) > 1:
-        notes.append(f"{origin}: {len(found) - 1} further {label} skeletons skipped")
-    if not found:
-        return item
-    by_name: dict[str, Keypoint] = {}
-    for pts in found[0].findall("points"):
-        name = (pts.get("label") or "").strip()
-        if name not in names:
-            raise BadInput(f"{origin}: point label {name!r} is not in skeleton {label!r}")
-        coords = (pts.get("points") or "").split(";")[0].split(",")
-        if len(coords) != 2:
-            raise BadInput(f"{origin}: point {name} has points={pts.get('points')!r}, not 'x,y'")
-        x, y = (to_float(f"{origin}, point {name}", c) for c in coords)
-        if pts.get("outside") == "1":
-            by_name[name] = UNLABELED
-        else:
-            by_name[name] = labeled(x, y, "occluded" if pts.get("occluded") == "1" else "visible")
-    item.points = [by_name.get(n, UNLABELED) for n in names]
+        dataset.notes.append(f"{origin}: {len(found) - 1} further {dataset.name} skeletons skipped")
+    if found:
+        item.points = points(origin, found[0], dataset)
     return item
 
 

@@ -1,15 +1,15 @@
 """Import jobs: the API keeps the upload in the job's folder, the worker imports it.
 
 The API checks the upload's size (all files against `max_import_bytes`, a loose file against
-`max_upload_bytes`, or a DeepLabCut or SLEAP project's loose video against `max_video_bytes`,
-for SLEAP the larger of the two; zip members are checked as they are read), adds a queued
-job (kind `import`, options `{format, new_project_name, label, author_id, files}`), copies each
-uploaded file to `jobs_dir/job-<id>/inputs/<n>` in chunks, and checks that the files open as
-a bundle (valid zips, no entry outside its archive) before the commit; then it sends
-`keyloop.import`. The worker (`worker/jobs/import_.py`) reopens the bundle with `open_inputs`,
-runs `transfer.import_files`, and marks the job succeeded in the same transaction as the
-data, with the `ImportResult` in `progress["report"]` and the job's `project_id` set when the
-import created the project. The folder is removed when the job ends.
+`max_upload_bytes`, or a DeepLabCut, SLEAP or CVAT import's loose video against
+`max_video_bytes`, for SLEAP and CVAT the larger of the two; zip members are checked as they
+are read), adds a queued job (kind `import`, options `{format, new_project_name, label,
+author_id, files}`), copies each uploaded file to `jobs_dir/job-<id>/inputs/<n>` in chunks,
+and checks that the files open as a bundle (valid zips, no entry outside its archive) before
+the commit; then it sends `keyloop.import`. The worker (`worker/jobs/import_.py`) reopens the
+bundle with `open_inputs`, runs `transfer.import_files`, and marks the job succeeded in the
+same transaction as the data, with the `ImportResult` in `progress["report"]` and the job's
+`project_id` set when the import created the project. The folder is removed when the job ends.
 """
 
 from __future__ import annotations
@@ -109,12 +109,13 @@ def _describe(name: str, f: IO[bytes], settings: Settings, fmt: Format) -> Impor
     zipped = name.lower().endswith(".zip") or f.read(4) == ZIP_MAGIC
     f.seek(0)
     # A zip's members are checked one by one as they are read; a loose file here. A
-    # DeepLabCut or SLEAP import streams its videos to the store as a video upload does;
-    # SLEAP reads its frames from the video too, which the upload limit allowed before.
-    video = fmt in (Format.dlc, Format.sleap) and name.lower().endswith(VIDEO_SUFFIXES)
+    # DeepLabCut, SLEAP or CVAT import streams its videos to the store as a video upload does;
+    # SLEAP and CVAT read frames from it too, so either limit lets it in (`frame_video_limit`).
+    video = fmt in (Format.dlc, Format.sleap, Format.cvat) and name.lower().endswith(VIDEO_SUFFIXES)
     limit = settings.max_upload_bytes
     if video:
-        limit = frame_video_limit(settings) if fmt is Format.sleap else settings.max_video_bytes
+        reads_frames = fmt in (Format.sleap, Format.cvat)
+        limit = frame_video_limit(settings) if reads_frames else settings.max_video_bytes
     if not zipped and size > limit:
         kind = "video" if video else "upload"
         raise PayloadTooLarge(f"{name}: larger than the {limit}-byte {kind} limit")

@@ -9,8 +9,8 @@ Each format module reads the files into a neutral `Dataset`; this module stores 
    `ingest_images`), annotations through `save_annotation` (validation, version 1, a
    revision, image state), so imported data obeys exactly the rules of the API.
 Videos the dataset names (`Dataset.videos`: DeepLabCut's `videos/<stem>.mp4`, the video a
-SLEAP file's frames are read from) are attached and the items that are their frames linked in
-the same two phases (`import_videos`).
+SLEAP file's frames are read from, a CVAT video task's video) are attached and the items that
+are their frames linked in the same two phases (`import_videos`).
 The phases are apart so that a long import never holds SQLite's single write lock while it
 reads images: the job's progress, committed from another session, keeps flowing.
 `import_files` runs both for the CLI and the import job (`worker/jobs/import_.py`); on any error
@@ -130,7 +130,7 @@ def read_dataset(
     """`label` picks the COCO category, CVAT skeleton label or YOLO class when a file has
     several, and the individual of a multi-animal DeepLabCut file; `project_names` name the
     keypoints of a YOLO file that does not. `max_video_bytes` bounds a video that frames are
-    read from (SLEAP), `max_bytes` every other file."""
+    read from (SLEAP, CVAT for video), `max_bytes` every other file."""
     if fmt is Format.label_studio:
         return label_studio.read(bundle, limit=max_bytes)
     if fmt is Format.yolo:
@@ -140,14 +140,16 @@ def read_dataset(
     if fmt is Format.dlc:
         return dlc.read(bundle, label, limit=max_bytes)
     if fmt is Format.cvat:
-        return cvat.read(bundle, label, limit=max_bytes)
+        return cvat.read(
+            bundle, label, limit=max_bytes, workdir=workdir, video_limit=max_video_bytes
+        )
     return sleap.read(bundle, workdir, limit=max_bytes, video_limit=max_video_bytes)
 
 
 def frame_video_limit(settings: Settings) -> int:
-    """The largest video a file's frames may be read from (SLEAP): the video is also attached
-    as a video, so either limit lets it in (the upload one did before videos were attached;
-    one over the video limit is then a note, `import_videos`)."""
+    """The largest video a file's frames may be read from (SLEAP, CVAT for video): the video is
+    also attached as a video, so either limit lets it in (the upload one did before videos were
+    attached; one over the video limit is then a note, `import_videos`)."""
     return max(settings.max_upload_bytes, settings.max_video_bytes)
 
 
@@ -172,7 +174,7 @@ def import_files(
     created_blobs: list[str] = []
     try:
         target = _target(sessions, project_id)
-        # The temporary folder holds SLEAP's copy of the file its frames are read from.
+        # The temporary folder holds SLEAP's or CVAT's copy of the file frames are read from.
         with tempfile.TemporaryDirectory(prefix="keyloop-import-") as tmp:
             dataset = read_dataset(
                 fmt,

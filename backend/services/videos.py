@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.errors import BadInput, Conflict, NotFound, PayloadTooLarge
+from backend.formats.common import video_folder
 from backend.models import Image, ImageState, Project, Video
 from backend.services.images import ImageRows, StoredImage
 from backend.services.storage import LocalBlobStore
@@ -180,8 +180,7 @@ def frame_name(video_name: str, video_id: int, index: int) -> str:
 def safe_stem(video_name: str, video_id: int) -> str:
     """The file name without its suffix, as a folder (DLC's labeled-data/<stem>/) or download
     name: nothing path-like and no quotes in it."""
-    stem = re.sub(r"[^\w\- .]", "_", PurePath(video_name).stem).strip(" .")
-    return stem or f"video-{video_id}"
+    return video_folder(video_name) or f"video-{video_id}"
 
 
 def check_frame_index(video: Video, index: int) -> None:

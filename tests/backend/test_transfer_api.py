@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -89,6 +90,29 @@ def test_an_upload_over_the_import_limit_is_a_413_and_stores_nothing(
     assert count(db, Job) == 0 and job_folders() <= folders
     limited.max_import_bytes = size
     assert post_files(admin, "/api/v1/projects/import/coco", files).status_code == 202
+
+
+@pytest.mark.parametrize(("fmt", "labels"), [("sleap", "labels.slp"), ("cvat", "annotations.xml")])
+def test_a_loose_video_frames_are_read_from_is_held_to_the_larger_of_the_two_limits(
+    app: FastAPI, admin: TestClient, fmt: str, labels: str
+) -> None:
+    """A SLEAP file's or a CVAT video task's frames may come from the video beside it, which
+    the upload limit let in before it became a project video too."""
+    # Only sizes are checked before the job runs: any bytes will do.
+    files = [(labels, bytes(100)), ("arena.mp4", bytes(200))]
+    cases = [
+        (100, 200, 202),  # over the upload limit, within the video limit
+        (200, 1, 202),  # over the video limit, within the upload limit: a note later
+        (100, 199, 413),
+    ]
+    for upload_limit, video_limit, status in cases:
+        limited = get_settings().model_copy(
+            update={"max_upload_bytes": upload_limit, "max_video_bytes": video_limit}
+        )
+        app.dependency_overrides[current_settings] = lambda limited=limited: limited
+        r = post_files(admin, f"/api/v1/projects/import/{fmt}", files)
+        assert r.status_code == status, r.text
+    assert "arena.mp4: larger than the 199-byte video limit" in r.json()["detail"]
 
 
 def test_an_upload_that_cannot_be_read_is_refused_before_a_job_exists(

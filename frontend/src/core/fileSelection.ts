@@ -27,7 +27,7 @@ const VIDEO_EXTENSIONS = [".mp4", ".avi", ".mov", ".mkv", ".webm"];
 const FORMAT_EXTENSIONS: Record<UploadKind, readonly string[]> = {
   coco: [".json"],
   dlc: [".csv", ".h5", ".hdf5", ".yaml", ".yml", ...VIDEO_EXTENSIONS],
-  cvat: [".xml"],
+  cvat: [".xml", ...VIDEO_EXTENSIONS],
   sleap: [".slp", ...VIDEO_EXTENSIONS],
   "label-studio": [".json", ".xml"],
   yolo: [".yaml", ".yml", ".txt"],

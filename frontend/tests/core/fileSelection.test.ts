@@ -37,6 +37,8 @@ describe("usableFor", () => {
     expect(usableFor("dlc", "annotations.json")).toBe(false);
     expect(usableFor("coco", "annotations.json")).toBe(true);
     expect(usableFor("cvat", "annotations.xml")).toBe(true);
+    expect(usableFor("cvat", "arena.MP4")).toBe(true); // a video task's video
+    expect(usableFor("label-studio", "arena.mp4")).toBe(false);
     expect(usableFor("label-studio", "config.xml")).toBe(true);
     expect(usableFor("sleap", "labels.slp")).toBe(true);
     expect(usableFor("sleap", "session.mp4")).toBe(true);

@@ -1,4 +1,4 @@
-"""CVAT for images 1.1 XML with skeletons, both ways."""
+"""CVAT for images 1.1 XML with skeletons, both ways (CVAT for video: test_cvat_video.py)."""
 
 from __future__ import annotations
 
@@ -166,50 +166,6 @@ def test_refuses_a_utf16_dtd_through_the_import_storing_nothing(
         run_import(db, store, Format.cvat, cvat_dir(tmp_path, data), user=make_user(db), name="x")
     db.rollback()
     assert stored_counts(db)[1:] == before[1:] and blob_files(store.root) == []
-
-
-VIDEO_XML = b"""<?xml version="1.0" encoding="utf-8"?>
-<annotations>
-  <version>1.1</version>
-  <meta>
-    <task>
-      <id>7</id><name>mice</name><size>300</size><mode>interpolation</mode><overlap>5</overlap>
-      <labels>
-        <label><name>mouse</name><type>skeleton</type><attributes/><svg></svg></label>
-        <label><name>nose</name><type>points</type><parent>mouse</parent></label>
-      </labels>
-      <original_size><width>640</width><height>480</height></original_size>
-    </task>
-    <dumped>2024-03-01 10:00:00.000000+00:00</dumped>
-    <source>arena_cam1.mp4</source>
-  </meta>
-  <track id="0" label="mouse" source="manual">
-    <skeleton frame="0" keyframe="1" z_order="0">
-      <points label="nose" outside="0" occluded="0" keyframe="1" points="10.00,20.00"/>
-    </skeleton>
-    <skeleton frame="10" keyframe="1" z_order="0">
-      <points label="nose" outside="0" occluded="0" keyframe="1" points="12.00,21.00"/>
-    </skeleton>
-  </track>
-</annotations>
-"""
-
-
-def test_refuses_a_cvat_for_video_file_saying_how_to_export_images(
-    db: Session, store: LocalBlobStore, tmp_path: Path
-) -> None:
-    before = stored_counts(db)
-    root = write_tree(tmp_path, {"annotations.xml": VIDEO_XML})
-    with pytest.raises(BadInput) as refused:
-        run_import(db, store, Format.cvat, root, user=make_user(db), name="video")
-    detail = refused.value.detail
-    assert detail.startswith(
-        "annotations.xml: a CVAT for video 1.1 file (1 <track> elements of the video "
-        "'arena_cam1.mp4')"
-    )
-    assert "export the task as 'CVAT for images 1.1'" in detail and "\n" not in detail
-    db.rollback()
-    assert stored_counts(db)[1:] == before[1:]
 
 
 def test_a_cvat_file_without_images_imports_with_a_note(

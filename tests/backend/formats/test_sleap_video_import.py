@@ -12,19 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sleap_io as sio  # type: ignore[import-untyped]
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from backend.api.deps import current_settings
-from backend.config import Settings, get_settings
+from backend.config import Settings
 from backend.errors import BadInput
 from backend.formats import sleap
 from backend.models import Image, Project, Video
 from backend.services.storage import LocalBlobStore, sha256_hex
 from backend.services.transfer import Format
-from tests.backend.conftest import post_files
 from tests.backend.formats.helpers import (
     MAX_BYTES,
     MAX_PIXELS,
@@ -329,25 +326,3 @@ def test_embedded_and_image_file_frames_claim_no_video(tmp_path: Path) -> None:
             dataset = sleap.read(bundle, out)
         assert dataset.videos == []
         assert [item.video_frame for item in dataset.items] == [None, None]
-
-
-def test_a_loose_sleap_video_is_held_to_the_larger_of_the_video_and_upload_limits(
-    app: FastAPI, admin: TestClient, tmp_path: Path
-) -> None:
-    labels = upload_folder(tmp_path / "up", [3]) / "labels.slp"
-    slp_size = labels.stat().st_size
-    size = 2 * slp_size  # only sizes are checked before the job runs: any bytes will do
-    files = [("labels.slp", labels.read_bytes()), ("arena.mp4", bytes(size))]
-    cases = [
-        (slp_size, size, 202),  # over the upload limit, within the video limit
-        (size, 1, 202),  # over the video limit, within the upload limit: a note later
-        (slp_size, size - 1, 413),
-    ]
-    for upload_limit, video_limit, status in cases:
-        limited = get_settings().model_copy(
-            update={"max_upload_bytes": upload_limit, "max_video_bytes": video_limit}
-        )
-        app.dependency_overrides[current_settings] = lambda limited=limited: limited
-        r = post_files(admin, "/api/v1/projects/import/sleap", files)
-        assert r.status_code == status, r.text
-    assert f"arena.mp4: larger than the {size - 1}-byte video limit" in r.json()["detail"]
