@@ -76,6 +76,9 @@ def login(page: Page) -> None:
 
 def open_transfer_section(page: Page, project_id: int) -> Any:
     page.goto(f"/projects/{project_id}/admin")
+    # The panels above load their data after the page shows; until they have, each one that
+    # grows moves this section, and a click aimed at it can land on something else (CI, once).
+    page.wait_for_load_state("networkidle")
     page.get_by_role("navigation", name="Admin sections").get_by_role(
         "link", name="Import / export"
     ).click()
