@@ -140,8 +140,8 @@ def link_images(session: Session, video: Video, links: list[FrameLink]) -> Linke
     On SQLite the first write takes the database's one write lock, so nothing changes between
     a write's check and the next. On PostgreSQL a frame another transaction links and has not
     committed when the check runs is caught by the unique (video, frame) constraint instead: the
-    unit of work fails (an import, or a link job, which can be run again) rather than link it
-    twice."""
+    unit of work fails rather than link it twice (an import can be run again; a link job writes
+    once more itself, and then sees that frame taken)."""
     outcome = Linked()
     holder = aliased(Image)
     for link in links:

@@ -13,10 +13,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image as PILImage
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.session import session_scope
-from backend.models import Role
+from backend.models import Role, Video
+from backend.services import frame_links
+from backend.services.frame_links import FrameLink, Linked
 from tests.backend.conftest import ClientFactory
 from tests.backend.formats.helpers import (
     frames_of,
@@ -29,6 +33,7 @@ from tests.backend.formats.helpers import (
 from tests.backend.test_videos import upload_video
 from tests.video_support import write_video
 from worker import job_state
+from worker.jobs import link_frames as link_frames_job
 from worker.jobs.link_frames import run_link_job
 
 FPS = 25.0  # write_video's
@@ -231,6 +236,39 @@ def test_images_deleted_or_outrun_while_they_were_checked_are_left_as_they_now_a
         "cam1/img03.png": (None, None),
         "cam1/img00003.png": ("cam1.mp4", 3),
     }
+
+
+def test_a_frame_another_transaction_links_as_the_job_writes_is_reported_taken(
+    live_admin: TestClient,
+    live_settings: Settings,
+    cam1: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL, a frame linked by a transaction not yet committed when the job's write
+    checked is refused by the unique (video, frame) constraint: the job's write is retried once
+    and reports the frame as taken, instead of failing."""
+    (third,) = frames_of(cam1, 3)
+    project_id = import_frames(live_admin, {"cam1": {"img03.png": recoded(third)}})
+    video = upload(live_admin, project_id, cam1)
+    real = frame_links.link_images
+    calls = []
+
+    def racing(session: Session, target: Video, links: list[FrameLink]) -> Linked:
+        calls.append(len(links))
+        if len(calls) == 1:  # the other writer commits frame 3; the constraint refuses ours
+            r = live_admin.post(f"/api/v1/videos/{video['id']}/frames", json={"frame_indices": [3]})
+            assert r.status_code == 201, r.text
+            raise IntegrityError("UPDATE images", {}, Exception("uq_images_video_frame"))
+        return real(session, target, links)
+
+    monkeypatch.setattr(link_frames_job, "link_images", racing)
+    report = run(live_admin, video["link_job"])
+
+    assert calls == [1, 1] and report["linked"] == 0
+    assert [(r["reason"], r["names"]) for r in report["not_linked"]] == [
+        ("whose frame is another image of the video already", ["cam1/img03.png"]),
+    ]
+    assert linked(live_settings, project_id)["cam1/img03.png"] == (None, None)
 
 
 @pytest.mark.parametrize("same_video", [True, False], ids=["same video", "same stem"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.config import get_settings
@@ -85,12 +86,27 @@ def _link(job_id: int, options: LinkFramesOptions) -> None:
 
     verified = verify_claims(store, checksum, info, claims, tick)
     reporter.set_phase("recording", total=len(verified.links))
-    with session_scope(settings.database_url) as session:
+    for attempt in range(2):
+        try:
+            _record(settings.database_url, job_id, options.video_id, claims, verified)
+            return
+        except IntegrityError:
+            # PostgreSQL: another transaction linked one of these frames and had not committed
+            # when our check ran, so the unique (video, frame) constraint refused the write.
+            # Run again, the check sees that link and reports the frame as taken.
+            if attempt == 1:
+                raise
+
+
+def _record(
+    database_url: str, job_id: int, video_id: int, claims: list[ClaimedFrame], verified: Verified
+) -> None:
+    with session_scope(database_url) as session:
         job = session.get_one(Job, job_id)
         if job.cancel_requested:
             raise LinkCancelled
-        outcome = link_images(session, _video(session, options.video_id), verified.links)
-        report = _report(options.video_id, claims, verified, outcome)
+        outcome = link_images(session, _video(session, video_id), verified.links)
+        report = _report(video_id, claims, verified, outcome)
         job.progress = {**job.progress, "phase": "done", "report": report}
         job.state = JobState.succeeded
         job.finished_at = utcnow()
