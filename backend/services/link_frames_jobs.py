@@ -17,8 +17,10 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from backend.errors import Conflict
 from backend.formats.dlc_videos import folder_of, frame_claim, video_stem
-from backend.models import Image, Job, Project, User, Video
+from backend.models import Image, Job, JobKind, Project, User, Video
+from backend.models.ml import ACTIVE_JOB_STATES
 from backend.schemas.job_options import LinkFramesOptions
 from backend.services.frame_links import ClaimedFrame
 from backend.services.jobs import create_job
@@ -43,6 +45,21 @@ def claimed_frames(session: Session, video: Video) -> list[ClaimedFrame]:
 
 
 def create_link_job(session: Session, project: Project, video: Video, user: User | None) -> Job:
+    """409 while a link job of the video is queued or running: a second would check the same
+    images again and find nothing left to link."""
+    pending = session.scalars(
+        select(Job).where(
+            Job.project_id == project.id,
+            Job.kind == JobKind.link_frames,
+            Job.state.in_(ACTIVE_JOB_STATES),
+        )
+    ).all()
+    for job in pending:
+        if job.options.get("video_id") == video.id:
+            raise Conflict(
+                f"the frames of {video.original_name} are being linked already (job {job.id})",
+                extra={"job_id": job.id},
+            )
     return create_job(session, project, LinkFramesOptions(video_id=video.id), user)
 
 
