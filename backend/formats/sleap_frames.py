@@ -47,6 +47,23 @@ def base_name(path: object) -> str:
     return PurePosixPath(str(path).replace("\\", "/")).name
 
 
+def embedded_frame_stem(video_stem: str, frame_idx: int) -> str:
+    """What a frame a SLEAP package embeds is named without its extension: the stem of the
+    video it was taken from, and its index there (`cam1_000120`)."""
+    return f"{video_stem}_{frame_idx:06d}"
+
+
+def embedded_frame_index(image_name: str, video_stem: str) -> int | None:
+    """The frame of the video `video_stem` an image named as an embedded frame of a SLEAP
+    package says it is (`cam1_000120.png`: 120), or None: a video uploaded after such a
+    package was imported links its frames by this."""
+    path = PurePosixPath(image_name)
+    index = path.stem.removeprefix(f"{video_stem}_")
+    if path.parent.name or index == path.stem or not (index.isdigit() and len(index) >= 6):
+        return None
+    return int(index)
+
+
 @dataclass
 class FrameSource:
     """One SLEAP video as Keyloop reads it: the name of each frame and its bytes."""
@@ -70,7 +87,7 @@ class FrameSource:
             name = self.names[frame_idx]
         else:
             ext = str(getattr(self.raw, "image_format", "png")) if self.raw is not None else "png"
-            name = f"{self.stem}_{frame_idx:06d}.{ext}"
+            name = f"{embedded_frame_stem(self.stem, frame_idx)}.{ext}"
         return name, lambda: self._load(origin, frame_idx)
 
     def _load(self, origin: str, frame_idx: int) -> bytes:

@@ -7,7 +7,9 @@ image says it is frame N of a video by DeepLabCut's rule (`formats/dlc_videos.py
 the folder named after the video's stem and named `img<N>`. A DeepLabCut import keeps that
 folder in the name (`cam1/img005.png` of `labeled-data/cam1/`); Keyloop names its own frames
 `<safe stem>/img<NNNNN>.png` (`videos.frame_name`), which they keep when their video is
-deleted, so that folder counts too. Only images that are no video's frame are claims. An
+deleted, so that folder counts too. A SLEAP package names the frames it embeds after their
+video and index (`cam1_000120.png`, `formats/sleap_frames.py`): those claim frame 120 of
+`cam1.*`. Only images that are no video's frame are claims. An
 upload starts the job when an image claims one of the new video's frames; `POST
 /videos/{id}/link-frames` starts it again (frames imported after the video).
 """
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend.errors import Conflict
 from backend.formats.dlc_videos import folder_of, frame_claim, video_stem
+from backend.formats.sleap_frames import embedded_frame_index
 from backend.models import Image, Job, JobKind, Project, User, Video
 from backend.models.ml import ACTIVE_JOB_STATES
 from backend.schemas.job_options import LinkFramesOptions
@@ -28,20 +31,25 @@ from backend.services.videos import safe_stem
 
 
 def claimed_frames(session: Session, video: Video) -> list[ClaimedFrame]:
-    """The project's images in the video's folder that are no video's frame (by id; `key` is
-    the image's id), with the frame each claims or why it claims none."""
-    folders = {video_stem(video.original_name), safe_stem(video.original_name, video.id)}
-    in_a_folder = [Image.original_name.contains(f"{f}/", autoescape=True) for f in folders]
+    """The project's images in the video's folder, or named as frames of it that a SLEAP
+    package embedded (`cam1_000120.png`), that are no video's frame (by id; `key` is the
+    image's id), with the frame each claims or why it claims none."""
+    stem = video_stem(video.original_name)
+    folders = {stem, safe_stem(video.original_name, video.id)}
+    named = [Image.original_name.contains(f"{f}/", autoescape=True) for f in folders]
+    named.append(Image.original_name.startswith(f"{stem}_", autoescape=True))
     rows = session.execute(
         select(Image.id, Image.original_name, Image.checksum, Image.width, Image.height)
-        .where(Image.project_id == video.project_id, Image.video_id.is_(None), or_(*in_a_folder))
+        .where(Image.project_id == video.project_id, Image.video_id.is_(None), or_(*named))
         .order_by(Image.id)
     ).all()
-    return [
-        ClaimedFrame(image_id, name, frame_claim(name), checksum, width, height)
-        for image_id, name, checksum, width, height in rows
-        if folder_of(name) in folders
-    ]
+    claims = []
+    for image_id, name, checksum, width, height in rows:
+        embedded = embedded_frame_index(name, stem)
+        claim = embedded if embedded is not None else frame_claim(name)
+        if embedded is not None or folder_of(name) in folders:
+            claims.append(ClaimedFrame(image_id, name, claim, checksum, width, height))
+    return claims
 
 
 def create_link_job(session: Session, project: Project, video: Video, user: User | None) -> Job:

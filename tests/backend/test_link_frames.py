@@ -30,6 +30,7 @@ from tests.backend.formats.helpers import (
     project_files,
     zip_of,
 )
+from tests.backend.formats.test_sleap_video_import import video_slp
 from tests.backend.test_videos import upload_video
 from tests.video_support import write_video
 from worker import job_state
@@ -300,6 +301,29 @@ def test_two_link_jobs_at_once_link_each_image_once(
     assert linked(live_settings, project_id) == {
         "cam1/img03.png": ("cam1.mkv", 3),
         "cam1/img12.png": ("cam1.mkv", 12),
+    }
+
+
+def test_frames_a_sleap_package_embedded_are_linked_when_their_video_is_uploaded(
+    live_admin: TestClient, live_settings: Settings, tmp_path: Path
+) -> None:
+    """A `.pkg.slp` names the frames it embeds after the video they were taken from
+    (`arena_000003.png`); uploading that video later links them as a DeepLabCut folder's."""
+    arena = write_video(tmp_path / "arena.mp4", frames=40)
+    package = video_slp(tmp_path / "labels.pkg.slp", arena, [3, 12], embed="user")
+    job = import_by_job(live_admin, "sleap", [(package.name, package.read_bytes())])
+    project_id = int(job["project_id"])
+    assert linked(live_settings, project_id) == {
+        "arena_000003.png": (None, None),
+        "arena_000012.png": (None, None),
+    }
+
+    report = run(live_admin, upload(live_admin, project_id, arena)["link_job"])
+
+    assert (report["claimed"], report["linked"], report["frame_indices"]) == (2, 2, [3, 12])
+    assert linked(live_settings, project_id) == {
+        "arena_000003.png": ("arena.mp4", 3),
+        "arena_000012.png": ("arena.mp4", 12),
     }
 
 

@@ -201,8 +201,9 @@ def link_frames(
     video_id: IdPath, user: Annotator, session: SessionDep, settings: SettingsDep
 ) -> JobRead:
     """Start a job that links the project's images that say they are this video's frames
-    (`<video stem>/img<N>.png`, no video's frame yet) where their pixels are those frames', as
-    an upload does itself; for images imported after the video. Poll `GET /jobs/{id}`: its
+    (`<video stem>/img<N>.png`, or `<video stem>_<NNNNNN>.png` from a SLEAP package; no
+    video's frame yet) where their pixels are those frames', as an upload does itself; for
+    images imported after the video. Poll `GET /jobs/{id}`: its
     `progress.report` says what was linked and why the others were not."""
     video = videos.get_video(session, video_id)
     project = get_project(session, video.project_id)

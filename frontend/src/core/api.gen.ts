@@ -1225,8 +1225,9 @@ export interface paths {
         /**
          * Link Frames
          * @description Start a job that links the project's images that say they are this video's frames
-         *     (`<video stem>/img<N>.png`, no video's frame yet) where their pixels are those frames', as
-         *     an upload does itself; for images imported after the video. Poll `GET /jobs/{id}`: its
+         *     (`<video stem>/img<N>.png`, or `<video stem>_<NNNNNN>.png` from a SLEAP package; no
+         *     video's frame yet) where their pixels are those frames', as an upload does itself; for
+         *     images imported after the video. Poll `GET /jobs/{id}`: its
          *     `progress.report` says what was linked and why the others were not.
          */
         post: operations["link_frames_api_v1_videos__video_id__link_frames_post"];

@@ -61,9 +61,12 @@ def video_slp(
     video: Path,
     frame_indices: list[int],
     points: dict[int, list[tuple[float, float]]] | None = None,
+    *,
+    embed: bool | str = False,
 ) -> Path:
     """A `.slp` whose user instances are on frames of the media file `video` (sleap-io keeps
-    the path it is given; the importer finds the video in the upload by its base name)."""
+    the path it is given; the importer finds the video in the upload by its base name);
+    `embed="user"`: a package holding those frames as images instead."""
     skeleton = sio.Skeleton(NAMES, edges=[("nose", "tail")], name="mouse")
     media = sio.Video.from_filename(str(video))
     frames = []
@@ -72,7 +75,7 @@ def video_slp(
         instance = sio.Instance.from_numpy(xy, skeleton=skeleton)
         frames.append(sio.LabeledFrame(video=media, frame_idx=index, instances=[instance]))
     labels = sio.Labels(labeled_frames=frames, videos=[media], skeletons=[skeleton])
-    sio.save_slp(labels, str(path), embed=False)
+    sio.save_slp(labels, str(path), embed=embed)
     return path
 
 
