@@ -254,13 +254,6 @@ def list_images(
     return list(items), total
 
 
-def remove_blob_if_orphaned(session: Session, store: LocalBlobStore, checksum: str) -> None:
-    """Call after the deleting transaction committed: the same bytes may belong to an image
-    of another project, and a rolled-back delete must still find its file."""
-    if session.scalar(select(Image.id).where(Image.checksum == checksum).limit(1)) is None:
-        store.delete(checksum)
-
-
 def require_in_project(session: Session, project: Project, image_ids: list[int]) -> None:
     """400 naming (the first 20 of) the ids that are not images of `project`."""
     found = set(

@@ -37,15 +37,15 @@ from backend.errors import BadInput, KeyloopError
 from backend.formats import coco, cvat, dlc, label_studio, sleap, yolo
 from backend.formats.bundle import Bundle
 from backend.formats.common import UNNAMED, Dataset, Item, Keypoint, image_name
-from backend.models import Annotation, Image, Project, User, Video
+from backend.models import Annotation, Image, Project, User
 from backend.schemas.annotation import Point
 from backend.schemas.project import KeypointDef, KeypointSchema, ProjectCreate
 from backend.services.annotations import save_annotation
+from backend.services.blob_refs import remove_blob_if_orphaned
 from backend.services.images import (
     ImageRows,
     StoredImage,
     decode_file,
-    remove_blob_if_orphaned,
     store_image,
 )
 from backend.services.import_videos import PreparedVideo, prepare_videos, record_videos
@@ -408,9 +408,7 @@ def _discard_blobs(sessions: Sessions, store: LocalBlobStore, checksums: list[st
     try:
         with sessions() as session:
             for checksum in checksums:
-                video = session.scalar(select(Video.id).where(Video.checksum == checksum).limit(1))
-                if video is None:  # and `remove_blob_if_orphaned` asks the images
-                    remove_blob_if_orphaned(session, store, checksum)
+                remove_blob_if_orphaned(session, store, checksum)
     except Exception:
         log.exception("could not remove the %d blobs of a failed import", len(checksums))
 

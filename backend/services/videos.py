@@ -166,12 +166,6 @@ def _with_frame_counts(
     return [(video, int(n), int(labeled)) for video, n, labeled in rows]
 
 
-def remove_blob_if_orphaned(session: Session, store: LocalBlobStore, checksum: str) -> None:
-    """After the deleting commit: another project may hold the same video."""
-    if session.scalar(select(Video.id).where(Video.checksum == checksum).limit(1)) is None:
-        store.delete(checksum)
-
-
 def frame_name(video_name: str, video_id: int, index: int) -> str:
     """`<video stem>/img<index>.png`, as DeepLabCut names extracted frames (5+ digits)."""
     return f"{safe_stem(video_name, video_id)}/img{index:05d}.png"

@@ -19,6 +19,7 @@ from backend.models import ImageSplit, ImageState
 from backend.schemas.common import MAX_ID
 from backend.schemas.image import DuplicateUpload, ImagePage, ImageRead, ImageUpdate, UploadResult
 from backend.services import images
+from backend.services.blob_refs import remove_blob_if_orphaned
 from backend.services.image_files import (
     BROWSER_MEDIA_TYPES,
     decode_slot,
@@ -144,7 +145,7 @@ def delete_image(image_id: IdPath, _: Admin, session: SessionDep, store: BlobSto
     checksum = image.checksum
     session.delete(image)
     session.commit()
-    images.remove_blob_if_orphaned(session, store, checksum)
+    remove_blob_if_orphaned(session, store, checksum)
 
 
 _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}

@@ -30,6 +30,7 @@ from backend.schemas.video import (
     VideoUploadRead,
 )
 from backend.services import extract_frames_jobs, link_frames_jobs, videos
+from backend.services.blob_refs import remove_blob_if_orphaned
 from backend.services.images import StoredImage
 from backend.services.projects import get_project
 from backend.services.video_frame_cache import frame_file
@@ -98,7 +99,7 @@ def delete_video(video_id: IdPath, _: Admin, session: SessionDep, store: BlobSto
     checksum = video.checksum
     session.delete(video)
     session.commit()
-    videos.remove_blob_if_orphaned(session, store, checksum)
+    remove_blob_if_orphaned(session, store, checksum)
 
 
 @router.get("/videos/{video_id}/file", response_class=FileResponse)
