@@ -184,7 +184,7 @@ function VideoItem({
           <>
             <button
               type="button"
-              title="Link the project's images named as its frames (<stem>/img<N>.png) whose pixels are those frames'"
+              title="Link the project's images named as its frames (<stem>/img<N>.png, or a SLEAP package's <stem>_<NNNNNN>.png) whose pixels are those frames'"
               disabled={link.running}
               onClick={() => void link.start(() => videoApi.link(video.id))}
             >
