@@ -48,6 +48,7 @@ from worker.ml.data import LabeledSample, UnlabeledSample, list_images, read_coc
 from worker.ml.predict import Predictor
 from worker.ml.train import train
 from worker.retrain_config import RetrainOptions, build_config
+from worker.suspect_signals import combine
 
 TIGER_PAIRS = [
     ("hind_leg_a_hock", "hind_leg_b_hock"), ("hind_leg_a_paw", "hind_leg_b_paw"),
@@ -244,15 +245,19 @@ def main() -> None:
         "input_size": config.model.input_size, "val_pck": metrics.get("pck"),
         "calibrated": calibration is not None, "train_s": train_s,
         "score_s": round(score_s, 1), "threads": args.threads, "steps_override": args.steps,
-        "rescored": args.rescore, "scorer": "vouched",
+        "rescored": args.rescore,
     }  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     labeled = np.isfinite(np.stack([i.xy for i in project.images])).all(axis=2)
+    # What the worker stores (`vouched`: the noisy-OR bounded by the model's word), and the
+    # plain noisy-OR of the same evidence beside it, so the bound's effect is measured in one run.
+    noisy_or = combine([e.values for e in scored.evidence.values()], labeled)
     with args.out.open("a") as out:
-        for row in evaluate(scored.score, labeled, injected):
-            row = {**base, **row}
-            print(json.dumps(row), flush=True)
-            out.write(json.dumps(row) + "\n")
+        for scorer, score in (("vouched", scored.score), ("noisy_or", noisy_or)):
+            for row in evaluate(score, labeled, injected):
+                row = {**base, "scorer": scorer, **row}
+                print(json.dumps(row), flush=True)
+                out.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":
